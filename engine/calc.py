@@ -1,0 +1,305 @@
+"""Exact arithmetic, one function per defined term of the documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from .model import CapTable, Holding
+
+Number = int | Fraction | Decimal
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The deal's stated numbers that the arithmetic needs (built from the rulebook's parameters)."""
+
+    closing_date: date  # 2000-04-10
+    initial_liquidation_preference: Decimal  # 10000
+    dividend_rate: Decimal  # Decimal("0.08")
+    first_dividend_payment_date: date  # 2000-06-30
+    last_accretion_date: date  # 2005-06-30 (last DPD on which dividends are added to LP under 6(a))
+    conversion_price: Decimal  # 28.00
+    warrant_expiry: date  # 2005-04-10
+    standstill_conversion_date: date  # fifth anniversary of closing: 2005-04-10
+
+
+# --- Rounding helpers ------------------------------------------------------------------------
+
+
+def _round_half_up(value: Number, places: int) -> Decimal:
+    """Round exactly to `places` decimals, halves away from zero (Decimal's ROUND_HALF_UP), the
+    rounding CoD 12(c) states for shares and the display convention for money and percentages."""
+    scaled = abs(Fraction(value)) * 10**places
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest >= scaled.denominator:
+        whole += 1
+    sign = 1 if value < 0 and whole else 0
+    # Built from a digit tuple so that no Decimal context precision can round it again.
+    return Decimal((sign, tuple(int(c) for c in str(whole)), -places))
+
+
+def _round_conversion(exact: Fraction) -> int:
+    """CoD 12(a) and 12(c): to the nearest 1/100 of a share, then the fraction half up to a whole share."""
+    # 12(a): "calculated as to each conversion to the nearest 1/100 of a share"
+    hundredths = Fraction(_round_half_up(exact, 2))
+    # 12(c): "round down [...] if such fraction is an amount less than 0.5 and round up [...]
+    # if such fraction is an amount equal to or greater than 0.5"
+    return int(_round_half_up(hundredths, 0))
+
+
+# --- Dates -----------------------------------------------------------------------------------
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (Monday = 0) of a month, n = -1 for the last: the Monday holidays of
+    5 U.S.C. 6103 that close the banks under CoD 17 "Business Day"."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _bank_holidays(year: int) -> set[date]:
+    """Days the Federal Reserve Banks (and so New York banks) close in `year`.
+
+    A holiday falling on a Sunday is observed on the Monday; one falling on a Saturday is not
+    moved to the Friday (the Federal Reserve stays open that Friday).
+    """
+    fixed = [date(year, 1, 1), date(year, 7, 4), date(year, 11, 11), date(year, 12, 25)]
+    if year >= 2021:
+        fixed.append(date(year, 6, 19))  # Juneteenth National Independence Day
+    holidays = {d + timedelta(days=1) if d.weekday() == 6 else d for d in fixed}
+    if year >= 1986:
+        holidays.add(_nth_weekday(year, 1, 0, 3))  # Birthday of Martin Luther King, Jr.
+    holidays.add(_nth_weekday(year, 2, 0, 3))  # Washington's Birthday
+    holidays.add(_nth_weekday(year, 5, 0, -1))  # Memorial Day
+    holidays.add(_nth_weekday(year, 9, 0, 1))  # Labor Day
+    holidays.add(_nth_weekday(year, 10, 0, 2))  # Columbus Day
+    holidays.add(_nth_weekday(year, 11, 3, 4))  # Thanksgiving Day
+    return holidays
+
+
+def is_business_day(d: date) -> bool:
+    """CoD 17 "Business Day": a Monday to Friday on which New York City banks are not
+    "authorized or obligated by law or executive order to be closed" (Federal Reserve holidays)."""
+    # The PA's own definition also excludes the day after Thanksgiving (INC-business-day); the
+    # CoD's governs the Dividend Payment Dates, so it is the one used here.
+    return d.weekday() < 5 and d not in _bank_holidays(d.year)
+
+
+def anniversary(d: date, years: int) -> date:
+    """The `years`-th anniversary of `d` (PA 6.6 "fifth anniversary of the Closing Date"); Feb 29 -> Feb 28."""
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # February 29 in a year that has none
+        return d.replace(year=d.year + years, day=28)
+
+
+def _next_business_day(d: date) -> date:
+    """CoD 17 "Dividend Payment Date": "the next succeeding Business Day" on or after `d`."""
+    while not is_business_day(d):
+        d += timedelta(days=1)
+    return d
+
+
+def _quarter_end(year: int, month: int) -> date:
+    """CoD 17 "Dividend Payment Date": "the last day of" the month, before any Business Day roll."""
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def dividend_payment_dates(terms: Terms, through: date) -> list[date]:
+    """CoD 17 "Dividend Payment Date": the last day of March, June, September and December,
+    commencing June 30, 2000, "or the next succeeding Business Day if any such day is not a
+    Business Day". Returns every Dividend Payment Date on or before `through`, in order."""
+    first = terms.first_dividend_payment_date
+    year, month = first.year, first.month
+    dates: list[date] = []
+    while (scheduled := _quarter_end(year, month)) <= through:
+        paid = _next_business_day(scheduled)
+        if paid <= through:
+            dates.append(paid)
+        year, month = (year + 1, month - 9) if month > 9 else (year, month + 3)
+    return dates
+
+
+# --- Liquidation Preference and dividends ----------------------------------------------------
+
+
+def liquidation_preference(terms: Terms, on: date) -> Fraction:
+    """CoD 6(a) and CoD 17 "Liquidation Preference": $10,000 plus every Accumulated Dividend
+    added on a Dividend Payment Date on or before `on` (accrued dividends not yet added are
+    excluded; see `accrued_dividends`).
+
+    The first Dividend Payment Date adds LP x rate x actual days from the Closing Date / 360
+    (6(a)(i): 81 days, 1.8%, so $10,180.00); each later one adds LP x rate x 90/360 (6(a)(ii),
+    30/360: 2% a quarter), also when the date has rolled to a later Business Day. 6(a) adds
+    dividends to the LP "to and including the June 30, 2005 Dividend Payment Date"
+    (terms.last_accretion_date); after it, dividends "not paid in full in cash" are also added
+    (CoD 6(a), CoD 11 "Accumulated Dividends"), and none is assumed paid in cash
+    (assumption A-no-cash-dividends), so the 2% a quarter continues. Nothing is rounded
+    between periods (assumption A-lp-unrounded).
+    """
+    rate = Fraction(terms.dividend_rate)
+    lp = Fraction(terms.initial_liquidation_preference)
+    for index, payment_date in enumerate(dividend_payment_dates(terms, on)):
+        if index == 0:
+            # 6(a)(i): "actual number of days elapsed from and including the Closing Date"
+            days = (payment_date - terms.closing_date).days
+        else:
+            # 6(a)(ii): "a 360-day year of twelve 30-day months": a Dividend Period is 90 days
+            days = 90
+        lp += lp * rate * days / 360
+    return lp
+
+
+def accrued_dividends(terms: Terms, on: date) -> Fraction:
+    """CoD 6(a)(i): dividends accrued and unpaid at `on`, not yet added to the Liquidation
+    Preference: LP x rate x actual days / 360 from and including the Closing Date or the last
+    preceding Dividend Payment Date; zero on a Dividend Payment Date (just added to the LP)."""
+    if on <= terms.closing_date:
+        return Fraction(0)
+    payment_dates = dividend_payment_dates(terms, on)
+    start = payment_dates[-1] if payment_dates else terms.closing_date
+    days = (on - start).days
+    return liquidation_preference(terms, on) * Fraction(terms.dividend_rate) * days / 360
+
+
+# --- Conversion and exercise -----------------------------------------------------------------
+
+
+def conversion_shares_exact(terms: Terms, preferred_shares: int, on: date) -> Fraction:
+    """CoD 12(a): Common issuable on converting `preferred_shares` together on `on`, before any
+    rounding: shares x (Liquidation Preference + accrued and unpaid dividends) / Conversion Price."""
+    if preferred_shares == 0 or on < terms.closing_date:
+        return Fraction(0)
+    per_share = liquidation_preference(terms, on) + accrued_dividends(terms, on)
+    return preferred_shares * per_share / Fraction(terms.conversion_price)
+
+
+def conversion_shares(terms: Terms, preferred_shares: int, on: date) -> int:
+    """CoD 12(a) and 12(c): whole shares of Common issued when one holder surrenders
+    `preferred_shares` at one time: the aggregate to the nearest 1/100 of a share, then the
+    fraction rounded down below 0.5 and up at 0.5 or more."""
+    # 12(c): "computed on the basis of the aggregate number of shares [...] so surrendered"
+    return _round_conversion(conversion_shares_exact(terms, preferred_shares, on))
+
+
+def warrant_shares_exercisable(terms: Terms, warrant_shares: int, on: date) -> int:
+    """WAR 2(d) and 10: Warrant shares purchasable on `on`. The Warrant "is exercisable at any
+    time [...] from the date hereof" (the Closing Date) until it expires "at 5:00 p.m., New York
+    City time on April 10, 2005", so the expiry date itself still counts."""
+    if terms.closing_date <= on <= terms.warrant_expiry:
+        return warrant_shares
+    return 0
+
+
+def special_dividend_reference(initial_lp: Decimal = Decimal("10000")) -> Decimal:
+    """CoD 6(b) and CoD 17 "Special Dividend": the stated $14,859.47, reproduced as
+    $10,000 x 1.02^20 rounded half up to cents.
+
+    This is 20 clean quarters at 2%, not the CoD 6(a) day-count path (whose 81-day first stub
+    gives $15,126.94 at June 30, 2005); the stated figure governs (assumption
+    A-special-dividend-reference, catalogue INC-special-dividend-basis).
+    """
+    return _round_half_up(Fraction(initial_lp) * Fraction(102, 100) ** 20, 2)
+
+
+# --- Ownership ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """A group's shares over the Common counted as outstanding for one test."""
+
+    shares: int
+    denominator: int
+
+    @property
+    def pct(self) -> Fraction:
+        """The ownership in percent (e.g. 33.5456...), exact."""
+        if self.denominator == 0:
+            raise ValueError("ownership percentage undefined: the denominator is 0 shares")
+        return Fraction(100 * self.shares, self.denominator)
+
+
+def group_holdings(cap: CapTable, group: str) -> tuple[Holding, ...]:
+    """The record holders of `group` (PA Art. I "Liberty Group", "HMTF Group", "Gleacher Group")."""
+    return cap.group(group)
+
+
+def _preferred(holding: Holding) -> int:
+    """CoD 12(a), 12(c): a holder's Series A of every series, surrendered together in one conversion."""
+    return sum(holding.preferred.values())
+
+
+def beneficial_ownership(terms: Terms, cap: CapTable, group: str, on: date) -> Ownership:
+    """Rule 13d-3(d)(1)(i), as in 13D Item 5(a): the group's Common plus the Common it could
+    acquire by converting its Series A (one conversion per record holder, CoD 12(a), 12(c))
+    and exercising its Warrants, over the outstanding Common plus those same shares only."""
+    rights = sum(
+        conversion_shares(terms, _preferred(h), on) + warrant_shares_exercisable(terms, h.warrants, on)
+        for h in group_holdings(cap, group)
+    )
+    common = sum(h.common for h in group_holdings(cap, group))
+    # 13d-3(d)(1)(i): other holders' rights are not deemed outstanding.
+    return Ownership(common + rights, cap.common_outstanding + rights)
+
+
+def standstill_basis(
+    terms: Terms, cap: CapTable, group: str, on: date, series_a_issued_at_closing: int
+) -> Ownership:
+    """PA 6.6(a)-(c): the group's Common plus the Common it "would have the right to acquire on
+    or prior to the fifth anniversary of the Closing Date upon conversion or exercise", over the
+    outstanding Common "assuming that all shares of Common Stock that would be issuable upon the
+    conversion, on the fifth anniversary of the Closing Date, of all shares of Series A
+    Preferred Stock issued on the Closing Date are outstanding", plus the group's own Warrant
+    shares ("otherwise calculated in accordance with Rule 13d-3(d)(1)(i)").
+
+    Each holder's Series A is converted on the fifth anniversary (one conversion per holder);
+    the denominator adds one deemed conversion of all Series A issued at closing, whoever holds
+    it now (assumption A-standstill-deemed-conversion).
+    """
+    conversion_date = terms.standstill_conversion_date
+    # Warrants count if exercisable at some time from `on` to the fifth anniversary.
+    warrants_count = on <= min(terms.warrant_expiry, conversion_date)
+    holdings = group_holdings(cap, group)
+    warrant_shares = sum(h.warrants for h in holdings) if warrants_count else 0
+    numerator = (
+        sum(h.common for h in holdings)
+        + sum(conversion_shares(terms, _preferred(h), conversion_date) for h in holdings)
+        + warrant_shares
+    )
+    deemed_conversion = conversion_shares(terms, series_a_issued_at_closing, conversion_date)
+    return Ownership(numerator, cap.common_outstanding + deemed_conversion + warrant_shares)
+
+
+def voting_power(terms: Terms, cap: CapTable, group: str, on: date) -> Ownership:
+    """CoD 8(b) and 8(e): Series A votes with the Common "on an as-converted basis", so the
+    group's votes are its Common plus its holders' conversion shares on `on`, over all Common
+    plus every holder's conversion shares. Warrants carry no vote (WAR 13)."""
+    votes = sum(h.common + conversion_shares(terms, _preferred(h), on) for h in group_holdings(cap, group))
+    all_preferred_votes = sum(conversion_shares(terms, _preferred(h), on) for h in cap.holders)
+    return Ownership(votes, cap.common_outstanding + all_preferred_votes)
+
+
+# --- Display -------------------------------------------------------------------------------------
+
+
+def pct_display(value: Fraction, places: int = 2) -> str:
+    """A percentage rounded half up for display, e.g. "33.55" (the 13D's "approximately 33.55%")."""
+    return str(_round_half_up(value, places))
+
+
+def money_display(value: Number) -> str:
+    """Dollars rounded half up to cents with thousands separators, e.g. "$14,859.47"."""
+    cents = _round_half_up(value, 2)
+    return f"-${-cents:,.2f}" if cents < 0 else f"${cents:,.2f}"
+
+
+def shares_display(n: int) -> str:
+    """A share count with thousands separators, e.g. "24,523,810"."""
+    return f"{n:,}"

@@ -1,0 +1,232 @@
+"""Argument parsing and exit codes for the `clausewise` command; the work is done elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .errors import ClausewiseError, EngineError, InputError, Problem
+from .paths import default_rulebook, samples_dir
+
+EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
+
+DESCRIPTION = """\
+Clausewise checks a proposed trade, transfer or corporate action against the clauses of a
+securities deal, encoded as YAML rules and evaluated by the durable_rules engine. Every
+finding names its rule, document and section, quotes the operative words and shows the
+figures it compared.
+
+commands:
+  check SCENARIO         pre-clear the action a scenario describes
+  position --as-of DATE  each group's ownership, standstill and voting power on a date
+  headroom --holder G    the most Common Stock group G may buy in the market on a date
+  lint [PATH]            validate a rulebook folder (rules, documents, quotes)
+
+exit codes: 0 clear (no violation); 1 a violation or cannot-determine; 2 bad input;
+            3 the rule engine failed.
+"""
+
+EXAMPLES = """\
+examples:
+  clausewise check samples/scenarios/liberty-buys-2m-2003.yaml
+  clausewise check samples/scenarios/liberty-buys-2m-2003.yaml --format markdown --out memo.md
+  clausewise position --as-of 2003-06-02
+  clausewise headroom --holder liberty --as-of 2003-06-02 --format json
+  clausewise lint rules/icg-2000
+"""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clausewise", description=DESCRIPTION, epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"clausewise {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def rules_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--rules", metavar="DIR", type=Path, default=None,
+                       help="rulebook folder (default: the bundled rules/icg-2000)")
+
+    check = sub.add_parser(
+        "check", help="pre-clear the action a scenario describes",
+        description="Evaluate every rule of the rulebook against the scenario's proposed action. "
+                    "A purchase that a rule blocks also reports the largest quantity that would pass.",
+        epilog="exit codes: 0 no violation; 1 a violation or cannot-determine; 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
+    check.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                       help="text: a terminal table (default); markdown: a findings report; json: machine-readable")
+    check.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    rules_option(check)
+
+    position = sub.add_parser(
+        "position", help="each group's ownership, standstill and voting power on a date",
+        description="For each holder group: as-converted shares, Warrant shares, beneficial ownership under "
+                    "Rule 13d-3(d)(1)(i), the standstill-basis percentage against its cap with the headroom in "
+                    "shares, and voting power with the Series A voting as converted.")
+    position.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
+    position.add_argument("--cap-table", type=Path, metavar="FILE",
+                          help="cap table YAML (default: samples/captables/closing.yaml)")
+    position.add_argument("--format", choices=("text", "json"), default="text")
+    rules_option(position)
+
+    room = sub.add_parser(
+        "headroom", help="the most Common Stock a group may buy in the market on a date",
+        description="The largest whole number of shares of Common Stock the group may buy in the market on the "
+                    "date without a violation of any rule in force, with the rule that binds: N is permitted and "
+                    "N+1 is not, both evaluated by the same engine as `check`.")
+    room.add_argument("--holder", required=True, metavar="GROUP", help="group id: liberty, hmtf or gleacher")
+    room.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
+    room.add_argument("--cap-table", type=Path, metavar="FILE",
+                      help="cap table YAML (default: samples/captables/closing.yaml)")
+    room.add_argument("--format", choices=("text", "json"), default="text")
+    rules_option(room)
+
+    lint = sub.add_parser(
+        "lint", help="validate a rulebook folder",
+        description="Check a rulebook: unknown keys, wrong types, unknown operators and facts, bad dates, "
+                    "duplicate ids, dangling document, definition, parameter and assumption references, and "
+                    "quotes that do not appear verbatim in their document. One line per problem: "
+                    "file:line: category: message. Exit 2 if any.")
+    lint.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
+                      help="rulebook folder (default: the bundled rules/icg-2000)")
+    return parser
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """Write to stdout, or to a file atomically so that nothing half-written is left behind."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out = Path(out)
+    if not out.parent.exists():
+        raise InputError([Problem(str(out), None, "missing-file", "--out: the folder does not exist")])
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _rulebook(path: Path | None):
+    from .rulebook import load_rulebook
+    return load_rulebook(path or default_rulebook())
+
+
+def _cap_table_path(path: Path | None) -> Path:
+    return path or samples_dir() / "captables" / "closing.yaml"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, headroom
+    from .render import check_json, check_markdown, check_text, render_json
+    from .scenario import load_scenario
+
+    rulebook = _rulebook(args.rules)
+    scenario = load_scenario(args.scenario, rulebook)
+    result = evaluate(rulebook, scenario)
+    room = None
+    if scenario.action.kind == "purchase" and any(f.outcome == "violation" for f in result.findings):
+        room = headroom(rulebook, scenario, upper=scenario.action.quantity)
+    if args.format == "json":
+        text = render_json(check_json(rulebook, result, room))
+    elif args.format == "markdown":
+        text = check_markdown(rulebook, result, room)
+    else:
+        text = check_text(rulebook, result, room)
+    write_output(text, args.out)
+    return EXIT_FINDING if result.blocked else EXIT_OK
+
+
+def cmd_position(args: argparse.Namespace) -> int:
+    from .position import position_json, position_text, positions
+    from .scenario import load_cap_table
+
+    rulebook = _rulebook(args.rules)
+    cap = load_cap_table(_cap_table_path(args.cap_table), rulebook)
+    _check_date(rulebook, args.as_of)
+    data = positions(rulebook, cap, args.as_of)
+    write_output(position_json(data) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
+    return EXIT_OK
+
+
+def cmd_headroom(args: argparse.Namespace) -> int:
+    from .position import group_headroom, headroom_json_text, headroom_text
+    from .scenario import load_cap_table
+
+    rulebook = _rulebook(args.rules)
+    if args.holder not in rulebook.groups:
+        from .errors import did_you_mean
+        raise InputError([Problem("--holder", None, "unknown-holder",
+                                  f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
+                                  f"{did_you_mean(args.holder, rulebook.groups)}")])
+    cap = load_cap_table(_cap_table_path(args.cap_table), rulebook)
+    _check_date(rulebook, args.as_of)
+    data = group_headroom(rulebook, cap, args.holder, args.as_of)
+    write_output(headroom_json_text(data) if args.format == "json" else headroom_text(rulebook, data), None)
+    return EXIT_OK
+
+
+def _check_date(rulebook, as_of: date) -> None:
+    closing = rulebook.param("closing_date")
+    if as_of < closing:
+        raise InputError([Problem("--as-of", None, "bad-date",
+                                  f"{as_of} is before the Closing Date {closing}; the rulebook starts there")])
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .rulebook import load_rulebook
+
+    path = args.path or default_rulebook()
+    book = load_rulebook(path)
+    print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
+          f"{len(book.assumptions)} assumptions; every quote found verbatim")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "position": cmd_position, "headroom": cmd_headroom, "lint": cmd_lint}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return EXIT_INPUT if exc.code not in (0, None) else EXIT_OK
+    if not args.command:
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INPUT
+    except EngineError as exc:
+        print(f"clausewise: engine error: {exc}", file=sys.stderr)
+        return EXIT_ENGINE
+    except ClausewiseError as exc:
+        print(f"clausewise: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Condition trees over named facts: the closed set of operators a rule may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in")
+NEGATION = {"==": "!=", "!=": "==", ">": "<=", "<=": ">", ">=": "<", "<": ">=", "in": "not_in", "not_in": "in"}
+
+
+@dataclass(frozen=True)
+class Atom:
+    """`fact op value`, e.g. standstill.pct_after > 37."""
+
+    fact: str
+    op: str
+    value: Any
+
+    def describe(self) -> str:
+        value = ", ".join(map(str, self.value)) if isinstance(self.value, (list, tuple)) else self.value
+        return f"{self.fact} {self.op} {value}"
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Any
+
+
+@dataclass(frozen=True)
+class TrueCond:
+    """The condition that always holds (an empty `all`)."""
+
+
+Condition = Atom | All | AnyOf | Not | TrueCond
+
+
+def atoms(cond: Condition | None) -> Iterator[Atom]:
+    """Every atom of a condition tree, left to right."""
+    if cond is None or isinstance(cond, TrueCond):
+        return
+    if isinstance(cond, Atom):
+        yield cond
+    elif isinstance(cond, (All, AnyOf)):
+        for item in cond.items:
+            yield from atoms(item)
+    elif isinstance(cond, Not):
+        yield from atoms(cond.item)
+
+
+def facts_of(cond: Condition | None) -> list[str]:
+    """Fact names a condition reads, without repeats, in order of first use."""
+    seen: list[str] = []
+    for atom in atoms(cond):
+        if atom.fact not in seen:
+            seen.append(atom.fact)
+    return seen
+
+
+def _compare(left: Any, op: str, right: Any) -> bool:
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    if op == ">":
+        return left > right
+    if op == ">=":
+        return left >= right
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == "in":
+        return left in right
+    if op == "not_in":
+        return left not in right
+    raise ValueError(f"unknown operator {op}")
+
+
+def truth(cond: Condition | None, facts: dict[str, Any]) -> bool | None:
+    """Three-valued (Kleene) truth of a condition: True, False, or None when unknown.
+
+    This is the reference semantics that the durable_rules compilation must reproduce; it is
+    used to explain findings (which parts held) and by the tests that compare the two.
+    """
+    if cond is None or isinstance(cond, TrueCond):
+        return True
+    if isinstance(cond, Atom):
+        if cond.fact not in facts:
+            return None
+        return _compare(facts[cond.fact], cond.op, cond.value)
+    if isinstance(cond, Not):
+        inner = truth(cond.item, facts)
+        return None if inner is None else not inner
+    values = [truth(item, facts) for item in cond.items]
+    if isinstance(cond, All):
+        if any(v is False for v in values):
+            return False
+        return None if any(v is None for v in values) else True
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def unknown_facts(cond: Condition | None, facts: dict[str, Any]) -> list[str]:
+    """Facts a condition reads that are not known."""
+    return [f for f in facts_of(cond) if f not in facts]

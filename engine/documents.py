@@ -1,0 +1,65 @@
+"""Source documents: load their text and check that quotes appear in them verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ELISION = "[...]"
+
+# Page furniture of the filed text: a line holding only a page number ("24", "Page 5",
+# "- 3 -"), only the EDGAR "<PAGE>" marker, or only dashes and underscores (the underlines
+# that EDGAR prints beneath defined terms and headings).
+_FURNITURE = re.compile(
+    r"""^\s*(?:
+        (?:Page\s+)?-?\s*\d{1,3}\s*-?   # a page number
+      | <PAGE>                          # the EDGAR page marker
+      | [-_][-_\s]*                     # a rule of dashes or underscores
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+_CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def normalise(text: str) -> str:
+    """Drop page furniture lines, straighten curly quotes and collapse whitespace.
+
+    The result is what a quote is compared against: line breaks, indentation and the
+    page numbers and underlines of the filed text do not count, the words do.
+    """
+    kept = (line for line in text.split("\n") if not _FURNITURE.match(line))
+    joined = " ".join(kept).translate(_CURLY)
+    return re.sub(r"\s+", " ", joined).strip()
+
+
+def document_text(path: Path, lines: tuple[int, int] | None = None) -> str:
+    """Normalised text of a document file, or of its 1-based inclusive line range.
+
+    Bytes that are not UTF-8 are replaced rather than refused, since the filings are
+    kept byte-for-byte as filed.
+    """
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    if lines is not None:
+        first, last = lines
+        text = "\n".join(text.split("\n")[first - 1 : last])
+    return normalise(text)
+
+
+def quote_found(quote: str, text: str) -> bool:
+    """Whether a quote appears verbatim in normalised document text.
+
+    The quote is normalised like the text. "[...]" marks an elision: the fragments
+    between elisions must each appear, in order, without overlapping. Empty fragments
+    are ignored; the comparison is case-sensitive.
+    """
+    position = 0
+    for fragment in normalise(quote).split(ELISION):
+        fragment = fragment.strip()
+        if not fragment:
+            continue
+        found = text.find(fragment, position)
+        if found < 0:
+            return False
+        position = found + len(fragment)
+    return True

@@ -1,0 +1,239 @@
+"""evaluate(rulebook, scenario) -> findings, in rulebook order, decided by durable_rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import calc
+from .compiler import Fired, compile_rules
+from .conditions import Atom, atoms, truth, unknown_facts
+from .errors import EngineError
+from .facts import FACTS, derive, display
+from .model import Finding, Rule, Scenario
+from .rulebook import Rulebook
+
+BLOCKING = ("violation", "cannot_determine")
+
+
+@dataclass
+class Result:
+    """Findings for one scenario, with the facts they were decided on."""
+
+    scenario: Scenario
+    findings: list[Finding]
+    facts: dict[str, Any]
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.outcome in BLOCKING for f in self.findings)
+
+    def by_rule(self, rule_id: str) -> Finding:
+        for f in self.findings:
+            if f.rule == rule_id:
+                return f
+        raise KeyError(rule_id)
+
+
+def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
+    """Every fact the scenario determines (unknown facts are absent)."""
+    return derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+
+
+def evaluate(rulebook: Rulebook, scenario: Scenario) -> Result:
+    """Run every rule of the rulebook against the scenario on the durable_rules engine."""
+    facts = scenario_facts(rulebook, scenario)
+    fired = compile_rules(rulebook.rules).evaluate(facts)
+    by_rule: dict[str, list[Fired]] = {}
+    for item in fired:
+        by_rule.setdefault(item.rule, []).append(item)
+    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts) for rule in rulebook.rules]
+    return Result(scenario, findings, facts)
+
+
+def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
+    """The rule's outcome from the branches durable reported: (outcome, branch, exception ids).
+
+    A condition that surely fails needs no exception; otherwise a named exception that surely
+    holds prevails ("provided, however"); otherwise exactly one of breach and undetermined
+    must have fired, or the engine is out of step.
+    """
+    branches = {f.branch for f in fired}
+    alone = {"out_of_force": "not_applicable", "scope_unknown": "cannot_determine", "out_of_scope": "not_applicable"}
+    for branch, outcome in alone.items():
+        if branch in branches:
+            if len(branches) != 1:
+                raise EngineError(f"rule {rule.id}: branches {sorted(branches)} fired together")
+            return outcome, branch, []
+    exceptions = [f.exception for f in fired if f.branch == "exception"]
+    if "clear" in branches:
+        if branches & {"breach", "undetermined"}:
+            raise EngineError(f"rule {rule.id}: branches {sorted(branches)} fired together")
+        return rule.otherwise, "clear", []
+    if exceptions:
+        return rule.otherwise, "exception", [e.id for e in rule.exceptions if e.id in exceptions]
+    core = branches & {"clear", "breach", "undetermined"}
+    if len(core) != 1:
+        raise EngineError(f"rule {rule.id}: expected one of clear, breach, undetermined; got {sorted(branches) or 'none'}")
+    branch = core.pop()
+    outcome = {"clear": rule.otherwise, "breach": rule.outcome, "undetermined": "cannot_determine"}[branch]
+    return outcome, branch, []
+
+
+def _failing(cond, facts: dict[str, Any]) -> list[Atom]:
+    """The atoms that make a false condition false (for explaining why a rule does not apply)."""
+    from .conditions import All, AnyOf, Not
+    if truth(cond, facts) is not False:
+        return []
+    if isinstance(cond, Atom):
+        return [cond]
+    if isinstance(cond, All):
+        return [a for item in cond.items for a in _failing(item, facts)]
+    if isinstance(cond, AnyOf):
+        return [a for item in cond.items for a in atoms(item) if truth(a, facts) is False]
+    if isinstance(cond, Not):
+        return [a for a in atoms(cond.item) if truth(a, facts) is True]
+    return []
+
+
+def _value_text(fact: str, value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return ", ".join(_value_text(fact, v) for v in value)
+    spec = FACTS[fact]
+    if spec.type == "percent":
+        return f"{calc.pct_display(value, 4)}%"
+    return display(spec.type, value)
+
+
+def _compared(atom: Atom, facts: dict[str, Any]) -> dict:
+    actual = facts.get(atom.fact)
+    return {
+        "fact": atom.fact,
+        "op": atom.op,
+        "value": _value_text(atom.fact, atom.value),
+        "actual": display(FACTS[atom.fact].type, actual) if atom.fact in facts else "unknown",
+        "holds": truth(atom, facts),
+    }
+
+
+def render_template(template: str, facts: dict[str, Any]) -> str:
+    """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        return display(FACTS[name].type, facts.get(name)) if name in FACTS else match.group(0)
+    return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
+
+
+def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any]) -> Finding:
+    outcome, branch, detail = _outcome(rule, fired)
+    document = rulebook.documents.get(rule.source.document)
+    figures: dict[str, str] = {}
+    shown = [a.fact for a in atoms(rule.condition)] + list(rule.figures)
+    for exc in rule.exceptions:
+        shown += [a.fact for a in atoms(exc.condition)]
+    for name in dict.fromkeys(shown):
+        if name in facts:
+            figures[name] = display(FACTS[name].type, facts[name])
+    finding = Finding(
+        rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
+        document_title=document.title if document else rule.source.document,
+        section=rule.source.section, quote=rule.source.quote, explanation="",
+        figures=figures, assumptions=list(rule.assumptions), approval=rule.approval,
+    )
+    finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
+    code = document.code if document and document.code else rule.source.document
+    cite = f"{code} {rule.source.section}"
+    if branch == "out_of_force":
+        finding.reason = "not_in_force"
+        finding.explanation = f"Not in force on {facts['as_of']}: {cite} applies {rule.in_force_text}."
+    elif branch == "out_of_scope":
+        failing = _failing(_scope_atoms(rule), facts)
+        finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
+        parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, not {_wanted(a)}" for a in failing)
+        finding.explanation = f"Does not apply to this action: {parts}."
+    elif branch == "scope_unknown":
+        finding.missing = unknown_facts(_scope_atoms(rule), facts)
+        finding.explanation = "Cannot tell whether the rule applies: unknown " + ", ".join(finding.missing) + "."
+    elif branch == "exception":
+        names = [e for e in rule.exceptions if e.id in detail]
+        finding.exception = names[0].id
+        texts = []
+        for exc in names:
+            where = f"{exc.source.section}" if exc.source else rule.source.section
+            texts.append(f"exception '{exc.id}' ({code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
+        finding.explanation = f"{outcome.replace('_', ' ').capitalize()} under " + "; ".join(texts) + "."
+    elif branch == "undetermined":
+        missing = unknown_facts(rule.condition, facts)
+        for exc in rule.exceptions:
+            missing += unknown_facts(exc.condition, facts)
+        finding.missing = list(dict.fromkeys(missing))
+        finding.explanation = ("Cannot determine: the scenario does not establish "
+                               + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
+    elif branch == "clear":
+        failed = [_compared(a, facts) for a in _failing(rule.condition, facts)]
+        parts = "; ".join(f"{c['fact']} is {c['actual']}, not {c['op']} {c['value']}" for c in failed)
+        finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
+    else:  # breach
+        finding.explanation = render_template(rule.finding, facts)
+    return finding
+
+
+def _scope_atoms(rule: Rule):
+    from .compiler import _scope  # the scope exactly as compiled
+    return _scope(rule)
+
+
+def _wanted(atom: Atom) -> str:
+    words = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
+             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
+    return words[atom.op] + _value_text(atom.fact, atom.value)
+
+
+# --- Headroom: the largest purchase the rules permit ------------------------------------------
+
+
+def with_quantity(scenario: Scenario, quantity: int) -> Scenario:
+    return replace(scenario, action=replace(scenario.action, quantity=quantity))
+
+
+def violations(result: Result) -> list[Finding]:
+    return [f for f in result.findings if f.outcome in BLOCKING]
+
+
+@dataclass
+class Headroom:
+    max_quantity: int
+    binding: Finding | None  # the rule that stops quantity max_quantity + 1
+    proof: tuple[Result, Result | None]
+
+
+def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -> Headroom:
+    """Largest quantity of the scenario's action that no rule blocks (the same engine as `check`).
+
+    Ownership only rises with the quantity bought, so the blocked quantities form an upper
+    interval; a binary search finds its start, and both sides are evaluated again as proof.
+    """
+    def blocked(q: int) -> Result | None:
+        result = evaluate(rulebook, with_quantity(scenario, q))
+        return result if result.blocked else None
+
+    one = blocked(1)
+    if one is not None:
+        return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
+    # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
+    lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
+    hi_result = blocked(hi)
+    if hi_result is None:
+        return Headroom(hi, None, (evaluate(rulebook, with_quantity(scenario, hi)), None))
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if blocked(mid) is None:
+            lo = mid
+        else:
+            hi = mid
+    ok = evaluate(rulebook, with_quantity(scenario, lo))
+    over = evaluate(rulebook, with_quantity(scenario, lo + 1))
+    if ok.blocked or not over.blocked:
+        raise EngineError("headroom: the blocked quantities are not an interval; no single maximum exists")
+    return Headroom(lo, violations(over)[0], (ok, over))

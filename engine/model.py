@@ -1,0 +1,215 @@
+"""The data the modules pass to each other: cap tables, scenarios, rules and findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+# --- Cap tables and scenarios -------------------------------------------------------------
+
+NO_GROUP = "none"
+COMPANY = "company"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One record holder on the cap table: its group and what it holds."""
+
+    name: str
+    group: str  # a group id from the rulebook's parameters, or "none"
+    common: int = 0
+    preferred: dict[str, int] = field(default_factory=dict)  # series id -> shares
+    warrants: int = 0  # shares of Common Stock purchasable under the holder's Warrants
+
+
+@dataclass(frozen=True)
+class CapTable:
+    """Capitalization on a date: Common outstanding, board size and the record holders."""
+
+    common_outstanding: int
+    holders: tuple[Holding, ...]
+    board_size: int | None = None
+    source: str = ""
+
+    def holder(self, name: str) -> Holding | None:
+        for h in self.holders:
+            if h.name == name:
+                return h
+        return None
+
+    def group(self, group: str) -> tuple[Holding, ...]:
+        return tuple(h for h in self.holders if h.group == group)
+
+
+@dataclass(frozen=True)
+class Party:
+    """A counterparty named in an action (a holder on the cap table or a newcomer)."""
+
+    name: str
+    group: str = NO_GROUP
+    purchaser_affiliate: bool | None = None  # a Purchaser Affiliate of the transferor (PA Art. I)
+    held_common_on_signing_date: bool | None = None  # held Common on the PA's "date hereof"
+    hmtf_parallel_investor: bool | None = None  # invests in or in parallel with the HMTF Group
+    is_company: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """The proposed action: a purchase or a transfer (more kinds are added by later rules)."""
+
+    kind: str  # purchase | transfer
+    security: str  # "common", a preferred series id, or "warrant"
+    quantity: int
+    acquirer: Party  # buyer (purchase) or transferee (transfer)
+    seller: str = "market"  # purchase: market | company | holder
+    transferor: Party | None = None  # transfer: the transferring holder; purchase: a selling holder
+    route: str | None = None  # transfer: permitted_transferee | rule_144 | exempt | registered | none
+    permitted_transferee_agreement: bool | None = None
+    bona_fide_financing: bool = False  # a pledge or security interest in a bona fide financing
+    rule144_resale_available: bool | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A proposed action on a date, against the capitalization on that date."""
+
+    name: str
+    as_of: date
+    cap_table: CapTable
+    action: Action
+    file: str = ""
+    description: str = ""
+
+
+# --- Rulebooks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a rule comes from: document id, section and the operative words quoted."""
+
+    document: str
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    date: date
+    parties: tuple[str, ...]
+    file: str  # under samples/contracts/
+    lines: tuple[int, int] | None = None  # 1-based inclusive line range within file
+    code: str = ""  # short citation code, e.g. "PA", "CoD"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A named, cited reading of an unclear or inconsistent provision."""
+
+    id: str
+    title: str
+    reading: str
+    source: Source | None = None
+    alternative: str = ""
+    catalogue: str = ""  # e.g. "INC-special-dividend-basis"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number or date the documents state, with its citation."""
+
+    name: str
+    value: Any
+    source: Source | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Exception_:
+    """A named, cited exception ("provided, however ...") to a rule."""
+
+    id: str
+    title: str
+    condition: Any  # compiled condition tree (see rulebook.py)
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    source: Source
+    in_force_from: date | None  # inclusive
+    in_force_before: date | None  # exclusive
+    in_force_text: str
+    actions: tuple[str, ...]
+    scope: Any  # condition tree or None
+    condition: Any  # condition tree
+    exceptions: tuple[Exception_, ...]
+    outcome: str  # violation | obligation | approval_required
+    otherwise: str  # permitted | not_applicable
+    finding: str  # message template
+    assumptions: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()  # extra facts to show
+    file: str = ""
+    line: int = 0
+    order: int = 0
+    approval: dict | None = None  # body/threshold metadata for approval_required rules
+
+
+# --- Findings -------------------------------------------------------------------------------
+
+OUTCOMES = ("violation", "cannot_determine", "approval_required", "obligation", "permitted", "not_applicable")
+
+
+@dataclass
+class Finding:
+    """What one rule says about one scenario."""
+
+    rule: str
+    title: str
+    outcome: str
+    document: str  # document id
+    document_title: str
+    section: str
+    quote: str
+    explanation: str
+    figures: dict[str, Any] = field(default_factory=dict)  # fact name -> display value
+    assumptions: list[str] = field(default_factory=list)
+    exception: str | None = None  # id of the exception that applied
+    missing: list[str] = field(default_factory=list)  # facts needed but unknown
+    reason: str | None = None  # why not applicable
+    approval: dict | None = None
+    comparisons: list[dict] = field(default_factory=list)  # each test of the condition: fact, op, value, actual, holds
+
+    def to_json(self) -> dict:
+        out = {
+            "rule": self.rule,
+            "title": self.title,
+            "outcome": self.outcome,
+            "document": self.document,
+            "document_title": self.document_title,
+            "section": self.section,
+            "quote": self.quote,
+            "figures": self.figures,
+            "comparisons": self.comparisons,
+            "explanation": self.explanation,
+            "assumptions": self.assumptions,
+        }
+        if self.exception:
+            out["exception"] = self.exception
+        if self.missing:
+            out["missing"] = self.missing
+        if self.reason:
+            out["reason"] = self.reason
+        if self.approval:
+            out["approval"] = self.approval
+        return out
+
+
+Number = int | Fraction | Decimal

@@ -1,0 +1,171 @@
+"""Findings -> text tables, Markdown (Jinja templates in reports/) and JSON."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .evaluate import Headroom, Result
+from .model import Finding
+from .paths import reports_dir
+from .rulebook import Rulebook
+
+LABEL = {
+    "violation": "VIOLATION",
+    "cannot_determine": "CANNOT DETERMINE",
+    "approval_required": "APPROVAL REQUIRED",
+    "obligation": "OBLIGATION",
+    "permitted": "permitted",
+    "not_applicable": "not applicable",
+}
+
+
+def environment() -> Environment:
+    """The Jinja environment: templates format, never compute; undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(str(reports_dir())),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "html.j2"), default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["label"] = lambda outcome: LABEL.get(outcome, outcome)
+    return env
+
+
+def verdict(result: Result) -> str:
+    counts = _counts(result.findings)
+    if counts.get("violation"):
+        return "VIOLATION"
+    if counts.get("cannot_determine"):
+        return "CANNOT DETERMINE"
+    return "CLEAR"
+
+
+def _counts(findings: list[Finding]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for f in findings:
+        out[f.outcome] = out.get(f.outcome, 0) + 1
+    return out
+
+
+def _cite(rulebook: Rulebook, finding: Finding) -> str:
+    doc = rulebook.documents.get(finding.document)
+    code = doc.code if doc and doc.code else finding.document
+    return f"{code} {finding.section}"
+
+
+def headroom_json(room: Headroom | None, quantity: int) -> dict | None:
+    if room is None:
+        return None
+    out: dict[str, Any] = {"max_quantity": room.max_quantity, "excess": max(0, quantity - room.max_quantity)}
+    if room.binding is not None:
+        out["binding"] = {"rule": room.binding.rule, "section": room.binding.section, "document": room.binding.document}
+    return out
+
+
+def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dict:
+    s = result.scenario
+    return {
+        "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat()},
+        "rulebook": rulebook.id,
+        "verdict": verdict(result).lower().replace(" ", "_"),
+        "counts": _counts(result.findings),
+        "findings": [f.to_json() for f in result.findings],
+        "headroom": headroom_json(room, s.action.quantity),
+        "assumptions": _assumptions(rulebook, result.findings),
+    }
+
+
+def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
+    used: list[str] = []
+    for f in findings:
+        if f.outcome != "not_applicable":
+            used += [a for a in f.assumptions if a not in used]
+    out = []
+    for a_id in used:
+        a = rulebook.assumptions[a_id]
+        cite = f"{rulebook.documents[a.source.document].code} {a.source.section}" if a.source else ""
+        out.append({"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
+                    "alternative": a.alternative, "catalogue": a.catalogue})
+    return out
+
+
+def render_json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str) + "\n"
+
+
+def _wrap(text: str, indent: str, width: int) -> str:
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None) -> list[str]:
+    widths = widths or [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
+    for r in rows:
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    return out
+
+
+def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
+    width = min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    s = result.scenario
+    out = [f"{s.name}", f"As of {s.as_of.isoformat()} under rulebook {rulebook.id}"
+           + (f" ({s.file})" if s.file else ""), ""]
+    counts = _counts(result.findings)
+    summary = ", ".join(f"{n} {LABEL[k].lower()}" for k, n in counts.items())
+    out.append(f"Result: {verdict(result)}  ({summary})")
+    out.append("")
+    rows = []
+    for f in result.findings:
+        key = ""
+        if f.comparisons and f.outcome not in ("not_applicable",):
+            c = f.comparisons[0]
+            key = f"{c['fact']} {c['actual']} ({c['op']} {c['value']})"
+        elif f.outcome == "not_applicable":
+            key = f.reason.replace("_", " ") if f.reason else ""
+        rows.append([LABEL[f.outcome], f.rule, _cite(rulebook, f), key])
+    out += _table(["Outcome", "Rule", "Section", "Key figure"], rows)
+    out.append("")
+    for i, f in enumerate(result.findings, 1):
+        if f.outcome == "not_applicable":
+            continue
+        out.append(f"[{i}] {LABEL[f.outcome]}: {f.title}")
+        out.append(f"    {f.rule}, {f.document_title} section {f.section}")
+        out.append(_wrap(f"\"{f.quote}\"", "    ", width))
+        out.append(_wrap(f.explanation, "    ", width))
+        if f.figures:
+            out.append("    Figures:")
+            for name, value in f.figures.items():
+                out.append(f"      {name} = {value}")
+        if f.missing:
+            out.append("    Missing: " + ", ".join(f.missing))
+        if f.assumptions:
+            out.append("    Assumptions: " + ", ".join(f.assumptions))
+        out.append("")
+    if room is not None:
+        q = s.action.quantity
+        line = f"Largest permitted quantity: {room.max_quantity:,} (asked {q:,}; over by {max(0, q - room.max_quantity):,})"
+        if room.binding is not None:
+            line += f"; binding rule {room.binding.rule} ({_cite(rulebook, room.binding)})"
+        out.append(line)
+        out.append("")
+    na = [f for f in result.findings if f.outcome == "not_applicable"]
+    if na:
+        out.append("Not applicable:")
+        for f in na:
+            out.append(_wrap(f"{f.rule}: {f.explanation}", "  ", width))
+    return "\n".join(out).rstrip() + "\n"
+
+
+def check_markdown(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
+    data = check_json(rulebook, result, room)
+    template = environment().get_template("findings.md.j2")
+    cites = {f.rule: _cite(rulebook, f) for f in result.findings}
+    return template.render(report=data, cites=cites, labels=LABEL)

@@ -1,0 +1,591 @@
+"""YAML rulebooks -> validated rule objects; every rule-file problem is found here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import calc
+from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, facts_of
+from .documents import document_text, quote_found
+from .errors import ProblemList, did_you_mean
+from .facts import FACTS, allowed_values
+from .model import Assumption, Document, Exception_, Parameter, Rule, Source
+from .paths import contracts_dir
+from .yamlio import LineDict, LineList, load_yaml
+
+RULE_KEYS = ("id", "title", "source", "in_force", "applies_to", "condition", "unless", "outcome",
+             "otherwise", "assumptions", "figures", "finding", "approval")
+SOURCE_KEYS = ("document", "section", "quote")
+EXCEPTION_KEYS = ("id", "title", "source", "condition")
+IN_FORCE_KEYS = ("from", "before", "through")
+APPLIES_KEYS = ("actions", "when")
+DOCUMENT_KEYS = ("id", "code", "title", "date", "parties", "file", "lines")
+ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
+DEFINITION_KEYS = ("id", "title", "source", "condition")
+MANIFEST_KEYS = ("id", "title", "description", "rule_files")
+PARAMETER_FILE_KEYS = ("parameters", "securities", "groups")
+PARAMETER_KEYS = ("value", "source", "note", "evidence")
+SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
+GROUP_KEYS = ("name", "issued_series", "definition", "members")
+APPROVAL_KEYS = ("body", "threshold", "shares")
+OUTCOMES = ("violation", "obligation", "approval_required")
+OTHERWISE = ("permitted", "not_applicable")
+ACTION_KINDS = FACTS["action.kind"].values
+PERCENT_PLACES = 4  # thresholds are compared exactly as integers scaled by 10**4 (see compiler.py)
+DATE_EXPR = re.compile(r"^\s*(?P<base>\d{4}-\d{2}-\d{2}|[a-z_][a-z0-9_]*)\s*(?:\+\s*(?P<n>\d+)\s*(?P<unit>[ymd]))?\s*$")
+
+
+@dataclass
+class Definition:
+    id: str
+    title: str
+    source: Source | None
+    raw: Any
+    line: int
+
+
+@dataclass
+class Rulebook:
+    """A deal's rulebook: documents, cited parameters, definitions, assumptions and rules."""
+
+    id: str
+    title: str
+    description: str
+    path: Path
+    documents: dict[str, Document]
+    parameters: dict[str, Parameter]
+    securities: dict[str, dict]
+    groups: dict[str, dict]
+    definitions: dict[str, Definition]
+    assumptions: dict[str, Assumption]
+    rules: list[Rule] = field(default_factory=list)
+
+    def param(self, name: str) -> Any:
+        return self.parameters[name].value
+
+    def terms(self) -> calc.Terms:
+        """The stated numbers the exact arithmetic needs."""
+        closing = self.param("closing_date")
+        return calc.Terms(
+            closing_date=closing,
+            initial_liquidation_preference=Decimal(self.param("initial_liquidation_preference")),
+            dividend_rate=Decimal(self.param("dividend_rate")),
+            first_dividend_payment_date=self.param("first_dividend_payment_date"),
+            last_accretion_date=self.param("last_accretion_date"),
+            conversion_price=Decimal(self.param("conversion_price")),
+            warrant_expiry=self.param("warrant_expiry"),
+            standstill_conversion_date=calc.anniversary(closing, 5),
+        )
+
+    def series_a_issued(self) -> int:
+        return sum(int(s.get("issued_at_closing", 0)) for s in self.securities.values() if s["class"] == "preferred")
+
+    def document(self, doc_id: str) -> Document:
+        return self.documents[doc_id]
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+class _Ctx:
+    """Where we are while validating: the file being read and the problems found so far."""
+
+    def __init__(self, problems: ProblemList, file: str):
+        self.problems = problems
+        self.file = file
+
+    def add(self, node: Any, key: str | None, category: str, message: str) -> None:
+        line = None
+        if isinstance(node, LineDict):
+            line = node.line_of(key) if key else node.line
+        elif isinstance(node, LineList):
+            line = node.line
+        elif isinstance(node, int):
+            line = node
+        self.problems.add(self.file, line, category, message)
+
+
+def _check_keys(ctx: _Ctx, node: Any, allowed: tuple, what: str, required: tuple = ()) -> bool:
+    if not isinstance(node, dict):
+        ctx.add(node, None, "wrong-type", f"{what}: expected a mapping, got {type(node).__name__}")
+        return False
+    for key in node:
+        if key not in allowed:
+            ctx.add(node, key, "unknown-key", f"{what}: unknown key '{key}'{did_you_mean(key, allowed)}")
+    for key in required:
+        if key not in node or node[key] in (None, ""):
+            ctx.add(node, None, "missing-field", f"{what}: missing '{key}'")
+    return True
+
+
+def _string(ctx: _Ctx, node: dict, key: str, what: str, required: bool = True) -> str:
+    value = node.get(key)
+    if value is None:
+        if required:
+            ctx.add(node, None, "missing-field", f"{what}: missing '{key}'")
+        return ""
+    if not isinstance(value, (str, int, Decimal)) or isinstance(value, bool):
+        ctx.add(node, key, "wrong-type", f"{what}.{key}: expected text, got {type(value).__name__}")
+        return ""
+    return str(value)
+
+
+def _date_expr(ctx: _Ctx, node: dict, key: str, what: str, params: dict[str, Parameter]) -> date | None:
+    raw = node.get(key)
+    if isinstance(raw, date):
+        return raw
+    m = DATE_EXPR.match(str(raw)) if isinstance(raw, str) else None
+    if not m:
+        ctx.add(node, key, "bad-date", f"{what}.{key}: expected a date (YYYY-MM-DD) or 'parameter + Ny|Nm|Nd', got {raw!r}")
+        return None
+    base_text = m.group("base")
+    if base_text[0].isdigit():
+        try:
+            base = date.fromisoformat(base_text)
+        except ValueError:
+            ctx.add(node, key, "bad-date", f"{what}.{key}: {base_text} is not a calendar date")
+            return None
+    else:
+        param = params.get(base_text)
+        if param is None or not isinstance(param.value, date):
+            dates = [n for n, p in params.items() if isinstance(p.value, date)]
+            ctx.add(node, key, "bad-date",
+                    f"{what}.{key}: '{base_text}' is not a date parameter{did_you_mean(base_text, dates)}")
+            return None
+        base = param.value
+    if m.group("n"):
+        n, unit = int(m.group("n")), m.group("unit")
+        if unit == "y":
+            return calc.anniversary(base, n)
+        if unit == "m":
+            month = base.month - 1 + n
+            year, month = base.year + month // 12, month % 12 + 1
+            day = base.day
+            while True:
+                try:
+                    return date(year, month, day)
+                except ValueError:
+                    day -= 1
+        return base + timedelta(days=n)
+    return base
+
+
+def _source(ctx: _Ctx, node: Any, what: str, book: "_Loading", require_quote: bool = True) -> Source | None:
+    if node is None:
+        return None
+    if not _check_keys(ctx, node, SOURCE_KEYS, what, ("document", "section") + (("quote",) if require_quote else ())):
+        return None
+    doc_id = _string(ctx, node, "document", what)
+    section = _string(ctx, node, "section", what)
+    quote = _string(ctx, node, "quote", what, required=require_quote)
+    if doc_id and doc_id not in book.documents:
+        ctx.add(node, "document", "dangling-reference",
+                f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
+    elif doc_id and quote and book.check_quotes:
+        text = book.document_text(doc_id)
+        if text is not None and not quote_found(quote, text):
+            ctx.add(node, "quote", "quote-not-found",
+                    f"{what}.quote: not found verbatim in {doc_id} ({book.documents[doc_id].file})")
+    return Source(doc_id, section, " ".join(quote.split()))
+
+
+class _Loading:
+    """State shared while one rulebook folder is read."""
+
+    def __init__(self, path: Path, problems: ProblemList, check_quotes: bool):
+        self.path = path
+        self.problems = problems
+        self.check_quotes = check_quotes
+        self.documents: dict[str, Document] = {}
+        self.parameters: dict[str, Parameter] = {}
+        self.securities: dict[str, dict] = {}
+        self.groups: dict[str, dict] = {}
+        self.definitions: dict[str, Definition] = {}
+        self.raw_definitions: dict[str, Any] = {}
+        self._texts: dict[str, str | None] = {}
+
+    def document_text(self, doc_id: str) -> str | None:
+        if doc_id not in self._texts:
+            doc = self.documents[doc_id]
+            path = contracts_dir() / doc.file
+            self._texts[doc_id] = document_text(path, doc.lines) if path.exists() else None
+        return self._texts[doc_id]
+
+    def display(self, name: str) -> str:
+        try:
+            return str((self.path / name).relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.path / name)
+
+
+def _load_list(book: _Loading, name: str, required: bool = True) -> tuple[_Ctx, LineList]:
+    file = book.path / name
+    ctx = _Ctx(book.problems, book.display(name))
+    if not file.exists():
+        if required:
+            ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
+        return ctx, LineList()
+    data = load_yaml(file, ctx.file)
+    if data is None:
+        return ctx, LineList()
+    if not isinstance(data, list):
+        ctx.add(data, None, "wrong-type", f"expected a list at the top of {name}")
+        return ctx, LineList()
+    return ctx, data
+
+
+def _ids(ctx: _Ctx, item: dict, seen: dict, what: str) -> str:
+    item_id = _string(ctx, item, "id", what)
+    if item_id in seen:
+        ctx.add(item, "id", "duplicate-id", f"{what}: id '{item_id}' already used at line {seen[item_id]}")
+    seen[item_id] = item.line_of("id") if isinstance(item, LineDict) else 0
+    return item_id
+
+
+# --- sections of the rulebook -----------------------------------------------------------------
+
+
+def _load_documents(book: _Loading) -> None:
+    ctx, items = _load_list(book, "documents.yaml")
+    seen: dict = {}
+    for item in items:
+        if not _check_keys(ctx, item, DOCUMENT_KEYS, "document", ("id", "title", "date", "file")):
+            continue
+        doc_id = _ids(ctx, item, seen, "document")
+        when = item.get("date")
+        if not isinstance(when, date):
+            ctx.add(item, "date", "bad-date", f"document {doc_id}: date must be YYYY-MM-DD, got {when!r}")
+        lines = item.get("lines")
+        if lines is not None and not (isinstance(lines, list) and len(lines) == 2 and all(isinstance(x, int) for x in lines)):
+            ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last]")
+            lines = None
+        file = _string(ctx, item, "file", f"document {doc_id}")
+        if file and not (contracts_dir() / file).exists():
+            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file samples/contracts/{file}")
+        book.documents[doc_id] = Document(
+            id=doc_id, title=_string(ctx, item, "title", "document"), date=when if isinstance(when, date) else None,
+            parties=tuple(str(p) for p in item.get("parties") or ()), file=file,
+            lines=tuple(lines) if lines else None, code=str(item.get("code") or ""),
+        )
+
+
+def _load_parameters(book: _Loading) -> None:
+    file = book.path / "parameters.yaml"
+    ctx = _Ctx(book.problems, book.display("parameters.yaml"))
+    if not file.exists():
+        ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
+        return
+    data = load_yaml(file, ctx.file)
+    if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_KEYS):
+        return
+    for name, item in (data.get("parameters") or {}).items():
+        if not _check_keys(ctx, item, PARAMETER_KEYS, f"parameter {name}", ("value", "source")):
+            continue
+        source = _source(ctx, item.get("source"), f"parameter {name}.source", book)
+        book.parameters[name] = Parameter(name, item.get("value"), source, str(item.get("note") or ""))
+    for name, item in (data.get("securities") or {}).items():
+        if not _check_keys(ctx, item, SECURITY_KEYS, f"security {name}", ("name", "class")):
+            continue
+        if item.get("class") not in ("common", "preferred", "warrant"):
+            ctx.add(item, "class", "bad-value", f"security {name}.class: expected common, preferred or warrant")
+        if item.get("source") is not None:
+            _source(ctx, item["source"], f"security {name}.source", book)
+        book.securities[name] = dict(item)
+    for name, item in (data.get("groups") or {}).items():
+        if not _check_keys(ctx, item, GROUP_KEYS, f"group {name}", ("name",)):
+            continue
+        if item.get("definition") is not None:
+            _source(ctx, item["definition"], f"group {name}.definition", book)
+        book.groups[name] = dict(item)
+    for needed in ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
+                   "last_accretion_date", "conversion_price", "warrant_expiry"):
+        if needed not in book.parameters:
+            ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+
+
+def _load_definitions(book: _Loading) -> None:
+    ctx, items = _load_list(book, "definitions.yaml", required=False)
+    seen: dict = {}
+    for item in items:
+        if not _check_keys(ctx, item, DEFINITION_KEYS, "definition", ("id", "condition")):
+            continue
+        def_id = _ids(ctx, item, seen, "definition")
+        source = _source(ctx, item.get("source"), f"definition {def_id}.source", book)
+        book.definitions[def_id] = Definition(def_id, str(item.get("title") or def_id), source, item["condition"],
+                                              item.line)
+        book.raw_definitions[def_id] = (ctx, item["condition"])
+
+
+def _load_assumptions(book: _Loading) -> dict[str, Assumption]:
+    ctx, items = _load_list(book, "assumptions.yaml", required=False)
+    out: dict[str, Assumption] = {}
+    seen: dict = {}
+    for item in items:
+        if not _check_keys(ctx, item, ASSUMPTION_KEYS, "assumption", ("id", "title", "reading")):
+            continue
+        a_id = _ids(ctx, item, seen, "assumption")
+        source = _source(ctx, item.get("source"), f"assumption {a_id}.source", book, require_quote=False)
+        out[a_id] = Assumption(a_id, str(item.get("title") or ""), " ".join(str(item.get("reading") or "").split()),
+                               source, " ".join(str(item.get("alternative") or "").split()),
+                               str(item.get("catalogue") or ""))
+    return out
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
+    spec = FACTS[fact]
+    raw = node.get("value")
+    if isinstance(raw, dict):
+        if set(raw) != {"param"}:
+            ctx.add(raw, None, "wrong-type", f"condition on {fact}: value must be a literal or {{param: name}}")
+            return None
+        name = raw["param"]
+        if name not in book.parameters:
+            ctx.add(raw, "param", "dangling-reference",
+                    f"condition on {fact}: no parameter '{name}'{did_you_mean(name, book.parameters)}")
+            return None
+        raw = book.parameters[name].value
+    where = f"condition on {fact}"
+    if op in ("in", "not_in"):
+        if not isinstance(raw, list) or not raw:
+            ctx.add(node, "value", "wrong-type", f"{where}: '{op}' takes a non-empty list")
+            return None
+        return tuple(_scalar(ctx, node, spec, item, where, book) for item in raw)
+    return _scalar(ctx, node, spec, raw, where, book)
+
+
+def _scalar(ctx: _Ctx, node: dict, spec, raw: Any, where: str, book: _Loading) -> Any:
+    kind = spec.type
+    if kind == "bool":
+        if not isinstance(raw, bool):
+            ctx.add(node, "value", "wrong-type", f"{where}: expected true or false, got {raw!r}")
+        return raw
+    if kind == "enum":
+        allowed = allowed_values(spec, list(book.securities), list(book.groups))
+        if not isinstance(raw, str) or raw not in allowed:
+            ctx.add(node, "value", "bad-value",
+                    f"{where}: {raw!r} is not one of {', '.join(allowed)}{did_you_mean(raw, allowed)}")
+        return raw
+    if kind == "date":
+        if not isinstance(raw, date):
+            ctx.add(node, "value", "bad-date", f"{where}: expected a date YYYY-MM-DD, got {raw!r}")
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, (int, Decimal)):
+        ctx.add(node, "value", "wrong-type", f"{where}: expected a number, got {raw!r}")
+        return None
+    if kind == "shares" and (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
+        ctx.add(node, "value", "wrong-type", f"{where}: share counts are whole numbers, got {raw}")
+    if kind == "percent" and isinstance(raw, Decimal) and -raw.as_tuple().exponent > PERCENT_PLACES:
+        ctx.add(node, "value", "bad-value", f"{where}: at most {PERCENT_PLACES} decimal places, got {raw}")
+    return Decimal(raw)
+
+
+CONDITION_FORMS = ("all", "any", "not", "ref", "fact")
+
+
+def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = ()) -> Any:
+    """YAML condition -> condition tree, with {ref: id} expanded and every part checked."""
+    if isinstance(node, list):
+        return All(tuple(parse_condition(ctx, item, book, stack) for item in node)) if node else TrueCond()
+    if not isinstance(node, dict):
+        ctx.add(None, None, "wrong-type", f"condition: expected a mapping, got {node!r}")
+        return TrueCond()
+    forms = [k for k in node if k in CONDITION_FORMS]
+    if "fact" in node:
+        _check_keys(ctx, node, ("fact", "op", "value"), "condition", ("fact", "op"))
+        fact, op = node.get("fact"), node.get("op")
+        if fact not in FACTS:
+            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
+            return TrueCond()
+        if op not in OPERATORS:
+            ctx.add(node, "op", "unknown-operator",
+                    f"condition on {fact}: unknown operator '{op}' (expected one of {' '.join(OPERATORS)})"
+                    f"{did_you_mean(op, OPERATORS)}")
+            return TrueCond()
+        kind = FACTS[fact].type
+        allowed_ops = {"bool": ("==", "!="), "enum": ("==", "!=", "in", "not_in"),
+                       "percent": (">", ">=", "<", "<=")}.get(kind, OPERATORS[:6])
+        if op not in allowed_ops:
+            ctx.add(node, "op", "unknown-operator", f"condition on {fact}: '{op}' does not apply to a {kind} fact "
+                                                    f"(use {' '.join(allowed_ops)})")
+            return TrueCond()
+        if "value" not in node:
+            ctx.add(node, None, "missing-field", f"condition on {fact}: missing 'value'")
+            return TrueCond()
+        return Atom(fact, op, _value(ctx, node, fact, op, book))
+    if len(forms) != 1 or len(node) != 1:
+        unknown = [k for k in node if k not in CONDITION_FORMS]
+        if unknown:
+            key = unknown[0]
+            ctx.add(node, key, "unknown-key",
+                    f"condition: unknown key '{key}'{did_you_mean(key, CONDITION_FORMS)}")
+        else:
+            ctx.add(node, None, "wrong-type", "condition: use exactly one of all, any, not, ref, or fact/op/value")
+        return TrueCond()
+    form = forms[0]
+    inner = node[form]
+    if form == "ref":
+        if inner in stack:
+            ctx.add(node, "ref", "dangling-reference", f"condition: definition '{inner}' refers to itself")
+            return TrueCond()
+        if inner not in book.raw_definitions:
+            ctx.add(node, "ref", "dangling-reference",
+                    f"condition: no definition '{inner}' in definitions.yaml{did_you_mean(inner, book.raw_definitions)}")
+            return TrueCond()
+        def_ctx, raw = book.raw_definitions[inner]
+        return parse_condition(def_ctx, raw, book, stack + (inner,))
+    if form == "not":
+        return Not(parse_condition(ctx, inner, book, stack))
+    if not isinstance(inner, list) or not inner:
+        ctx.add(node, form, "wrong-type", f"condition: '{form}' takes a non-empty list")
+        return TrueCond()
+    items = tuple(parse_condition(ctx, item, book, stack) for item in inner)
+    return All(items) if form == "all" else AnyOf(items)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_start: int) -> list[Rule]:
+    ctx, items = _load_list(book, name)
+    rules: list[Rule] = []
+    for index, item in enumerate(items):
+        if not _check_keys(ctx, item, RULE_KEYS, "rule", ("id", "title", "source", "condition", "outcome", "finding")):
+            continue
+        rule_id = _ids(ctx, item, seen, "rule")
+        what = f"rule {rule_id}"
+        source = _source(ctx, item.get("source"), f"{what}.source", book) or Source("", "", "")
+        start = before = None
+        in_force_text = "always"
+        window = item.get("in_force")
+        if window is not None and _check_keys(ctx, window, IN_FORCE_KEYS, f"{what}.in_force"):
+            if "from" in window:
+                start = _date_expr(ctx, window, "from", f"{what}.in_force", book.parameters)
+            if "before" in window and "through" in window:
+                ctx.add(window, "through", "wrong-type", f"{what}.in_force: use 'before' or 'through', not both")
+            if "before" in window:
+                before = _date_expr(ctx, window, "before", f"{what}.in_force", book.parameters)
+            elif "through" in window:
+                last = _date_expr(ctx, window, "through", f"{what}.in_force", book.parameters)
+                before = last + timedelta(days=1) if last else None
+            parts = []
+            if "from" in window:
+                parts.append(f"from {window['from']}" + (f" ({start})" if start and not isinstance(window['from'], date) else ""))
+            for key in ("before", "through"):
+                if key in window:
+                    parts.append(f"{key} {window[key]}")
+            in_force_text = ", ".join(parts) or "always"
+            if start and before and before <= start:
+                ctx.add(window, None, "bad-date", f"{what}.in_force: ends before it starts")
+        actions: tuple = ()
+        scope = None
+        applies = item.get("applies_to")
+        if applies is None:
+            ctx.add(item, None, "missing-field", f"{what}: missing 'applies_to'")
+        elif _check_keys(ctx, applies, APPLIES_KEYS, f"{what}.applies_to", ("actions",)):
+            raw_actions = applies.get("actions") or []
+            if not isinstance(raw_actions, list):
+                ctx.add(applies, "actions", "wrong-type", f"{what}.applies_to.actions: expected a list")
+                raw_actions = []
+            for kind in raw_actions:
+                if kind not in ACTION_KINDS:
+                    ctx.add(applies, "actions", "bad-value",
+                            f"{what}.applies_to.actions: unknown action '{kind}'{did_you_mean(kind, ACTION_KINDS)}")
+            actions = tuple(raw_actions)
+            if applies.get("when") is not None:
+                scope = parse_condition(_Ctx(ctx.problems, ctx.file), applies["when"], book)
+        condition = parse_condition(ctx, item.get("condition"), book) if item.get("condition") is not None else TrueCond()
+        exceptions = []
+        exc_seen: dict = {}
+        for exc in item.get("unless") or []:
+            if not _check_keys(ctx, exc, EXCEPTION_KEYS, f"{what} exception", ("id", "condition", "source")):
+                continue
+            exc_id = _ids(ctx, exc, exc_seen, f"{what} exception")
+            exc_source = _source(ctx, exc.get("source"), f"{what} exception {exc_id}.source", book)
+            exceptions.append(Exception_(exc_id, str(exc.get("title") or exc_id),
+                                         parse_condition(ctx, exc["condition"], book), exc_source))
+        outcome = item.get("outcome")
+        if outcome not in OUTCOMES:
+            ctx.add(item, "outcome", "bad-value",
+                    f"{what}.outcome: expected one of {', '.join(OUTCOMES)}{did_you_mean(outcome, OUTCOMES)}")
+        otherwise = item.get("otherwise") or ("permitted" if outcome == "violation" else "not_applicable")
+        if otherwise not in OTHERWISE:
+            ctx.add(item, "otherwise", "bad-value",
+                    f"{what}.otherwise: expected one of {', '.join(OTHERWISE)}{did_you_mean(otherwise, OTHERWISE)}")
+        rule_assumptions = item.get("assumptions") or []
+        for a_id in rule_assumptions:
+            if a_id not in assumptions:
+                ctx.add(item, "assumptions", "dangling-reference",
+                        f"{what}.assumptions: no assumption '{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
+        figures = item.get("figures") or []
+        for fact in figures:
+            if fact not in FACTS:
+                ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
+        finding = " ".join(_string(ctx, item, "finding", what).split())
+        for placeholder in re.findall(r"\{([^{}]+)\}", finding):
+            if placeholder not in FACTS:
+                ctx.add(item, "finding", "unknown-fact",
+                        f"{what}.finding: unknown placeholder '{{{placeholder}}}'{did_you_mean(placeholder, FACTS)}")
+        approval = item.get("approval")
+        if approval is not None:
+            _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval")
+        rules.append(Rule(
+            id=rule_id, title=_string(ctx, item, "title", what), source=source,
+            in_force_from=start, in_force_before=before, in_force_text=in_force_text,
+            actions=actions, scope=scope, condition=condition, exceptions=tuple(exceptions),
+            outcome=str(outcome), otherwise=str(otherwise), finding=finding,
+            assumptions=tuple(rule_assumptions), figures=tuple(f for f in figures if f in FACTS),
+            file=ctx.file, line=item.line, order=order_start + index,
+            approval=dict(approval) if isinstance(approval, dict) else None,
+        ))
+    return rules
+
+
+def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
+    """Read and validate a rulebook folder; raise InputError listing every problem found."""
+    path = Path(path)
+    problems = ProblemList()
+    book = _Loading(path, problems, check_quotes)
+    manifest_ctx = _Ctx(problems, book.display("rulebook.yaml"))
+    if not (path / "rulebook.yaml").exists():
+        manifest_ctx.add(None, None, "missing-file", f"{path} is not a rulebook folder (no rulebook.yaml)")
+        problems.raise_if_any()
+    manifest = load_yaml(path / "rulebook.yaml", manifest_ctx.file)
+    _check_keys(manifest_ctx, manifest, MANIFEST_KEYS, "rulebook", ("id", "title", "rule_files"))
+    _load_documents(book)
+    _load_parameters(book)
+    _load_definitions(book)
+    assumptions = _load_assumptions(book)
+    rules: list[Rule] = []
+    seen: dict = {}
+    for name in manifest.get("rule_files") or []:
+        rules.extend(_load_rules(book, str(name), seen, assumptions, len(rules)))
+    for def_id, (ctx, raw) in book.raw_definitions.items():
+        parse_condition(ctx, raw, book, (def_id,))  # report problems in unused definitions too
+    problems.raise_if_any()
+    return Rulebook(
+        id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
+        path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
+        groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
+    )
+
+
+def rule_facts(rule: Rule) -> list[str]:
+    """Facts a rule's scope, condition and exceptions read."""
+    names = facts_of(rule.scope) + facts_of(rule.condition)
+    for exc in rule.exceptions:
+        names += facts_of(exc.condition)
+    return list(dict.fromkeys(names))

@@ -1,0 +1,544 @@
+"""YAML scenarios and cap tables -> validated facts about holders, securities and the proposed action."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, Problem, ProblemList, did_you_mean
+from .model import COMPANY, NO_GROUP, Action, CapTable, Holding, Party, Scenario
+from .rulebook import Rulebook
+from .yamlio import LineDict, LineList, load_yaml
+
+SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "action")
+CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "holders")
+CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
+ACTION_KINDS = ("purchase", "transfer")
+ACTION_KEYS = {
+    "purchase": ("kind", "buyer", "security", "quantity", "seller"),
+    "transfer": ("kind", "from", "to", "security", "quantity", "route", "permitted_transferee_agreement",
+                 "pledge_in_bona_fide_financing", "rule144_resale_available"),
+}
+ACTION_REQUIRED = {
+    "purchase": ("buyer", "security", "quantity"),
+    "transfer": ("from", "to", "security", "quantity"),
+}
+PARTY_FLAGS = ("purchaser_affiliate", "held_common_on_signing_date", "hmtf_parallel_investor")
+PARTY_KEYS = ("name", "group") + PARTY_FLAGS
+SELLERS = ("market", "company")
+ROUTES = ("permitted_transferee", "rule_144", "exempt", "registered", "none")
+THE_COMPANY = Party(name="the Company", group=COMPANY, is_company=True)
+_DATE_TOKEN = re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def load_cap_table(path: Path | str, rulebook: Rulebook, display: str | None = None) -> CapTable:
+    """Read and validate a cap-table YAML file; raise InputError listing every problem found."""
+    problems = ProblemList()
+    table = _read_cap_table(Path(path), display or str(path), rulebook, problems)
+    _raise(problems)
+    assert table is not None
+    return table
+
+
+def load_scenario(path: Path | str, rulebook: Rulebook) -> Scenario:
+    """Read and validate a scenario YAML file (and the cap table it names); raise InputError
+    listing every problem found. Problems name the file as given."""
+    file = str(path)
+    data = _load(Path(path), file)
+    return _build(data, rulebook, file, Path(path).parent, os.path.dirname(file), top_line=1)
+
+
+def scenario_from_dict(data: Any, rulebook: Rulebook, file: str = "<scenario>",
+                       base_dir: Path | str | None = None) -> Scenario:
+    """Validate a scenario given as data (as a scenario file would load); a cap-table path is read
+    relative to `base_dir` (default: the working directory). `cap_table` may also be a CapTable."""
+    base = Path.cwd() if base_dir is None else Path(base_dir)
+    return _build(data, rulebook, file, base, str(base))
+
+
+# --- validation helpers ---------------------------------------------------------------------------
+
+
+def _line(node: Any, key: Any = None) -> int | None:
+    if isinstance(node, LineDict):
+        return node.line_of(key) if key is not None else node.line
+    if isinstance(node, LineList):
+        return node.line
+    return None
+
+
+def _item_line(items: Any, index: int) -> int | None:
+    if isinstance(items, LineList) and index < len(items.item_lines):
+        return items.item_lines[index]
+    return _line(items[index]) or _line(items)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+class _Checker:
+    """Validation of one file: its display name and the problems found so far."""
+
+    def __init__(self, problems: ProblemList, file: str):
+        self.problems = problems
+        self.file = file
+
+    def add(self, line: int | None, category: str, message: str) -> None:
+        self.problems.add(self.file, line, category, message)
+
+    def mapping(self, node: Any, path: str, allowed: tuple, required: tuple = (), line: int | None = None,
+                what: str = "") -> bool:
+        """Check that `node` is a mapping with only `allowed` keys and every `required` key."""
+        if not isinstance(node, dict):
+            self.add(line, "wrong-type", f"{path or 'top level'}: expected a mapping, got {_show(node)}")
+            return False
+        suggested = set()
+        for key in node:
+            if key not in allowed:
+                suggested.update(difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6))
+                self.add(_line(node, key), "unknown-key",
+                         f"{path or 'top level'}: unknown key '{key}'{what}{did_you_mean(key, allowed)}")
+        for key in required:
+            if key in suggested:
+                continue  # a misspelling already reported as an unknown key
+            if key not in node:
+                self.add(_line(node) or line, "missing-field", f"{_join(path, key)}: missing")
+            elif node[key] is None:
+                self.add(_line(node, key), "missing-field", f"{_join(path, key)}: empty")
+        return True
+
+    def text(self, node: dict, key: str, path: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(_line(node, key), "wrong-type", f"{_join(path, key)}: expected text, got {_show(value)}")
+            return None
+        return value.strip()
+
+    def shares(self, node: dict, key: str, path: str, minimum: int) -> int | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        expected = f"{_join(path, key)}: expected a whole number of shares >= {minimum}, got {_show(value)}"
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            self.add(_line(node, key), "wrong-type", expected)
+            return None
+        if isinstance(value, Decimal) and (not value.is_finite() or value != value.to_integral_value()):
+            self.add(_line(node, key), "bad-value", expected)
+            return None
+        if value < minimum:
+            self.add(_line(node, key), "bad-value", expected)
+            return None
+        return int(value)
+
+    def boolean(self, node: dict, key: str, path: str) -> bool | None:
+        value = node.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.add(_line(node, key), "wrong-type", f"{_join(path, key)}: expected true or false, got {_show(value)}")
+        return None
+
+    def date(self, node: dict, key: str, path: str) -> date | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        self.add(_line(node, key), "bad-date", f"{_join(path, key)}: expected a date YYYY-MM-DD, got {_show(value)}")
+        return None
+
+    def group(self, node: dict, key: str, path: str, rulebook: Rulebook) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        allowed = list(rulebook.groups) + [NO_GROUP]
+        if not isinstance(value, str) or value not in allowed:
+            self.add(_line(node, key), "bad-value",
+                     f"{_join(path, key)}: {_show(value)} is not a group of the rulebook ({', '.join(allowed)})"
+                     f"{did_you_mean(value, allowed)}")
+            return None
+        return value
+
+
+_FAILED = object()  # _load's answer when the file could not be read; its problems are already recorded
+
+
+def _load(path: Path, file: str, problems: ProblemList | None = None) -> Any:
+    """load_yaml, turning an impossible calendar date (which PyYAML raises as ValueError) into a problem."""
+    try:
+        return load_yaml(path, file)
+    except InputError as exc:
+        if problems is None:
+            raise
+        problems.problems.extend(exc.problems)
+    except ValueError as exc:
+        problem = Problem(file, _bad_date_line(path), "bad-date", f"not a calendar date ({exc})")
+        if problems is None:
+            raise InputError([problem]) from None
+        problems.problems.append(problem)
+    return _FAILED
+
+
+def _bad_date_line(path: Path) -> int | None:
+    """Line of the first YYYY-MM-DD that is not a calendar date (yamlio does not report it)."""
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for match in _DATE_TOKEN.finditer(text.split("#", 1)[0]):
+            try:
+                date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return number
+    return None
+
+
+def _raise(problems: ProblemList, first_file: str | None = None) -> None:
+    """Raise every problem at once, each file's problems in line order (first_file first)."""
+    if not problems:
+        return
+    order: dict[str, int] = {first_file: 0} if first_file else {}
+    for p in problems.problems:
+        order.setdefault(p.file, len(order))
+    problems.problems.sort(key=lambda p: (order[p.file], p.line or 0))
+    problems.raise_if_any()
+
+
+# --- cap tables -----------------------------------------------------------------------------------
+
+
+def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: ProblemList) -> CapTable | None:
+    data = _load(path, display, problems)
+    if data is _FAILED:
+        return None
+    ck = _Checker(problems, display)
+    if not ck.mapping(data, "", CAP_TABLE_KEYS, ("common_outstanding", "holders"), line=1):
+        return None
+    before = len(problems.problems)
+    table = _apply_cap_table(ck, data, "", CapTable(0, (), None, display), rulebook, inline=True)
+    return table if len(problems.problems) == before else None
+
+
+def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebook: Rulebook,
+                     inline: bool, base_name: str = "") -> CapTable:
+    """`node`'s figures over `base`: holders merge by name, listed keys override, new names are added."""
+    ck.text(node, "name", path)
+    ck.date(node, "as_of", path)
+    outstanding = ck.shares(node, "common_outstanding", path, 0)
+    board_size = ck.shares(node, "board_size", path, 1)
+    holders = {h.name: h for h in base.holders}
+    items = node.get("holders")
+    if items is not None and not isinstance(items, list):
+        ck.add(_line(node, "holders"), "wrong-type", f"{_join(path, 'holders')}: expected a list, got {_show(items)}")
+        items = []
+    seen: dict[str, int | None] = {}
+    for index, item in enumerate(items or []):
+        item_path = f"{_join(path, 'holders')}[{index}]"
+        line = _item_line(items, index)
+        entry = _holder_fields(ck, item, item_path, line, rulebook)
+        if entry is None:
+            continue
+        name, fields = entry
+        if name in seen:
+            ck.add(_line(item, "name") or line, "duplicate-id",
+                   f"{item_path}.name: '{name}' is already listed at line {seen[name]}")
+            continue
+        seen[name] = line
+        if name in holders:
+            holders[name] = _merge_holding(holders[name], fields)
+        elif "group" in fields:
+            holders[name] = _merge_holding(Holding(name=name, group=fields["group"]), fields)
+        elif "group" not in item:
+            where = "" if inline else f", who is not on {base_name}"
+            ck.add(_line(item) or line, "missing-field", f"{item_path}.group: missing for '{name}'{where}")
+    table = CapTable(
+        common_outstanding=base.common_outstanding if outstanding is None else outstanding,
+        holders=tuple(holders.values()),
+        board_size=base.board_size if board_size is None else board_size,
+        source=base.source,
+    )
+    held = sum(h.common for h in table.holders)
+    if held > table.common_outstanding:
+        ck.add(_line(node, "common_outstanding"), "bad-value",
+               f"{_join(path, 'common_outstanding')}: the holders listed hold {held:,} shares of Common Stock, "
+               f"more than the {table.common_outstanding:,} outstanding")
+    return table
+
+
+def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
+                   rulebook: Rulebook) -> tuple[str, dict] | None:
+    series = [s for s, spec in rulebook.securities.items() if spec.get("class") == "preferred"]
+    allowed = ("name", "group", "common") + tuple(series) + ("warrants",)
+    if not ck.mapping(item, path, allowed, ("name",), line=line):
+        return None
+    name = ck.text(item, "name", path)
+    fields: dict[str, Any] = {}
+    group = ck.group(item, "group", path, rulebook)
+    if group is not None:
+        fields["group"] = group
+    for key in ("common",) + tuple(series) + ("warrants",):
+        count = ck.shares(item, key, path, 0)
+        if count is not None:
+            fields[key] = count
+    return (name, fields) if name else None
+
+
+def _merge_holding(holding: Holding, fields: dict) -> Holding:
+    preferred = dict(holding.preferred)
+    for key, value in fields.items():
+        if key not in ("group", "common", "warrants"):
+            preferred[key] = value
+    return replace(
+        holding,
+        group=fields.get("group", holding.group),
+        common=fields.get("common", holding.common),
+        warrants=fields.get("warrants", holding.warrants),
+        preferred={s: n for s, n in preferred.items() if n},
+    )
+
+
+# --- scenarios ------------------------------------------------------------------------------------
+
+
+def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir: str,
+           top_line: int | None = None) -> Scenario:
+    problems = ProblemList()
+    ck = _Checker(problems, file)
+    if not ck.mapping(data, "", SCENARIO_KEYS, ("name", "as_of", "cap_table", "action"), line=top_line):
+        _raise(problems, file)
+    name = ck.text(data, "name", "")
+    description = ck.text(data, "description", "") or ""
+    as_of = ck.date(data, "as_of", "")
+    closing = rulebook.param("closing_date")
+    if as_of is not None and as_of < closing:
+        ck.add(_line(data, "as_of"), "bad-date",
+               f"as_of: {as_of} is before the rulebook's closing_date {closing}; the instruments did not exist yet")
+    cap = _scenario_cap_table(ck, data, rulebook, base_dir, display_dir)
+    action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
+    _raise(problems, file)
+    assert name and as_of and cap and action
+    return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description)
+
+
+def _scenario_cap_table(ck: _Checker, data: dict, rulebook: Rulebook, base_dir: Path,
+                        display_dir: str) -> CapTable | None:
+    node = data.get("cap_table")
+    if node is None or isinstance(node, CapTable):
+        return node
+    if isinstance(node, str):
+        ref, overrides = node, None
+    elif isinstance(node, dict):
+        if not ck.mapping(node, "cap_table", CAP_TABLE_OVERRIDE_KEYS):
+            return None
+        ref, overrides = node.get("file"), node
+        if ref is not None and not isinstance(ref, str):
+            ck.add(_line(node, "file"), "wrong-type", f"cap_table.file: expected a path, got {_show(ref)}")
+            return None
+        if ref is None and "common_outstanding" not in node:
+            ck.add(_line(node), "missing-field", "cap_table.file: missing (or give common_outstanding and "
+                                                 "holders for a cap table written out in full)")
+            return None
+    else:
+        ck.add(_line(data, "cap_table"), "wrong-type",
+               f"cap_table: expected a file path or a mapping, got {_show(node)}")
+        return None
+    base = CapTable(0, (), None, ck.file)
+    display = ""
+    if ref is not None:
+        display = os.path.normpath(os.path.join(display_dir, ref))
+        target = base_dir / ref
+        if not target.is_file():
+            line = _line(overrides, "file") if overrides is not None else _line(data, "cap_table")
+            key = "cap_table.file" if overrides is not None else "cap_table"
+            ck.add(line, "missing-file", f"{key}: no such file {display}")
+            return None
+        table = _read_cap_table(target, display, rulebook, ck.problems)
+        if table is None:
+            return None
+        base = table
+    if overrides is None:
+        return base
+    before = len(ck.problems.problems)
+    table = _apply_cap_table(ck, overrides, "cap_table", base, rulebook, inline=ref is None, base_name=display)
+    if len(ck.problems.problems) != before:
+        return None
+    return replace(table, source=f"{display}, as amended by {ck.file}" if display else ck.file)
+
+
+def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: CapTable | None) -> Action | None:
+    if node is None:
+        return None
+    if not isinstance(node, dict):
+        ck.add(line, "wrong-type", f"action: expected a mapping, got {_show(node)}")
+        return None
+    kind = node.get("kind")
+    if kind is None:
+        every = tuple(dict.fromkeys(ACTION_KEYS["purchase"] + ACTION_KEYS["transfer"]))
+        ck.mapping(node, "action", every, ("kind",))
+        return None
+    if kind not in ACTION_KINDS:
+        ck.add(_line(node, "kind"), "bad-value", f"action.kind: {_show(kind)} is not one of "
+                                                 f"{', '.join(ACTION_KINDS)}{did_you_mean(kind, ACTION_KINDS)}")
+        return None
+    ck.mapping(node, "action", ACTION_KEYS[kind], ACTION_REQUIRED[kind], what=f" for a {kind}")
+    security = _security(ck, node, rulebook)
+    quantity = ck.shares(node, "quantity", "action", 1)
+    if kind == "purchase":
+        return _purchase(ck, node, rulebook, cap, security, quantity)
+    return _transfer(ck, node, rulebook, cap, security, quantity)
+
+
+def _security(ck: _Checker, node: dict, rulebook: Rulebook) -> str | None:
+    value = node.get("security")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in rulebook.securities:
+        ck.add(_line(node, "security"), "unknown-security",
+               f"action.security: unknown security {_show(value)}{did_you_mean(value, rulebook.securities)}; "
+               f"the rulebook has {', '.join(rulebook.securities)}")
+        return None
+    return value
+
+
+def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None, security: str | None,
+              quantity: int | None) -> Action | None:
+    buyer = _party(ck, node, "buyer", rulebook, cap, company_allowed=False)
+    seller, transferor = "market", None
+    value = node.get("seller")
+    if value in SELLERS:
+        seller = value
+    elif isinstance(value, str):
+        holder = _holder(ck, node, "seller", cap, extra=SELLERS)
+        if holder is not None:
+            seller, transferor = "holder", Party(name=holder.name, group=holder.group)
+            _check_held(ck, node, holder, security, quantity, rulebook, "sold")
+    elif value is not None:
+        ck.add(_line(node, "seller"), "wrong-type",
+               f"action.seller: expected market, company or a holder name, got {_show(value)}")
+        return None
+    if buyer is not None and transferor is not None and buyer.name == transferor.name:
+        ck.add(_line(node, "seller"), "contradiction", f"action.seller: {buyer.name} cannot buy from itself")
+        return None
+    if buyer is None or security is None or quantity is None:
+        return None
+    return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller,
+                  transferor=transferor)
+
+
+def _transfer(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None, security: str | None,
+              quantity: int | None) -> Action | None:
+    transferor = None
+    value = node.get("from")
+    if isinstance(value, str):
+        holder = _holder(ck, node, "from", cap)
+        if holder is not None:
+            transferor = Party(name=holder.name, group=holder.group)
+            _check_held(ck, node, holder, security, quantity, rulebook, "transferred")
+    elif value is not None:
+        ck.add(_line(node, "from"), "wrong-type", f"action.from: expected a holder name, got {_show(value)}")
+    transferee = _party(ck, node, "to", rulebook, cap, company_allowed=True)
+    route = node.get("route")
+    if route is not None and route not in ROUTES:
+        ck.add(_line(node, "route"), "bad-value",
+               f"action.route: {_show(route)} is not one of {', '.join(ROUTES)}{did_you_mean(route, ROUTES)}")
+        route = None
+    agreement = ck.boolean(node, "permitted_transferee_agreement", "action")
+    financing = ck.boolean(node, "pledge_in_bona_fide_financing", "action")
+    rule144 = ck.boolean(node, "rule144_resale_available", "action")
+    if transferor is not None and transferee is not None and transferor.name == transferee.name:
+        ck.add(_line(node, "to"), "contradiction", f"action.to: {transferor.name} cannot transfer to itself")
+        return None
+    if transferor is None or transferee is None or security is None or quantity is None:
+        return None
+    return Action(kind="transfer", security=security, quantity=quantity, acquirer=transferee, seller="holder",
+                  transferor=transferor, route=route, permitted_transferee_agreement=agreement,
+                  bona_fide_financing=bool(financing), rule144_resale_available=rule144)
+
+
+def _holder(ck: _Checker, node: dict, key: str, cap: CapTable | None, extra: tuple = (),
+            hint: str = "") -> Holding | None:
+    """The cap-table holder named by node[key], or None (reported unless the cap table itself failed)."""
+    name = node[key]
+    if cap is None:
+        return None
+    holder = cap.holder(name)
+    if holder is None:
+        suggestion = did_you_mean(name, [h.name for h in cap.holders] + list(extra))
+        ck.add(_line(node, key), "unknown-holder",
+               f"action.{key}: '{name}' is not a holder on the cap table{suggestion}{hint}")
+    return holder
+
+
+def _party(ck: _Checker, node: dict, key: str, rulebook: Rulebook, cap: CapTable | None,
+           company_allowed: bool) -> Party | None:
+    """The buyer or transferee: a holder's name, `company` (transfers), or a mapping {name, group, ...}."""
+    value = node.get(key)
+    path = f"action.{key}"
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if company_allowed and value == COMPANY:
+            return THE_COMPANY
+        holder = _holder(ck, node, key, cap, hint="; name a newcomer as a mapping {name, group}")
+        return Party(name=holder.name, group=holder.group) if holder else None
+    if not ck.mapping(value, path, PARTY_KEYS, ("name",), line=_line(node, key)):
+        return None
+    name = ck.text(value, "name", path)
+    group = ck.group(value, "group", path, rulebook)
+    flags = {flag: ck.boolean(value, flag, path) for flag in PARTY_FLAGS}
+    if name is None or cap is None:
+        return None
+    holder = cap.holder(name)
+    if holder is not None:
+        if group is not None and group != holder.group:
+            ck.add(_line(value, "group"), "contradiction",
+                   f"{path}.group: {group} contradicts the cap table, where {name} is in group {holder.group}")
+            return None
+        group = holder.group
+    elif group is None:
+        if "group" not in value:
+            ck.add(_line(value), "missing-field", f"{path}.group: missing for '{name}', who is not on the cap table")
+        return None
+    return Party(name=name, group=group, **flags)
+
+
+def _check_held(ck: _Checker, node: dict, holder: Holding, security: str | None, quantity: int | None,
+                rulebook: Rulebook, verb: str) -> None:
+    if security is None or quantity is None:
+        return
+    kind = rulebook.securities[security].get("class")
+    if kind == "common":
+        held = holder.common
+    elif kind == "warrant":
+        held = holder.warrants
+    else:
+        held = holder.preferred.get(security, 0)
+    if held < quantity:
+        ck.add(_line(node, "quantity"), "bad-value",
+               f"action.quantity: {holder.name} holds {held:,} of {security}, fewer than the {quantity:,} to be {verb}")

@@ -1,0 +1,271 @@
+"""Tests for engine/scenario.py: scenario and cap-table files in, validated model objects or exact problems out."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError, Problem
+from engine.model import Action, Holding, Party
+from engine.rulebook import load_rulebook
+from engine.scenario import load_cap_table, load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = "tests/bad_inputs/scenarios"
+CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
+LIBERTY = "Liberty Media Corporation"
+
+
+@pytest.fixture(scope="module")
+def rulebook():
+    return load_rulebook(ROOT / "rules" / "icg-2000", check_quotes=False)
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch):
+    # Bad inputs are named by relative paths, which problems must keep as given.
+    monkeypatch.chdir(ROOT)
+
+
+def problems(name: str, rulebook) -> list[Problem]:
+    with pytest.raises(InputError) as info:
+        load_scenario(f"{BAD}/{name}", rulebook)
+    return info.value.problems
+
+
+def only(name: str, rulebook) -> Problem:
+    found = problems(name, rulebook)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text.replace("CLOSING", str(CLOSING)), encoding="utf-8")
+    return path
+
+
+# --- one test per problem category -----------------------------------------------------------
+
+
+def test_malformed_yaml_names_its_line(rulebook):
+    p = only("malformed-yaml.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/malformed-yaml.yaml", 7, "yaml")
+    assert "malformed YAML" in p.message
+
+
+def test_missing_cap_table_file_names_the_path(rulebook):
+    p = only("missing-cap-table.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/missing-cap-table.yaml", 3, "missing-file")
+    assert p.message == "cap_table: no such file samples/captables/no-such-table.yaml"
+
+
+def test_unknown_key_suggests_the_known_one_and_is_not_also_a_missing_field(rulebook):
+    p = only("unknown-key.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/unknown-key.yaml", 8, "unknown-key")
+    assert "unknown key 'quantitty'" in p.message and "(did you mean 'quantity'?)" in p.message
+
+
+def test_missing_field(rulebook):
+    p = only("missing-field.yaml", rulebook)
+    assert (p.file, p.line, p.category, p.message) == (f"{BAD}/missing-field.yaml", 5, "missing-field",
+                                                       "action.quantity: missing")
+
+
+def test_wrong_type_for_a_count_and_for_a_quoted_boolean(rulebook):
+    found = problems("wrong-type.yaml", rulebook)
+    assert [(p.line, p.category) for p in found] == [(9, "wrong-type"), (11, "wrong-type")]
+    assert found[0].message == "action.quantity: expected a whole number of shares >= 1, got 'lots'"
+    assert found[1].message == "action.pledge_in_bona_fide_financing: expected true or false, got 'yes'"
+
+
+@pytest.mark.parametrize("name, shown", [("negative-quantity.yaml", "-5"), ("fractional-quantity.yaml", "2.5")])
+def test_negative_or_fractional_share_count_is_a_bad_value(rulebook, name, shown):
+    p = only(name, rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/{name}", 8, "bad-value")
+    assert p.message == f"action.quantity: expected a whole number of shares >= 1, got {shown}"
+
+
+def test_transferring_more_than_the_holder_holds_is_a_bad_value_naming_both_numbers(rulebook):
+    p = only("transfer-more-than-held.yaml", rulebook)
+    assert (p.line, p.category) == (9, "bad-value")
+    assert "holds 50,000 of series_a1, fewer than the 60,000 to be transferred" in p.message
+
+
+def test_as_of_before_the_closing_date_is_a_bad_date(rulebook):
+    p = only("before-closing.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/before-closing.yaml", 2, "bad-date")
+    assert "as_of: 1999-12-31 is before the rulebook's closing_date 2000-04-10" in p.message
+
+
+def test_a_date_not_on_the_calendar_is_a_bad_date_not_a_traceback(rulebook):
+    p = only("impossible-date.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/impossible-date.yaml", 2, "bad-date")
+    assert "not a calendar date" in p.message
+
+
+def test_unknown_security(rulebook):
+    p = only("unknown-security.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/unknown-security.yaml", 7, "unknown-security")
+    assert "unknown security 'series_a4' (did you mean" in p.message
+
+
+def test_unknown_holder(rulebook):
+    p = only("unknown-holder.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/unknown-holder.yaml", 6, "unknown-holder")
+    assert p.message == ("action.from: 'Liberty Media Corp' is not a holder on the cap table "
+                         "(did you mean 'Liberty Media Corporation'?)")
+
+
+def test_group_that_contradicts_the_cap_table(rulebook):
+    p = only("contradiction.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/contradiction.yaml", 7, "contradiction")
+    assert p.message == ("action.to.group: hmtf contradicts the cap table, where Liberty Media Corporation "
+                         "is in group liberty")
+
+
+def test_duplicate_holder_is_reported_in_the_cap_table_file(rulebook):
+    p = only("duplicate-holder.yaml", rulebook)
+    assert (p.file, p.line, p.category) == (f"{BAD}/captable-duplicate-holder.yaml", 8, "duplicate-id")
+    assert "'Liberty Media Corporation' is already listed at line 6" in p.message
+
+
+def test_all_problems_in_a_file_are_reported_together(rulebook):
+    found = problems("three-problems.yaml", rulebook)
+    assert [(p.file, p.line, p.category) for p in found] == [
+        (f"{BAD}/three-problems.yaml", 6, "missing-field"),
+        (f"{BAD}/three-problems.yaml", 13, "bad-value"),
+        (f"{BAD}/three-problems.yaml", 14, "wrong-type"),
+    ]
+    assert "cap_table.holders[0].group: missing for 'Acme Capital LLC'" in found[0].message
+    assert "(did you mean 'exempt'?)" in found[1].message
+
+
+# --- valid inputs ------------------------------------------------------------------------------
+
+
+def test_valid_market_purchase_with_cap_table_overrides(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: Liberty buys 2,000,000 shares of Common Stock in the market (June 2003)
+description: An open-market purchase.
+as_of: 2003-06-02
+cap_table:
+  file: CLOSING
+  common_outstanding: 52000000
+  holders:
+    - {name: Liberty Media Corporation, common: 1500000}
+action:
+  kind: purchase
+  buyer: Liberty Media Corporation
+  security: common
+  quantity: 2000000
+  seller: market
+""")
+    scenario = load_scenario(path, rulebook)
+    assert scenario.name.startswith("Liberty buys 2,000,000")
+    assert scenario.as_of == date(2003, 6, 2)
+    assert scenario.file == str(path)
+    assert scenario.action == Action(kind="purchase", security="common", quantity=2_000_000,
+                                     acquirer=Party(name=LIBERTY, group="liberty"), seller="market")
+    assert scenario.cap_table.common_outstanding == 52_000_000
+    assert scenario.cap_table.board_size == 12
+
+
+def test_cap_table_overrides_merge_by_name_and_add_newcomers(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: Overrides
+as_of: 2003-06-02
+cap_table:
+  file: CLOSING
+  board_size: 11
+  holders:
+    - {name: Liberty Media Corporation, common: 1500000, warrants: 0}
+    - {name: Acme Capital LLC, group: none, common: 250000}
+action: {kind: purchase, buyer: Acme Capital LLC, security: common, quantity: 10, seller: company}
+""")
+    cap = load_scenario(path, rulebook).cap_table
+    closing = load_cap_table(CLOSING, rulebook)
+    assert cap.holder(LIBERTY) == Holding(name=LIBERTY, group="liberty", common=1_500_000,
+                                          preferred={"series_a1": 50_000}, warrants=0)
+    assert cap.holder("Acme Capital LLC") == Holding(name="Acme Capital LLC", group="none", common=250_000)
+    assert cap.holders[1:-1] == closing.holders[1:]  # the others are untouched, in order
+    assert (cap.board_size, cap.common_outstanding) == (11, closing.common_outstanding)
+
+
+def test_valid_transfer_to_a_newcomer(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: Liberty transfers Series A-1 to an unaffiliated buyer
+as_of: 2003-06-02
+cap_table: CLOSING
+action:
+  kind: transfer
+  from: Liberty Media Corporation
+  to: {name: Acme Capital LLC, group: none, purchaser_affiliate: false, held_common_on_signing_date: false,
+       hmtf_parallel_investor: false}
+  security: series_a1
+  quantity: 10000
+  route: exempt
+  permitted_transferee_agreement: true
+""")
+    action = load_scenario(path, rulebook).action
+    assert action == Action(
+        kind="transfer", security="series_a1", quantity=10_000,
+        acquirer=Party(name="Acme Capital LLC", group="none", purchaser_affiliate=False,
+                       held_common_on_signing_date=False, hmtf_parallel_investor=False),
+        seller="holder", transferor=Party(name=LIBERTY, group="liberty"), route="exempt",
+        permitted_transferee_agreement=True, bona_fide_financing=False, rule144_resale_available=None)
+
+
+def test_transfer_to_the_company_and_purchase_from_a_holder(rulebook, tmp_path):
+    to_company = write(tmp_path, """\
+name: Warrants back to the Company
+as_of: 2003-06-02
+cap_table: CLOSING
+action: {kind: transfer, from: "HMTF Bridge ICG, LLC", to: company, security: warrant, quantity: 1533334,
+         route: none, pledge_in_bona_fide_financing: true}
+""", "to-company.yaml")
+    action = load_scenario(to_company, rulebook).action
+    assert action.acquirer == Party(name="the Company", group="company", is_company=True)
+    assert (action.transferor.group, action.route, action.bona_fide_financing) == ("hmtf", "none", True)
+    from_holder = write(tmp_path, """\
+name: Liberty buys Series A-3 from the Gleacher holder
+as_of: 2003-06-02
+cap_table: CLOSING
+action: {kind: purchase, buyer: Liberty Media Corporation, security: series_a3, quantity: 2000,
+         seller: Gleacher/ICG Investors LLC}
+""", "from-holder.yaml")
+    action = load_scenario(from_holder, rulebook).action
+    assert (action.seller, action.transferor) == ("holder", Party(name="Gleacher/ICG Investors LLC", group="gleacher"))
+
+
+def test_load_cap_table_reads_the_closing_table_and_checks_holder_keys(rulebook, tmp_path):
+    closing = load_cap_table(CLOSING, rulebook)
+    assert closing.common_outstanding == 48_582_035
+    assert closing.holder(LIBERTY) == Holding(name=LIBERTY, group="liberty", preferred={"series_a1": 50_000},
+                                              warrants=6_666_667)
+    assert sum(h.preferred.get("series_a2", 0) for h in closing.group("hmtf")) == 23_000
+    bad = write(tmp_path, """\
+common_outstanding: 100
+holders:
+  - {name: Acme Capital LLC, group: none, warrant: 5}
+""", "table.yaml")
+    with pytest.raises(InputError) as info:
+        load_cap_table(bad, rulebook, display="table.yaml")
+    [p] = info.value.problems
+    assert (p.file, p.line, p.category) == ("table.yaml", 3, "unknown-key")
+    assert "unknown key 'warrant'" in p.message and "(did you mean 'warrants'?)" in p.message
+
+
+def test_scenario_from_dict_uses_base_dir_and_reports_without_lines(rulebook):
+    data = {"name": "Synthetic", "as_of": date(2004, 1, 5), "cap_table": "closing.yaml",
+            "action": {"kind": "purchase", "buyer": {"name": "Acme Capital LLC", "group": "none"},
+                       "security": "common", "quantity": 5}}
+    scenario = scenario_from_dict(data, rulebook, base_dir=CLOSING.parent)
+    assert scenario.action.acquirer == Party(name="Acme Capital LLC", group="none")
+    assert scenario.file == "<scenario>"
+    data["action"] = {**data["action"], "quantity": 0}
+    with pytest.raises(InputError) as info:
+        scenario_from_dict(data, rulebook, base_dir=CLOSING.parent)
+    assert [(p.file, p.line, p.category) for p in info.value.problems] == [("<scenario>", None, "bad-value")]
