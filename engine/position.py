@@ -77,8 +77,8 @@ def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -
         fig_ok = ok.facts.get("standstill.pct_after")
         fig_over = over.facts.get("standstill.pct_after")
         if fig_ok is not None:
-            data["proof"]["standstill_pct_at_max"] = calc.pct_display(fig_ok, 6)
-            data["proof"]["standstill_pct_one_more"] = calc.pct_display(fig_over, 6)
+            data["proof"]["standstill_pct_at_max"] = calc.pct_display(fig_ok, 9)
+            data["proof"]["standstill_pct_one_more"] = calc.pct_display(fig_over, 9)
     return data
 
 
@@ -86,7 +86,21 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
     """Per group: as-converted and Warrant shares, 13d-3 ownership, standstill basis and voting power."""
     terms = rulebook.terms()
     issued = rulebook.series_a_issued()
-    out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "groups": {}}
+    lp = calc.liquidation_preference(terms, as_of)
+    accrued = calc.accrued_dividends(terms, as_of)
+    out: dict = {
+        "as_of": as_of.isoformat(),
+        "common_outstanding": cap.common_outstanding,
+        "terms": {
+            "liquidation_preference": calc.money_display(lp),
+            "accrued_dividends": calc.money_display(accrued),
+            "conversion_price": calc.money_display(terms.conversion_price),
+            "conversion_shares_per_series_a_share": str(calc._round_half_up((lp + accrued) / Fraction(terms.conversion_price), 2)),
+            "special_dividend_reference": calc.money_display(calc.special_dividend_reference(terms.initial_liquidation_preference)),
+            "special_dividend_reference_assumption": "A-special-dividend-reference",
+        },
+        "groups": {},
+    }
     for group in rulebook.groups:
         members = calc.group_holdings(cap, group)
         as_converted = sum(calc.conversion_shares(terms, sum(h.preferred.values()), as_of) for h in members)
@@ -132,7 +146,12 @@ def position_json(data: dict) -> str:
 
 
 def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
-    lines = [f"Positions on {data['as_of']} ({calc.shares_display(data['common_outstanding'])} Common outstanding)", ""]
+    t = data["terms"]
+    lines = [f"Positions on {data['as_of']} ({calc.shares_display(data['common_outstanding'])} Common outstanding)",
+             f"Liquidation Preference {t['liquidation_preference']} per Series A share plus {t['accrued_dividends']} "
+             f"accrued; {t['conversion_shares_per_series_a_share']} Common per share at {t['conversion_price']} "
+             f"(CoD 6(a), 12(a)). Special Dividend reference {t['special_dividend_reference']} "
+             f"({t['special_dividend_reference_assumption']}).", ""]
     rows = []
     for gid, g in data["groups"].items():
         s = g["standstill"]

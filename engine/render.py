@@ -83,10 +83,12 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
 
 
 def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
+    """The readings the findings rely on: those of every applicable rule, then the arithmetic's."""
     used: list[str] = []
     for f in findings:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
+    used += [a for a in rulebook.arithmetic_assumptions if a not in used]
     out = []
     for a_id in used:
         a = rulebook.assumptions[a_id]
@@ -161,6 +163,10 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
         out.append("Not applicable:")
         for f in na:
             out.append(_wrap(f"{f.rule}: {f.explanation}", "  ", width))
+        out.append("")
+    out.append("Assumptions (named readings of unclear text; see rules/" + rulebook.id + "/assumptions.yaml):")
+    for a in _assumptions(rulebook, result.findings):
+        out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
     return "\n".join(out).rstrip() + "\n"
 
 

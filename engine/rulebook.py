@@ -27,7 +27,7 @@ APPLIES_KEYS = ("actions", "when")
 DOCUMENT_KEYS = ("id", "code", "title", "date", "parties", "file", "lines")
 ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
 DEFINITION_KEYS = ("id", "title", "source", "condition")
-MANIFEST_KEYS = ("id", "title", "description", "rule_files")
+MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions")
 PARAMETER_FILE_KEYS = ("parameters", "securities", "groups")
 PARAMETER_KEYS = ("value", "source", "note", "evidence")
 SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
@@ -64,6 +64,7 @@ class Rulebook:
     definitions: dict[str, Definition]
     assumptions: dict[str, Assumption]
     rules: list[Rule] = field(default_factory=list)
+    arithmetic_assumptions: list[str] = field(default_factory=list)  # readings behind engine/calc.py
 
     def param(self, name: str) -> Any:
         return self.parameters[name].value
@@ -575,11 +576,17 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         rules.extend(_load_rules(book, str(name), seen, assumptions, len(rules)))
     for def_id, (ctx, raw) in book.raw_definitions.items():
         parse_condition(ctx, raw, book, (def_id,))  # report problems in unused definitions too
+    arithmetic = manifest.get("arithmetic_assumptions") or []
+    for a_id in arithmetic:
+        if a_id not in assumptions:
+            manifest_ctx.add(manifest, "arithmetic_assumptions", "dangling-reference",
+                             f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
     problems.raise_if_any()
     return Rulebook(
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
+        arithmetic_assumptions=[str(a) for a in arithmetic],
     )
 
 

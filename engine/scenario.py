@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,7 +33,6 @@ PARTY_KEYS = ("name", "group") + PARTY_FLAGS
 SELLERS = ("market", "company")
 ROUTES = ("permitted_transferee", "rule_144", "exempt", "registered", "none")
 THE_COMPANY = Party(name="the Company", group=COMPANY, is_company=True)
-_DATE_TOKEN = re.compile(r"(?<![\d-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d-])")
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -193,30 +191,14 @@ _FAILED = object()  # _load's answer when the file could not be read; its proble
 
 
 def _load(path: Path, file: str, problems: ProblemList | None = None) -> Any:
-    """load_yaml, turning an impossible calendar date (which PyYAML raises as ValueError) into a problem."""
+    """load_yaml, recording its problems in `problems` (when given) instead of raising."""
     try:
         return load_yaml(path, file)
     except InputError as exc:
         if problems is None:
             raise
         problems.problems.extend(exc.problems)
-    except ValueError as exc:
-        problem = Problem(file, _bad_date_line(path), "bad-date", f"not a calendar date ({exc})")
-        if problems is None:
-            raise InputError([problem]) from None
-        problems.problems.append(problem)
     return _FAILED
-
-
-def _bad_date_line(path: Path) -> int | None:
-    """Line of the first YYYY-MM-DD that is not a calendar date (yamlio does not report it)."""
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        for match in _DATE_TOKEN.finditer(text.split("#", 1)[0]):
-            try:
-                date(*(int(part) for part in match.groups()))
-            except ValueError:
-                return number
-    return None
 
 
 def _raise(problems: ProblemList, first_file: str | None = None) -> None:

@@ -60,12 +60,30 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 
 def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
     text = loader.construct_scalar(node).replace("_", "")
-    return Decimal(text)
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite():
+        raise yaml.constructor.ConstructorError(None, None, f"'{text}' is not a finite number", node.start_mark)
+    return value
+
+
+class _BadDate(yaml.constructor.ConstructorError):
+    """A YYYY-MM-DD scalar that is not a calendar date."""
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise _BadDate(None, None, f"'{node.value}' is not a calendar date ({exc})", node.start_mark) from None
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_yaml(path: Path | str, display: str | None = None) -> Any:
@@ -89,6 +107,8 @@ def load_yaml_text(text: str, name: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "malformed YAML"
+        if isinstance(exc, _BadDate):
+            raise InputError([Problem(name, line, "bad-date", what)]) from None
         raise InputError([Problem(name, line, "yaml", f"malformed YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(name, None, "yaml", f"malformed YAML: {exc}")]) from None

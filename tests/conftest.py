@@ -1,0 +1,39 @@
+"""Shared fixtures: the bundled rulebook, the closing cap table and a scenario builder."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from engine.rulebook import load_rulebook
+from engine.scenario import load_cap_table, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+RULEBOOK = ROOT / "rules" / "icg-2000"
+CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
+SCENARIOS = ROOT / "samples" / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def rulebook():
+    return load_rulebook(RULEBOOK)
+
+
+@pytest.fixture(scope="session")
+def closing(rulebook):
+    return load_cap_table(CLOSING, rulebook)
+
+
+@pytest.fixture
+def make_scenario(rulebook):
+    """Build a validated scenario from a dict; `cap_table` defaults to the closing cap table file."""
+
+    def build(data: dict):
+        data = copy.deepcopy(data)
+        data.setdefault("name", "test scenario")
+        data.setdefault("cap_table", str(CLOSING))
+        return scenario_from_dict(data, rulebook, file="<test>", base_dir=ROOT)
+
+    return build
