@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -63,6 +64,7 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     return last - timedelta(days=(last.weekday() - weekday) % 7)
 
 
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def _bank_holidays(year: int) -> set[date]:
     """Days the Federal Reserve Banks (and so New York banks) close in `year`.
 
@@ -111,6 +113,7 @@ def _quarter_end(year: int, month: int) -> date:
     return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def dividend_payment_dates(terms: Terms, through: date) -> list[date]:
     """CoD 17 "Dividend Payment Date": the last day of March, June, September and December,
     commencing June 30, 2000, "or the next succeeding Business Day if any such day is not a
@@ -129,6 +132,7 @@ def dividend_payment_dates(terms: Terms, through: date) -> list[date]:
 # --- Liquidation Preference and dividends ----------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def liquidation_preference(terms: Terms, on: date) -> Fraction:
     """CoD 6(a) and CoD 17 "Liquidation Preference": $10,000 plus every Accumulated Dividend
     added on a Dividend Payment Date on or before `on` (accrued dividends not yet added are
@@ -156,6 +160,7 @@ def liquidation_preference(terms: Terms, on: date) -> Fraction:
     return lp
 
 
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def accrued_dividends(terms: Terms, on: date) -> Fraction:
     """CoD 6(a)(i): dividends accrued and unpaid at `on`, not yet added to the Liquidation
     Preference: LP x rate x actual days / 360 from and including the Closing Date or the last
@@ -282,7 +287,8 @@ def voting_power(terms: Terms, cap: CapTable, group: str, on: date) -> Ownership
     group's votes are its Common plus its holders' conversion shares on `on`, over all Common
     plus every holder's conversion shares. Warrants carry no vote (WAR 13)."""
     votes = sum(h.common + conversion_shares(terms, _preferred(h), on) for h in group_holdings(cap, group))
-    all_preferred_votes = sum(conversion_shares(terms, _preferred(h), on) for h in cap.holders)
+    # Shares the Company or a subsidiary holds are not Outstanding (CoD 17) and do not vote.
+    all_preferred_votes = sum(conversion_shares(terms, _preferred(h), on) for h in cap.holders if h.group != "company")
     return Ownership(votes, cap.common_outstanding + all_preferred_votes)
 
 

@@ -25,9 +25,11 @@ commands:
   check SCENARIO         pre-clear the action a scenario describes
   position --as-of DATE  each group's ownership, standstill and voting power on a date
   headroom --holder G    the most Common Stock group G may buy in the market on a date
+  vote SCENARIO          the approvals a corporate action needs, a tally's result, who can pass or block
   lint [PATH]            validate a rulebook folder (rules, documents, quotes)
 
-exit codes: 0 clear (no violation); 1 a violation or cannot-determine; 2 bad input;
+exit codes: 0 clear (no violation; every required approval shown to pass); 1 a violation,
+            a cannot-determine, or an approval that fails or is not shown to pass; 2 bad input;
             3 the rule engine failed.
 """
 
@@ -37,6 +39,7 @@ examples:
   clausewise check samples/scenarios/liberty-buys-2m-2003.yaml --format markdown --out memo.md
   clausewise position --as-of 2003-06-02
   clausewise headroom --holder liberty --as-of 2003-06-02 --format json
+  clausewise vote samples/scenarios/approval-merger-non-qt-cayman.yaml
   clausewise lint rules/icg-2000
 """
 
@@ -48,13 +51,20 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `clausewise COMMAND: error: ...`, then exit 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse's hook
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="clausewise", description=DESCRIPTION, epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"clausewise {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def rules_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--rules", metavar="DIR", type=Path, default=None,
@@ -76,7 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         "position", help="each group's ownership, standstill and voting power on a date",
         description="For each holder group: as-converted shares, Warrant shares, beneficial ownership under "
                     "Rule 13d-3(d)(1)(i), the standstill-basis percentage against its cap with the headroom in "
-                    "shares, and voting power with the Series A voting as converted.")
+                    "shares, and voting power with the Series A voting as converted.",
+        epilog="example: clausewise position --as-of 2000-04-10 --format json\n"
+               "exit codes: 0 done; 2 bad input (a date before the Closing Date, a bad cap table)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     position.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
     position.add_argument("--cap-table", type=Path, metavar="FILE",
                           help="cap table YAML (default: samples/captables/closing.yaml)")
@@ -87,13 +100,30 @@ def build_parser() -> argparse.ArgumentParser:
         "headroom", help="the most Common Stock a group may buy in the market on a date",
         description="The largest whole number of shares of Common Stock the group may buy in the market on the "
                     "date without a violation of any rule in force, with the rule that binds: N is permitted and "
-                    "N+1 is not, both evaluated by the same engine as `check`.")
+                    "N+1 is not, both evaluated by the same engine as `check`.",
+        epilog="example: clausewise headroom --holder liberty --as-of 2003-06-02\n"
+               "exit codes: 0 done; 2 bad input (an unknown group, a bad date or cap table)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     room.add_argument("--holder", required=True, metavar="GROUP", help="group id: liberty, hmtf or gleacher")
     room.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
     room.add_argument("--cap-table", type=Path, metavar="FILE",
                       help="cap table YAML (default: samples/captables/closing.yaml)")
     room.add_argument("--format", choices=("text", "json"), default="text")
     rules_option(room)
+
+    vote = sub.add_parser(
+        "vote", help="the approvals a corporate action needs, a tally's result, who can pass or block it",
+        description="List every approval of the Series A holders that the scenario's corporate action needs "
+                    "(each cited and quoted, with the shares it takes: 69% of 75,000 is 51,750, a majority is "
+                    "37,501), the result of the record-date tally if the scenario gives one, and the minimal "
+                    "coalitions that can pass each approval and the voters that can block it alone.",
+        epilog="exit codes: 0 every required approval passes (or none is needed); 1 one fails or cannot be "
+               "determined; 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    vote.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file with a corporate action")
+    vote.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    vote.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    rules_option(vote)
 
     lint = sub.add_parser(
         "lint", help="validate a rulebook folder",
@@ -118,6 +148,9 @@ def write_output(text: str, out: Path | None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -150,6 +183,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         text = check_markdown(rulebook, result, room)
     else:
         text = check_text(rulebook, result, room)
+    write_output(text, args.out)
+    return EXIT_FINDING if result.blocked else EXIT_OK
+
+
+def cmd_vote(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .render import render_json, vote_json, vote_markdown, vote_text
+    from .scenario import load_scenario
+
+    rulebook = _rulebook(args.rules)
+    scenario = load_scenario(args.scenario, rulebook)
+    result = evaluate(rulebook, scenario)
+    if args.format == "json":
+        text = render_json(vote_json(rulebook, result))
+    elif args.format == "markdown":
+        text = vote_markdown(rulebook, result)
+    else:
+        text = vote_text(rulebook, result)
     write_output(text, args.out)
     return EXIT_FINDING if result.blocked else EXIT_OK
 
@@ -193,14 +244,18 @@ def _check_date(rulebook, as_of: date) -> None:
 def cmd_lint(args: argparse.Namespace) -> int:
     from .rulebook import load_rulebook
 
+    from .compiler import check_compiles
+
     path = args.path or default_rulebook()
     book = load_rulebook(path)
+    check_compiles(book.rules)
     print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
           f"{len(book.assumptions)} assumptions; every quote found verbatim")
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "position": cmd_position, "headroom": cmd_headroom, "lint": cmd_lint}
+COMMANDS = {"check": cmd_check, "vote": cmd_vote, "position": cmd_position, "headroom": cmd_headroom,
+            "lint": cmd_lint}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in")
-NEGATION = {"==": "!=", "!=": "==", ">": "<=", "<=": ">", ">=": "<", "<": ">=", "in": "not_in", "not_in": "in"}
+OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in", "includes", "excludes")
+NEGATION = {"==": "!=", "!=": "==", ">": "<=", "<=": ">", ">=": "<", "<": ">=", "in": "not_in", "not_in": "in",
+            "includes": "excludes", "excludes": "includes"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         return left in right
     if op == "not_in":
         return left not in right
+    if op == "includes":  # a set fact has the value as a member
+        return right in left
+    if op == "excludes":
+        return right not in left
     raise ValueError(f"unknown operator {op}")
 
 
@@ -115,3 +120,23 @@ def truth(cond: Condition | None, facts: dict[str, Any]) -> bool | None:
 def unknown_facts(cond: Condition | None, facts: dict[str, Any]) -> list[str]:
     """Facts a condition reads that are not known."""
     return [f for f in facts_of(cond) if f not in facts]
+
+
+def deciding_unknowns(cond: Condition | None, facts: dict[str, Any]) -> list[str]:
+    """Unknown facts that could still change an unknown condition's value (none if it is known).
+
+    In `any` a known-true part decides; in `all` a known-false part decides; so only the
+    unknown parts of an undecided condition are listed.
+    """
+    if truth(cond, facts) is not None:
+        return []
+    if isinstance(cond, Atom):
+        return [cond.fact]
+    if isinstance(cond, Not):
+        return deciding_unknowns(cond.item, facts)
+    out: list[str] = []
+    for item in cond.items:
+        for fact in deciding_unknowns(item, facts):
+            if fact not in out:
+                out.append(fact)
+    return out

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import calc
+from .approvals import all_pass, approvals
 from .compiler import Fired, compile_rules
-from .conditions import Atom, atoms, truth, unknown_facts
+from .conditions import Atom, Not, atoms, deciding_unknowns, truth
 from .errors import EngineError
 from .facts import FACTS, derive, display
 from .model import Finding, Rule, Scenario
@@ -24,10 +25,12 @@ class Result:
     scenario: Scenario
     findings: list[Finding]
     facts: dict[str, Any]
+    approvals: list[dict] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
-        return any(f.outcome in BLOCKING for f in self.findings)
+        """A violation, a cannot-determine, or a required approval not shown to pass."""
+        return any(f.outcome in BLOCKING for f in self.findings) or not all_pass(self.approvals)
 
     def by_rule(self, rule_id: str) -> Finding:
         for f in self.findings:
@@ -41,15 +44,24 @@ def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     return derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
 
 
+def compiled(rulebook: Rulebook):
+    """The rulebook's durable ruleset, compiled once per rulebook object."""
+    engine = getattr(rulebook, "_engine", None)
+    if engine is None or engine.rules is not rulebook.rules:
+        engine = compile_rules(rulebook.rules)
+        rulebook._engine = engine
+    return engine
+
+
 def evaluate(rulebook: Rulebook, scenario: Scenario) -> Result:
     """Run every rule of the rulebook against the scenario on the durable_rules engine."""
     facts = scenario_facts(rulebook, scenario)
-    fired = compile_rules(rulebook.rules).evaluate(facts)
+    fired = compiled(rulebook).evaluate(facts)
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
     findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts) for rule in rulebook.rules]
-    return Result(scenario, findings, facts)
+    return Result(scenario, findings, facts, approvals(rulebook, scenario, findings))
 
 
 def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
@@ -153,7 +165,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, not {_wanted(a)}" for a in failing)
         finding.explanation = f"Does not apply to this action: {parts}."
     elif branch == "scope_unknown":
-        finding.missing = unknown_facts(_scope_atoms(rule), facts)
+        finding.missing = deciding_unknowns(_scope_atoms(rule), facts)
         finding.explanation = "Cannot tell whether the rule applies: unknown " + ", ".join(finding.missing) + "."
     elif branch == "exception":
         names = [e for e in rule.exceptions if e.id in detail]
@@ -164,9 +176,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
             texts.append(f"exception '{exc.id}' ({code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()} under " + "; ".join(texts) + "."
     elif branch == "undetermined":
-        missing = unknown_facts(rule.condition, facts)
+        missing = deciding_unknowns(rule.condition, facts)
         for exc in rule.exceptions:
-            missing += unknown_facts(exc.condition, facts)
+            missing += deciding_unknowns(exc.condition, facts)
         finding.missing = list(dict.fromkeys(missing))
         finding.explanation = ("Cannot determine: the scenario does not establish "
                                + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
@@ -176,7 +188,39 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
     else:  # breach
         finding.explanation = render_template(rule.finding, facts)
+        shown = [_compared(a, facts) for a in _reasons(rule.condition, facts)]
+        if shown and any(isinstance(c, Not) for c in _walk(rule.condition)):
+            finding.explanation += " Shown by: " + "; ".join(
+                f"{c['fact']} is {c['actual']}" for c in shown) + "."
     return finding
+
+
+def _walk(cond):
+    from .conditions import All, AnyOf, Not
+    yield cond
+    if isinstance(cond, (All, AnyOf)):
+        for item in cond.items:
+            yield from _walk(item)
+    elif isinstance(cond, Not):
+        yield from _walk(cond.item)
+
+
+def _reasons(cond, facts: dict[str, Any]) -> list[Atom]:
+    """The atoms that make a true condition true (for a negated definition: what makes it fail)."""
+    from .conditions import All, AnyOf, Not
+    if truth(cond, facts) is not True:
+        return []
+    if isinstance(cond, Atom):
+        return [cond]
+    if isinstance(cond, All):
+        return [a for item in cond.items for a in _reasons(item, facts)]
+    if isinstance(cond, AnyOf):
+        for item in cond.items:
+            if truth(item, facts) is True:
+                return _reasons(item, facts)
+    if isinstance(cond, Not):
+        return _failing(cond.item, facts)
+    return []
 
 
 def _scope_atoms(rule: Rule):

@@ -17,23 +17,42 @@ GROUPS = "<groups>"
 
 @dataclass(frozen=True)
 class FactSpec:
-    """A fact's name, type and meaning. Types: date, enum, bool, shares, percent."""
+    """A fact's name, type and meaning.
+
+    Types: date, enum, bool, shares, percent, set (of enum values, tested with includes /
+    excludes) and text (shown in findings, never tested). `key` is the field of a scenario's
+    action that states the fact directly, for the action `kinds` listed.
+    """
 
     name: str
     type: str
     description: str
     values: tuple | None = None
+    key: str | None = None
+    kinds: tuple = ()
 
 
-def _spec(name: str, type_: str, description: str, values: tuple | None = None) -> FactSpec:
-    return FactSpec(name, type_, description, values)
+def _spec(name: str, type_: str, description: str, values: tuple | None = None,
+          key: str | None = None, kinds: tuple = ()) -> FactSpec:
+    return FactSpec(name, type_, description, values, key, kinds)
+
+
+PURCHASE_KINDS = ("purchase", "transfer")
+COMBINATIONS = ("merger", "consolidation", "asset_sale")
+FUNDAMENTAL = COMBINATIONS + ("liquidation_plan",)
+AMENDING = ("charter_amendment",) + FUNDAMENTAL
+OFFERS = ("tender_offer", "exchange_offer")
+CORPORATE_KINDS = FUNDAMENTAL + ("charter_amendment", "equity_issuance", "restrictive_agreement") + OFFERS + (
+    "series_split", "material_transaction")
+ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS
+RANKS = ("senior", "parity", "junior")
 
 
 FACTS: dict[str, FactSpec] = {
     s.name: s
     for s in (
         _spec("as_of", "date", "the date of the proposed action"),
-        _spec("action.kind", "enum", "what is proposed", ("purchase", "transfer")),
+        _spec("action.kind", "enum", "what is proposed", ACTION_KINDS),
         _spec("action.security", "enum", "the security bought or transferred", (SECURITIES,)),
         _spec("action.security_class", "enum", "class of that security", ("common", "preferred", "warrant")),
         _spec("action.convertible_into_common", "bool", "the security converts into or is exercisable for Common Stock"),
@@ -60,13 +79,100 @@ FACTS: dict[str, FactSpec] = {
         _spec("voting_power.pct_after", "percent", "acquirer group's share of the voting power after the action"),
         _spec("beneficial_ownership.pct_after", "percent", "acquirer group's Rule 13d-3 ownership after the action"),
         _spec("beneficial_ownership.shares_after", "shares", "acquirer group's Rule 13d-3 shares after the action"),
+        # --- corporate actions: stated by the scenario's action, field by field -------------------
+        _spec("transaction.company_survives", "bool", "the Company is the surviving or continuing person",
+              key="company_survives", kinds=COMBINATIONS),
+        _spec("transaction.series_a_remains_outstanding", "bool", "the Series A stays outstanding",
+              key="series_a_remains_outstanding", kinds=COMBINATIONS),
+        _spec("resulting_entity.form", "enum", "legal form of the resulting entity",
+              ("corporation", "llc", "partnership", "trust", "other"), key="resulting_entity.form", kinds=COMBINATIONS),
+        _spec("resulting_entity.jurisdiction", "text", "where the resulting entity is organized",
+              key="resulting_entity.jurisdiction", kinds=COMBINATIONS),
+        _spec("resulting_entity.jurisdiction_kind", "enum", "kind of that jurisdiction",
+              ("united_states", "us_state", "district_of_columbia", "bermuda", "other")),
+        _spec("transaction.series_a_exchanged_for_equivalent", "bool",
+              "the Series A becomes shares of the resulting entity with the same or more favorable rights",
+              key="series_a_exchanged_for_equivalent", kinds=COMBINATIONS),
+        _spec("transaction.officers_certificate_delivered", "bool", "an Officers' Certificate was delivered to the Registrar",
+              key="officers_certificate_delivered", kinds=COMBINATIONS),
+        _spec("transaction.opinion_of_counsel_delivered", "bool", "an opinion of counsel was delivered to the Registrar",
+              key="opinion_of_counsel_delivered", kinds=COMBINATIONS),
+        _spec("amendment.instrument", "enum", "the instrument amended",
+              ("certificate_of_incorporation", "certificate_of_designation", "by_laws", "none"),
+              key="amendment.instrument", kinds=AMENDING),
+        _spec("amendment.adversely_affects", "set", "the preferred series whose rights the amendment affects adversely",
+              (SECURITIES,), key="amendment.adversely_affects", kinds=AMENDING),
+        _spec("amendment.changes_authorized_series_a", "bool", "the amendment increases or decreases the authorized Series A",
+              key="amendment.changes_authorized_series_a", kinds=AMENDING),
+        _spec("amendment.alters_relative_rights", "bool", "the amendment alters relative rights among A-1, A-2 and A-3",
+              key="amendment.alters_relative_rights", kinds=AMENDING),
+        _spec("issuance.class", "enum", "class of equity to be issued", ("series_a", "preferred", "common", "other"),
+              key="class", kinds=("equity_issuance",)),
+        _spec("issuance.series", "enum", "the Series A series to be issued", (SECURITIES,),
+              key="series", kinds=("equity_issuance",)),
+        _spec("issuance.quantity", "shares", "shares to be issued", key="quantity", kinds=("equity_issuance",)),
+        _spec("issuance.rank_dividends", "enum", "ranking against the Series A as to dividends", RANKS,
+              key="ranking.dividends", kinds=("equity_issuance",)),
+        _spec("issuance.rank_redemption", "enum", "ranking against the Series A as to redemption", RANKS,
+              key="ranking.redemption", kinds=("equity_issuance",)),
+        _spec("issuance.rank_liquidation", "enum", "ranking against the Series A on liquidation", RANKS,
+              key="ranking.liquidation", kinds=("equity_issuance",)),
+        _spec("issuance.exempt_basis", "enum", "a basis on which CoD 8(c)(iv) excepts the issuance",
+              ("none", "exchange_preferred", "mirror_preferred", "existing_instrument", "series_a3_on_conversion"),
+              key="exempt_basis", kinds=("equity_issuance",)),
+        _spec("issuance.votes_with_series_a", "bool", "the new series votes with the Series A as one class on other matters",
+              key="votes_with_series_a_as_one_class", kinds=("equity_issuance",)),
+        _spec("issuance.one_vote_per_10000", "bool", "the new series has one vote per $10,000 of liquidation preference",
+              key="one_vote_per_10000_of_liquidation_preference", kinds=("equity_issuance",)),
+        _spec("issuance.series_a_outstanding_after", "shares", "Series A outstanding after the issuance"),
+        _spec("agreement.materially_restricts_series_a", "bool",
+              "the agreement materially restricts honoring Series A rights or a holder's ownership rights",
+              key="materially_restricts_series_a_rights", kinds=("restrictive_agreement",)),
+        _spec("offer.by", "enum", "who makes the tender or exchange offer", ("company", "subsidiary", "third_party"),
+              key="by", kinds=OFFERS),
+        _spec("offer.for_common", "bool", "the offer is for Common Stock", key="for_common_stock", kinds=OFFERS),
+        _spec("split.series", "set", "the Series A series subdivided or combined", (SECURITIES,),
+              key="series", kinds=("series_split",)),
+        _spec("split.same_for_every_series", "bool", "every other series is subdivided or combined to the same extent",
+              key="same_for_every_series", kinds=("series_split",)),
+        _spec("split.conversion_rights_protected", "bool", "appropriate provision protects the conversion rights",
+              key="conversion_rights_protected", kinds=("series_split",)),
+        _spec("transaction.type", "enum", "kind of material transaction",
+              ("capital_expenditure", "acquisition", "divestiture"), key="type", kinds=("material_transaction",)),
+        _spec("transaction.material", "bool", "the transaction is material", key="material", kinds=("material_transaction",)),
+        _spec("transaction.outside_ordinary_course", "bool", "the transaction is outside the ordinary course of business",
+              key="outside_ordinary_course", kinds=("material_transaction",)),
+        _spec("board.approved", "bool", "the Board of Directors approved it", key="board.approved",
+              kinds=("material_transaction",)),
+        _spec("board.series_director_voted_for", "bool",
+              "at least one director elected by the Series A-1 or A-2 holders voted in favor",
+              key="board.series_a1_or_a2_director_voted_for", kinds=("material_transaction",)),
+        _spec("series_a.outstanding", "shares", "Series A shares Outstanding (Company-held shares excluded)"),
     )
 }
+
+US_STATES = frozenset("""alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
+hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
+mississippi missouri montana nebraska nevada new_hampshire new_jersey new_mexico new_york north_carolina
+north_dakota ohio oklahoma oregon pennsylvania rhode_island south_carolina south_dakota tennessee texas utah
+vermont virginia washington west_virginia wisconsin wyoming""".split())
+
+
+def jurisdiction_kind(name: str) -> str:
+    """Classify a jurisdiction for CoD 8(c)'s list: Bermuda, the United States, a State, or D.C."""
+    key = "_".join(name.lower().replace(".", "").replace(",", " ").split())
+    if key in ("united_states", "united_states_of_america", "usa", "us"):
+        return "united_states"
+    if key in ("district_of_columbia", "washington_dc", "dc"):
+        return "district_of_columbia"
+    if key == "bermuda":
+        return "bermuda"
+    return "us_state" if key in US_STATES else "other"
 
 
 def allowed_values(spec: FactSpec, securities: list[str], groups: list[str]) -> list[str] | None:
     """The enum values a fact may take under a rulebook, or None for non-enum facts."""
-    if spec.type != "enum" or spec.values is None:
+    if spec.type not in ("enum", "set") or spec.values is None:
         return None
     out: list[str] = []
     for value in spec.values:
@@ -119,38 +225,58 @@ def apply_action(scenario: Scenario, converts: dict[str, bool]) -> CapTable:
     )
 
 
+def series_a_outstanding(cap: CapTable) -> int:
+    """Series A Outstanding: shares held by the Company (or its subsidiaries) are not (CoD 17)."""
+    return sum(sum(h.preferred.values()) for h in cap.holders if h.group != COMPANY)
+
+
 def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], series_a_issued: int) -> dict[str, Any]:
     """Every fact the scenario determines; a fact that cannot be known is left out."""
     action = scenario.action
-    security = securities[action.security]
     facts: dict[str, Any] = {
         "as_of": scenario.as_of,
         "action.kind": action.kind,
+        "series_a.outstanding": series_a_outstanding(scenario.cap_table),
+    }
+    if not action.trades_securities:
+        facts.update({name: value for name, value in action.details.items() if value is not None})
+        where = action.details.get("resulting_entity.jurisdiction")
+        if where:
+            facts["resulting_entity.jurisdiction_kind"] = jurisdiction_kind(where)
+        if action.kind == "equity_issuance" and action.details.get("issuance.class") is not None:
+            added = action.details.get("issuance.quantity", 0) if action.details["issuance.class"] == "series_a" else 0
+            facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
+        return facts
+
+    security = securities[action.security]
+    facts.update({
         "action.security": action.security,
         "action.security_class": security["class"],
         "action.convertible_into_common": bool(security.get("converts_to_common", False)),
         "action.quantity": action.quantity,
         "acquirer.group": COMPANY if action.acquirer.is_company else action.acquirer.group,
-    }
+    })
     # A transferee acquires from the transferring holder (A-transfer-is-purchase).
     facts["action.seller"] = action.seller if action.kind == "purchase" else "holder"
+    # Who parts with the securities: a holder, the Company (an issuance) or the market.
     if action.transferor is not None:
         facts["transferor.group"] = COMPANY if action.transferor.is_company else action.transferor.group
-    if action.kind == "transfer":
-        acquirer = action.acquirer
-        facts["transferee.group"] = COMPANY if acquirer.is_company else acquirer.group
-        facts["transferee.is_company"] = acquirer.is_company
-        facts["transfer.route"] = action.route or "none"
-        facts["transfer.bona_fide_financing"] = action.bona_fide_financing
-        optional = {
-            "transfer.permitted_transferee_agreement": action.permitted_transferee_agreement,
-            "transfer.rule144_resale_available": action.rule144_resale_available,
-            "transferee.purchaser_affiliate": acquirer.purchaser_affiliate,
-            "transferee.held_common_on_signing_date": acquirer.held_common_on_signing_date,
-            "transferee.hmtf_parallel_investor": acquirer.hmtf_parallel_investor,
-        }
-        # A member of the Liberty or HMTF Group is one by definition; the flags only matter otherwise.
-        facts.update({name: value for name, value in optional.items() if value is not None})
+    else:
+        facts["transferor.group"] = COMPANY if action.seller == "company" else NO_GROUP
+    acquirer = action.acquirer
+    facts["transferee.group"] = COMPANY if acquirer.is_company else acquirer.group
+    facts["transferee.is_company"] = acquirer.is_company
+    facts["transfer.bona_fide_financing"] = action.bona_fide_financing
+    optional = {
+        "transfer.route": action.route,
+        "transfer.permitted_transferee_agreement": action.permitted_transferee_agreement,
+        "transfer.rule144_resale_available": action.rule144_resale_available,
+        "transferee.purchaser_affiliate": acquirer.purchaser_affiliate,
+        "transferee.held_common_on_signing_date": acquirer.held_common_on_signing_date,
+        "transferee.hmtf_parallel_investor": acquirer.hmtf_parallel_investor,
+    }
+    # Not stated is unknown: a rule that needs it answers cannot_determine.
+    facts.update({name: value for name, value in optional.items() if value is not None})
 
     group = facts["acquirer.group"]
     if group not in (NO_GROUP, COMPANY):
@@ -183,6 +309,8 @@ def display(spec_type: str, value: Any) -> str:
         return calc.shares_display(int(value))
     if spec_type == "bool":
         return "yes" if value else "no"
+    if spec_type == "set":
+        return ", ".join(sorted(value)) if value else "none"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

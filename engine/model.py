@@ -58,18 +58,41 @@ class Party:
 
 @dataclass(frozen=True)
 class Action:
-    """The proposed action: a purchase or a transfer (more kinds are added by later rules)."""
+    """The proposed action: a purchase or transfer of securities, or a corporate action.
 
-    kind: str  # purchase | transfer
-    security: str  # "common", a preferred series id, or "warrant"
-    quantity: int
-    acquirer: Party  # buyer (purchase) or transferee (transfer)
+    A corporate action (merger, charter amendment, issuance, ...) carries the facts it states
+    in `details` (fact name -> value); it has no security, quantity or acquirer.
+    """
+
+    kind: str  # purchase | transfer | merger | charter_amendment | equity_issuance | ...
+    security: str | None = None  # "common", a preferred series id, or "warrant"
+    quantity: int = 0
+    acquirer: Party | None = None  # buyer (purchase) or transferee (transfer)
     seller: str = "market"  # purchase: market | company | holder
     transferor: Party | None = None  # transfer: the transferring holder; purchase: a selling holder
     route: str | None = None  # transfer: permitted_transferee | rule_144 | exempt | registered | none
     permitted_transferee_agreement: bool | None = None
     bona_fide_financing: bool = False  # a pledge or security interest in a bona fide financing
     rule144_resale_available: bool | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trades_securities(self) -> bool:
+        return self.kind in ("purchase", "transfer")
+
+
+VOTE_CHOICES = ("for", "against", "abstain", "not_voting")
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A record-date vote: each voter's choice, by holder name or by group id."""
+
+    record_date: date | None
+    votes: dict[str, str]  # holder name or group id -> for | against | abstain | not_voting
+    by_group: bool = True  # the holders of one group vote together
+    common_for: int | None = None  # shares of Common Stock (other than the groups') voted for
+    common_against: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,8 @@ class Scenario:
     action: Action
     file: str = ""
     description: str = ""
+    tally: Tally | None = None
+    vote_by: str = "group"  # group | holder: how holders vote when the coalitions are analysed
 
 
 # --- Rulebooks ------------------------------------------------------------------------------

@@ -148,6 +148,8 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
                 out.append(f"      {name} = {value}")
         if f.missing:
             out.append("    Missing: " + ", ".join(f.missing))
+        if f.outcome == "approval_required" and f.approval and "shares_required" in f.approval:
+            out += ["    " + line for line in approval_lines(f.approval)]
         if f.assumptions:
             out.append("    Assumptions: " + ", ".join(f.assumptions))
         out.append("")
@@ -168,6 +170,83 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
     for a in _assumptions(rulebook, result.findings):
         out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
     return "\n".join(out).rstrip() + "\n"
+
+
+def _names(items: list[str]) -> str:
+    return " + ".join(items)
+
+
+def approval_lines(a: dict) -> list[str]:
+    """An approval's figures as text lines: what it takes, the tally, and who can pass or block it."""
+    unit = a["unit"]
+    lines = [f"Approval: {a['body']}, {a['threshold']}: {a['shares_required']:,} of {a['outstanding']:,} {unit}."]
+    t = a.get("tally")
+    if t:
+        lines.append(f"Tally{' on ' + t['record_date'] if t['record_date'] else ''}: {t['shares_for']:,} for, "
+                     f"{t['shares_against']:,} against, {t['shares_abstaining']:,} abstaining, "
+                     f"{t['shares_not_voting']:,} not voting"
+                     + (f", {t['shares_unknown']:,} unknown" if t["shares_unknown"] else "")
+                     + f": {t['result'].replace('_', ' ').upper()} (needs {t['shares_required']:,}).")
+    c = a["coalitions"]
+    lines.append("Can pass it: " + ("; ".join(_names(m) for m in c["minimal_passing"]) or "no coalition") + ".")
+    lines.append("Can block it alone: " + (", ".join(c["can_block_alone"]) or "no single voter") + ".")
+    return lines
+
+
+def vote_json(rulebook: Rulebook, result: Result) -> dict:
+    s = result.scenario
+    rows = []
+    for f in result.findings:
+        if f.outcome == "approval_required" and f.approval:
+            rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
+                             explanation=f.explanation, cite=_cite(rulebook, f)))
+    undecided = [f.to_json() for f in result.findings if f.outcome in ("cannot_determine", "violation")]
+    return {
+        "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat(), "action": s.action.kind,
+                     "vote_by": s.vote_by},
+        "rulebook": rulebook.id,
+        "approvals": rows,
+        "undetermined": undecided,
+        "all_pass": not result.blocked,
+        "assumptions": _assumptions(rulebook, result.findings),
+    }
+
+
+def vote_text(rulebook: Rulebook, result: Result) -> str:
+    data = vote_json(rulebook, result)
+    width = min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    s = result.scenario
+    out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
+    if not data["approvals"]:
+        out.append("No approval of the Series A holders is required.")
+    else:
+        rows = []
+        for a in data["approvals"]:
+            t = a["tally"]
+            rows.append([a["cite"], a["body"], a["threshold"], f"{a['shares_required']:,} of {a['outstanding']:,}",
+                         t["result"].replace("_", " ") if t else "no tally"])
+        out += _table(["Section", "Approval", "Threshold", "Needs", "Tally"], rows)
+        out.append("")
+        for i, a in enumerate(data["approvals"], 1):
+            out.append(f"[{i}] {a['title']} ({a['rule']}, {a['cite']})")
+            out.append(_wrap(f"\"{a['quote']}\"", "    ", width))
+            out.append(_wrap(a["explanation"], "    ", width))
+            out += ["    " + line for line in approval_lines(a)]
+            out.append("")
+    for f in data["undetermined"]:
+        out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
+    out.append("")
+    out.append("Result: " + ("every required approval passes" if data["all_pass"] else
+                             "an approval is missing, fails or cannot be determined" if data["approvals"] or data["undetermined"]
+                             else "no approval needed"))
+    if data["all_pass"] and not data["approvals"]:
+        out[-1] = "Result: no approval needed"
+    return "\n".join(out).rstrip() + "\n"
+
+
+def vote_markdown(rulebook: Rulebook, result: Result) -> str:
+    data = vote_json(rulebook, result)
+    return environment().get_template("vote.md.j2").render(report=data)
 
 
 def check_markdown(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:

@@ -32,8 +32,16 @@ PARAMETER_FILE_KEYS = ("parameters", "securities", "groups")
 PARAMETER_KEYS = ("value", "source", "note", "evidence")
 SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
-APPROVAL_KEYS = ("body", "threshold", "shares")
+APPROVAL_KEYS = ("body", "voters", "threshold")
+APPROVAL_VOTERS = ("series_a", "series_a1", "series_a2", "series_a3", "voting_power")
+THRESHOLD = re.compile(r"^(majority|unanimous|\d{1,3}(\.\d{1,4})?%)$")
 OUTCOMES = ("violation", "obligation", "approval_required")
+PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must be
+    "closing_date": "date", "signing_date": "date", "first_dividend_payment_date": "date",
+    "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
+    "dividend_rate": "number", "conversion_price": "number", "warrant_exercise_price": "number",
+    "special_dividend_reference": "number", "series_a_cap": "number",
+}
 OTHERWISE = ("permitted", "not_applicable")
 ACTION_KINDS = FACTS["action.kind"].values
 PERCENT_PLACES = 4  # thresholds are compared exactly as integers scaled by 10**4 (see compiler.py)
@@ -187,9 +195,9 @@ def _source(ctx: _Ctx, node: Any, what: str, book: "_Loading", require_quote: bo
         return None
     if not _check_keys(ctx, node, SOURCE_KEYS, what, ("document", "section") + (("quote",) if require_quote else ())):
         return None
-    doc_id = _string(ctx, node, "document", what)
-    section = _string(ctx, node, "section", what)
-    quote = _string(ctx, node, "quote", what, required=require_quote)
+    doc_id = _string(ctx, node, "document", what, required=False)  # presence checked just above
+    section = _string(ctx, node, "section", what, required=False)
+    quote = _string(ctx, node, "quote", what, required=False)
     if doc_id and doc_id not in book.documents:
         ctx.add(node, "document", "dangling-reference",
                 f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
@@ -214,13 +222,14 @@ class _Loading:
         self.groups: dict[str, dict] = {}
         self.definitions: dict[str, Definition] = {}
         self.raw_definitions: dict[str, Any] = {}
+        self.parsed_definitions: dict[str, Any] = {}
         self._texts: dict[str, str | None] = {}
 
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
             doc = self.documents[doc_id]
             path = contracts_dir() / doc.file
-            self._texts[doc_id] = document_text(path, doc.lines) if path.exists() else None
+            self._texts[doc_id] = document_text(path, doc.lines) if doc.file and path.is_file() else None
         return self._texts[doc_id]
 
     def display(self, name: str) -> str:
@@ -247,7 +256,7 @@ def _load_list(book: _Loading, name: str, required: bool = True) -> tuple[_Ctx, 
 
 
 def _ids(ctx: _Ctx, item: dict, seen: dict, what: str) -> str:
-    item_id = _string(ctx, item, "id", what)
+    item_id = _string(ctx, item, "id", what, required=False)  # presence checked by _check_keys
     if item_id in seen:
         ctx.add(item, "id", "duplicate-id", f"{what}: id '{item_id}' already used at line {seen[item_id]}")
     seen[item_id] = item.line_of("id") if isinstance(item, LineDict) else 0
@@ -271,11 +280,12 @@ def _load_documents(book: _Loading) -> None:
         if lines is not None and not (isinstance(lines, list) and len(lines) == 2 and all(isinstance(x, int) for x in lines)):
             ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last]")
             lines = None
-        file = _string(ctx, item, "file", f"document {doc_id}")
-        if file and not (contracts_dir() / file).exists():
+        file = _string(ctx, item, "file", f"document {doc_id}", required=False)
+        if file and not (contracts_dir() / file).is_file():
             ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file samples/contracts/{file}")
         book.documents[doc_id] = Document(
-            id=doc_id, title=_string(ctx, item, "title", "document"), date=when if isinstance(when, date) else None,
+            id=doc_id, title=_string(ctx, item, "title", "document", required=False),
+            date=when if isinstance(when, date) else None,
             parties=tuple(str(p) for p in item.get("parties") or ()), file=file,
             lines=tuple(lines) if lines else None, code=str(item.get("code") or ""),
         )
@@ -309,6 +319,17 @@ def _load_parameters(book: _Loading) -> None:
         if item.get("definition") is not None:
             _source(ctx, item["definition"], f"group {name}.definition", book)
         book.groups[name] = dict(item)
+    for name, kind in PARAMETER_TYPES.items():
+        param = book.parameters.get(name)
+        if param is None:
+            continue
+        ok = isinstance(param.value, date) if kind == "date" else (
+            isinstance(param.value, (int, Decimal)) and not isinstance(param.value, bool) and param.value >= 0)
+        if not ok:
+            node = data["parameters"][name]
+            ctx.add(node, "value", "wrong-type",
+                    f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
+                    f"got {param.value!r}")
     for needed in ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
                    "last_accretion_date", "conversion_price", "warrant_expiry"):
         if needed not in book.parameters:
@@ -323,9 +344,11 @@ def _load_definitions(book: _Loading) -> None:
             continue
         def_id = _ids(ctx, item, seen, "definition")
         source = _source(ctx, item.get("source"), f"definition {def_id}.source", book)
+        if item.get("condition") is None:
+            continue  # reported as missing above
         book.definitions[def_id] = Definition(def_id, str(item.get("title") or def_id), source, item["condition"],
                                               item.line)
-        book.raw_definitions[def_id] = (ctx, item["condition"])
+        book.raw_definitions[def_id] = (ctx, item["condition"], item.line_of("condition"))
 
 
 def _load_assumptions(book: _Loading) -> dict[str, Assumption]:
@@ -374,7 +397,7 @@ def _scalar(ctx: _Ctx, node: dict, spec, raw: Any, where: str, book: _Loading) -
         if not isinstance(raw, bool):
             ctx.add(node, "value", "wrong-type", f"{where}: expected true or false, got {raw!r}")
         return raw
-    if kind == "enum":
+    if kind in ("enum", "set"):
         allowed = allowed_values(spec, list(book.securities), list(book.groups))
         if not isinstance(raw, str) or raw not in allowed:
             ctx.add(node, "value", "bad-value",
@@ -397,12 +420,28 @@ def _scalar(ctx: _Ctx, node: dict, spec, raw: Any, where: str, book: _Loading) -
 CONDITION_FORMS = ("all", "any", "not", "ref", "fact")
 
 
-def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = ()) -> Any:
-    """YAML condition -> condition tree, with {ref: id} expanded and every part checked."""
+OPERATOR_ALIASES = {"=": "==", "=>": ">=", "=<": "<=", "<>": "!=", "eq": "==", "ne": "!=", "gt": ">", "gte": ">=",
+                    "ge": ">=", "lt": "<", "lte": "<=", "le": "<=", "not in": "not_in", "notin": "not_in"}
+
+
+def _operator_hint(op: Any) -> str:
+    if isinstance(op, str) and op in OPERATOR_ALIASES:
+        return f" (did you mean '{OPERATOR_ALIASES[op]}'?)"
+    return did_you_mean(op, OPERATORS)
+
+
+def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), line: int | None = None) -> Any:
+    """YAML condition -> condition tree, with {ref: id} expanded and every part checked.
+
+    `line` is where the condition sits, for problems in a condition that is not a mapping.
+    """
     if isinstance(node, list):
-        return All(tuple(parse_condition(ctx, item, book, stack) for item in node)) if node else TrueCond()
+        if not node:
+            return TrueCond()
+        lines = getattr(node, "item_lines", [line] * len(node))
+        return All(tuple(parse_condition(ctx, item, book, stack, lines[i]) for i, item in enumerate(node)))
     if not isinstance(node, dict):
-        ctx.add(None, None, "wrong-type", f"condition: expected a mapping, got {node!r}")
+        ctx.add(line, None, "wrong-type", f"condition: expected a mapping, got {node!r}")
         return TrueCond()
     forms = [k for k in node if k in CONDITION_FORMS]
     if "fact" in node:
@@ -414,14 +453,15 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = ()) -> 
         if op not in OPERATORS:
             ctx.add(node, "op", "unknown-operator",
                     f"condition on {fact}: unknown operator '{op}' (expected one of {' '.join(OPERATORS)})"
-                    f"{did_you_mean(op, OPERATORS)}")
+                    f"{_operator_hint(op)}")
             return TrueCond()
         kind = FACTS[fact].type
         allowed_ops = {"bool": ("==", "!="), "enum": ("==", "!=", "in", "not_in"),
-                       "percent": (">", ">=", "<", "<=")}.get(kind, OPERATORS[:6])
+                       "percent": (">", ">=", "<", "<="), "set": ("includes", "excludes"),
+                       "text": ()}.get(kind, OPERATORS[:6])
         if op not in allowed_ops:
             ctx.add(node, "op", "unknown-operator", f"condition on {fact}: '{op}' does not apply to a {kind} fact "
-                                                    f"(use {' '.join(allowed_ops)})")
+                                                    f"(use {' '.join(allowed_ops) or 'no operator: it is shown, not tested'})")
             return TrueCond()
         if "value" not in node:
             ctx.add(node, None, "missing-field", f"condition on {fact}: missing 'value'")
@@ -439,22 +479,30 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = ()) -> 
     form = forms[0]
     inner = node[form]
     if form == "ref":
-        if inner in stack:
-            ctx.add(node, "ref", "dangling-reference", f"condition: definition '{inner}' refers to itself")
-            return TrueCond()
-        if inner not in book.raw_definitions:
-            ctx.add(node, "ref", "dangling-reference",
-                    f"condition: no definition '{inner}' in definitions.yaml{did_you_mean(inner, book.raw_definitions)}")
-            return TrueCond()
-        def_ctx, raw = book.raw_definitions[inner]
-        return parse_condition(def_ctx, raw, book, stack + (inner,))
+        return _definition(ctx, node, inner, book, stack)
     if form == "not":
-        return Not(parse_condition(ctx, inner, book, stack))
+        return Not(parse_condition(ctx, inner, book, stack, node.line_of(form)))
     if not isinstance(inner, list) or not inner:
         ctx.add(node, form, "wrong-type", f"condition: '{form}' takes a non-empty list")
         return TrueCond()
-    items = tuple(parse_condition(ctx, item, book, stack) for item in inner)
+    items = tuple(parse_condition(ctx, item, book, stack, inner.item_lines[i] if isinstance(inner, LineList) else None)
+                  for i, item in enumerate(inner))
     return All(items) if form == "all" else AnyOf(items)
+
+
+def _definition(ctx: _Ctx, node: dict, name: Any, book: _Loading, stack: tuple) -> Any:
+    """A definition's condition, parsed (and its problems reported) once however often it is used."""
+    if name in stack:
+        ctx.add(node, "ref", "dangling-reference", f"condition: definition '{name}' refers to itself")
+        return TrueCond()
+    if name not in book.raw_definitions:
+        ctx.add(node, "ref", "dangling-reference",
+                f"condition: no definition '{name}' in definitions.yaml{did_you_mean(name, book.raw_definitions)}")
+        return TrueCond()
+    if name not in book.parsed_definitions:
+        def_ctx, raw, line = book.raw_definitions[name]
+        book.parsed_definitions[name] = parse_condition(def_ctx, raw, book, stack + (name,), line)
+    return book.parsed_definitions[name]
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -507,8 +555,9 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                             f"{what}.applies_to.actions: unknown action '{kind}'{did_you_mean(kind, ACTION_KINDS)}")
             actions = tuple(raw_actions)
             if applies.get("when") is not None:
-                scope = parse_condition(_Ctx(ctx.problems, ctx.file), applies["when"], book)
-        condition = parse_condition(ctx, item.get("condition"), book) if item.get("condition") is not None else TrueCond()
+                scope = parse_condition(ctx, applies["when"], book, line=applies.line_of("when"))
+        condition = (parse_condition(ctx, item["condition"], book, line=item.line_of("condition"))
+                     if item.get("condition") is not None else TrueCond())
         exceptions = []
         exc_seen: dict = {}
         for exc in item.get("unless") or []:
@@ -516,8 +565,10 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                 continue
             exc_id = _ids(ctx, exc, exc_seen, f"{what} exception")
             exc_source = _source(ctx, exc.get("source"), f"{what} exception {exc_id}.source", book)
+            if exc.get("condition") is None:
+                continue  # reported as missing above
             exceptions.append(Exception_(exc_id, str(exc.get("title") or exc_id),
-                                         parse_condition(ctx, exc["condition"], book), exc_source))
+                                         parse_condition(ctx, exc["condition"], book, line=exc.line), exc_source))
         outcome = item.get("outcome")
         if outcome not in OUTCOMES:
             ctx.add(item, "outcome", "bad-value",
@@ -535,16 +586,23 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
         for fact in figures:
             if fact not in FACTS:
                 ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
-        finding = " ".join(_string(ctx, item, "finding", what).split())
+        finding = " ".join(_string(ctx, item, "finding", what, required=False).split())
         for placeholder in re.findall(r"\{([^{}]+)\}", finding):
             if placeholder not in FACTS:
                 ctx.add(item, "finding", "unknown-fact",
                         f"{what}.finding: unknown placeholder '{{{placeholder}}}'{did_you_mean(placeholder, FACTS)}")
         approval = item.get("approval")
-        if approval is not None:
-            _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval")
+        if outcome == "approval_required" and approval is None:
+            ctx.add(item, None, "missing-field", f"{what}: an approval_required rule needs an 'approval' block")
+        if approval is not None and _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval", APPROVAL_KEYS):
+            if approval.get("voters") not in APPROVAL_VOTERS:
+                ctx.add(approval, "voters", "bad-value", f"{what}.approval.voters: expected one of "
+                        f"{', '.join(APPROVAL_VOTERS)}{did_you_mean(approval.get('voters'), APPROVAL_VOTERS)}")
+            if not THRESHOLD.match(str(approval.get("threshold"))):
+                ctx.add(approval, "threshold", "bad-value", f"{what}.approval.threshold: expected 'NN%', "
+                        f"majority or unanimous, got {approval.get('threshold')!r}")
         rules.append(Rule(
-            id=rule_id, title=_string(ctx, item, "title", what), source=source,
+            id=rule_id, title=_string(ctx, item, "title", what, required=False), source=source,
             in_force_from=start, in_force_before=before, in_force_text=in_force_text,
             actions=actions, scope=scope, condition=condition, exceptions=tuple(exceptions),
             outcome=str(outcome), otherwise=str(otherwise), finding=finding,
@@ -574,8 +632,8 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
     seen: dict = {}
     for name in manifest.get("rule_files") or []:
         rules.extend(_load_rules(book, str(name), seen, assumptions, len(rules)))
-    for def_id, (ctx, raw) in book.raw_definitions.items():
-        parse_condition(ctx, raw, book, (def_id,))  # report problems in unused definitions too
+    for def_id in book.raw_definitions:
+        _definition(None, {}, def_id, book, ())  # report problems in unused definitions too
     arithmetic = manifest.get("arithmetic_assumptions") or []
     for a_id in arithmetic:
         if a_id not in assumptions:

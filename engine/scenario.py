@@ -11,16 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, ProblemList, did_you_mean
-from .model import COMPANY, NO_GROUP, Action, CapTable, Holding, Party, Scenario
+from .facts import CORPORATE_KINDS, FACTS, allowed_values
+from .model import COMPANY, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding, Party, Scenario, Tally
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 
-SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "action")
+SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "action", "vote")
+VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
 CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "holders")
 CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
-ACTION_KINDS = ("purchase", "transfer")
+ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS
 ACTION_KEYS = {
-    "purchase": ("kind", "buyer", "security", "quantity", "seller"),
+    "purchase": ("kind", "buyer", "security", "quantity", "seller", "route", "permitted_transferee_agreement",
+                 "rule144_resale_available"),
     "transfer": ("kind", "from", "to", "security", "quantity", "route", "permitted_transferee_agreement",
                  "pledge_in_bona_fide_financing", "rule144_resale_available"),
 }
@@ -178,7 +181,7 @@ class _Checker:
         value = node.get(key)
         if value is None:
             return None
-        allowed = list(rulebook.groups) + [NO_GROUP]
+        allowed = list(rulebook.groups) + [NO_GROUP, COMPANY]
         if not isinstance(value, str) or value not in allowed:
             self.add(_line(node, key), "bad-value",
                      f"{_join(path, key)}: {_show(value)} is not a group of the rulebook ({', '.join(allowed)})"
@@ -323,9 +326,92 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
                f"as_of: {as_of} is before the rulebook's closing_date {closing}; the instruments did not exist yet")
     cap = _scenario_cap_table(ck, data, rulebook, base_dir, display_dir)
     action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
+    tally, vote_by = _vote(ck, data.get("vote"), _line(data, "vote"), rulebook, cap)
     _raise(problems, file)
     assert name and as_of and cap and action
-    return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description)
+    return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description,
+                    tally=tally, vote_by=vote_by)
+
+
+def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Action:
+    """A corporate action: each field states one fact of the registry (engine/facts.py)."""
+    specs = [spec for spec in FACTS.values() if spec.key and kind in spec.kinds]
+    tree: dict = {}
+    for spec in specs:
+        head, _, tail = spec.key.partition(".")
+        if tail:
+            tree.setdefault(head, []).append(tail)
+    top = ("kind",) + tuple(dict.fromkeys(spec.key.split(".")[0] for spec in specs))
+    ck.mapping(node, "action", top, what=f" for a {kind}")
+    for head, keys in tree.items():
+        if head in node and node[head] is not None:
+            ck.mapping(node[head], f"action.{head}", tuple(keys), line=_line(node, head), what=f" for a {kind}")
+    details: dict = {}
+    for spec in specs:
+        parent, key = node, spec.key
+        if "." in key:
+            head, key = key.split(".", 1)
+            parent = node.get(head)
+            if not isinstance(parent, dict):
+                continue
+        if key not in parent or parent[key] is None:
+            continue  # not stated: the fact stays unknown and a rule that needs it cannot decide
+        path = f"action.{spec.key}"
+        value = parent[key]
+        line = _line(parent, key)
+        if spec.type == "bool":
+            details[spec.name] = ck.boolean(parent, key, path.rsplit(".", 1)[0] if "." in spec.key else "action")
+        elif spec.type == "shares":
+            details[spec.name] = ck.shares(parent, key, "action", 1)
+        elif spec.type == "text":
+            details[spec.name] = ck.text(parent, key, "action")
+        else:
+            allowed = allowed_values(spec, list(rulebook.securities), list(rulebook.groups))
+            items = value if spec.type == "set" else [value]
+            if spec.type == "set" and not isinstance(value, list):
+                ck.add(line, "wrong-type", f"{path}: expected a list of {', '.join(allowed)}, got {_show(value)}")
+                continue
+            bad = [v for v in items if not isinstance(v, str) or v not in allowed]
+            for v in bad:
+                ck.add(line, "bad-value", f"{path}: {_show(v)} is not one of {', '.join(allowed)}{did_you_mean(v, allowed)}")
+            if not bad:
+                details[spec.name] = frozenset(items) if spec.type == "set" else value
+    return Action(kind=kind, details={k: v for k, v in details.items() if v is not None})
+
+
+def _vote(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: CapTable | None):
+    """The record-date tally, if the scenario gives one: who votes how, by holder or by group."""
+    if node is None:
+        return None, "group"
+    if not ck.mapping(node, "vote", VOTE_KEYS, line=line):
+        return None, "group"
+    by = node.get("by", "group")
+    if by not in ("group", "holder"):
+        ck.add(_line(node, "by"), "bad-value", f"vote.by: expected group or holder, got {_show(by)}")
+        by = "group"
+    record_date = ck.date(node, "record_date", "vote")
+    votes: dict[str, str] = {}
+    raw = node.get("votes")
+    if raw is not None and not isinstance(raw, dict):
+        ck.add(_line(node, "votes"), "wrong-type", f"vote.votes: expected a mapping of voter: choice, got {_show(raw)}")
+        raw = None
+    names = [h.name for h in cap.holders] if cap else []
+    voters = list(rulebook.groups) + names if by == "group" else names
+    for voter, choice in (raw or {}).items():
+        where = _line(raw, voter)
+        if voter not in voters:
+            ck.add(where, "unknown-holder", f"vote.votes: {_show(voter)} is not a "
+                   + ("group or holder" if by == "group" else "holder") + f" of the cap table{did_you_mean(voter, voters)}")
+            continue
+        if choice not in VOTE_CHOICES:
+            ck.add(where, "bad-value", f"vote.votes.{voter}: expected one of {', '.join(VOTE_CHOICES)}, got {_show(choice)}"
+                   f"{did_you_mean(choice, VOTE_CHOICES)}")
+            continue
+        votes[voter] = choice
+    tally = Tally(record_date=record_date, votes=votes, by_group=by == "group",
+                  common_for=ck.shares(node, "common_for", "vote", 0),
+                  common_against=ck.shares(node, "common_against", "vote", 0))
+    return (tally if raw is not None else None), by
 
 
 def _scenario_cap_table(ck: _Checker, data: dict, rulebook: Rulebook, base_dir: Path,
@@ -380,6 +466,8 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
         ck.add(line, "wrong-type", f"action: expected a mapping, got {_show(node)}")
         return None
     kind = node.get("kind")
+    if kind in CORPORATE_KINDS:
+        return _corporate(ck, node, kind, rulebook)
     if kind is None:
         every = tuple(dict.fromkeys(ACTION_KEYS["purchase"] + ACTION_KEYS["transfer"]))
         ck.mapping(node, "action", every, ("kind",))
@@ -427,10 +515,24 @@ def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
     if buyer is not None and transferor is not None and buyer.name == transferor.name:
         ck.add(_line(node, "seller"), "contradiction", f"action.seller: {buyer.name} cannot buy from itself")
         return None
+    route = _route(ck, node)
+    agreement = ck.boolean(node, "permitted_transferee_agreement", "action")
+    rule144 = ck.boolean(node, "rule144_resale_available", "action")
     if buyer is None or security is None or quantity is None:
         return None
+    # A purchase from a holder is that holder's transfer: it states the same route and facts.
     return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller,
-                  transferor=transferor)
+                  transferor=transferor, route=route, permitted_transferee_agreement=agreement,
+                  rule144_resale_available=rule144)
+
+
+def _route(ck: _Checker, node: dict) -> str | None:
+    route = node.get("route")
+    if route is not None and route not in ROUTES:
+        ck.add(_line(node, "route"), "bad-value",
+               f"action.route: {_show(route)} is not one of {', '.join(ROUTES)}{did_you_mean(route, ROUTES)}")
+        return None
+    return route
 
 
 def _transfer(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None, security: str | None,
@@ -445,11 +547,7 @@ def _transfer(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
     elif value is not None:
         ck.add(_line(node, "from"), "wrong-type", f"action.from: expected a holder name, got {_show(value)}")
     transferee = _party(ck, node, "to", rulebook, cap, company_allowed=True)
-    route = node.get("route")
-    if route is not None and route not in ROUTES:
-        ck.add(_line(node, "route"), "bad-value",
-               f"action.route: {_show(route)} is not one of {', '.join(ROUTES)}{did_you_mean(route, ROUTES)}")
-        route = None
+    route = _route(ck, node)
     agreement = ck.boolean(node, "permitted_transferee_agreement", "action")
     financing = ck.boolean(node, "pledge_in_bona_fide_financing", "action")
     rule144 = ck.boolean(node, "rule144_resale_available", "action")

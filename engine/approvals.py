@@ -1,0 +1,163 @@
+"""The approvals a corporate action needs: shares it takes, whether a tally passes, who can pass or block."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
+
+from . import calc
+from .model import COMPANY, NO_GROUP, CapTable, Finding, Scenario
+from .rulebook import Rulebook
+
+PUBLIC = "public Common"  # holders of Common Stock outside the cap table's groups
+
+
+@dataclass(frozen=True)
+class Bloc:
+    """Voters who vote together: one group, one holder, or the public holders of Common."""
+
+    name: str
+    shares: int  # shares (or votes) counted toward the approval
+
+
+def required_shares(threshold: str, outstanding: int) -> int:
+    """Shares for approval: "at least NN%" rounds up; a majority is more than half; unanimous is all.
+
+    CoD 8(c) counts "the then Outstanding shares", one vote per share (CoD 8(e)); so 69% of
+    75,000 is 51,750 and a majority is 37,501 (assumption A-majority-of-outstanding).
+    """
+    if threshold == "majority":
+        return outstanding // 2 + 1
+    if threshold == "unanimous":
+        return outstanding
+    pct = Fraction(threshold.rstrip("%"))
+    return math.ceil(pct * outstanding / 100)
+
+
+def _series_of(voters: str, rulebook: Rulebook) -> list[str]:
+    if voters in ("series_a", "voting_power"):
+        return [s for s, spec in rulebook.securities.items() if spec["class"] == "preferred"]
+    return [voters]
+
+
+def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
+    """The voting blocs for an approval, Company-held shares excluded (CoD 17 "Outstanding")."""
+    cap: CapTable = scenario.cap_table
+    series = _series_of(voters, rulebook)
+    terms = rulebook.terms()
+    on = scenario.tally.record_date if scenario.tally and scenario.tally.record_date else scenario.as_of
+    by_group = scenario.vote_by == "group"
+    counts: dict[str, int] = {}
+    for h in cap.holders:
+        if h.group == COMPANY:
+            continue
+        preferred = sum(h.preferred.get(s, 0) for s in series)
+        if voters == "voting_power":
+            shares = h.common + calc.conversion_shares(terms, preferred, on)
+        else:
+            shares = preferred
+        if shares <= 0:
+            continue
+        key = h.group if by_group and h.group != NO_GROUP else h.name
+        counts[key] = counts.get(key, 0) + shares
+    out = [Bloc(name, shares) for name, shares in counts.items()]
+    if voters == "voting_power":
+        held = sum(h.common for h in cap.holders if h.group != COMPANY)
+        if cap.common_outstanding > held:
+            out.append(Bloc(PUBLIC, cap.common_outstanding - held))
+    return out
+
+
+def _coalitions(blocs_: list[Bloc], needed: int, unanimous: bool) -> tuple[list[list[str]], list[str]]:
+    """Minimal sets of blocs that carry the approval, and blocs that can defeat it alone."""
+    total = sum(b.shares for b in blocs_)
+    if unanimous:
+        return [[b.name for b in blocs_]], [b.name for b in blocs_]
+    winning: list[frozenset] = []
+    names = [b.name for b in blocs_]
+    shares = {b.name: b.shares for b in blocs_}
+    for size in range(1, len(names) + 1):
+        for combo in combinations(names, size):
+            group = frozenset(combo)
+            if any(w <= group for w in winning):
+                continue  # not minimal
+            if sum(shares[n] for n in combo) >= needed:
+                winning.append(group)
+    blockers = [n for n in names if total - shares[n] < needed]
+    order = {n: i for i, n in enumerate(names)}
+    return [sorted(w, key=order.get) for w in winning], blockers
+
+
+def analyse(rulebook: Rulebook, scenario: Scenario, finding: Finding) -> dict:
+    """Figures for one required approval: outstanding, shares needed, tally result, coalitions."""
+    spec = dict(finding.approval or {})
+    voters, threshold = spec["voters"], str(spec["threshold"])
+    groups = blocs(rulebook, scenario, voters)
+    outstanding = sum(b.shares for b in groups)
+    needed = required_shares(threshold, outstanding)
+    minimal, blockers = _coalitions(groups, needed, threshold == "unanimous")
+    out = {
+        "body": spec["body"],
+        "voters": voters,
+        "threshold": threshold,
+        "outstanding": outstanding,
+        "shares_required": needed,
+        "unit": "votes" if voters == "voting_power" else "shares",
+        "blocs": {b.name: b.shares for b in groups},
+        "coalitions": {"minimal_passing": minimal, "can_block_alone": blockers},
+        "tally": None,
+    }
+    if scenario.tally is not None:
+        out["tally"] = _tally(scenario, groups, needed, threshold)
+    return out
+
+
+def _tally(scenario: Scenario, groups: list[Bloc], needed: int, threshold: str) -> dict:
+    """Whether the record-date vote carries the approval; unstated votes count as not voting."""
+    tally = scenario.tally
+    choices: dict[str, str] = {}
+    unknown = 0
+    for b in groups:
+        if b.name == PUBLIC:
+            continue
+        choices[b.name] = tally.votes.get(b.name, "not_voting")
+    counts = {c: 0 for c in ("for", "against", "abstain", "not_voting")}
+    for b in groups:
+        if b.name in choices:
+            counts[choices[b.name]] += b.shares
+    public = next((b for b in groups if b.name == PUBLIC), None)
+    if public is not None:
+        if tally.common_for is None:
+            unknown = public.shares
+        else:
+            counts["for"] += min(tally.common_for, public.shares)
+            counts["against"] += min(tally.common_against or 0, public.shares)
+    if counts["for"] >= needed:
+        result = "passes"
+    elif counts["for"] + unknown >= needed:
+        result = "cannot_determine"
+    else:
+        result = "fails"
+    return {
+        "record_date": tally.record_date.isoformat() if tally.record_date else None,
+        "shares_for": counts["for"], "shares_against": counts["against"], "shares_abstaining": counts["abstain"],
+        "shares_not_voting": counts["not_voting"], "shares_unknown": unknown, "shares_required": needed,
+        "result": result, "votes": choices,
+    }
+
+
+def approvals(rulebook: Rulebook, scenario: Scenario, findings: list[Finding]) -> list[dict]:
+    """Attach the approval figures to every approval_required finding; return them in order."""
+    out = []
+    for f in findings:
+        if f.outcome == "approval_required" and f.approval:
+            f.approval = dict(analyse(rulebook, scenario, f), rule=f.rule, section=f.section)
+            out.append(f.approval)
+    return out
+
+
+def all_pass(items: list[dict]) -> bool:
+    """True when no approval is needed, or every one is shown to pass by the tally."""
+    return all(a["tally"] is not None and a["tally"]["result"] == "passes" for a in items)

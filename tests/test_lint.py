@@ -1,0 +1,493 @@
+"""`clausewise lint` and load_rulebook on minimal broken copies of rules/icg-2000.
+
+Each test copies the bundled rulebook into tmp_path, breaks one thing by editing the YAML as
+text (so the line of the problem is known), then runs `clausewise lint <copy>` in a subprocess
+AND load_rulebook in-process. Both must report the same problems, one line per problem,
+`file:line: category: message`, exit code 2 and no traceback. Expected line numbers are
+computed from the edited text, never taken from the engine.
+
+The documents live in samples/contracts (engine.paths), so a copied rulebook still finds them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+from engine.rulebook import load_rulebook
+
+ROOT = Path(__file__).resolve().parent.parent
+RULEBOOK = ROOT / "rules" / "icg-2000"
+BAD_RULES = ROOT / "tests" / "bad_inputs" / "rules"
+PA = "purchase-agreement.yaml"
+COD = "certificate-of-designation.yaml"
+LIBERTY_CAP = 'condition: {fact: standstill.pct_after, op: ">", value: 37}'
+PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
+
+
+def _command() -> list[str]:
+    exe = shutil.which("clausewise", path=str(Path(sys.executable).parent))
+    return [exe] if exe else [sys.executable, "-m", "engine.cli"]
+
+
+CLI = _command()
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rb(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled rulebook."""
+    target = tmp_path / "icg-2000"
+    shutil.copytree(RULEBOOK, target)
+    return target
+
+
+def edit(rb: Path, name: str, old: str, new: str) -> int:
+    """Replace the one occurrence of `old` in rb/name with `new`; return the line where `new` starts."""
+    path = rb / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+    start = text.index(old)
+    path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
+    return text[:start].count("\n") + 1
+
+
+def line_of(rb: Path, name: str, needle: str) -> int:
+    """1-based line of the one occurrence of `needle` in rb/name (as it is now)."""
+    text = (rb / name).read_text(encoding="utf-8")
+    assert text.count(needle) == 1, f"{needle!r} occurs {text.count(needle)} times in {name}"
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def key_above(rb: Path, name: str, needle: str, key: str) -> int:
+    """Line of the nearest line reading exactly `key` above the one occurrence of `needle`."""
+    lines = (rb / name).read_text(encoding="utf-8").splitlines()
+    for number in range(line_of(rb, name, needle), 0, -1):
+        if lines[number - 1] == key:
+            return number
+    raise AssertionError(f"no {key!r} above {needle!r} in {name}")
+
+
+def lint_cli(path: Path) -> subprocess.CompletedProcess:
+    result = subprocess.run(CLI + ["lint", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def lint(rb: Path) -> list[str]:
+    """Problems for a broken rulebook, checked to agree between the command line and load_rulebook."""
+    result = lint_cli(rb)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines, "exit 2 but no problem printed"
+    for line in lines:
+        assert PROBLEM.match(line), f"not file:line: category: message: {line!r}"
+    with pytest.raises(InputError) as info:
+        load_rulebook(rb)
+    assert [str(p) for p in info.value.problems] == lines
+    return lines
+
+
+def where(rb: Path, name: str, line: int | None, category: str) -> str:
+    return f"{rb / name}:{line}: {category}: " if line else f"{rb / name}: {category}: "
+
+
+def the_line(lines: list[str], prefix: str, *fragments: str) -> str:
+    """The one problem line starting with `prefix`; it must contain every fragment."""
+    hits = [line for line in lines if line.startswith(prefix)]
+    assert len(hits) == 1, f"expected one line starting {prefix!r}, got:\n" + "\n".join(lines)
+    for fragment in fragments:
+        assert fragment in hits[0], f"{fragment!r} not in {hits[0]!r}"
+    return hits[0]
+
+
+# --- the bundled rulebook ----------------------------------------------------------------------
+
+
+def test_bundled_rulebook_loads_clean():
+    book = load_rulebook(RULEBOOK)
+    ids = [r.id for r in book.rules]
+    assert len(ids) == len(set(ids)) >= 8
+    assert ids[:3] == ["pa.6.5.transfer-restriction", "pa.6.5.transferee-notice", "pa.6.6a.liberty-standstill"]
+
+
+def test_unmodified_copy_lints_clean(rb):
+    result = lint_cli(rb)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith(f"{rb}: ok: {len(load_rulebook(RULEBOOK).rules)} rules, ")
+    load_rulebook(rb)
+
+
+# --- one test per category ---------------------------------------------------------------------
+
+
+def test_unknown_key_with_did_you_mean(rb):
+    n = edit(rb, PA, "  " + LIBERTY_CAP, "  condtion" + LIBERTY_CAP[len("condition"):])
+    lines = lint(rb)
+    assert len(lines) == 2, lines
+    the_line(lines, where(rb, PA, n, "unknown-key"), "'condtion'", "(did you mean 'condition'?)")
+    rule_line = line_of(rb, PA, "- id: pa.6.6a.liberty-standstill")
+    the_line(lines, where(rb, PA, rule_line, "missing-field"), "'condition'")
+
+
+def test_wrong_type_for_a_percent(rb):
+    n = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace("value: 37", "value: lots"))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "wrong-type"), "standstill.pct_after", "'lots'")
+
+
+def test_unknown_operator(rb):
+    n = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace('op: ">"', 'op: "=>"'))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "unknown-operator"), "'=>'", "expected one of", " >= ", " <= ")
+
+
+def test_operator_that_does_not_fit_the_fact_type(rb):
+    n = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace('op: ">"', 'op: "in"'))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "unknown-operator"), "'in'", "percent")
+
+
+@pytest.mark.parametrize("typo, meant", [("=>", ">="), ("=", "==")])
+def test_operator_did_you_mean_suggests_the_intended_operator(rb, typo, meant):
+    edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace('op: ">"', f'op: "{typo}"'))
+    lines = lint(rb)
+    assert f"(did you mean '{meant}'?)" in lines[0]
+
+
+def test_unknown_fact_with_did_you_mean(rb):
+    n = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace("standstill.pct_after", "standstill.pct_aftr"))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "unknown-fact"), "'standstill.pct_aftr'",
+             "(did you mean 'standstill.pct_after'?)")
+
+
+def test_unknown_fact_in_figures(rb):
+    n = edit(rb, PA, "figures: [standstill.shares_after, standstill.denominator_after, standstill.pct_before, "
+                     "voting_power.pct_after",
+             "figures: [standstill.shares_aftr, standstill.denominator_after, standstill.pct_before, "
+             "voting_power.pct_after")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "unknown-fact"), "'standstill.shares_aftr'",
+             "(did you mean 'standstill.shares_after'?)")
+
+
+def test_bad_date_expression_names_the_parameter(rb):
+    n = edit(rb, PA, "in_force: {from: closing_date, before: closing_date + 5y}   #",
+             "in_force: {from: closing_date, before: closing_dat + 5y}   #")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "bad-date"), "'closing_dat'", "(did you mean 'closing_date'?)")
+
+
+def test_bad_date_not_on_the_calendar(rb):
+    n = edit(rb, "documents.yaml", "  date: 2000-02-27", "  date: 2000-02-30")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, "documents.yaml", n, "bad-date"), "2000-02-30")
+
+
+def test_bad_date_in_words(rb):
+    n = edit(rb, "documents.yaml", "  date: 2000-02-27", "  date: February 27, 2000")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, "documents.yaml", n, "bad-date"), "purchase-agreement", "'February 27, 2000'")
+
+
+def test_in_force_window_that_ends_before_it_starts(rb):
+    n = edit(rb, PA, "in_force: {from: closing_date, before: closing_date + 5y}   #",
+             "in_force: {from: closing_date + 5y, before: closing_date}   #")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "bad-date"), "pa.6.6a.liberty-standstill", "ends before it starts")
+
+
+def test_duplicate_rule_id(rb):
+    first = line_of(rb, PA, "- id: pa.6.6a.liberty-standstill")
+    n = edit(rb, PA, "- id: pa.6.6b.hmtf-standstill", "- id: pa.6.6a.liberty-standstill")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "duplicate-id"), "'pa.6.6a.liberty-standstill'", f"line {first}")
+
+
+def test_duplicate_rule_id_across_files(rb):
+    first = line_of(rb, PA, "- id: pa.6.6a.liberty-standstill")
+    n = edit(rb, COD, "- id: cod.4.transfer-restriction", "- id: pa.6.6a.liberty-standstill")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, COD, n, "duplicate-id"), "'pa.6.6a.liberty-standstill'", f"line {first}")
+
+
+def test_duplicate_assumption_id(rb):
+    first = line_of(rb, "assumptions.yaml", "- id: A-fifth-anniversary")
+    n = edit(rb, "assumptions.yaml", "- id: A-gleacher-holders", "- id: A-fifth-anniversary")
+    lines = lint(rb)
+    # the rule that cited the renamed assumption now dangles as well
+    assert len(lines) == 2, lines
+    the_line(lines, where(rb, "assumptions.yaml", n, "duplicate-id"), "'A-fifth-anniversary'", f"line {first}")
+    key = key_above(rb, PA, "    - A-gleacher-holders", "  assumptions:")
+    the_line(lines, where(rb, PA, key, "dangling-reference"),
+             "'A-gleacher-holders'")
+
+
+def test_dangling_document_reference_with_did_you_mean(rb):
+    n = edit(rb, PA, "    document: purchase-agreement\n    section: 6.6(a)\n    quote: >-\n      Prior",
+             "    document: purchase-agreemnt\n    section: 6.6(a)\n    quote: >-\n      Prior")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "dangling-reference"), "'purchase-agreemnt'",
+             "(did you mean 'purchase-agreement'?)")
+
+
+def test_dangling_assumption_reference_with_did_you_mean(rb):
+    edit(rb, PA, "    - A-voting-power-measure\n", "    - A-voting-power-measur\n")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    # reported at the rule's `assumptions:` key
+    key = key_above(rb, PA, "    - A-voting-power-measur\n", "  assumptions:")
+    the_line(lines, where(rb, PA, key, "dangling-reference"), "'A-voting-power-measur'",
+             "(did you mean 'A-voting-power-measure'?)")
+
+
+def test_dangling_definition_reference(rb):
+    edit(rb, PA, "permitted_transferee}\n      - {ref: permitted-transferee}\n",
+         "permitted_transferee}\n      - {ref: permitted-transferree}\n")
+    n = line_of(rb, PA, "{ref: permitted-transferree}")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "dangling-reference"), "'permitted-transferree'",
+             "(did you mean 'permitted-transferee'?)")
+
+
+def test_dangling_parameter_reference(rb):
+    n = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace("value: 37", "value: {param: liberty_cap}"))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "dangling-reference"), "'liberty_cap'")
+
+
+def test_dangling_document_file(rb):
+    n = edit(rb, "documents.yaml", "  file: warrant-2000-04-10.txt", "  file: warrant-2000-04-11.txt")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, "documents.yaml", n, "dangling-reference"), "warrant-2000-04-11.txt")
+
+
+def test_quote_altered_by_one_word(rb):
+    edit(rb, PA, "      Prior to the fifth anniversary of the Closing Date, no Liberty Holder shall purchase any\n",
+         "      Prior to the fifth anniversary of the Closing Date, no Liberty Holder shall acquire any\n")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    # reported at the `quote:` key of the rule's source
+    quote_key = line_of(rb, PA, "    section: 6.6(a)\n    quote: >-\n      Prior") + 1
+    the_line(lines, where(rb, PA, quote_key, "quote-not-found"), "pa.6.6a.liberty-standstill",
+             "purchase-agreement")
+
+
+def test_quote_in_a_parameter_altered_by_one_word(rb):
+    edit(rb, "parameters.yaml", "Preferred Stock and Warrant on April 10,", "Preferred Stock and Warrants on April 10,")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    quote_key = line_of(rb, "parameters.yaml", "acquired the Series A-1 Preferred Stock and Warrants") - 1
+    the_line(lines, where(rb, "parameters.yaml", quote_key, "quote-not-found"), "closing_date", "schedule-13d")
+
+
+def test_quote_with_elided_fragments_out_of_order(rb):
+    first = ("      Shares of the Series A Preferred Stock have not been registered under the Securities Act\n"
+             "      of 1933, as amended (the \"Securities Act\"), and may not be resold, pledged or otherwise\n"
+             "      transferred prior to the date when they may be resold pursuant to Rule 144 under the\n"
+             "      Securities Act other than [...] in each case in accordance with any applicable securities\n"
+             "      laws of any state of the United States.\n")
+    swapped = ("      in each case in accordance with any applicable securities laws of any state of the United\n"
+               "      States. [...] Shares of the Series A Preferred Stock have not been registered under the\n"
+               "      Securities Act of 1933, as amended (the \"Securities Act\"), and may not be resold, pledged\n"
+               "      or otherwise transferred prior to the date when they may be resold pursuant to Rule 144\n"
+               "      under the Securities Act other than\n")
+    n = edit(rb, COD, first, swapped)
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    # reported at the `quote: >-` key, the line above the quoted text
+    the_line(lines, where(rb, COD, n - 1, "quote-not-found"), "cod.4.transfer-restriction")
+
+
+def test_missing_field(rb):
+    n = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace(", value: 37}", "}"))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "missing-field"), "standstill.pct_after", "'value'")
+
+
+def test_bad_value_with_did_you_mean(rb):
+    n = edit(rb, PA, "  outcome: violation\n  otherwise: permitted\n  assumptions:\n    - A-standstill-deemed-conversion\n"
+                     "    - A-standstill-lp-projection\n    - A-holders-are-group-members\n    - A-transfer-is-purchase\n"
+                     "    - A-warrant-is-convertible-security\n    - A-fifth-anniversary\n    - A-voting-power-measure",
+             "  outcome: violaton\n  otherwise: permitted\n  assumptions:\n    - A-standstill-deemed-conversion\n"
+             "    - A-standstill-lp-projection\n    - A-holders-are-group-members\n    - A-transfer-is-purchase\n"
+             "    - A-warrant-is-convertible-security\n    - A-fifth-anniversary\n    - A-voting-power-measure")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "bad-value"), "pa.6.6a.liberty-standstill", "(did you mean 'violation'?)")
+
+
+def test_bad_value_for_a_group(rb):
+    n = edit(rb, PA, '        - {fact: acquirer.group, op: "==", value: liberty}',
+             '        - {fact: acquirer.group, op: "==", value: libery}')
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "bad-value"), "'libery'", "(did you mean 'liberty'?)")
+
+
+def test_missing_rule_file(rb):
+    edit(rb, "rulebook.yaml", "  - certificate-of-designation.yaml", "  - certificate-of-designaton.yaml")
+    lines = lint(rb)
+    assert lines == [f"{rb / 'certificate-of-designaton.yaml'}: missing-file: no such file in the rulebook folder"]
+
+
+def test_folder_that_is_not_a_rulebook(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    lines = lint(empty)
+    assert len(lines) == 1, lines
+    the_line(lines, where(empty, "rulebook.yaml", None, "missing-file"), "not a rulebook folder")
+
+
+def test_lint_of_a_missing_folder(tmp_path):
+    result = lint_cli(tmp_path / "nowhere")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"{tmp_path / 'nowhere' / 'rulebook.yaml'}: missing-file: ")
+
+
+def test_malformed_yaml(rb):
+    edit(rb, PA, "    actions: [purchase, transfer]\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}",
+         "    actions: [purchase, transfer\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    # PyYAML notices the unclosed list on the next line, where `when:` starts
+    when = line_of(rb, PA, "    actions: [purchase, transfer\n") + 1
+    the_line(lines, where(rb, PA, when, "yaml"), "malformed YAML")
+
+
+def test_duplicate_yaml_key(rb):
+    n = edit(rb, PA, "  otherwise: permitted\n  assumptions:\n    - A-standstill-deemed-conversion\n"
+                     "    - A-standstill-lp-projection\n    - A-holders-are-group-members\n    - A-transfer-is-purchase\n"
+                     "    - A-warrant-is-convertible-security\n    - A-fifth-anniversary\n    - A-voting-power-measure",
+             "  outcome: violation\n  assumptions:\n    - A-standstill-deemed-conversion\n"
+             "    - A-standstill-lp-projection\n    - A-holders-are-group-members\n    - A-transfer-is-purchase\n"
+             "    - A-warrant-is-convertible-security\n    - A-fifth-anniversary\n    - A-voting-power-measure")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "yaml"), "duplicate key 'outcome'")
+
+
+# --- several problems at once ------------------------------------------------------------------
+
+
+def test_several_problems_in_one_file_are_reported_together(rb):
+    shutil.copyfile(BAD_RULES / "four-problems.yaml", rb / COD)
+    lines = lint(rb)
+    assert len(lines) == 4, lines
+    assert lines == sorted(lines, key=lambda line: int(PROBLEM.match(line)["line"]))
+    the_line(lines, where(rb, COD, line_of(rb, COD, "action.securty"), "unknown-fact"),
+             "(did you mean 'action.security'?)")
+    the_line(lines, where(rb, COD, line_of(rb, COD, 'op: "=", value: false'), "unknown-operator"), "'='")
+    quote_key = line_of(rb, COD, "    section: 12(i)(i)\n") + 1
+    the_line(lines, where(rb, COD, quote_key, "quote-not-found"), "cod.12i.a1-auto-conversion")
+    the_line(lines, where(rb, COD, line_of(rb, COD, "A-att-carve-out"), "dangling-reference"),
+             "(did you mean 'A-att-carveout'?)")
+
+
+def test_problems_in_several_files_are_reported_together(rb):
+    d = edit(rb, "documents.yaml", "  date: 2000-04-07\n  parties: [\"ICG", "  date: 2000-04-7\n  parties: [\"ICG")
+    p = edit(rb, PA, LIBERTY_CAP, LIBERTY_CAP.replace("standstill.pct_after", "standstill.pct_aftr"))
+    a = edit(rb, "assumptions.yaml", "  catalogue: DEF-closing-date", "  catalog: DEF-closing-date")
+    lines = lint(rb)
+    assert len(lines) == 3, lines
+    the_line(lines, where(rb, "documents.yaml", d, "bad-date"), "certificate-of-designation")
+    the_line(lines, where(rb, PA, p, "unknown-fact"), "'standstill.pct_aftr'")
+    the_line(lines, where(rb, "assumptions.yaml", a, "unknown-key"), "'catalog'", "(did you mean 'catalogue'?)")
+
+
+# --- defects found and mended: each guards against its return ------------------------------------
+
+
+def test_exception_without_condition_is_a_missing_field(rb):
+    n = edit(rb, PA, '      condition: {fact: transfer.route, op: "==", value: rule_144}\n', "")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    exc_line = line_of(rb, PA, "    - id: rule-144\n")
+    assert n > exc_line
+    the_line(lines, where(rb, PA, exc_line, "missing-field"), "'condition'")
+
+
+def test_definition_without_condition_is_a_missing_field(rb):
+    edit(rb, "definitions.yaml", "tested by the rules that use this term.\n  condition:\n",
+         "tested by the rules that use this term.\n  conditoin:\n")
+    lines = lint(rb)
+    the_line(lines, where(rb, "definitions.yaml", line_of(rb, "definitions.yaml", "  conditoin:"), "unknown-key"),
+             "(did you mean 'condition'?)")
+    the_line(lines, where(rb, "definitions.yaml", line_of(rb, "definitions.yaml", "- id: permitted-transferee"),
+                          "missing-field"), "'condition'")
+
+
+def test_document_without_file_is_a_missing_field(rb):
+    edit(rb, "documents.yaml", "  file: warrant-2000-04-10.txt\n", "")
+    lines = lint(rb)
+    the_line(lines, where(rb, "documents.yaml", line_of(rb, "documents.yaml", "- id: warrant\n"), "missing-field"),
+             "'file'")
+
+
+@pytest.mark.parametrize("old", ["  title: Liberty standstill - 37% cap on beneficial ownership before the fifth "
+                                 "anniversary\n",
+                                 "    section: 6.6(a)\n    quote: >-\n      Prior"])
+def test_a_missing_field_is_reported_once(rb, old):
+    edit(rb, PA, old, old.replace("  title: Liberty standstill - 37% cap on beneficial ownership before the fifth "
+                                  "anniversary\n", "").replace("    section: 6.6(a)\n", ""))
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+
+
+def test_a_problem_in_a_definition_is_reported_once(rb):
+    n = edit(rb, "definitions.yaml", "transferee.hmtf_parallel_investor", "transferee.hmtf_paralel_investor")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, "definitions.yaml", n, "unknown-fact"),
+             "(did you mean 'transferee.hmtf_parallel_investor'?)")
+
+
+def test_a_condition_that_is_not_a_mapping_names_its_line(rb):
+    n = edit(rb, PA, LIBERTY_CAP, "condition: [oops]")
+    lines = lint(rb)
+    assert len(lines) == 1, lines
+    the_line(lines, where(rb, PA, n, "wrong-type"), "'oops'")
+
+
+def test_wrong_type_for_a_parameter_value(rb):
+    n = edit(rb, "parameters.yaml", "    value: 0.08\n", "    value: lots\n")
+    lines = lint(rb)
+    the_line(lines, where(rb, "parameters.yaml", n, "wrong-type"), "dividend_rate", "'lots'")
+
+
+def test_wrong_parameter_value_never_gives_a_traceback_in_check(rb):
+    edit(rb, "parameters.yaml", "    value: 0.08\n", "    value: lots\n")
+    result = subprocess.run(CLI + ["check", "samples/scenarios/liberty-buys-1m-2003.yaml", "--rules", str(rb)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert result.stdout == ""
