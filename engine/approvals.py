@@ -132,8 +132,11 @@ def _tally(scenario: Scenario, groups: list[Bloc], needed: int, threshold: str) 
         if tally.common_for is None:
             unknown = public.shares
         else:
-            counts["for"] += min(tally.common_for, public.shares)
-            counts["against"] += min(tally.common_against or 0, public.shares)
+            voted_for = min(tally.common_for, public.shares)
+            voted_against = min(tally.common_against or 0, public.shares - voted_for)
+            counts["for"] += voted_for
+            counts["against"] += voted_against
+            counts["not_voting"] += public.shares - voted_for - voted_against
     if counts["for"] >= needed:
         result = "passes"
     elif counts["for"] + unknown >= needed:

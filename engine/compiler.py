@@ -344,8 +344,11 @@ class CompiledRulebook:
         self._fired: list[Fired] = []
         self._sid = 0
         ruleset: dict[str, dict] = {}
+        self.fields: dict[str, set[str]] = {}  # per rule guard: the posted fields its branches read
         for durable_name, (fired, expr) in spec.items():
             ruleset[durable_name] = {"all": [{"m": expr}], "run": self._action(fired)}
+            guard = durable_name.split("_", 1)[0]
+            self.fields.setdefault(guard, set()).update(_fields(expr))
         ruleset["catch_all"] = {"pri": CATCH_ALL_PRIORITY, "all": [{"m": {"$ex": {"t": 1}}}],
                                 "run": self._action(None)}
         if CompiledRulebook._host is None:
@@ -369,7 +372,13 @@ class CompiledRulebook:
         node may carry at most a fixed number of non-equality successors).
         """
         posted = post_form(facts, self.set_members)
-        batch = [dict(posted, t=f"r{index}", id=f"r{index}") for index in range(len(self.rules))]
+        # Each rule's copy carries only the fields its branches read: a smaller fact, same answer.
+        batch = []
+        for index in range(len(self.rules)):
+            guard = f"r{index}"
+            fact = {k: posted[k] for k in self.fields.get(guard, ()) if k in posted}
+            fact.update(t=guard, id=guard)
+            batch.append(fact)
         with CompiledRulebook._lock:
             self._sid += 1
             sid = str(self._sid)
@@ -393,6 +402,24 @@ class CompiledRulebook:
 
 
 _compiled: dict[str, CompiledRulebook] = {}
+
+
+def _fields(expr: Any) -> set[str]:
+    """Every fact field a durable expression reads (keys and $m references)."""
+    out: set[str] = set()
+    if isinstance(expr, dict):
+        for key, value in expr.items():
+            if key == "$m":
+                out.add(value)
+            elif not key.startswith("$"):
+                out.add(key)
+                out |= _fields(value)
+            else:
+                out |= _fields(value)
+    elif isinstance(expr, list):
+        for item in expr:
+            out |= _fields(item)
+    return out - {"t"}
 
 
 def compile_rules(rules: list[Rule]) -> CompiledRulebook:
