@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="pre-clear the action a scenario describes",
         description="Evaluate every rule of the rulebook against the scenario's proposed action. "
                     "A purchase that a rule blocks also reports the largest quantity that would pass.",
-        epilog="exit codes: 0 no violation; 1 a violation or cannot-determine; 2 bad input",
+        epilog="exit codes: 0 no violation; 1 a violation or cannot-determine, or an approval not shown to "
+               "pass by a tally; 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
     check.add_argument("--format", choices=("text", "markdown", "json"), default="text",

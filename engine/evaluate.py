@@ -113,6 +113,8 @@ def _value_text(fact: str, value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return ", ".join(_value_text(fact, v) for v in value)
     spec = FACTS[fact]
+    if spec.type == "set" and isinstance(value, str):
+        return value  # the member a rule tests for, not a set
     if spec.type == "percent":
         return f"{calc.pct_display(value, 4)}%"
     return display(spec.type, value)
@@ -162,7 +164,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     elif branch == "out_of_scope":
         failing = _failing(_scope_atoms(rule), facts)
         finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
-        parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, not {_wanted(a)}" for a in failing)
+        parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, "
+                          + ("which a negated part excludes" if truth(a, facts) else f"not {_wanted(a)}") for a in failing)
         finding.explanation = f"Does not apply to this action: {parts}."
     elif branch == "scope_unknown":
         finding.missing = deciding_unknowns(_scope_atoms(rule), facts)
@@ -184,7 +187,10 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
                                + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
     elif branch == "clear":
         failed = [_compared(a, facts) for a in _failing(rule.condition, facts)]
-        parts = "; ".join(f"{c['fact']} is {c['actual']}, not {c['op']} {c['value']}" for c in failed)
+        # An atom that holds can make a negated condition fail: say so rather than "not".
+        parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
+            f"so {c['op']} {c['value']} holds inside a negation" if c["holds"] else f"not {c['op']} {c['value']}")
+            for c in failed)
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
     else:  # breach
         finding.explanation = render_template(rule.finding, facts)

@@ -39,11 +39,14 @@ def environment() -> Environment:
 
 
 def verdict(result: Result) -> str:
+    """The overall answer, worst first; CLEAR exactly when the command exits 0."""
     counts = _counts(result.findings)
     if counts.get("violation"):
         return "VIOLATION"
     if counts.get("cannot_determine"):
         return "CANNOT DETERMINE"
+    if result.blocked:
+        return "APPROVAL REQUIRED"  # an approval not shown to pass by a tally
     return "CLEAR"
 
 

@@ -396,9 +396,16 @@ def _vote(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: Ca
         ck.add(_line(node, "votes"), "wrong-type", f"vote.votes: expected a mapping of voter: choice, got {_show(raw)}")
         raw = None
     names = [h.name for h in cap.holders] if cap else []
-    voters = list(rulebook.groups) + names if by == "group" else names
+    # Voting by group, a group votes as one; a holder outside every group still votes alone.
+    ungrouped = [h.name for h in cap.holders if h.group == NO_GROUP] if cap else []
+    voters = list(rulebook.groups) + ungrouped if by == "group" else names
+    group_of = {h.name: h.group for h in cap.holders} if cap else {}
     for voter, choice in (raw or {}).items():
         where = _line(raw, voter)
+        if by == "group" and voter in group_of and voter not in voters:
+            ck.add(where, "bad-value", f"vote.votes: {voter} is in group {group_of[voter]}, which votes as one: "
+                                       f"name the group ({group_of[voter]}), or set vote.by: holder")
+            continue
         if voter not in voters:
             ck.add(where, "unknown-holder", f"vote.votes: {_show(voter)} is not a "
                    + ("group or holder" if by == "group" else "holder") + f" of the cap table{did_you_mean(voter, voters)}")
