@@ -129,6 +129,8 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
     out.append("")
     rows = []
     for f in result.findings:
+        if f.outcome == "not_applicable":
+            continue  # listed, with the reason, at the end
         key = ""
         if f.comparisons and f.outcome not in ("not_applicable",):
             c = f.comparisons[0]
@@ -136,7 +138,12 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
         elif f.outcome == "not_applicable":
             key = f.reason.replace("_", " ") if f.reason else ""
         rows.append([LABEL[f.outcome], f.rule, _cite(rulebook, f), key])
-    out += _table(["Outcome", "Rule", "Section", "Key figure"], rows)
+    if rows:
+        out += _table(["Outcome", "Rule", "Section", "Key figure"], rows)
+    n_a = sum(1 for f in result.findings if f.outcome == "not_applicable")
+    if n_a:
+        out.append(f"{n_a} other rule{'s' if n_a != 1 else ''} do{'es' if n_a == 1 else ''} not apply "
+                   "(listed with the reason at the end).")
     out.append("")
     for i, f in enumerate(result.findings, 1):
         if f.outcome == "not_applicable":
