@@ -17,14 +17,13 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
 
 from durable import engine as durable_engine
 
-from .conditions import NEGATION, All, AnyOf, Atom, Not, TrueCond, atoms
+from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
 from .errors import EngineError
 from .facts import FACTS
 from .model import Rule

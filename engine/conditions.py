@@ -48,15 +48,7 @@ Condition = Atom | All | AnyOf | Not | TrueCond
 
 def atoms(cond: Condition | None) -> Iterator[Atom]:
     """Every atom of a condition tree, left to right."""
-    if cond is None or isinstance(cond, TrueCond):
-        return
-    if isinstance(cond, Atom):
-        yield cond
-    elif isinstance(cond, (All, AnyOf)):
-        for item in cond.items:
-            yield from atoms(item)
-    elif isinstance(cond, Not):
-        yield from atoms(cond.item)
+    return (node for node in nodes(cond) if isinstance(node, Atom))
 
 
 def facts_of(cond: Condition | None) -> list[str]:
@@ -140,3 +132,47 @@ def deciding_unknowns(cond: Condition | None, facts: dict[str, Any]) -> list[str
             if fact not in out:
                 out.append(fact)
     return out
+
+
+def nodes(cond: Condition | None) -> Iterator[Condition]:
+    """Every node of a condition tree, parents before children."""
+    if cond is None:
+        return
+    yield cond
+    if isinstance(cond, (All, AnyOf)):
+        for item in cond.items:
+            yield from nodes(item)
+    elif isinstance(cond, Not):
+        yield from nodes(cond.item)
+
+
+def failing_atoms(cond: Condition | None, facts: dict[str, Any]) -> list[Atom]:
+    """The atoms that make a false condition false (an atom that holds, under a negation)."""
+    if truth(cond, facts) is not False:
+        return []
+    if isinstance(cond, Atom):
+        return [cond]
+    if isinstance(cond, All):
+        return [a for item in cond.items for a in failing_atoms(item, facts)]
+    if isinstance(cond, AnyOf):
+        return [a for item in cond.items for a in atoms(item) if truth(a, facts) is False]
+    if isinstance(cond, Not):
+        return [a for a in atoms(cond.item) if truth(a, facts) is True]
+    return []
+
+
+def deciding_atoms(cond: Condition | None, facts: dict[str, Any]) -> list[Atom]:
+    """The atoms that make a true condition true (under a negation: what makes the inner part fail)."""
+    if truth(cond, facts) is not True:
+        return []
+    if isinstance(cond, Atom):
+        return [cond]
+    if isinstance(cond, All):
+        return [a for item in cond.items for a in deciding_atoms(item, facts)]
+    if isinstance(cond, AnyOf):
+        for item in cond.items:
+            if truth(item, facts) is True:
+                return deciding_atoms(item, facts)
+    if isinstance(cond, Not):
+        return failing_atoms(cond.item, facts)
+    return []

@@ -9,7 +9,7 @@ from typing import Any
 from . import calc
 from .approvals import all_pass, approvals
 from .compiler import Fired, compile_rules
-from .conditions import Atom, Not, atoms, deciding_unknowns, truth
+from .conditions import Atom, Not, atoms, deciding_atoms, deciding_unknowns, failing_atoms, nodes, truth
 from .errors import EngineError
 from .facts import FACTS, derive, display
 from .model import Finding, Rule, Scenario
@@ -93,22 +93,6 @@ def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
     return outcome, branch, []
 
 
-def _failing(cond, facts: dict[str, Any]) -> list[Atom]:
-    """The atoms that make a false condition false (for explaining why a rule does not apply)."""
-    from .conditions import All, AnyOf, Not
-    if truth(cond, facts) is not False:
-        return []
-    if isinstance(cond, Atom):
-        return [cond]
-    if isinstance(cond, All):
-        return [a for item in cond.items for a in _failing(item, facts)]
-    if isinstance(cond, AnyOf):
-        return [a for item in cond.items for a in atoms(item) if truth(a, facts) is False]
-    if isinstance(cond, Not):
-        return [a for a in atoms(cond.item) if truth(a, facts) is True]
-    return []
-
-
 def _value_text(fact: str, value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return ", ".join(_value_text(fact, v) for v in value)
@@ -162,7 +146,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         finding.reason = "not_in_force"
         finding.explanation = f"Not in force on {facts['as_of']}: {cite} applies {rule.in_force_text}."
     elif branch == "out_of_scope":
-        failing = _failing(_scope_atoms(rule), facts)
+        failing = failing_atoms(_scope_atoms(rule), facts)
         finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
         parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, "
                           + ("which a negated part excludes" if truth(a, facts) else f"not {_wanted(a)}") for a in failing)
@@ -186,7 +170,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         finding.explanation = ("Cannot determine: the scenario does not establish "
                                + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
     elif branch == "clear":
-        failed = [_compared(a, facts) for a in _failing(rule.condition, facts)]
+        failed = [_compared(a, facts) for a in failing_atoms(rule.condition, facts)]
         # An atom that holds can make a negated condition fail: say so rather than "not".
         parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
             f"so {c['op']} {c['value']} holds inside a negation" if c["holds"] else f"not {c['op']} {c['value']}")
@@ -194,39 +178,11 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
     else:  # breach
         finding.explanation = render_template(rule.finding, facts)
-        shown = [_compared(a, facts) for a in _reasons(rule.condition, facts)]
-        if shown and any(isinstance(c, Not) for c in _walk(rule.condition)):
+        shown = [_compared(a, facts) for a in deciding_atoms(rule.condition, facts)]
+        if shown and any(isinstance(c, Not) for c in nodes(rule.condition)):
             finding.explanation += " Shown by: " + "; ".join(
                 f"{c['fact']} is {c['actual']}" for c in shown) + "."
     return finding
-
-
-def _walk(cond):
-    from .conditions import All, AnyOf, Not
-    yield cond
-    if isinstance(cond, (All, AnyOf)):
-        for item in cond.items:
-            yield from _walk(item)
-    elif isinstance(cond, Not):
-        yield from _walk(cond.item)
-
-
-def _reasons(cond, facts: dict[str, Any]) -> list[Atom]:
-    """The atoms that make a true condition true (for a negated definition: what makes it fail)."""
-    from .conditions import All, AnyOf, Not
-    if truth(cond, facts) is not True:
-        return []
-    if isinstance(cond, Atom):
-        return [cond]
-    if isinstance(cond, All):
-        return [a for item in cond.items for a in _reasons(item, facts)]
-    if isinstance(cond, AnyOf):
-        for item in cond.items:
-            if truth(item, facts) is True:
-                return _reasons(item, facts)
-    if isinstance(cond, Not):
-        return _failing(cond.item, facts)
-    return []
 
 
 def _scope_atoms(rule: Rule):

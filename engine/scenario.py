@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, ProblemList, did_you_mean
+from .errors import InputError, ProblemList, did_you_mean
 from .facts import CORPORATE_KINDS, FACTS, allowed_values
 from .model import COMPANY, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding, Party, Scenario, Tally
 from .rulebook import Rulebook

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from clitools import run, run_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = "samples/scenarios"
@@ -27,29 +27,6 @@ RULE144_MISSING = f"{SCENARIOS}/transfer-missing-rule144-fact.yaml"
 STANDSTILL = "pa.6.6a.liberty-standstill"
 MAX_LIBERTY = 1964341  # the largest 2 June 2003 market purchase under the 37% cap
 PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
-
-
-def _command() -> list[str]:
-    exe = shutil.which("clausewise", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "engine.cli"]
-
-
-CLI = _command()
-
-
-def run(*args: str, cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COLUMNS="100")
-    result = subprocess.run(CLI + [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                            env=env, timeout=300, **kwargs)
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "Traceback" not in result.stdout, result.stdout
-    return result
-
-
-def run_json(*args: str) -> tuple[int, dict]:
-    result = run(*args, "--format", "json")
-    assert result.stderr == ""
-    return result.returncode, json.loads(result.stdout)
 
 
 def line_of(path: str | Path, needle: str) -> int:

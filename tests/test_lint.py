@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clitools import CLI
 
 from engine.errors import InputError
 from engine.rulebook import load_rulebook
@@ -29,14 +29,6 @@ PA = "purchase-agreement.yaml"
 COD = "certificate-of-designation.yaml"
 LIBERTY_CAP = 'condition: {fact: standstill.pct_after, op: ">", value: 37}'
 PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
-
-
-def _command() -> list[str]:
-    exe = shutil.which("clausewise", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "engine.cli"]
-
-
-CLI = _command()
 
 
 # --- helpers -----------------------------------------------------------------------------------

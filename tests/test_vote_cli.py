@@ -13,14 +13,12 @@ power 79,392,432, a majority 39,696,217.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from clitools import run, run_json
 
 from engine.documents import document_text, quote_found
 from engine.paths import contracts_dir
@@ -40,29 +38,6 @@ APPROVAL_SAMPLES = sorted(p.name for p in SCENARIOS.glob("approval-*.yaml"))
 PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
 HMTF_FUNDS = ["HMTF Bridge ICG, LLC", "HM4 ICG Qualified Fund, LLC", "HM4 ICG Private Fund, LLC",
               "HM PG-IV ICG, LLC", "HM 4-SBS ICG Coinvestors, LLC", "HM 4-EQ ICG Coinvestors, LLC"]
-
-
-def _command() -> list[str]:
-    exe = shutil.which("clausewise", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "engine.cli"]
-
-
-CLI = _command()
-
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COLUMNS="100")
-    result = subprocess.run(CLI + [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                            env=env, timeout=300)
-    assert "Traceback" not in result.stderr, result.stderr
-    assert "Traceback" not in result.stdout, result.stdout
-    return result
-
-
-def run_json(*args: str) -> tuple[int, dict]:
-    result = run(*args, "--format", "json")
-    assert result.stderr == ""
-    return result.returncode, json.loads(result.stdout)
 
 
 def cells(line: str) -> list[str]:
