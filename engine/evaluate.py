@@ -9,7 +9,7 @@ from typing import Any
 from . import calc
 from .approvals import all_pass, approvals
 from .compiler import Fired, compile_rules
-from .conditions import Atom, Not, atoms, deciding_atoms, deciding_unknowns, failing_atoms, nodes, truth
+from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .facts import FACTS, derive, display
 from .model import Finding, Rule, Scenario
@@ -179,7 +179,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     else:  # breach
         finding.explanation = render_template(rule.finding, facts)
         shown = [_compared(a, facts) for a in deciding_atoms(rule.condition, facts)]
-        if shown and any(isinstance(c, Not) for c in nodes(rule.condition)):
+        # A compound condition (a definition such as the Qualifying Transaction test) shows the
+        # facts that decided it, so the limb that held or failed is on the page.
+        if shown and not isinstance(rule.condition, Atom):
             finding.explanation += " Shown by: " + "; ".join(
                 f"{c['fact']} is {c['actual']}" for c in shown) + "."
     return finding
