@@ -651,3 +651,20 @@ def test_a_cannot_determine_finding_lists_what_is_missing(rulebook):
     assert finding.comparisons == [{"fact": "transfer.rule144_resale_available", "op": "==", "value": "no",
                                     "actual": "unknown", "holds": None}]
     assert finding.figures == {"action.quantity": "100", "transferee.is_company": "no", "transfer.route": "none"}
+
+
+def test_a_transfer_that_breaches_the_transferee_standstill_reports_the_largest_that_passes(rulebook):
+    # Liberty -> HMTF Bridge, 10,000 A-1 on 2001-06-01: HMTF's standstill headroom is 729,890
+    # Common on the closing cap table, and each Series A share counts about 530.83 Common at the
+    # fifth anniversary (LP + accrued $14,863.29 / $28), so 1,374 shares pass and 1,375 do not.
+    from engine.evaluate import headroom, with_quantity
+    from engine.scenario import load_scenario
+
+    scenario = load_scenario(SCENARIOS / "liberty-transfers-a1-to-hmtf.yaml", rulebook)
+    room = headroom(rulebook, scenario, upper=scenario.action.quantity)
+    assert room.max_quantity == 1_374
+    assert room.binding.rule == "pa.6.6b.hmtf-standstill"
+    ok, over = (evaluate(rulebook, with_quantity(scenario, n)) for n in (1_374, 1_375))
+    assert ok.by_rule("pa.6.6b.hmtf-standstill").outcome == "permitted"
+    assert over.by_rule("pa.6.6b.hmtf-standstill").outcome == "violation"
+    assert ok.facts["standstill.pct_after"] <= Fraction(35, 2) < over.facts["standstill.pct_after"]
