@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--rules", metavar="DIR", type=Path, default=None,
                        help="rulebook folder (default: the bundled rules/icg-2000)")
 
+    def position_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
+        p.add_argument("--cap-table", type=Path, metavar="FILE",
+                       help="cap table YAML (default: samples/captables/closing.yaml)")
+        p.add_argument("--format", choices=("text", "json"), default="text")
+        rules_option(p)
+
     check = sub.add_parser(
         "check", help="pre-clear the action a scenario describes",
         description="Evaluate every rule of the rulebook against the scenario's proposed action. "
@@ -91,11 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: clausewise position --as-of 2000-04-10 --format json\n"
                "exit codes: 0 done; 2 bad input (a date before the Closing Date, a bad cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    position.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
-    position.add_argument("--cap-table", type=Path, metavar="FILE",
-                          help="cap table YAML (default: samples/captables/closing.yaml)")
-    position.add_argument("--format", choices=("text", "json"), default="text")
-    rules_option(position)
+    position_options(position)
 
     room = sub.add_parser(
         "headroom", help="the most Common Stock a group may buy in the market on a date",
@@ -106,11 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                "exit codes: 0 done; 2 bad input (an unknown group, a bad date or cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     room.add_argument("--holder", required=True, metavar="GROUP", help="group id: liberty, hmtf or gleacher")
-    room.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
-    room.add_argument("--cap-table", type=Path, metavar="FILE",
-                      help="cap table YAML (default: samples/captables/closing.yaml)")
-    room.add_argument("--format", choices=("text", "json"), default="text")
-    rules_option(room)
+    position_options(room)
 
     vote = sub.add_parser(
         "vote", help="the approvals a corporate action needs, a tally's result, who can pass or block it",
