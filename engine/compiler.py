@@ -386,8 +386,9 @@ class CompiledRulebook:
                 fact["sid"] = sid
             try:
                 state = CompiledRulebook._host.assert_facts(self.name, batch)
-                if isinstance(state, dict) and state.get("exception"):
-                    raise EngineError(f"a rule action failed: {state['exception']}")
+                # durable swallows an action's exception into the state; no state is an error too.
+                if not isinstance(state, dict) or state.get("exception"):
+                    raise EngineError(f"a rule action failed: {(state or {}).get('exception', 'no state returned')}")
             except EngineError:
                 raise
             except Exception as exc:  # durable raises plain Exceptions carrying C error codes
