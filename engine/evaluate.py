@@ -11,7 +11,7 @@ from .approvals import all_pass, approvals
 from .compiler import Fired, compile_rules
 from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
-from .facts import FACTS, derive, display
+from .facts import FACTS, GROUPS, SECURITIES, derive, display
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook
 
@@ -119,7 +119,15 @@ def render_template(template: str, facts: dict[str, Any]) -> str:
     """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
     def fill(match: re.Match) -> str:
         name = match.group(1)
-        return display(FACTS[name].type, facts.get(name)) if name in FACTS else match.group(0)
+        if name not in FACTS:
+            return match.group(0)
+        spec = FACTS[name]
+        text = display(spec.type, facts.get(name))
+        # In prose an enum reads as words (a charter amendment, the certificate of designation);
+        # security and group ids stay as they are, since they name things.
+        if spec.type == "enum" and not {SECURITIES, GROUPS} & set(spec.values or ()):
+            text = text.replace("_", " ")
+        return text
     return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
 
 

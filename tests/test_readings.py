@@ -625,7 +625,7 @@ def test_a_asset_sale_continuing_person_is_a_qualifying_transaction(rulebook, ma
     finding = result.by_rule(QT)
     assert finding.outcome == APPROVAL
     assert "A-asset-sale-continuing-person" in finding.assumptions
-    assert finding.explanation.startswith("The asset_sale is a Qualifying Transaction (CoD 8(c))")
+    assert finding.explanation.startswith("The asset sale is a Qualifying Transaction (CoD 8(c))")
     assert approval(result, QT)["shares_required"] == 37_501
     assert result.by_rule(NON_QT).outcome == "not_applicable"
     # The alternative reading: the buyer continues, the Series A is not exchanged -> 69%.
