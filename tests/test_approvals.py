@@ -27,9 +27,36 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
+from deal import (
+    A1_SERIES,
+    A2_SERIES,
+    A3_SERIES,
+    CLASS,
+    CLOSING_FILE,
+    COD_8B,
+    COD_8CI,
+    COD_15,
+    GLEACHER,
+    HM4_PRIVATE,
+    HM4_QUALIFIED,
+    HMTF_BRIDGE,
+    JUNE_2001,
+    LIBERTY,
+    LIQUIDATION,
+    MAJORITY,
+    NO_AMENDMENT,
+    NON_QT,
+    PARITY,
+    QT,
+    RESTRICTIVE,
+    SCENARIOS,
+    SEVENTY_FIVE,
+    SIXTY_NINE,
+    SURVIVOR_MERGER,
+    VOTING_POWER_2001_06,
+)
 
 from engine import calc
 from engine.approvals import PUBLIC, Bloc, all_pass, analyse, blocs, required_shares
@@ -37,56 +64,23 @@ from engine.errors import InputError
 from engine.evaluate import evaluate
 from engine.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-CLOSING_FILE = str(ROOT / "samples" / "captables" / "closing.yaml")
-SCENARIOS = ROOT / "samples" / "scenarios"
-
-LIBERTY = "Liberty Media Corporation"
-HMTF_BRIDGE = "HMTF Bridge ICG, LLC"
-HM4_QUALIFIED = "HM4 ICG Qualified Fund, LLC"
-HM4_PRIVATE = "HM4 ICG Private Fund, LLC"
 HM_PG = "HM PG-IV ICG, LLC"
 HM_SBS = "HM 4-SBS ICG Coinvestors, LLC"
 HM_EQ = "HM 4-EQ ICG Coinvestors, LLC"
-GLEACHER = "Gleacher/ICG Investors LLC"
 HMTF_FUNDS = [HMTF_BRIDGE, HM4_QUALIFIED, HM4_PRIVATE, HM_PG, HM_SBS, HM_EQ]
 HOLDERS = [LIBERTY] + HMTF_FUNDS + [GLEACHER]
 
 APPROVAL = "approval_required"
 COD_2 = "cod.2.series-a-cap-unanimous"
-COD_8B = "cod.8b.general-vote-as-converted"
-COD_8CI = "cod.8c-i.adverse-amendment-75"
-QT = "cod.8c-ii.qualifying-transaction-majority"
-NON_QT = "cod.8c-ii.non-qualifying-69"
-LIQUIDATION = "cod.8c-ii.liquidation-plan-69"
-RESTRICTIVE = "cod.8c-iii.restrictive-agreement-75"
 SENIOR = "cod.8c-iv.senior-issuance-75"
-PARITY = "cod.8c-iv.parity-issuance-69"
 TENDER = "cod.8c-v.tender-offer-majority"
-A1_SERIES = "cod.8c.series-a1-adverse-majority"
-A2_SERIES = "cod.8c.series-a2-adverse-majority"
-A3_SERIES = "cod.8c.series-a3-adverse-majority"
 COD_8E = "cod.8e.voting-preferred-unanimous"
 SPLIT = "cod.12j.series-split-unanimous"
-COD_15 = "cod.15.special-covenant-majority"
 
-CLASS = "Series A voting as one class"
 EVERY_HOLDER = "Every holder of Series A (unanimous consent)"
-AS_CONVERTED = "Common Stock and Series A voting together, the Series A as converted"
 
-JUNE_2001 = date(2001, 6, 1)
 # CoD 8(b) on 2001-06-01: (body, threshold, shares_required, outstanding).
-VOTING_POWER_2001_06 = (AS_CONVERTED, "majority", 38_952_364, 77_904_727)
-MAJORITY = (CLASS, "majority", 37_501, 75_000)
-SIXTY_NINE = (CLASS, "69%", 51_750, 75_000)
-SEVENTY_FIVE = (CLASS, "75%", 56_250, 75_000)
 UNANIMOUS = (EVERY_HOLDER, "unanimous", 75_000, 75_000)
-
-NO_AMENDMENT = {"instrument": "none", "adversely_affects": [], "changes_authorized_series_a": False,
-                "alters_relative_rights": False}
-SURVIVOR_MERGER = {"kind": "merger", "company_survives": True, "series_a_remains_outstanding": True,
-                   "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True,
-                   "amendment": NO_AMENDMENT}
 
 
 def resulting_entity_merger(form: str, jurisdiction: str, kind: str = "merger", equivalent: bool = True) -> dict:

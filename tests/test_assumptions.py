@@ -4,11 +4,9 @@ and the reports show the ones a finding rests on."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from clitools import run_json
-
-ROOT = Path(__file__).resolve().parent.parent
+from deal import ROOT
 
 
 def test_every_assumption_is_cited_and_used(rulebook):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from deal import FIFTH_ANNIVERSARY
 
 from engine import calc
 from engine.calc import (
@@ -33,7 +34,6 @@ from engine.calc import (
 from engine.model import CapTable, Holding
 
 CLOSING = date(2000, 4, 10)
-FIFTH_ANNIVERSARY = date(2005, 4, 10)
 
 TERMS = Terms(
     closing_date=CLOSING,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from clitools import run, run_json
+from deal import PROBLEM, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = "samples/scenarios"
 BAD = "tests/bad_inputs/scenarios"
 CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
@@ -26,7 +26,6 @@ LIBERTY_1M = f"{SCENARIOS}/liberty-buys-1m-2003.yaml"
 RULE144_MISSING = f"{SCENARIOS}/transfer-missing-rule144-fact.yaml"
 STANDSTILL = "pa.6.6a.liberty-standstill"
 MAX_LIBERTY = 1964341  # the largest 2 June 2003 market purchase under the 37% cap
-PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
 
 
 def line_of(path: str | Path, needle: str) -> int:

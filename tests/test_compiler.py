@@ -387,6 +387,7 @@ def test_a_rule_too_large_for_durable_is_refused_before_durable_sees_it(rulebook
     # measured safe), so the compiler refuses a rule past MAX_PARTS (48) instead of crashing.
     # Any of six all-of-three, under PA 6.5's scope, splits into more than that.
     from dataclasses import replace as _replace
+
     from engine.compiler import MAX_PARTS
     from engine.conditions import All, AnyOf, Atom
     six = AnyOf(tuple(

@@ -11,24 +11,22 @@ The documents live in samples/contracts (engine.paths), so a copied rulebook sti
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from clitools import CLI
+from deal import PROBLEM, ROOT
 
 from engine.errors import InputError
 from engine.rulebook import load_rulebook
 
-ROOT = Path(__file__).resolve().parent.parent
 RULEBOOK = ROOT / "rules" / "icg-2000"
 BAD_RULES = ROOT / "tests" / "bad_inputs" / "rules"
 PA = "purchase-agreement.yaml"
 COD = "certificate-of-designation.yaml"
 LIBERTY_CAP = 'condition: {fact: standstill.pct_after, op: ">", value: 37}'
-PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
+from deal import ROOT
 
 from engine.documents import ELISION, document_text, normalise, quote_found
 from engine.paths import contracts_dir
 from engine.yamlio import load_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
 RULEBOOK = ROOT / "rules" / "icg-2000"
 CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
 

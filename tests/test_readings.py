@@ -15,29 +15,50 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
-
 from clitools import run_json
+from deal import (
+    A1_SERIES,
+    A2_SERIES,
+    A3_SERIES,
+    CLOSING_FILE,
+    COD_4,
+    COD_8B,
+    COD_8CI,
+    COD_12I_A1,
+    COD_15,
+    FIFTH_ANNIVERSARY,
+    GLEACHER,
+    GLEACHER_RULE,
+    HM4_PRIVATE,
+    HM4_QUALIFIED,
+    HMTF_BRIDGE,
+    HMTF_RULE,
+    JUNE_2001,
+    JUNE_2003,
+    LIBERTY,
+    MAJORITY,
+    NO_AMENDMENT,
+    NON_QT,
+    PA_65,
+    PA_65_NOTICE,
+    PARITY,
+    QT,
+    RESTRICTIVE,
+    SEVENTY_FIVE,
+    SIXTY_NINE,
+    SURVIVOR_MERGER,
+    VOTING_POWER_2001_06,
+)
+
 from engine import calc
 from engine.errors import InputError
 from engine.evaluate import evaluate
 from engine.facts import FACTS
 
-ROOT = Path(__file__).resolve().parent.parent
-CLOSING_FILE = str(ROOT / "samples" / "captables" / "closing.yaml")
-
 CLOSING_DATE = date(2000, 4, 10)
-FIFTH_ANNIVERSARY = date(2005, 4, 10)
-JUNE_2001 = date(2001, 6, 1)
-JUNE_2003 = date(2003, 6, 2)
 
-LIBERTY = "Liberty Media Corporation"
-HMTF_BRIDGE = "HMTF Bridge ICG, LLC"
-HM4_QUALIFIED = "HM4 ICG Qualified Fund, LLC"
-HM4_PRIVATE = "HM4 ICG Private Fund, LLC"
-GLEACHER = "Gleacher/ICG Investors LLC"
 OUTSIDER = {"name": "Acme Capital Partners LP", "group": "none", "purchaser_affiliate": False,
             "hmtf_parallel_investor": False}
 LENDER = {"name": "First Lender Bank", "group": "none", "purchaser_affiliate": False,
@@ -45,40 +66,10 @@ LENDER = {"name": "First Lender Bank", "group": "none", "purchaser_affiliate": F
 
 LIBERTY_WARRANTS = 6_666_667
 
-PA_65 = "pa.6.5.transfer-restriction"
-PA_65_NOTICE = "pa.6.5.transferee-notice"
-LIBERTY_RULE = "pa.6.6a.liberty-standstill"
-HMTF_RULE = "pa.6.6b.hmtf-standstill"
-GLEACHER_RULE = "pa.6.6c.gleacher-standstill"
-COD_4 = "cod.4.transfer-restriction"
-COD_12I_A1 = "cod.12i.a1-auto-conversion"
-COD_12I_A2 = "cod.12i.a2-auto-conversion"
-COD_8B = "cod.8b.general-vote-as-converted"
-COD_8CI = "cod.8c-i.adverse-amendment-75"
-QT = "cod.8c-ii.qualifying-transaction-majority"
-NON_QT = "cod.8c-ii.non-qualifying-69"
-LIQUIDATION = "cod.8c-ii.liquidation-plan-69"
-RESTRICTIVE = "cod.8c-iii.restrictive-agreement-75"
 SENIOR = "cod.8c-iv.senior-issuance-75"
-PARITY = "cod.8c-iv.parity-issuance-69"
-A1_SERIES = "cod.8c.series-a1-adverse-majority"
-A2_SERIES = "cod.8c.series-a2-adverse-majority"
-A3_SERIES = "cod.8c.series-a3-adverse-majority"
-COD_15 = "cod.15.special-covenant-majority"
 
 APPROVAL = "approval_required"
-CLASS = "Series A voting as one class"
-AS_CONVERTED = "Common Stock and Series A voting together, the Series A as converted"
-VOTING_POWER_2001_06 = (AS_CONVERTED, "majority", 38_952_364, 77_904_727)
-MAJORITY = (CLASS, "majority", 37_501, 75_000)
-SIXTY_NINE = (CLASS, "69%", 51_750, 75_000)
-SEVENTY_FIVE = (CLASS, "75%", 56_250, 75_000)
 
-NO_AMENDMENT = {"instrument": "none", "adversely_affects": [], "changes_authorized_series_a": False,
-                "alters_relative_rights": False}
-SURVIVOR_MERGER = {"kind": "merger", "company_survives": True, "series_a_remains_outstanding": True,
-                   "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True,
-                   "amendment": NO_AMENDMENT}
 DELAWARE_LLC_MERGER = {"kind": "merger", "company_survives": False, "series_a_remains_outstanding": False,
                        "resulting_entity": {"form": "llc", "jurisdiction": "Delaware"},
                        "series_a_exchanged_for_equivalent": True, "officers_certificate_delivered": True,

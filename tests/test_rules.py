@@ -26,9 +26,31 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
+from deal import (
+    CLOSING_FILE,
+    COD_4,
+    COD_8B,
+    COD_8CI,
+    COD_12I_A1,
+    COD_12I_A2,
+    COD_15,
+    FIFTH_ANNIVERSARY,
+    GLEACHER,
+    GLEACHER_RULE,
+    HMTF_BRIDGE,
+    HMTF_RULE,
+    JUNE_2003,
+    LIBERTY,
+    LIBERTY_RULE,
+    NON_QT,
+    PA_65,
+    PA_65_NOTICE,
+    QT,
+    ROOT,
+    SCENARIOS,
+)
 
 from engine import calc
 from engine.conditions import atoms
@@ -38,26 +60,7 @@ from engine.position import group_headroom, market_purchase, positions
 from engine.scenario import load_scenario
 from engine.yamlio import load_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-CLOSING_FILE = str(ROOT / "samples" / "captables" / "closing.yaml")
-SCENARIOS = ROOT / "samples" / "scenarios"
 CASES = ROOT / "tests" / "cases"
-
-LIBERTY = "Liberty Media Corporation"
-HMTF_BRIDGE = "HMTF Bridge ICG, LLC"
-GLEACHER = "Gleacher/ICG Investors LLC"
-
-LIBERTY_RULE = "pa.6.6a.liberty-standstill"
-HMTF_RULE = "pa.6.6b.hmtf-standstill"
-GLEACHER_RULE = "pa.6.6c.gleacher-standstill"
-PA_65 = "pa.6.5.transfer-restriction"
-PA_65_NOTICE = "pa.6.5.transferee-notice"
-COD_4 = "cod.4.transfer-restriction"
-COD_12I_A1 = "cod.12i.a1-auto-conversion"
-COD_12I_A2 = "cod.12i.a2-auto-conversion"
-
-FIFTH_ANNIVERSARY = date(2005, 4, 10)
-JUNE_2003 = date(2003, 6, 2)
 
 
 def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", seller: str = "market",
@@ -528,11 +531,6 @@ def test_positions_after_the_fifth_anniversary_have_no_cap(rulebook, closing):
 # Per file: every rule whose outcome is not not_applicable (with its exception), plus the
 # not_applicable ones that carry a named exception. Every other rule must be not_applicable.
 APPROVAL = ("approval_required", None)
-COD_8B = "cod.8b.general-vote-as-converted"
-COD_8CI = "cod.8c-i.adverse-amendment-75"
-COD_15 = "cod.15.special-covenant-majority"
-QT = "cod.8c-ii.qualifying-transaction-majority"
-NON_QT = "cod.8c-ii.non-qualifying-69"
 SAMPLE_OUTCOMES = {
     "gleacher-buys-500k-2001.yaml": {GLEACHER_RULE: ("permitted", None)},
     "hmtf-buys-1m-2002.yaml": {HMTF_RULE: ("violation", None)},

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from deal import LIBERTY
 
 from engine.errors import InputError, Problem
 from engine.model import Action, Holding, Party
@@ -15,7 +16,6 @@ from engine.scenario import load_cap_table, load_scenario, scenario_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 BAD = "tests/bad_inputs/scenarios"
 CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
-LIBERTY = "Liberty Media Corporation"
 
 
 @pytest.fixture(scope="module")

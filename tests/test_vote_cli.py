@@ -19,12 +19,11 @@ from pathlib import Path
 
 import pytest
 from clitools import run, run_json
+from deal import PROBLEM, ROOT, SCENARIOS
 
 from engine.documents import document_text, quote_found
 from engine.paths import contracts_dir
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "samples" / "scenarios"
 CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
 CAYMAN = "samples/scenarios/approval-merger-non-qt-cayman.yaml"
 ADVERSE_A2 = "samples/scenarios/approval-merger-amends-cod-adverse-a2.yaml"
@@ -35,7 +34,6 @@ SENIOR = "samples/scenarios/approval-issuance-senior-preferred.yaml"
 DELAWARE_LLC = "samples/scenarios/approval-merger-qt-delaware-llc.yaml"
 WITH_DIRECTOR = "samples/scenarios/approval-acquisition-with-series-director.yaml"
 APPROVAL_SAMPLES = sorted(p.name for p in SCENARIOS.glob("approval-*.yaml"))
-PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
 HMTF_FUNDS = ["HMTF Bridge ICG, LLC", "HM4 ICG Qualified Fund, LLC", "HM4 ICG Private Fund, LLC",
               "HM PG-IV ICG, LLC", "HM 4-SBS ICG Coinvestors, LLC", "HM 4-EQ ICG Coinvestors, LLC"]
 
