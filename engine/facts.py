@@ -60,8 +60,17 @@ FACTS: dict[str, FactSpec] = {
         _spec("action.seller", "enum", "who sells in a purchase", ("market", "company", "holder")),
         _spec("acquirer.group", "enum", "group of the buyer or transferee", (GROUPS, NO_GROUP, COMPANY)),
         _spec("transferor.group", "enum", "group of the transferring or selling holder", (GROUPS, NO_GROUP, COMPANY)),
-        _spec("transfer.route", "enum", "the basis the transfer relies on",
-              ("permitted_transferee", "rule_144", "exempt", "registered", "none")),
+        _spec("transfer.basis", "enum", "the Securities Act basis the transfer relies on",
+              ("registered", "rule_144", "exempt", "none")),
+        _spec("transfer.within_group", "bool",
+              "transferor and transferee are members of the same group, whose holdings taken as a whole do not change"),
+        _spec("transfer.company_offer", "enum", "the offer under which the Company acquires the securities",
+              ("change_of_control_offer", "purchase_offer", "none")),
+        _spec("transfer.acquires_all_series_a", "bool", "the Company acquires every outstanding share of Series A"),
+        _spec("series_a.full_cumulative_dividends_paid", "bool",
+              "full cumulative dividends on the Series A for all past Dividend Periods have been declared and paid"),
+        _spec("transferor.permitted_transferee_agreement", "bool",
+              "the transferring holder signed a Permitted Transferee Agreement (bound by PA 6.5 as its transferor was)"),
         _spec("transfer.permitted_transferee_agreement", "bool",
               "the transferee signed a Permitted Transferee Agreement before the transfer"),
         _spec("transfer.bona_fide_financing", "bool", "a pledge or security interest in a bona fide financing or hedge"),
@@ -259,16 +268,28 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
     # A transferee acquires from the transferring holder (A-transfer-is-purchase).
     facts["action.seller"] = action.seller if action.kind == "purchase" else "holder"
     # Who parts with the securities: a holder, the Company (an issuance) or the market.
-    if action.transferor is not None:
-        facts["transferor.group"] = COMPANY if action.transferor.is_company else action.transferor.group
+    transferor = action.transferor
+    if transferor is not None:
+        facts["transferor.group"] = COMPANY if transferor.is_company else transferor.group
+        facts["transferor.permitted_transferee_agreement"] = transferor.permitted_transferee_agreement
     else:
         facts["transferor.group"] = COMPANY if action.seller == "company" else NO_GROUP
     acquirer = action.acquirer
     facts["transferee.group"] = COMPANY if acquirer.is_company else acquirer.group
     facts["transferee.is_company"] = acquirer.is_company
     facts["transfer.bona_fide_financing"] = action.bona_fide_financing
+    facts["transfer.within_group"] = (
+        transferor is not None and transferor.group == facts["transferee.group"]
+        and transferor.group not in (NO_GROUP, COMPANY))
+    if facts["transferee.group"] == COMPANY and security["class"] == "preferred":
+        facts["transfer.acquires_all_series_a"] = action.quantity >= facts["series_a.outstanding"]
+        # Dividends accreted to the Liquidation Preference under CoD 6(a) are not "declared and
+        # paid" (A-accreted-dividends-not-paid): unless the scenario states otherwise, CoD 7(b) binds.
+        paid = action.full_cumulative_dividends_paid
+        facts["series_a.full_cumulative_dividends_paid"] = False if paid is None else paid
     optional = {
-        "transfer.route": action.route,
+        "transfer.basis": action.basis,
+        "transfer.company_offer": action.company_offer,
         "transfer.permitted_transferee_agreement": action.permitted_transferee_agreement,
         "transfer.rule144_resale_available": action.rule144_resale_available,
         "transferee.purchaser_affiliate": acquirer.purchaser_affiliate,

@@ -23,6 +23,9 @@ class Holding:
     common: int = 0
     preferred: dict[str, int] = field(default_factory=dict)  # series id -> shares
     warrants: int = 0  # shares of Common Stock purchasable under the holder's Warrants
+    # The holder signed a Permitted Transferee Agreement and is bound by PA 6.5 as its
+    # transferor was, though it is in none of the groups (an HMTF parallel investor, say).
+    permitted_transferee_agreement: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,16 @@ class Party:
     held_common_on_signing_date: bool | None = None  # held Common on the PA's "date hereof"
     hmtf_parallel_investor: bool | None = None  # invests in or in parallel with the HMTF Group
     is_company: bool = False
+    permitted_transferee_agreement: bool = False  # a cap-table holder bound by a signed agreement
 
 
 @dataclass(frozen=True)
 class Action:
     """The proposed action: a purchase or transfer of securities, or a corporate action.
 
+    A disposition by a holder is one event however the scenario spells it: a purchase from a
+    holder is that holder's transfer (kind "transfer", the holder as transferor, the buyer as
+    transferee); "purchase" is left for acquisitions from the market or the Company.
     A corporate action (merger, charter amendment, issuance, ...) carries the facts it states
     in `details` (fact name -> value); it has no security, quantity or acquirer.
     """
@@ -68,12 +75,14 @@ class Action:
     security: str | None = None  # "common", a preferred series id, or "warrant"
     quantity: int = 0
     acquirer: Party | None = None  # buyer (purchase) or transferee (transfer)
-    seller: str = "market"  # purchase: market | company | holder
-    transferor: Party | None = None  # transfer: the transferring holder; purchase: a selling holder
-    route: str | None = None  # transfer: permitted_transferee | rule_144 | exempt | registered | none
-    permitted_transferee_agreement: bool | None = None
+    seller: str = "market"  # market | company | holder (a transfer)
+    transferor: Party | None = None  # transfer: the transferring holder
+    basis: str | None = None  # the Securities Act basis: registered | rule_144 | exempt | none
+    permitted_transferee_agreement: bool | None = None  # the transferee signed one before the transfer
     bona_fide_financing: bool = False  # a pledge or security interest in a bona fide financing
     rule144_resale_available: bool | None = None
+    company_offer: str | None = None  # an acquisition by the Company: under which offer, if any
+    full_cumulative_dividends_paid: bool | None = None  # stated for an acquisition by the Company
     details: dict[str, Any] = field(default_factory=dict)
 
     @property

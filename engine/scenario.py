@@ -21,11 +21,12 @@ VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
 CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "holders")
 CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
 ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS
+TRANSFER_FACT_KEYS = ("basis", "permitted_transferee_agreement", "rule144_resale_available")
+COMPANY_ACQUISITION_KEYS = ("company_offer", "full_cumulative_dividends_paid")
 ACTION_KEYS = {
-    "purchase": ("kind", "buyer", "security", "quantity", "seller", "route", "permitted_transferee_agreement",
-                 "rule144_resale_available"),
-    "transfer": ("kind", "from", "to", "security", "quantity", "route", "permitted_transferee_agreement",
-                 "pledge_in_bona_fide_financing", "rule144_resale_available"),
+    "purchase": ("kind", "buyer", "security", "quantity", "seller") + TRANSFER_FACT_KEYS,
+    "transfer": ("kind", "from", "to", "security", "quantity") + TRANSFER_FACT_KEYS
+                + ("pledge_in_bona_fide_financing",) + COMPANY_ACQUISITION_KEYS,
 }
 ACTION_REQUIRED = {
     "purchase": ("buyer", "security", "quantity"),
@@ -34,7 +35,11 @@ ACTION_REQUIRED = {
 PARTY_FLAGS = ("purchaser_affiliate", "held_common_on_signing_date", "hmtf_parallel_investor")
 PARTY_KEYS = ("name", "group") + PARTY_FLAGS
 SELLERS = ("market", "company")
-ROUTES = ("permitted_transferee", "rule_144", "exempt", "registered", "none")
+BASES = ("registered", "rule_144", "exempt", "none")
+COMPANY_OFFERS = ("change_of_control_offer", "purchase_offer", "none")
+ROUTE_MOVED = ("action.route: no longer a key: state the Securities Act basis as `basis` ("
+               + ", ".join(BASES) + "); whether the transfer goes to a Permitted Transferee follows from "
+               "the transferee (`to`) and `permitted_transferee_agreement`")
 THE_COMPANY = Party(name="the Company", group=COMPANY, is_company=True)
 
 
@@ -279,7 +284,7 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
 def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
                    rulebook: Rulebook) -> tuple[str, dict] | None:
     series = [s for s, spec in rulebook.securities.items() if spec.get("class") == "preferred"]
-    allowed = ("name", "group", "common") + tuple(series) + ("warrants",)
+    allowed = ("name", "group", "common") + tuple(series) + ("warrants", "permitted_transferee_agreement")
     if not ck.mapping(item, path, allowed, ("name",), line=line):
         return None
     name = ck.text(item, "name", path)
@@ -287,6 +292,9 @@ def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
     group = ck.group(item, "group", path, rulebook)
     if group is not None:
         fields["group"] = group
+    bound = ck.boolean(item, "permitted_transferee_agreement", path)
+    if bound is not None:
+        fields["permitted_transferee_agreement"] = bound
     for key in ("common",) + tuple(series) + ("warrants",):
         count = ck.shares(item, key, path, 0)
         if count is not None:
@@ -297,13 +305,15 @@ def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
 def _merge_holding(holding: Holding, fields: dict) -> Holding:
     preferred = dict(holding.preferred)
     for key, value in fields.items():
-        if key not in ("group", "common", "warrants"):
+        if key not in ("group", "common", "warrants", "permitted_transferee_agreement"):
             preferred[key] = value
     return replace(
         holding,
         group=fields.get("group", holding.group),
         common=fields.get("common", holding.common),
         warrants=fields.get("warrants", holding.warrants),
+        permitted_transferee_agreement=fields.get("permitted_transferee_agreement",
+                                                  holding.permitted_transferee_agreement),
         preferred={s: n for s, n in preferred.items() if n},
     )
 
@@ -483,7 +493,9 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
         ck.add(_line(node, "kind"), "bad-value", f"action.kind: {_show(kind)} is not one of "
                                                  f"{', '.join(ACTION_KINDS)}{did_you_mean(kind, ACTION_KINDS)}")
         return None
-    ck.mapping(node, "action", ACTION_KEYS[kind], ACTION_REQUIRED[kind], what=f" for a {kind}")
+    if "route" in node:
+        ck.add(_line(node, "route"), "unknown-key", ROUTE_MOVED)
+    ck.mapping(node, "action", ACTION_KEYS[kind] + ("route",), ACTION_REQUIRED[kind], what=f" for a {kind}")
     security = _security(ck, node, rulebook)
     quantity = ck.shares(node, "quantity", "action", 1)
     if kind == "purchase":
@@ -505,6 +517,7 @@ def _security(ck: _Checker, node: dict, rulebook: Rulebook) -> str | None:
 
 def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None, security: str | None,
               quantity: int | None) -> Action | None:
+    """A purchase from the market or the Company; a purchase from a holder is that holder's transfer."""
     buyer = _party(ck, node, "buyer", rulebook, cap, company_allowed=False)
     seller, transferor = "market", None
     value = node.get("seller")
@@ -513,7 +526,7 @@ def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
     elif isinstance(value, str):
         holder = _holder(ck, node, "seller", cap, extra=SELLERS)
         if holder is not None:
-            seller, transferor = "holder", Party(name=holder.name, group=holder.group)
+            seller, transferor = "holder", _transferor(holder)
             _check_held(ck, node, holder, security, quantity, rulebook, "sold")
     elif value is not None:
         ck.add(_line(node, "seller"), "wrong-type",
@@ -522,24 +535,40 @@ def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
     if buyer is not None and transferor is not None and buyer.name == transferor.name:
         ck.add(_line(node, "seller"), "contradiction", f"action.seller: {buyer.name} cannot buy from itself")
         return None
-    route = _route(ck, node)
-    agreement = ck.boolean(node, "permitted_transferee_agreement", "action")
-    rule144 = ck.boolean(node, "rule144_resale_available", "action")
-    if buyer is None or security is None or quantity is None:
+    if seller != "holder":
+        for key in TRANSFER_FACT_KEYS:
+            if key in node:
+                ck.add(_line(node, key), "unknown-key",
+                       f"action.{key}: applies only to a purchase from a holder (a transfer), not from the {seller}")
+    facts = _transfer_facts(ck, node)
+    if buyer is None or security is None or quantity is None or facts is None:
         return None
-    # A purchase from a holder is that holder's transfer: it states the same route and facts.
-    return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller,
-                  transferor=transferor, route=route, permitted_transferee_agreement=agreement,
-                  rule144_resale_available=rule144)
+    if transferor is not None:
+        # One event, one encoding: a purchase from a holder is the holder's Securities Transfer.
+        return Action(kind="transfer", security=security, quantity=quantity, acquirer=buyer, seller="holder",
+                      transferor=transferor, **facts)
+    return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller)
 
 
-def _route(ck: _Checker, node: dict) -> str | None:
-    route = node.get("route")
-    if route is not None and route not in ROUTES:
-        ck.add(_line(node, "route"), "bad-value",
-               f"action.route: {_show(route)} is not one of {', '.join(ROUTES)}{did_you_mean(route, ROUTES)}")
+def _transfer_facts(ck: _Checker, node: dict) -> dict | None:
+    """The facts a disposition by a holder turns on: its Securities Act basis, the transferee's
+    Permitted Transferee Agreement and whether Rule 144 resale is available."""
+    basis = node.get("basis")
+    facts = {
+        "basis": basis,
+        "permitted_transferee_agreement": ck.boolean(node, "permitted_transferee_agreement", "action"),
+        "rule144_resale_available": ck.boolean(node, "rule144_resale_available", "action"),
+    }
+    if basis is not None and basis not in BASES:
+        ck.add(_line(node, "basis"), "bad-value",
+               f"action.basis: {_show(basis)} is not one of {', '.join(BASES)}{did_you_mean(basis, BASES)}")
         return None
-    return route
+    return facts
+
+
+def _transferor(holder: Holding) -> Party:
+    return Party(name=holder.name, group=holder.group,
+                 permitted_transferee_agreement=holder.permitted_transferee_agreement)
 
 
 def _transfer(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None, security: str | None,
@@ -549,23 +578,32 @@ def _transfer(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
     if isinstance(value, str):
         holder = _holder(ck, node, "from", cap)
         if holder is not None:
-            transferor = Party(name=holder.name, group=holder.group)
+            transferor = _transferor(holder)
             _check_held(ck, node, holder, security, quantity, rulebook, "transferred")
     elif value is not None:
         ck.add(_line(node, "from"), "wrong-type", f"action.from: expected a holder name, got {_show(value)}")
     transferee = _party(ck, node, "to", rulebook, cap, company_allowed=True)
-    route = _route(ck, node)
-    agreement = ck.boolean(node, "permitted_transferee_agreement", "action")
+    facts = _transfer_facts(ck, node)
     financing = ck.boolean(node, "pledge_in_bona_fide_financing", "action")
-    rule144 = ck.boolean(node, "rule144_resale_available", "action")
+    offer = node.get("company_offer")
+    if offer is not None and offer not in COMPANY_OFFERS:
+        ck.add(_line(node, "company_offer"), "bad-value",
+               f"action.company_offer: {_show(offer)} is not one of {', '.join(COMPANY_OFFERS)}"
+               f"{did_you_mean(offer, COMPANY_OFFERS)}")
+        offer = None
+    dividends = ck.boolean(node, "full_cumulative_dividends_paid", "action")
+    if transferee is not None and not transferee.is_company:
+        for key in COMPANY_ACQUISITION_KEYS:
+            if key in node:
+                ck.add(_line(node, key), "unknown-key", f"action.{key}: applies only to a transfer to the Company")
     if transferor is not None and transferee is not None and transferor.name == transferee.name:
         ck.add(_line(node, "to"), "contradiction", f"action.to: {transferor.name} cannot transfer to itself")
         return None
-    if transferor is None or transferee is None or security is None or quantity is None:
+    if transferor is None or transferee is None or security is None or quantity is None or facts is None:
         return None
     return Action(kind="transfer", security=security, quantity=quantity, acquirer=transferee, seller="holder",
-                  transferor=transferor, route=route, permitted_transferee_agreement=agreement,
-                  bona_fide_financing=bool(financing), rule144_resale_available=rule144)
+                  transferor=transferor, bona_fide_financing=bool(financing), company_offer=offer,
+                  full_cumulative_dividends_paid=dividends, **facts)
 
 
 def _holder(ck: _Checker, node: dict, key: str, cap: CapTable | None, extra: tuple = (),

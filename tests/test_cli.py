@@ -158,12 +158,15 @@ def test_check_with_a_missing_fact_exits_1_and_names_it():
 
 
 def test_check_cannot_determine_alone_exits_1(tmp_path):
-    # A transfer every other rule permits; only CoD 4 turns on the unstated Rule 144 fact.
-    scenario = write_scenario(tmp_path, "a1-to-affiliate.yaml", (
-        "as_of: 2001-06-01\naction:\n  kind: transfer\n  from: Liberty Media Corporation\n"
-        "  to: {name: Liberty Sub LLC, group: liberty, purchaser_affiliate: true, held_common_on_signing_date: false}\n"
-        "  security: series_a1\n  quantity: 100\n  route: permitted_transferee\n"
-        "  permitted_transferee_agreement: true\n"))
+    # A holder outside the groups, not bound by PA 6.5, sells Series A-3 with no Securities Act
+    # basis; only CoD 4 applies, and it turns on the unstated Rule 144 fact.
+    scenario = tmp_path / "a3-outsider.yaml"
+    scenario.write_text(
+        "name: An outsider sells Series A-3\nas_of: 2001-06-01\n"
+        f"cap_table: {{file: {CLOSING}, holders: [{{name: Acme Capital Partners LP, group: none, series_a3: 100}}]}}\n"
+        "action:\n  kind: transfer\n  from: Acme Capital Partners LP\n"
+        "  to: {name: Public buyers, group: none}\n"
+        "  security: series_a3\n  quantity: 100\n  basis: none\n", encoding="utf-8")
     code, data = run_json("check", str(scenario))
     assert code == 1
     assert data["verdict"] == "cannot_determine"
@@ -405,7 +408,7 @@ def test_every_problem_of_a_scenario_is_reported_at_once():
     assert all(parsed), lines
     assert [(m["file"], int(m["line"]), m["category"]) for m in parsed] == [
         (path, line_of(path, "{name: Acme Capital LLC, common: 1000}"), "missing-field"),
-        (path, line_of(path, "  route: exmpt"), "bad-value"),
+        (path, line_of(path, "  basis: exmpt"), "bad-value"),
         (path, line_of(path, "  permitted_transferee_agreement: 1"), "wrong-type"),
     ]
 

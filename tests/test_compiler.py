@@ -288,7 +288,7 @@ def wide_condition(n: int):
 SYNTHETIC = [
     # not_in, !=, <, >= and a negated conjunction, with an in-force window.
     synthetic("syn.ops",
-              All((Atom("transfer.route", "not_in", ("none", "exempt")),
+              All((Atom("transfer.basis", "not_in", ("none", "exempt")),
                    Not(All((Atom("transferee.is_company", "!=", True),
                             Atom("standstill.pct_after", "<", Decimal("17.5"))))))),
               scope=Atom("acquirer.group", "!=", "company"),
@@ -406,7 +406,7 @@ def test_a_rule_too_large_for_durable_is_refused_before_durable_sees_it(rulebook
 def _liberty_facts(pct, **extra) -> dict:
     return {"as_of": date(2003, 6, 2), "action.kind": "purchase", "action.security": "common",
             "acquirer.group": "liberty", "action.seller": "market", "standstill.pct_after": pct,
-            "voting_power.pct_after": Fraction(30), **extra}
+            "voting_power.pct_after": Fraction(30), "transfer.within_group": False, **extra}
 
 
 def _liberty_branch(rulebook, facts) -> set:

@@ -255,13 +255,13 @@ def test_dangling_assumption_reference_with_did_you_mean(rb):
 
 
 def test_dangling_definition_reference(rb):
-    edit(rb, PA, "permitted_transferee}\n      - {ref: permitted-transferee}\n",
-         "permitted_transferee}\n      - {ref: permitted-transferree}\n")
-    n = line_of(rb, PA, "{ref: permitted-transferree}")
+    edit(rb, PA, "  condition: {ref: transfer-to-permitted-transferee}\n  outcome: obligation",
+         "  condition: {ref: transfer-to-permitted-transferree}\n  outcome: obligation")
+    n = line_of(rb, PA, "{ref: transfer-to-permitted-transferree}")
     lines = lint(rb)
     assert len(lines) == 1, lines
-    the_line(lines, where(rb, PA, n, "dangling-reference"), "'permitted-transferree'",
-             "(did you mean 'permitted-transferee'?)")
+    the_line(lines, where(rb, PA, n, "dangling-reference"), "'transfer-to-permitted-transferree'",
+             "(did you mean 'transfer-to-permitted-transferee'?)")
 
 
 def test_dangling_parameter_reference(rb):
@@ -418,17 +418,17 @@ def test_problems_in_several_files_are_reported_together(rb):
 
 
 def test_exception_without_condition_is_a_missing_field(rb):
-    n = edit(rb, PA, '      condition: {fact: transfer.route, op: "==", value: rule_144}\n', "")
+    n = edit(rb, PA, '      condition: {fact: transfer.basis, op: "==", value: exempt}\n', "")
     lines = lint(rb)
     assert len(lines) == 1, lines
-    exc_line = line_of(rb, PA, "    - id: rule-144\n")
+    exc_line = line_of(rb, PA, "    - id: exempt\n")
     assert n > exc_line
     the_line(lines, where(rb, PA, exc_line, "missing-field"), "'condition'")
 
 
 def test_definition_without_condition_is_a_missing_field(rb):
-    edit(rb, "definitions.yaml", "tested by the rules that use this term.\n  condition:\n",
-         "tested by the rules that use this term.\n  conditoin:\n")
+    edit(rb, "definitions.yaml", "it is the other party.\n  condition:\n",
+         "it is the other party.\n  conditoin:\n")
     lines = lint(rb)
     the_line(lines, where(rb, "definitions.yaml", line_of(rb, "definitions.yaml", "  conditoin:"), "unknown-key"),
              "(did you mean 'condition'?)")

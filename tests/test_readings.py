@@ -23,11 +23,11 @@ from deal import (
     A2_SERIES,
     A3_SERIES,
     CLOSING_FILE,
+    COD_12I_A1,
+    COD_15,
     COD_4,
     COD_8B,
     COD_8CI,
-    COD_12I_A1,
-    COD_15,
     FIFTH_ANNIVERSARY,
     GLEACHER,
     GLEACHER_RULE,
@@ -38,12 +38,13 @@ from deal import (
     JUNE_2001,
     JUNE_2003,
     LIBERTY,
+    LIBERTY_RULE,
     MAJORITY,
-    NO_AMENDMENT,
     NON_QT,
+    NO_AMENDMENT,
+    PARITY,
     PA_65,
     PA_65_NOTICE,
-    PARITY,
     QT,
     RESTRICTIVE,
     SEVENTY_FIVE,
@@ -285,7 +286,7 @@ def test_a_rule144_availability_unstated_cannot_be_determined_on_any_date(rulebo
     input, not computed from holding periods, so a transfer with route none and no Rule 144 fact
     is cannot_determine under CoD 4 naming transfer.rule144_resale_available, whether it is the
     day after the Closing or years after the holding periods would have run."""
-    result = run(rulebook, make_scenario, transfer(HMTF_BRIDGE, OUTSIDER, "series_a2", 500, as_of, route="none"))
+    result = run(rulebook, make_scenario, transfer(HMTF_BRIDGE, OUTSIDER, "series_a2", 500, as_of, basis="none"))
     finding = result.by_rule(COD_4)
     assert finding.outcome == "cannot_determine"
     assert finding.missing == ["transfer.rule144_resale_available"]
@@ -303,7 +304,7 @@ def test_a_rule144_availability_stated_fact_governs_whatever_the_date(rulebook, 
                                                                       expected):
     """A-rule144-availability: the stated fact decides CoD 4; the checker computes no Rule 144
     date from the April 10, 2000 acquisition."""
-    result = run(rulebook, make_scenario, transfer(HMTF_BRIDGE, OUTSIDER, "series_a2", 500, as_of, route="none",
+    result = run(rulebook, make_scenario, transfer(HMTF_BRIDGE, OUTSIDER, "series_a2", 500, as_of, basis="none",
                                                    rule144_resale_available=available))
     assert outcome(result, COD_4) == (expected, None)
 
@@ -315,14 +316,14 @@ def test_a_pledge_transfer_needs_a_pa_6_5_route_but_does_not_convert(rulebook, m
     """A-pledge-transfer: a bona fide financing pledge is a Securities Transfer under PA 6.5, so
     with route none it is a violation, but it is not a "transfer" under CoD 12(i)(iii), so the
     pledged Series A-1 does not convert into Series A-3."""
-    pledge = transfer(LIBERTY, LENDER, "series_a1", 5_000, route="none", rule144_resale_available=True,
+    pledge = transfer(LIBERTY, LENDER, "series_a1", 5_000, basis="none", rule144_resale_available=True,
                       pledge_in_bona_fide_financing=True)
     result = run(rulebook, make_scenario, pledge)
     assert outcome(result, PA_65) == ("violation", None)
     assert outcome(result, COD_12I_A1) == ("not_applicable", "bona-fide-financing")
     assert result.facts["transfer.bona_fide_financing"] is True
     # The same pledge on an exempt route is permitted under PA 6.5, and still does not convert.
-    exempt = run(rulebook, make_scenario, dict(pledge, action=dict(pledge["action"], route="exempt")))
+    exempt = run(rulebook, make_scenario, dict(pledge, action=dict(pledge["action"], basis="exempt")))
     assert outcome(exempt, PA_65) == ("permitted", "exempt")
     assert outcome(exempt, COD_12I_A1) == ("not_applicable", "bona-fide-financing")
     # Not a financing pledge: the same transfer converts the Series A-1.
@@ -336,15 +337,16 @@ def test_a_pledge_transfer_needs_a_pa_6_5_route_but_does_not_convert(rulebook, m
 
 
 @pytest.mark.parametrize("signed, expected, notice", [
-    (False, ("violation", None), "not_applicable"),
+    (False, ("permitted", "exempt"), "not_applicable"),
     (True, ("permitted", "permitted-transferee"), "obligation"),
 ])
 def test_a_pta_scope_only_the_signed_agreement_is_checked(rulebook, make_scenario, signed, expected, notice):
     """A-pta-scope: the checker asks only whether the transferee signed a Permitted Transferee
-    Agreement before the transfer: a transfer to a Permitted Transferee without one (false) is a
-    violation of PA 6.5, with one it is permitted (and must be notified)."""
+    Agreement before the transfer. An exempt transfer to a Permitted Transferee is permitted either
+    way (PA 6.5(b)(ii)); the signed agreement makes it a transfer to a Permitted Transferee under
+    6.5(a), which must be notified."""
     result = run(rulebook, make_scenario, transfer(HMTF_BRIDGE, HM4_QUALIFIED, "series_a2", 1_000,
-                                                   route="permitted_transferee",
+                                                   basis="exempt",
                                                    permitted_transferee_agreement=signed,
                                                    rule144_resale_available=True))
     assert outcome(result, PA_65) == expected
@@ -355,8 +357,9 @@ def test_a_pta_scope_has_no_input_for_what_the_agreement_binds_to(rulebook, make
     """A-pta-scope: whether the agreement binds the transferee to PA 6.5 alone or to the whole
     Agreement is not asked: there is no such fact, and a scenario that tries to state it is
     refused as an unknown key."""
-    assert [name for name in FACTS if "permitted_transferee" in name] == ["transfer.permitted_transferee_agreement"]
-    data = transfer(HMTF_BRIDGE, HM4_QUALIFIED, "series_a2", 1_000, route="permitted_transferee",
+    assert sorted(name for name in FACTS if "permitted_transferee" in name) == [
+        "transfer.permitted_transferee_agreement", "transferor.permitted_transferee_agreement"]
+    data = transfer(HMTF_BRIDGE, HM4_QUALIFIED, "series_a2", 1_000, basis="exempt",
                     permitted_transferee_agreement=True, permitted_transferee_agreement_scope="section_6_5")
     with pytest.raises(InputError) as info:
         make_scenario(data)
@@ -378,7 +381,7 @@ def test_a_purchaser_by_group_binds_every_group_holder(rulebook, make_scenario, 
     """A-purchaser-by-group: PA 6.5 binds every holder in the Liberty, HMTF or Gleacher Group, the
     Purchasers and those that hold through them alike: a transfer by such a holder with no
     permitted route is a violation."""
-    result = run(rulebook, make_scenario, transfer(source, OUTSIDER, security, 50, cap_table=table, route="none",
+    result = run(rulebook, make_scenario, transfer(source, OUTSIDER, security, 50, cap_table=table, basis="none",
                                                    rule144_resale_available=True))
     finding = result.by_rule(PA_65)
     assert finding.outcome == "violation"
@@ -390,13 +393,14 @@ def test_a_purchaser_by_group_leaves_a_holder_outside_every_group_unbound(rulebo
     route is not_applicable (not this party)."""
     table = cap({"name": GLEACHER, "series_a3": 1_500}, {"name": OUTSIDER["name"], "group": "none", "series_a3": 500})
     data = transfer(OUTSIDER["name"], {"name": "Public buyers", "group": "none"}, "series_a3", 500,
-                    cap_table=table, route="none", rule144_resale_available=True)
+                    cap_table=table, basis="none", rule144_resale_available=True)
     result = run(rulebook, make_scenario, data)
     for rule in (PA_65, PA_65_NOTICE):
         finding = result.by_rule(rule)
         assert (finding.outcome, finding.reason) == ("not_applicable", "not_this_party")
     assert result.by_rule(PA_65).explanation == (
-        "Does not apply to this action: transferor.group is none, not one of liberty, hmtf, gleacher.")
+        "Does not apply to this action: transferor.group is none, not one of liberty, hmtf, gleacher; "
+        "transferor.permitted_transferee_agreement is no, not yes.")
 
 
 # --- A-business-day-calendar ---------------------------------------------------------------------------------
@@ -718,3 +722,129 @@ def test_a_series_director_route_needs_board_approval_and_a_series_director(rule
     else:
         assert result.approvals == []
         assert result.blocked is False
+
+
+# --- A-group-taken-as-a-whole ------------------------------------------------------------------------
+
+
+LIBERTY_OVER_CAP = cap({"name": LIBERTY, "common": 3_000_000})  # 38.0895% on the PA 6.6 basis in 2003
+SUBSIDIARY = {"name": "Liberty ICOMM, Inc.", "group": "liberty"}
+
+
+@pytest.mark.parametrize("source, to, security, expected", [
+    # Inside the group: holdings taken as a whole are unchanged, so no breach, though over the cap.
+    (LIBERTY, SUBSIDIARY, "series_a1", ("permitted", "within-the-group")),
+    # From outside the group: the Liberty Holders taken as a whole acquire more, over the cap.
+    (HMTF_BRIDGE, SUBSIDIARY, "series_a2", ("violation", None)),
+])
+def test_a_group_taken_as_a_whole_an_intra_group_transfer_cannot_breach_the_cap(rulebook, make_scenario, source,
+                                                                                  to, security, expected):
+    """A-group-taken-as-a-whole: Liberty, already over 37% (38.0895%), moves Series A-1 to its
+    subsidiary; the alternative (each Holder's acquisition tested alone) would call it a breach."""
+    data = transfer(source, to, security, 1_000, as_of=JUNE_2003, cap_table=LIBERTY_OVER_CAP, basis="exempt",
+                    permitted_transferee_agreement=True, rule144_resale_available=True)
+    result = run(rulebook, make_scenario, data)
+    finding = result.by_rule(LIBERTY_RULE)
+    assert (finding.outcome, finding.exception) == expected
+    assert result.facts["standstill.pct_after"] > 37
+    assert "A-group-taken-as-a-whole" in finding.assumptions
+
+
+# --- A-rule144-basis-needs-availability --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("available, pa, cod4", [
+    (True, ("permitted", "rule-144"), ("permitted", None)),
+    (False, ("violation", None), ("violation", None)),
+    (None, ("cannot_determine", None), ("cannot_determine", None)),
+])
+def test_a_rule144_basis_needs_availability(rulebook, make_scenario, available, pa, cod4):
+    """A-rule144-basis-needs-availability: a Rule 144 basis stated while Rule 144 resale is stated
+    unavailable is no basis (a violation), not refused input; unstated, it cannot be determined."""
+    flags = {"basis": "rule_144"}
+    if available is not None:
+        flags["rule144_resale_available"] = available
+    result = run(rulebook, make_scenario, transfer(HMTF_BRIDGE, OUTSIDER, "series_a2", 500, **flags))
+    assert outcome(result, PA_65) == pa
+    assert outcome(result, COD_4) == cod4
+    if available is None:
+        assert result.by_rule(PA_65).missing == ["transfer.rule144_resale_available"]
+    assert "A-rule144-basis-needs-availability" in result.by_rule(PA_65).assumptions
+
+
+# --- A-permitted-transferee-needs-basis --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("basis, pa, notice", [
+    ("exempt", ("permitted", "permitted-transferee"), "obligation"),
+    ("registered", ("permitted", "permitted-transferee"), "obligation"),
+    ("none", ("violation", None), "not_applicable"),
+    (None, ("cannot_determine", None), "cannot_determine"),
+])
+def test_a_permitted_transferee_needs_basis(rulebook, make_scenario, basis, pa, notice):
+    """A-permitted-transferee-needs-basis: a Liberty subsidiary that signed the agreement is a
+    Permitted Transferee under 6.5(a) only with a Securities Act basis; the alternative would
+    permit the no-basis transfer under 6.5(a) and require the notice."""
+    flags = {"permitted_transferee_agreement": True, "rule144_resale_available": False}
+    if basis is not None:
+        flags["basis"] = basis
+    result = run(rulebook, make_scenario, transfer(LIBERTY, SUBSIDIARY, "series_a1", 10_000,
+                                                   as_of=date(2000, 6, 15), **flags))
+    assert outcome(result, PA_65) == pa
+    assert result.by_rule(PA_65_NOTICE).outcome == notice
+    if basis is None:
+        assert result.by_rule(PA_65).missing == ["transfer.basis"]
+    assert "A-permitted-transferee-needs-basis" in result.by_rule(PA_65_NOTICE).assumptions
+
+
+# --- A-bound-permitted-transferee --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bound, expected", [
+    (True, ("violation", None)),
+    (False, ("not_applicable", None)),
+])
+def test_a_bound_permitted_transferee_stays_bound_by_pa_6_5(rulebook, make_scenario, bound, expected):
+    """A-bound-permitted-transferee: an HMTF parallel investor outside the groups that signed a
+    Permitted Transferee Agreement sells on with no basis: a violation; one that signed none is
+    outside PA 6.5."""
+    table = cap({"name": HMTF_BRIDGE, "series_a2": 10_500},
+                {"name": "Parallel Fund LP", "group": "none", "series_a2": 1_000,
+                 "permitted_transferee_agreement": bound})
+    result = run(rulebook, make_scenario, transfer("Parallel Fund LP", OUTSIDER, "series_a2", 1_000,
+                                                   cap_table=table, basis="none", rule144_resale_available=True))
+    assert outcome(result, PA_65) == expected
+    assert result.facts["transferor.permitted_transferee_agreement"] is bound
+
+
+# --- A-company-acquisition-not-12i and A-accreted-dividends-not-paid ---------------------------------
+
+
+def test_a_company_acquisition_is_cancelled_not_converted(rulebook, make_scenario):
+    """A-company-acquisition-not-12i: Series A-1 sold to the Company is cancelled (CoD 18), not
+    converted into Series A-3 (the alternative's literal 12(i) reading)."""
+    result = run(rulebook, make_scenario, transfer(LIBERTY, "company", "series_a1", 1_000, basis="exempt",
+                                                   company_offer="purchase_offer"))
+    assert outcome(result, COD_12I_A1) == ("not_applicable", None)
+    assert result.by_rule(COD_12I_A1).reason == "not_this_party"
+    assert outcome(result, "cod.18.reacquired-series-a-cancelled") == ("obligation", None)
+    assert "A-company-acquisition-not-12i" in result.by_rule("cod.18.reacquired-series-a-cancelled").assumptions
+
+
+@pytest.mark.parametrize("paid, expected", [
+    (None, ("violation", None)),       # the reading: accreted dividends are not "declared and paid"
+    (False, ("violation", None)),
+    (True, ("permitted", None)),       # what the alternative would say without the statement
+])
+def test_a_accreted_dividends_not_paid_engages_7bv(rulebook, make_scenario, paid, expected):
+    """A-accreted-dividends-not-paid: in 2001 the Series A dividends accrete under CoD 6(a), so a
+    purchase of 1,000 of the 75,000 Series A by the Company outside CoD 13 and 14 is barred by
+    7(b)(v) unless full cumulative dividends are stated paid."""
+    flags = {"basis": "exempt", "company_offer": "none"}
+    if paid is not None:
+        flags["full_cumulative_dividends_paid"] = paid
+    result = run(rulebook, make_scenario, transfer(LIBERTY, "company", "series_a1", 1_000, **flags))
+    assert outcome(result, "cod.7b-v.series-a-repurchase") == expected
+    finding = result.by_rule("cod.7b-v.series-a-repurchase")
+    assert finding.figures["series_a.full_cumulative_dividends_paid"] == ("yes" if paid else "no")
+    assert "A-accreted-dividends-not-paid" in finding.assumptions

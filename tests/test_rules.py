@@ -396,27 +396,29 @@ def test_transfer_case(rulebook, make_scenario, case):
             assert finding.figures[name] == shown, (finding.rule, name)
 
 
-def test_pa_6_5_lists_only_the_agreement_as_missing_for_a_group_member_transferee(rulebook, make_scenario):
+def test_the_notice_duty_lists_only_the_agreement_as_missing_for_a_group_member_transferee(rulebook, make_scenario):
     # Liberty ICOMM is in the Liberty Group, so it is a Permitted Transferee by limb (ii) whatever the
-    # other flags say; the agreement is the one unknown fact. The outcome is right:
+    # other flags say; with a Rule 144 basis the transfer is permitted under 6.5(b)(i), and whether
+    # it must be notified turns on the agreement alone.
     result = run(rulebook, make_scenario, {
         "as_of": date(2001, 6, 1),
         "action": {"kind": "transfer", "from": LIBERTY, "to": {"name": "Liberty ICOMM, Inc.", "group": "liberty"},
-                   "security": "series_a1", "quantity": 1000, "route": "permitted_transferee",
+                   "security": "series_a1", "quantity": 1000, "basis": "rule_144",
                    "rule144_resale_available": True}})
     finding = result.by_rule(PA_65)
-    assert finding.outcome == "cannot_determine"
-    assert finding.missing[-1] == "transfer.permitted_transferee_agreement"
+    assert (finding.outcome, finding.exception, finding.missing) == ("permitted", "rule-144", [])
+    assert result.by_rule(PA_65_NOTICE).outcome == "cannot_determine"
+    assert result.by_rule(PA_65_NOTICE).missing == ["transfer.permitted_transferee_agreement"]
 
 
-def test_pa_6_5_missing_is_exactly_the_agreement_for_a_group_member_transferee(rulebook, make_scenario):
+def test_pa_6_5_missing_is_the_agreement_and_the_basis_when_neither_is_stated(rulebook, make_scenario):
     result = run(rulebook, make_scenario, {
         "as_of": date(2001, 6, 1),
         "action": {"kind": "transfer", "from": LIBERTY, "to": {"name": "Liberty ICOMM, Inc.", "group": "liberty"},
-                   "security": "series_a1", "quantity": 1000, "route": "permitted_transferee",
-                   "rule144_resale_available": True}})
-    assert result.by_rule(PA_65).missing == ["transfer.permitted_transferee_agreement"]
-    assert result.by_rule(PA_65_NOTICE).missing == ["transfer.permitted_transferee_agreement"]
+                   "security": "series_a1", "quantity": 1000, "rule144_resale_available": True}})
+    finding = result.by_rule(PA_65)
+    assert finding.outcome == "cannot_determine"
+    assert finding.missing == ["transfer.permitted_transferee_agreement", "transfer.basis"]
 
 
 def test_buying_series_a2_from_an_hmtf_holder_triggers_the_a3_conversion(rulebook, make_scenario):
@@ -432,7 +434,7 @@ def test_liberty_sells_a1_to_hmtf_fires_three_rules_with_their_figures(rulebook,
     result = run(rulebook, make_scenario, {
         "as_of": date(2001, 6, 1),
         "action": {"kind": "transfer", "from": LIBERTY, "to": HMTF_BRIDGE, "security": "series_a1",
-                   "quantity": 10_000, "route": "exempt"}})
+                   "quantity": 10_000, "basis": "exempt", "permitted_transferee_agreement": False}})
     outcomes = {f.rule: (f.outcome, f.exception) for f in result.findings if f.outcome != "not_applicable"}
     assert outcomes == {
         PA_65: ("permitted", "exempt"),
@@ -545,9 +547,9 @@ SAMPLE_OUTCOMES = {
     "liberty-buys-5m-from-company.yaml": {LIBERTY_RULE: ("permitted", "from-the-company")},
     "liberty-sells-a1-to-outsider-exempt.yaml": {PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"),
                                                  COD_12I_A1: ("obligation", None)},
-    "liberty-transfers-a1-to-affiliate.yaml": {PA_65: ("permitted", "permitted-transferee"),
+    "liberty-transfers-a1-to-subsidiary-exempt.yaml": {PA_65: ("permitted", "permitted-transferee"),
                                                PA_65_NOTICE: ("obligation", None),
-                                               LIBERTY_RULE: ("permitted", None), COD_4: ("permitted", None)},
+                                               LIBERTY_RULE: ("permitted", None), COD_4: ("permitted", "exempt")},
     "liberty-transfers-a1-to-hmtf.yaml": {PA_65: ("permitted", "exempt"), HMTF_RULE: ("violation", None),
                                           COD_4: ("permitted", "exempt"), COD_12I_A1: ("obligation", None)},
     "transfer-missing-rule144-fact.yaml": {PA_65: ("violation", None), COD_4: ("cannot_determine", None)},
@@ -635,7 +637,7 @@ def test_a_standstill_finding_shows_the_compared_facts(rulebook):
         "standstill.pct_after": "37.0375%", "standstill.shares_after": "35,208,264",
         "standstill.denominator_after": "95,061,097", "standstill.pct_before": "34.9336%",
         "voting_power.pct_after": "30.0373%", "beneficial_ownership.pct_after": "40.4077%",
-        "action.seller": "market"}
+        "action.seller": "market", "transfer.within_group": "no"}
     assert finding.comparisons == [{"fact": "standstill.pct_after", "op": ">", "value": "37.0000%",
                                     "actual": "37.0375%", "holds": True}]
     assert "A-standstill-deemed-conversion" in finding.assumptions
@@ -648,7 +650,7 @@ def test_a_cannot_determine_finding_lists_what_is_missing(rulebook):
     assert finding.missing == ["transfer.rule144_resale_available"]
     assert finding.comparisons == [{"fact": "transfer.rule144_resale_available", "op": "==", "value": "no",
                                     "actual": "unknown", "holds": None}]
-    assert finding.figures == {"action.quantity": "100", "transferee.is_company": "no", "transfer.route": "none"}
+    assert finding.figures == {"action.quantity": "100", "transferee.is_company": "no", "transfer.basis": "none"}
 
 
 def test_a_transfer_that_breaches_the_transferee_standstill_reports_the_largest_that_passes(rulebook):
@@ -666,3 +668,54 @@ def test_a_transfer_that_breaches_the_transferee_standstill_reports_the_largest_
     assert ok.by_rule("pa.6.6b.hmtf-standstill").outcome == "permitted"
     assert over.by_rule("pa.6.6b.hmtf-standstill").outcome == "violation"
     assert ok.facts["standstill.pct_after"] <= Fraction(35, 2) < over.facts["standstill.pct_after"]
+
+
+# --- One disposition, however it is written ------------------------------------------------------
+
+
+ACME = {"name": "Acme Capital Partners LP", "group": "none", "purchaser_affiliate": False,
+        "hmtf_parallel_investor": False}
+
+
+@pytest.mark.parametrize("facts", [
+    {"basis": "none", "rule144_resale_available": False},
+    {"basis": "exempt"},
+    {"basis": "rule_144", "rule144_resale_available": True},
+    {},
+])
+def test_a_purchase_from_a_holder_and_the_holders_transfer_are_one_event(rulebook, make_scenario, facts):
+    """"Acme buys 500 Series A-2 from HMTF Bridge" and "HMTF Bridge transfers 500 Series A-2 to
+    Acme" are the same Securities Transfer: identical findings, whatever the basis stated."""
+    as_purchase = {"as_of": date(2001, 6, 1), "action": dict(
+        {"kind": "purchase", "buyer": ACME, "seller": HMTF_BRIDGE, "security": "series_a2", "quantity": 500},
+        **facts)}
+    as_transfer = {"as_of": date(2001, 6, 1), "action": dict(
+        {"kind": "transfer", "from": HMTF_BRIDGE, "to": ACME, "security": "series_a2", "quantity": 500},
+        **facts)}
+    bought, transferred = (run(rulebook, make_scenario, data) for data in (as_purchase, as_transfer))
+    assert [f.to_json() for f in bought.findings] == [f.to_json() for f in transferred.findings]
+    assert bought.facts == transferred.facts
+    if facts.get("basis") == "none":
+        assert bought.by_rule(PA_65).outcome == "violation"
+
+
+def test_a_purchase_from_a_holder_is_a_violation_of_pa_6_5_without_a_basis_end_to_end(tmp_path):
+    """The defect as a user met it: the purchase spelling was CLEAR under PA 6.5."""
+    from clitools import run_json
+
+    common = "as_of: 2001-06-01\ncap_table: " + CLOSING_FILE + "\n"
+    bought = tmp_path / "acme-buys.yaml"
+    bought.write_text("name: Acme buys 500 Series A-2 from HMTF Bridge\n" + common + (
+        "action: {kind: purchase, buyer: {name: Acme Capital Partners LP, group: none}, security: series_a2,\n"
+        "         quantity: 500, seller: 'HMTF Bridge ICG, LLC', basis: none, rule144_resale_available: false}\n"),
+        encoding="utf-8")
+    sold = tmp_path / "hmtf-sells.yaml"
+    sold.write_text("name: HMTF Bridge transfers 500 Series A-2 to Acme\n" + common + (
+        "action: {kind: transfer, from: 'HMTF Bridge ICG, LLC', to: {name: Acme Capital Partners LP, group: none},\n"
+        "         security: series_a2, quantity: 500, basis: none, rule144_resale_available: false}\n"),
+        encoding="utf-8")
+    (code_b, data_b), (code_s, data_s) = run_json("check", str(bought)), run_json("check", str(sold))
+    assert code_b == code_s == 1
+    assert data_b["findings"] == data_s["findings"]
+    verdicts = {f["rule"]: f["outcome"] for f in data_b["findings"]}
+    assert (verdicts[PA_65], verdicts[COD_4]) == ("violation", "violation")

@@ -206,7 +206,7 @@ action:
        hmtf_parallel_investor: false}
   security: series_a1
   quantity: 10000
-  route: exempt
+  basis: exempt
   permitted_transferee_agreement: true
 """)
     action = load_scenario(path, rulebook).action
@@ -214,7 +214,7 @@ action:
         kind="transfer", security="series_a1", quantity=10_000,
         acquirer=Party(name="Acme Capital LLC", group="none", purchaser_affiliate=False,
                        held_common_on_signing_date=False, hmtf_parallel_investor=False),
-        seller="holder", transferor=Party(name=LIBERTY, group="liberty"), route="exempt",
+        seller="holder", transferor=Party(name=LIBERTY, group="liberty"), basis="exempt",
         permitted_transferee_agreement=True, bona_fide_financing=False, rule144_resale_available=None)
 
 
@@ -224,11 +224,11 @@ name: Warrants back to the Company
 as_of: 2003-06-02
 cap_table: CLOSING
 action: {kind: transfer, from: "HMTF Bridge ICG, LLC", to: company, security: warrant, quantity: 1533334,
-         route: none, pledge_in_bona_fide_financing: true}
+         basis: none, pledge_in_bona_fide_financing: true}
 """, "to-company.yaml")
     action = load_scenario(to_company, rulebook).action
     assert action.acquirer == Party(name="the Company", group="company", is_company=True)
-    assert (action.transferor.group, action.route, action.bona_fide_financing) == ("hmtf", "none", True)
+    assert (action.transferor.group, action.basis, action.bona_fide_financing) == ("hmtf", "none", True)
     from_holder = write(tmp_path, """\
 name: Liberty buys Series A-3 from the Gleacher holder
 as_of: 2003-06-02
@@ -237,7 +237,9 @@ action: {kind: purchase, buyer: Liberty Media Corporation, security: series_a3, 
          seller: Gleacher/ICG Investors LLC}
 """, "from-holder.yaml")
     action = load_scenario(from_holder, rulebook).action
-    assert (action.seller, action.transferor) == ("holder", Party(name="Gleacher/ICG Investors LLC", group="gleacher"))
+    # One event: a purchase from a holder is that holder's transfer.
+    assert (action.kind, action.seller, action.transferor) == (
+        "transfer", "holder", Party(name="Gleacher/ICG Investors LLC", group="gleacher"))
 
 
 def test_load_cap_table_reads_the_closing_table_and_checks_holder_keys(rulebook, tmp_path):
@@ -269,3 +271,81 @@ def test_scenario_from_dict_uses_base_dir_and_reports_without_lines(rulebook):
     with pytest.raises(InputError) as info:
         scenario_from_dict(data, rulebook, base_dir=CLOSING.parent)
     assert [(p.file, p.line, p.category) for p in info.value.problems] == [("<scenario>", None, "bad-value")]
+
+
+# --- the disposition's two questions: contractual route and Securities Act basis ------------------
+
+
+def _problems_of(path: Path, rulebook) -> list[tuple]:
+    with pytest.raises(InputError) as info:
+        load_scenario(path, rulebook)
+    return [(p.line, p.category, p.message) for p in info.value.problems]
+
+
+def test_the_old_route_key_is_refused_with_what_replaced_it(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: An exempt sale written the old way
+as_of: 2001-06-01
+cap_table: CLOSING
+action:
+  kind: transfer
+  from: Liberty Media Corporation
+  to: {name: Acme Capital LLC, group: none}
+  security: series_a1
+  quantity: 100
+  route: permitted_transferee
+""")
+    assert _problems_of(path, rulebook) == [(10, "unknown-key",
+        "action.route: no longer a key: state the Securities Act basis as `basis` (registered, rule_144, "
+        "exempt, none); whether the transfer goes to a Permitted Transferee follows from the transferee "
+        "(`to`) and `permitted_transferee_agreement`")]
+
+
+def test_a_basis_on_a_market_purchase_is_refused(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: A market purchase with a transfer's facts
+as_of: 2003-06-02
+cap_table: CLOSING
+action: {kind: purchase, buyer: Liberty Media Corporation, security: common, quantity: 100, seller: market,
+         basis: exempt}
+""")
+    assert _problems_of(path, rulebook) == [(5, "unknown-key",
+        "action.basis: applies only to a purchase from a holder (a transfer), not from the market")]
+
+
+def test_a_basis_outside_the_list_and_an_offer_on_a_non_company_transfer_are_refused(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: Two problems
+as_of: 2001-06-01
+cap_table: CLOSING
+action:
+  kind: transfer
+  from: Liberty Media Corporation
+  to: {name: Acme Capital LLC, group: none}
+  security: series_a1
+  quantity: 100
+  basis: rule144
+  company_offer: purchase_offer
+""")
+    assert _problems_of(path, rulebook) == [
+        (10, "bad-value", "action.basis: 'rule144' is not one of registered, rule_144, exempt, none "
+                          "(did you mean 'rule_144'?)"),
+        (11, "unknown-key", "action.company_offer: applies only to a transfer to the Company"),
+    ]
+
+
+def test_a_bound_holder_is_read_from_the_cap_table(rulebook, tmp_path):
+    path = write(tmp_path, """\
+name: A bound Permitted Transferee sells on
+as_of: 2001-06-01
+cap_table:
+  file: CLOSING
+  holders:
+    - {name: Parallel Fund LP, group: none, series_a2: 100, permitted_transferee_agreement: true}
+action: {kind: transfer, from: Parallel Fund LP, to: {name: Acme Capital LLC, group: none},
+         security: series_a2, quantity: 100, basis: none}
+""")
+    scenario = load_scenario(path, rulebook)
+    assert scenario.cap_table.holder("Parallel Fund LP").permitted_transferee_agreement is True
+    assert scenario.action.transferor == Party(name="Parallel Fund LP", group="none",
+                                               permitted_transferee_agreement=True)
