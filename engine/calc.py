@@ -202,6 +202,15 @@ def warrant_shares_exercisable(terms: Terms, warrant_shares: int, on: date) -> i
     return 0
 
 
+def net_issue_shares(warrant_shares: int, fair_market_value: Fraction, exercise_price: Fraction) -> int:
+    """WAR 2(c) and 3: Common issued on a net issue exercise, X = Y(A - B) / A, the fraction
+    rounded down below 0.5 and up at 0.5 or more; only when A exceeds B."""
+    if fair_market_value <= exercise_price:
+        raise ValueError("a net issue exercise needs a fair market value above the Exercise Price")
+    exact = warrant_shares * (Fraction(fair_market_value) - Fraction(exercise_price)) / Fraction(fair_market_value)
+    return int(_round_half_up(exact, 0))
+
+
 def special_dividend_reference(initial_lp: Decimal = Decimal("10000")) -> Decimal:
     """CoD 6(b) and CoD 17 "Special Dividend": the stated $14,859.47, reproduced as
     $10,000 x 1.02^20 rounded half up to cents.
@@ -278,7 +287,10 @@ def standstill_basis(
         + sum(conversion_shares(terms, _preferred(h), conversion_date) for h in holdings)
         + warrant_shares
     )
-    deemed_conversion = conversion_shares(terms, series_a_issued_at_closing, conversion_date)
+    # Shares already converted are Common in cap.common_outstanding: only the rest is deemed
+    # converted, so conversion Common is counted once (A-converted-series-a-counted-once).
+    unconverted = max(0, series_a_issued_at_closing - cap.series_a_converted)
+    deemed_conversion = conversion_shares(terms, unconverted, conversion_date)
     return Ownership(numerator, cap.common_outstanding + deemed_conversion + warrant_shares)
 
 

@@ -211,7 +211,7 @@ def cmd_position(args: argparse.Namespace) -> int:
 
     rulebook = _rulebook(args.rules)
     cap = load_cap_table(_cap_table_path(args.cap_table), rulebook)
-    _check_date(rulebook, args.as_of)
+    _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
     write_output(position_json(data) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
     return EXIT_OK
@@ -228,17 +228,22 @@ def cmd_headroom(args: argparse.Namespace) -> int:
                                   f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
                                   f"{did_you_mean(args.holder, rulebook.groups)}")])
     cap = load_cap_table(_cap_table_path(args.cap_table), rulebook)
-    _check_date(rulebook, args.as_of)
+    _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
     write_output(headroom_json_text(data) if args.format == "json" else headroom_text(rulebook, data), None)
     return EXIT_OK
 
 
-def _check_date(rulebook, as_of: date) -> None:
+def _check_date(rulebook, as_of: date, cap=None) -> None:
     closing = rulebook.param("closing_date")
     if as_of < closing:
         raise InputError([Problem("--as-of", None, "bad-date",
                                   f"{as_of} is before the Closing Date {closing}; the rulebook starts there")])
+    if cap is not None and cap.last_event is not None and cap.last_event[0] > as_of:
+        when, where, line = cap.last_event
+        raise InputError([Problem("--as-of", None, "bad-date",
+                                  f"{as_of} is before the cap table's history event of {when} ({where}:{line}); "
+                                  "a position is taken after its record")])
 
 
 def cmd_lint(args: argparse.Namespace) -> int:

@@ -226,12 +226,7 @@ def apply_action(scenario: Scenario, converts: dict[str, bool]) -> CapTable:
         adjust(action.transferor.name, action.transferor.group, -action.quantity)
     elif action.seller == "company" and action.security == "common":
         common_outstanding += action.quantity
-    return CapTable(
-        common_outstanding=common_outstanding,
-        holders=tuple(holders.values()),
-        board_size=cap.board_size,
-        source=cap.source,
-    )
+    return replace(cap, common_outstanding=common_outstanding, holders=tuple(holders.values()))
 
 
 def series_a_outstanding(cap: CapTable) -> int:

@@ -36,6 +36,10 @@ class CapTable:
     holders: tuple[Holding, ...]
     board_size: int | None = None
     source: str = ""
+    # Series A issued at the Closing and since converted into Common: its conversion Common is in
+    # common_outstanding, so the PA 6.6 deemed conversion leaves it out (counted once).
+    series_a_converted: int = 0
+    last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
 
     def holder(self, name: str) -> Holding | None:
         for h in self.holders:

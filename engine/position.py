@@ -162,8 +162,8 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     lines += _table(["Group", "As-converted", "Warrants", "13d-3 shares", "13d-3 %", "Standstill %", "Cap",
                      "Headroom", "Voting %"], rows)
     lines += ["", "13d-3: Rule 13d-3(d)(1)(i), the group's own conversion and exercise rights in numerator and "
-                  "denominator.", "Standstill: PA 6.6 basis, all Series A issued at closing deemed converted on the "
-                  "fifth anniversary.", "Voting: CoD 8(b)/8(e), Series A voting as converted with the Common."]
+                  "denominator.", "Standstill: PA 6.6 basis, the Series A issued at closing and not yet converted deemed "
+                  "converted on the fifth anniversary (A-converted-series-a-counted-once).", "Voting: CoD 8(b)/8(e), Series A voting as converted with the Common."]
     return "\n".join(lines) + "\n"
 
 

@@ -7,18 +7,21 @@ import os
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from . import calc
 from .errors import InputError, ProblemList, did_you_mean
 from .facts import CORPORATE_KINDS, FACTS, allowed_values
 from .model import COMPANY, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding, Party, Scenario, Tally
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 
-SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "action", "vote")
+SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "history", "action", "vote")
 VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
-CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "holders")
+CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "series_a_converted", "holders",
+                  "history")
 CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
 ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS
 TRANSFER_FACT_KEYS = ("basis", "permitted_transferee_agreement", "rule144_resale_available")
@@ -267,17 +270,22 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         elif "group" not in item:
             where = "" if inline else f", who is not on {base_name}"
             ck.add(_line(item) or line, "missing-field", f"{item_path}.group: missing for '{name}'{where}")
+    converted = ck.shares(node, "series_a_converted", path, 0)
     table = CapTable(
         common_outstanding=base.common_outstanding if outstanding is None else outstanding,
         holders=tuple(holders.values()),
         board_size=base.board_size if board_size is None else board_size,
         source=base.source,
+        series_a_converted=base.series_a_converted if converted is None else converted,
+        last_event=base.last_event,
     )
     held = sum(h.common for h in table.holders)
     if held > table.common_outstanding:
         ck.add(_line(node, "common_outstanding"), "bad-value",
                f"{_join(path, 'common_outstanding')}: the holders listed hold {held:,} shares of Common Stock, "
                f"more than the {table.common_outstanding:,} outstanding")
+    if node.get("history") is not None:
+        table = _history(ck, node, _join(path, "history"), table, rulebook)
     return table
 
 
@@ -335,6 +343,13 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
         ck.add(_line(data, "as_of"), "bad-date",
                f"as_of: {as_of} is before the rulebook's closing_date {closing}; the instruments did not exist yet")
     cap = _scenario_cap_table(ck, data, rulebook, base_dir, display_dir)
+    if cap is not None and data.get("history") is not None:
+        cap = _history(ck, data, "history", cap, rulebook)
+    if cap is not None and as_of is not None and cap.last_event is not None and cap.last_event[0] > as_of:
+        when, where, line = cap.last_event
+        ck.add(_line(data, "as_of"), "bad-date",
+               f"as_of: {as_of} is before the history event of {when} ({where}:{line}); "
+               "a scenario is evaluated after its record")
     action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
     tally, vote_by = _vote(ck, data.get("vote"), _line(data, "vote"), rulebook, cap)
     _raise(problems, file)
@@ -667,3 +682,173 @@ def _check_held(ck: _Checker, node: dict, holder: Holding, security: str | None,
     if held < quantity:
         ck.add(_line(node, "quantity"), "bad-value",
                f"action.quantity: {holder.name} holds {held:,} of {security}, fewer than the {quantity:,} to be {verb}")
+
+
+# --- the record since the Closing: dated events applied in order ----------------------------------
+
+EVENT_KEYS = {
+    "conversion": ("date", "kind", "holder", "security", "quantity"),
+    "exercise": ("date", "kind", "holder", "quantity", "method", "fair_market_value"),
+    "transfer": ("date", "kind", "from", "to", "security", "quantity"),
+    "issuance": ("date", "kind", "security", "quantity", "to"),
+    "repurchase": ("date", "kind", "security", "quantity", "from"),
+}
+EXERCISE_METHODS = ("cash", "net_issue")
+
+
+def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook) -> CapTable:
+    """Apply `node['history']`, a list of dated events since the Closing, in order, to `table`.
+
+    Conversion (CoD 12(a), 12(c)) and Warrant exercise (WAR 2, 3) compute the Common issued; the
+    conversion Common joins the Common outstanding and the converted Series A leaves the PA 6.6
+    deemed conversion, so each share is counted once.
+    """
+    items = node["history"]
+    if not isinstance(items, list):
+        ck.add(_line(node, "history"), "wrong-type", f"{path}: expected a list of events, got {_show(items)}")
+        return table
+    terms = rulebook.terms()
+    closing = rulebook.param("closing_date")
+    holders = {h.name: h for h in table.holders}
+    outstanding, converted, last = table.common_outstanding, table.series_a_converted, table.last_event
+    previous = closing
+    for index, item in enumerate(items):
+        where = f"{path}[{index}]"
+        line = _item_line(items, index)
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if kind not in EVENT_KEYS:
+            if isinstance(item, dict):
+                ck.add(_line(item, "kind") or line, "bad-value",
+                       f"{where}.kind: {_show(kind)} is not one of {', '.join(EVENT_KEYS)}{did_you_mean(kind, EVENT_KEYS)}")
+            else:
+                ck.add(line, "wrong-type", f"{where}: expected an event mapping, got {_show(item)}")
+            return table
+        before = len(ck.problems.problems)
+        ck.mapping(item, where, EVENT_KEYS[kind], tuple(k for k in EVENT_KEYS[kind] if k not in
+                                                          ("fair_market_value", "to", "from", "method")), line=line)
+        when = ck.date(item, "date", where)
+        quantity = ck.shares(item, "quantity", where, 1)
+        if when is not None and when < previous:
+            ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is before "
+                   + (f"the previous event ({previous})" if index else f"the closing_date {closing}"))
+        if len(ck.problems.problems) != before or when is None or quantity is None:
+            return table
+        previous = when
+        last = (when, ck.file, _line(item, "date") or line)
+
+        def holder(key: str) -> Holding | None:
+            name = item.get(key)
+            found = holders.get(name) if isinstance(name, str) else None
+            if found is None:
+                ck.add(_line(item, key), "unknown-holder", f"{where}.{key}: {_show(name)} is not a holder at that date"
+                       f"{did_you_mean(name, list(holders)) if isinstance(name, str) else ''}")
+            return found
+
+        def take(h: Holding, security: str, what: str) -> Holding | None:
+            kind_ = rulebook.securities.get(security, {}).get("class")
+            held = h.common if kind_ == "common" else h.warrants if kind_ == "warrant" else h.preferred.get(security, 0)
+            if held < quantity:
+                ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: {h.name} holds {held:,} of "
+                       f"{security} on {when}, fewer than the {quantity:,} {what}")
+                return None
+            return _moved(h, security, -quantity, kind_)
+
+        if kind == "conversion":
+            h = holder("holder")
+            security = item.get("security")
+            if security not in rulebook.securities or rulebook.securities[security].get("class") != "preferred":
+                ck.add(_line(item, "security"), "bad-value", f"{where}.security: {_show(security)} is not a "
+                       "convertible preferred series of the rulebook")
+                return table
+            if h is None or (h := take(h, security, "converted")) is None:
+                return table
+            issued = calc.conversion_shares(terms, quantity, when)
+            holders[h.name] = replace(h, common=h.common + issued)
+            outstanding += issued
+            converted += quantity
+        elif kind == "exercise":
+            h = holder("holder")
+            if h is None:
+                return table
+            expiry = rulebook.param("warrant_expiry")
+            if when > expiry:
+                ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the Warrant expired "
+                       f"({expiry}, WAR 10); an expired Warrant cannot be exercised")
+                return table
+            method = item.get("method", "cash")
+            if method not in EXERCISE_METHODS:
+                ck.add(_line(item, "method"), "bad-value", f"{where}.method: {_show(method)} is not one of "
+                       f"{', '.join(EXERCISE_METHODS)}{did_you_mean(method, EXERCISE_METHODS)}")
+                return table
+            if (h := take(h, "warrant", "exercised")) is None:
+                return table
+            if method == "cash":
+                issued = quantity
+            else:
+                fmv = item.get("fair_market_value")
+                price = Fraction(rulebook.param("warrant_exercise_price"))
+                if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or Fraction(fmv) <= price:
+                    ck.add(_line(item, "fair_market_value") or line, "bad-value",
+                           f"{where}.fair_market_value: a net issue exercise (WAR 2(c)) needs the fair market "
+                           f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price')):.2f} "
+                           f"Exercise Price; got {_show(fmv)}")
+                    return table
+                issued = calc.net_issue_shares(quantity, Fraction(fmv), price)
+            holders[h.name] = replace(h, common=h.common + issued)
+            outstanding += issued
+        elif kind == "transfer":
+            security = item.get("security")
+            if security not in rulebook.securities:
+                ck.add(_line(item, "security"), "unknown-security", f"{where}.security: unknown security "
+                       f"{_show(security)}{did_you_mean(security, rulebook.securities)}")
+                return table
+            h = holder("from")
+            if h is None or (moved := take(h, security, "transferred")) is None:
+                return table
+            holders[h.name] = moved
+            to = item.get("to")
+            if isinstance(to, dict):
+                ck.mapping(to, f"{where}.to", ("name", "group"), ("name", "group"), line=_line(item, "to"))
+                name, group = to.get("name"), ck.group(to, "group", f"{where}.to", rulebook)
+                if not isinstance(name, str) or group is None:
+                    return table
+                target = holders.get(name) or Holding(name=name, group=group)
+            else:
+                target = holder("to")
+                if target is None:
+                    return table
+            kind_ = rulebook.securities[security].get("class")
+            holders[target.name] = _moved(holders.get(target.name, target), security, quantity, kind_)
+        else:  # issuance or repurchase of Common by the Company
+            if item.get("security", "common") != "common":
+                ck.add(_line(item, "security"), "bad-value", f"{where}.security: only Common Stock is issued or "
+                       "repurchased in a history (a Series A issuance is a corporate action)")
+                return table
+            key = "to" if kind == "issuance" else "from"
+            if item.get(key) is not None:
+                h = holder(key)
+                if h is None:
+                    return table
+                if kind == "repurchase":
+                    if (h := take(h, "common", "repurchased")) is None:
+                        return table
+                else:
+                    h = replace(h, common=h.common + quantity)
+                holders[h.name] = h
+            outstanding += quantity if kind == "issuance" else -quantity
+            if outstanding < sum(h.common for h in holders.values()):
+                ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: repurchasing {quantity:,} leaves "
+                       "less Common outstanding than the holders hold")
+                return table
+    return replace(table, holders=tuple(holders.values()), common_outstanding=outstanding,
+                   series_a_converted=converted, last_event=last)
+
+
+def _moved(h: Holding, security: str, delta: int, kind: str | None) -> Holding:
+    if kind == "common":
+        return replace(h, common=h.common + delta)
+    if kind == "warrant":
+        return replace(h, warrants=h.warrants + delta)
+    preferred = dict(h.preferred)
+    preferred[security] = preferred.get(security, 0) + delta
+    return replace(h, preferred={s: n for s, n in preferred.items() if n})
