@@ -12,6 +12,7 @@ from .compiler import Fired, compile_rules
 from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .facts import FACTS, GROUPS, SECURITIES, derive, display
+from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook
 
@@ -26,6 +27,7 @@ class Result:
     findings: list[Finding]
     facts: dict[str, Any]
     approvals: list[dict] = field(default_factory=list)
+    instruments: dict[str, InstrumentState] = field(default_factory=dict)  # each document's status on the date
 
     @property
     def blocked(self) -> bool:
@@ -40,8 +42,10 @@ class Result:
 
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
-    """Every fact the scenario determines (unknown facts are absent)."""
-    return derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
+    facts = derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
+    return facts
 
 
 def compiled(rulebook: Rulebook):
@@ -56,12 +60,14 @@ def compiled(rulebook: Rulebook):
 def evaluate(rulebook: Rulebook, scenario: Scenario) -> Result:
     """Run every rule of the rulebook against the scenario on the durable_rules engine."""
     facts = scenario_facts(rulebook, scenario)
+    states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
     fired = compiled(rulebook).evaluate(facts)
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts) for rule in rulebook.rules]
-    return Result(scenario, findings, facts, approvals(rulebook, scenario, findings))
+    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document))
+                for rule in rulebook.rules]
+    return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
 
 
 def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
@@ -72,7 +78,9 @@ def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
     must have fired, or the engine is out of step.
     """
     branches = {f.branch for f in fired}
-    alone = {"out_of_force": "not_applicable", "scope_unknown": "cannot_determine", "out_of_scope": "not_applicable"}
+    alone = {"out_of_force": "not_applicable", "instrument_not_in_force": "not_applicable",
+             "instrument_unknown": "cannot_determine", "scope_unknown": "cannot_determine",
+             "out_of_scope": "not_applicable"}
     for branch, outcome in alone.items():
         if branch in branches:
             if len(branches) != 1:
@@ -131,7 +139,8 @@ def render_template(template: str, facts: dict[str, Any]) -> str:
     return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
 
 
-def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any]) -> Finding:
+def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
+             state: InstrumentState | None = None) -> Finding:
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
     figures: dict[str, str] = {}
@@ -150,9 +159,19 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
     code = document.code if document and document.code else rule.source.document
     cite = f"{code} {rule.source.section}"
+    if state is not None and state.event is not None and state.event.assumption:
+        # On and after the event's date the rule's instrument stands on the reading of its status.
+        if state.event.assumption not in finding.assumptions:
+            finding.assumptions.append(state.event.assumption)
     if branch == "out_of_force":
         finding.reason = "not_in_force"
         finding.explanation = f"Not in force on {facts['as_of']}: {cite} applies {rule.in_force_text}."
+    elif branch == "instrument_not_in_force":
+        finding.reason, finding.explanation = _instrument_ended(rulebook, rule, state, facts)
+    elif branch == "instrument_unknown":
+        finding.reason = "instrument_status_unknown"
+        finding.missing = [instrument_fact(rule.source.document)]
+        finding.explanation = "Cannot determine: " + instrument_question(rulebook, rule.source.document, state) + "."
     elif branch == "out_of_scope":
         failing = failing_atoms(_scope_atoms(rule), facts)
         finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
@@ -193,6 +212,42 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
             finding.explanation += " Shown by: " + "; ".join(
                 f"{c['fact']} is {c['actual']}" for c in shown) + "."
     return finding
+
+
+def _document_name(rulebook: Rulebook, doc_id: str) -> str:
+    doc = rulebook.documents.get(doc_id)
+    return (doc.name or doc.title) if doc else doc_id
+
+
+def instrument_question(rulebook: Rulebook, doc_id: str, state: InstrumentState | None) -> str:
+    """What a scenario must state about an instrument whose status is in question, and why."""
+    name = _document_name(rulebook, doc_id)
+    event = state.event if state else None
+    if event is None:
+        return f"the scenario does not establish the instrument status of {name}"
+    src = event.source
+    cite = ""
+    if src is not None:
+        doc = rulebook.documents.get(src.document)
+        cite = f" ({doc.code if doc and doc.code else src.document} {src.section}: \"{src.quote}\")"
+    return (f"the scenario does not establish the instrument status of {name} after {event.title}{cite}; "
+            f"state it under instruments: {doc_id}: in_force, or terminated or cancelled with the date"
+            + (f" ({event.assumption})" if event.assumption else ""))
+
+
+def _instrument_ended(rulebook: Rulebook, rule: Rule, state: InstrumentState | None,
+                      facts: dict[str, Any]) -> tuple[str, str]:
+    name = _document_name(rulebook, rule.source.document)
+    doc = rulebook.documents.get(rule.source.document)
+    if state is not None and state.before_its_date and doc is not None:
+        return "not_in_force", f"Not in force on {facts['as_of']}: {name} is dated {doc.date}."
+    stated = state.stated if state else None
+    if stated is None or stated.from_date is None:  # the engine and the statement disagree
+        raise EngineError(f"rule {rule.id}: {rule.source.document} reported not in force with no statement")
+    where = f" ({stated.stated_in})" if stated.stated_in else ""
+    note = f": {stated.note}" if stated.note else ""
+    return ("instrument_" + stated.status,
+            f"Not applicable: the scenario states {name} {stated.status} from {stated.from_date}{where}{note}.")
 
 
 def _scope_atoms(rule: Rule):

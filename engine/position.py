@@ -51,7 +51,7 @@ def market_purchase(rulebook: Rulebook, cap: CapTable, group: str, as_of: date, 
     action = Action(kind="purchase", security="common", quantity=quantity,
                     acquirer=Party(name=buyer, group=group), seller="market")
     return Scenario(name=f"{rulebook.groups[group]['name']} buys Common Stock in the market", as_of=as_of,
-                    cap_table=cap, action=action)
+                    cap_table=cap, action=action, instruments=dict(cap.instruments))
 
 
 def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -> dict:

@@ -132,7 +132,9 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
         if f.outcome == "not_applicable":
             continue  # listed, with the reason, at the end
         key = ""
-        if f.comparisons and f.outcome not in ("not_applicable",):
+        if f.reason == "instrument_status_unknown":
+            key = f"{f.missing[0]} unknown"
+        elif f.comparisons and f.outcome not in ("not_applicable",):
             c = f.comparisons[0]
             key = f"{c['fact']} {c['actual']} ({c['op']} {c['value']})"
         elif f.outcome == "not_applicable":

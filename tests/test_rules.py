@@ -24,11 +24,14 @@ test_calc.py), all for the closing holdings of Schedule I as amended:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from datetime import date
 from fractions import Fraction
 
 import pytest
 from deal import (
+    stated_after_plan,
     CLOSING_FILE,
     COD_4,
     COD_8B,
@@ -70,7 +73,7 @@ def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", s
                        "seller": seller}}
     if cap_table is not None:
         data["cap_table"] = cap_table
-    return data
+    return stated_after_plan(data)
 
 
 def cap(common_outstanding: int, holders: list | None = None) -> dict:
@@ -470,6 +473,7 @@ LIBERTY_HEADROOM_2003 = 1_964_341
 
 
 def test_liberty_headroom_on_the_closing_cap_table(rulebook, make_scenario, closing):
+    closing = replace(closing, instruments=make_scenario(purchase(LIBERTY, 1, JUNE_2003)).instruments)
     scenario = make_scenario(purchase(LIBERTY, 1, JUNE_2003))
     before = basis(rulebook, scenario, "liberty")
     assert (before.shares, before.denominator) == (33_208_264, 95_061_097)
