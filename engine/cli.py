@@ -179,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, rulebook)
     result = evaluate(rulebook, scenario)
     room = None
-    if scenario.action.trades_securities and any(f.outcome == "violation" for f in result.findings):
+    if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
         room = headroom(rulebook, scenario, upper=scenario.action.quantity)
     if args.format == "json":
         text = render_json(check_json(rulebook, result, room))

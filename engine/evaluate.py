@@ -272,18 +272,34 @@ def violations(result: Result) -> list[Finding]:
     return [f for f in result.findings if f.outcome in BLOCKING]
 
 
+SIZE, NO_LIMIT, ROUTE, MISSING_FACT = "size", "no_limit", "route", "missing_fact"
+
+
 @dataclass
 class Headroom:
-    max_quantity: int
-    binding: Finding | None  # the rule that stops quantity max_quantity + 1
-    proof: tuple[Result, Result | None]
+    """The largest quantity that passes, or why no quantity is the answer.
+
+    `limit` says what decides: `size` (max_quantity passes and one more does not); `no_limit`
+    (no rule in force limits the action: max_quantity is None); `route` or `missing_fact` (the
+    verdict turns on the route taken or a fact not established, so no quantity cures it:
+    max_quantity is None, and `cure` lists what would clear it).
+    """
+
+    max_quantity: int | None
+    binding: Finding | None  # the rule that stops quantity max_quantity + 1, or that no quantity cures
+    proof: tuple[Result | None, Result | None]
+    limit: str = SIZE
+    reason: str | None = None
+    cure: list[str] = field(default_factory=list)
 
 
 def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -> Headroom:
     """Largest quantity of the scenario's action that no rule blocks (the same engine as `check`).
 
     Ownership only rises with the quantity bought, so the blocked quantities form an upper
-    interval; a binary search finds its start, and both sides are evaluated again as proof.
+    interval; a binary search finds its start, and both sides are evaluated again as proof. When
+    one share is already blocked by a finding that does not turn on the quantity (a route, an
+    unknown fact), no quantity is the answer and the result says what would clear it instead.
     """
     def blocked(q: int) -> Result | None:
         result = evaluate(rulebook, with_quantity(scenario, q))
@@ -291,11 +307,17 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
 
     one = blocked(1)
     if one is not None:
+        not_size = _not_by_size(rulebook, scenario, one)
+        if not_size is not None:
+            return not_size
         return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
     # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
     lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
     hi_result = blocked(hi)
     if hi_result is None:
+        if upper is None:
+            return Headroom(None, None, (evaluate(rulebook, with_quantity(scenario, hi)), None), NO_LIMIT,
+                            "no rule in force limits the quantity on this date")
         return Headroom(hi, None, (evaluate(rulebook, with_quantity(scenario, hi)), None))
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -308,3 +330,51 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
     if ok.blocked or not over.blocked:
         raise EngineError("headroom: the blocked quantities are not an interval; no single maximum exists")
     return Headroom(lo, violations(over)[0], (ok, over))
+
+
+def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroom | None:
+    """A Headroom saying no quantity cures it, when a finding that blocks one share does not turn
+    on the quantity: a cannot-determine (a fact to establish), or a violation decided only by
+    facts that stay the same whatever the quantity (a route; the cure is a named exception)."""
+    two = scenario_facts(rulebook, with_quantity(scenario, 2))
+    varying = {k for k in set(one.facts) | set(two) if one.facts.get(k) != two.get(k)}
+    causes: list[Finding] = []
+    cure: list[str] = []
+    kinds: list[str] = []
+    for finding in violations(one):
+        if finding.outcome == "cannot_determine":
+            kinds.append(MISSING_FACT)
+            causes.append(finding)
+            cure += [_establish(rulebook, finding, m, one) for m in finding.missing]
+            continue
+        rule = rulebook.rule(finding.rule)
+        if any(a.fact in varying for a in deciding_atoms(rule.condition, one.facts)):
+            continue  # a size limit already reached: the largest quantity is 0
+        kinds.append(ROUTE)
+        causes.append(finding)
+        document = rulebook.documents.get(rule.source.document)
+        code = document.code if document and document.code else rule.source.document
+        for exc in rule.exceptions:
+            where = exc.source.section if exc.source else rule.source.section
+            cure.append(f"exception '{exc.id}' of {rule.id} ({code} {where}): {exc.title}")
+        if not rule.exceptions:
+            facts = ", ".join(dict.fromkeys(a.fact for a in deciding_atoms(rule.condition, one.facts)))
+            cure.append(f"facts other than those that decide {rule.id} ({facts})")
+    if not causes:
+        return None
+    turns = [words for kind, words in ((ROUTE, "the route taken"), (MISSING_FACT, "a fact the scenario does not "
+                                                                                   "establish")) if kind in kinds]
+    reason = f"no quantity cures it: the verdict turns on {' and on '.join(turns)}, not on size"
+    return Headroom(None, causes[0], (None, one), MISSING_FACT if MISSING_FACT in kinds else ROUTE, reason,
+                    list(dict.fromkeys(cure)))
+
+
+def _establish(rulebook: Rulebook, finding: Finding, missing: str, result: Result) -> str:
+    if missing in FACTS:
+        return f"establish {missing} ({FACTS[missing].description})"
+    state = result.instruments.get(finding.document)
+    name = _document_name(rulebook, finding.document)
+    event = state.event if state else None
+    after = f" after {event.title}" if event else ""
+    return (f"state the instrument status of {name}{after} ({finding.document}: in_force, or terminated or "
+            f"cancelled from a date)")

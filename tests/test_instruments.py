@@ -151,7 +151,12 @@ def test_check_without_the_status_cannot_determine_and_names_it(tmp_path):
     assert (finding["outcome"], finding["missing"], finding["reason"]) == (
         "cannot_determine", [PA_STATUS], "instrument_status_unknown")
     assert finding["explanation"] == UNKNOWN_PA
-    assert data["headroom"] is None
+    assert data["headroom"] == {
+        "max_quantity": None, "excess": None, "limit": "missing_fact",
+        "reason": "no quantity cures it: the verdict turns on a fact the scenario does not establish, not on size",
+        "cure": ["state the instrument status of the Purchase Agreement after the Chapter 11 plan of April 3, 2002 "
+                 "(purchase-agreement: in_force, or terminated or cancelled from a date)"],
+        "binding": {"rule": HMTF_RULE, "section": "6.6(b)", "document": "purchase-agreement"}}
 
 
 def test_vote_after_the_plan_without_the_status_cannot_be_determined(tmp_path):

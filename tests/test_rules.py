@@ -509,7 +509,7 @@ def test_positions_at_closing(rulebook, closing):
     assert liberty["beneficial_ownership"]["pct"] == "33.55"
     assert liberty["standstill"] == {"pct": "34.9336", "shares": 33_208_264, "denominator": 95_061_097,
                                      "cap_pct": "37", "rule": LIBERTY_RULE,
-                                     "headroom_shares": LIBERTY_HEADROOM_2003}
+                                     "headroom_shares": LIBERTY_HEADROOM_2003, "headroom_reason": None}
     # Voting: 17,857,143 over 48,582,035 + 26,785,716 (all Series A as converted at closing) = 23.69%.
     assert liberty["voting_power"] == {"votes": 17_857_143, "total": 75_367_751,
                                        "pct_exact": "1785714300/75367751"}
