@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--cap-table", type=Path, metavar="FILE",
                        help="cap table YAML (default: samples/captables/closing.yaml)")
         p.add_argument("--format", choices=("text", "json"), default="text")
+        p.add_argument("--instrument", action="append", default=[], metavar="DOC=STATUS",
+                       help="state an instrument's status, as a scenario's `instruments` does: DOC=in_force, "
+                            "DOC=terminated:YYYY-MM-DD or DOC=cancelled:YYYY-MM-DD (repeatable; overrides the "
+                            "cap table's)")
         rules_option(p)
 
     check = sub.add_parser(
@@ -175,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, rulebook)
     result = evaluate(rulebook, scenario)
     room = None
-    if scenario.action.trades_securities and any(f.outcome == "violation" for f in result.findings):
+    if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
         room = headroom(rulebook, scenario, upper=scenario.action.quantity)
     if args.format == "json":
         text = render_json(check_json(rulebook, result, room))
@@ -210,7 +214,7 @@ def cmd_position(args: argparse.Namespace) -> int:
     from .scenario import load_cap_table
 
     rulebook = _rulebook(args.rules)
-    cap = load_cap_table(_cap_table_path(args.cap_table), rulebook)
+    cap = _stated(load_cap_table(_cap_table_path(args.cap_table), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
     write_output(position_json(data) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
@@ -227,11 +231,22 @@ def cmd_headroom(args: argparse.Namespace) -> int:
         raise InputError([Problem("--holder", None, "unknown-holder",
                                   f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
                                   f"{did_you_mean(args.holder, rulebook.groups)}")])
-    cap = load_cap_table(_cap_table_path(args.cap_table), rulebook)
+    cap = _stated(load_cap_table(_cap_table_path(args.cap_table), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
     write_output(headroom_json_text(data) if args.format == "json" else headroom_text(rulebook, data), None)
     return EXIT_OK
+
+
+def _stated(cap, args: argparse.Namespace, rulebook):
+    """The cap table with the instrument statuses given by --instrument laid over its own."""
+    from dataclasses import replace
+
+    from .scenario import instruments_from_options
+
+    if not args.instrument:
+        return cap
+    return replace(cap, instruments={**cap.instruments, **instruments_from_options(args.instrument, rulebook)})
 
 
 def _check_date(rulebook, as_of: date, cap=None) -> None:

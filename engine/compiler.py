@@ -26,13 +26,15 @@ from durable import engine as durable_engine
 from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
 from .errors import EngineError
 from .facts import FACTS
+from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
 from .model import Rule
 
 SCALE = 10**4  # percent thresholds carry at most 4 decimal places (checked in rulebook.py)
 EXACT_LIMIT = 2**53  # integers below this are exact in a double
 CATCH_ALL_PRIORITY = 65535  # a lowest-priority rule so a fact never goes unhandled
 
-BRANCHES = ("out_of_force", "scope_unknown", "out_of_scope", "exception", "clear", "breach", "undetermined")
+BRANCHES = ("out_of_force", "instrument_not_in_force", "instrument_unknown", "scope_unknown", "out_of_scope",
+            "exception", "clear", "breach", "undetermined")
 
 _TRUE: dict = {"$ex": {"t": 1}}  # stands for "always"; removed from every conjunction
 
@@ -225,6 +227,11 @@ def _in_force(rule: Rule) -> tuple[dict, dict | None]:
     return _and(inside), _or(outside)
 
 
+def _instrument_field(rule: Rule) -> str:
+    """The posted field with the status of the document the rule comes from."""
+    return _field(instrument_fact(rule.source.document)).replace("-", "_")
+
+
 def _scope(rule: Rule):
     kinds = tuple(rule.actions)
     action = Atom("action.kind", "in", kinds) if kinds else TrueCond()
@@ -234,19 +241,26 @@ def _scope(rule: Rule):
 def branches(rule: Rule) -> list[tuple[str, str | None, dict | None]]:
     """(branch, exception id, durable expression) for every outcome branch of one rule.
 
-    Branches: out_of_force, scope_unknown, out_of_scope; `exception` for each exception that
-    surely holds; `clear` (condition surely false), `breach` (condition surely true and every
-    exception surely false), `undetermined` (condition unknown, or true with an exception
-    unknown). A named exception that holds prevails over the rest ("provided, however"):
-    evaluate.py applies that precedence to the branches the engine reports.
+    Branches: out_of_force (outside the rule's own dates); instrument_not_in_force (its
+    document terminated, cancelled or not yet made); out_of_scope (surely not this action or
+    party, whatever the document's status); instrument_unknown (its document's status unknown
+    and the rule may apply); scope_unknown; `exception` for each exception that surely holds;
+    `clear` (condition surely false), `breach` (condition surely true and every exception surely
+    false), `undetermined` (condition unknown, or true with an exception unknown). A named
+    exception that holds prevails over the rest ("provided, however"): evaluate.py applies that
+    precedence to the branches the engine reports.
     """
-    in_force, out_of_force = _in_force(rule)
+    dated, out_of_force = _in_force(rule)
+    status = _instrument_field(rule)
+    in_force = _and([dated, {status: IN_FORCE}])
     scope = _scope(rule)
     applies = _and_opt([in_force, surely_true(scope)])
     out = [
         ("out_of_force", None, out_of_force),
+        ("instrument_not_in_force", None, _and([dated, {status: NOT_IN_FORCE}])),
+        ("out_of_scope", None, _and_opt([dated, {"$neq": {status: NOT_IN_FORCE}}, surely_false(scope)])),
+        ("instrument_unknown", None, _and_opt([dated, {status: UNKNOWN}, not_surely_false(scope)])),
         ("scope_unknown", None, _and_opt([in_force, unknown(scope)])),
-        ("out_of_scope", None, _and_opt([in_force, surely_false(scope)])),
     ]
     for exc in rule.exceptions:
         out.append(("exception", exc.id, _and_opt([applies, surely_true(exc.condition)])))
@@ -259,14 +273,23 @@ def branches(rule: Rule) -> list[tuple[str, str | None, dict | None]]:
     return out
 
 
-def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = None,
+              documents: list[str] | tuple = ()) -> dict[str, Any]:
     """Facts as durable receives them: every registered fact, as exact integers or strings.
 
     An unknown bool or enum fact is posted as "?"; an unknown number is posted only as its
     `__k` (known) flag, 0, so that no comparison on it can match. A set fact is posted as one
     "T"/"F" field per member the rules test ("?" when the set is unknown); text is not posted.
+    Each of `documents` has its status posted: in_force, not_in_force, or "?" when the facts
+    do not state it (so a rule of that document cannot decide as if it were in force).
     """
     posted: dict[str, Any] = {}
+    for document in documents:
+        name = instrument_fact(document)
+        value = facts.get(name)
+        if value is not None and value not in STATES:
+            raise EngineError(f"{name} must be one of {', '.join(STATES)}, got {value!r}")
+        posted[_field(name).replace("-", "_")] = UNKNOWN if value is None else value
     for name, spec in FACTS.items():
         field = _field(name)
         value = facts.get(name)
@@ -334,6 +357,7 @@ class CompiledRulebook:
     def __init__(self, rules: list[Rule], name: str, spec: dict[str, tuple[Fired, dict]]):
         self.rules = rules
         self.name = name
+        self.documents = tuple(dict.fromkeys(rule.source.document for rule in rules))
         self.set_members: dict[str, list[str]] = {}
         for rule in rules:
             for cond in [rule.scope, rule.condition] + [e.condition for e in rule.exceptions]:
@@ -370,7 +394,7 @@ class CompiledRulebook:
         that each rule's branches hang under their own equality node in durable's network (one
         node may carry at most a fixed number of non-equality successors).
         """
-        posted = post_form(facts, self.set_members)
+        posted = post_form(facts, self.set_members, self.documents)
         # Each rule's copy carries only the fields its branches read: a smaller fact, same answer.
         batch = []
         for index in range(len(self.rules)):

@@ -12,6 +12,7 @@ from .compiler import Fired, compile_rules
 from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .facts import FACTS, GROUPS, SECURITIES, derive, display
+from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook
 
@@ -26,6 +27,7 @@ class Result:
     findings: list[Finding]
     facts: dict[str, Any]
     approvals: list[dict] = field(default_factory=list)
+    instruments: dict[str, InstrumentState] = field(default_factory=dict)  # each document's status on the date
 
     @property
     def blocked(self) -> bool:
@@ -40,8 +42,10 @@ class Result:
 
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
-    """Every fact the scenario determines (unknown facts are absent)."""
-    return derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
+    facts = derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
+    return facts
 
 
 def compiled(rulebook: Rulebook):
@@ -56,12 +60,14 @@ def compiled(rulebook: Rulebook):
 def evaluate(rulebook: Rulebook, scenario: Scenario) -> Result:
     """Run every rule of the rulebook against the scenario on the durable_rules engine."""
     facts = scenario_facts(rulebook, scenario)
+    states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
     fired = compiled(rulebook).evaluate(facts)
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts) for rule in rulebook.rules]
-    return Result(scenario, findings, facts, approvals(rulebook, scenario, findings))
+    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document))
+                for rule in rulebook.rules]
+    return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
 
 
 def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
@@ -72,7 +78,9 @@ def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
     must have fired, or the engine is out of step.
     """
     branches = {f.branch for f in fired}
-    alone = {"out_of_force": "not_applicable", "scope_unknown": "cannot_determine", "out_of_scope": "not_applicable"}
+    alone = {"out_of_force": "not_applicable", "instrument_not_in_force": "not_applicable",
+             "instrument_unknown": "cannot_determine", "scope_unknown": "cannot_determine",
+             "out_of_scope": "not_applicable"}
     for branch, outcome in alone.items():
         if branch in branches:
             if len(branches) != 1:
@@ -131,7 +139,8 @@ def render_template(template: str, facts: dict[str, Any]) -> str:
     return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
 
 
-def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any]) -> Finding:
+def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
+             state: InstrumentState | None = None) -> Finding:
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
     figures: dict[str, str] = {}
@@ -150,9 +159,19 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
     code = document.code if document and document.code else rule.source.document
     cite = f"{code} {rule.source.section}"
+    if state is not None and state.event is not None and state.event.assumption:
+        # On and after the event's date the rule's instrument stands on the reading of its status.
+        if state.event.assumption not in finding.assumptions:
+            finding.assumptions.append(state.event.assumption)
     if branch == "out_of_force":
         finding.reason = "not_in_force"
         finding.explanation = f"Not in force on {facts['as_of']}: {cite} applies {rule.in_force_text}."
+    elif branch == "instrument_not_in_force":
+        finding.reason, finding.explanation = _instrument_ended(rulebook, rule, state, facts)
+    elif branch == "instrument_unknown":
+        finding.reason = "instrument_status_unknown"
+        finding.missing = [instrument_fact(rule.source.document)]
+        finding.explanation = "Cannot determine: " + instrument_question(rulebook, rule.source.document, state) + "."
     elif branch == "out_of_scope":
         failing = failing_atoms(_scope_atoms(rule), facts)
         finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
@@ -195,6 +214,42 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     return finding
 
 
+def _document_name(rulebook: Rulebook, doc_id: str) -> str:
+    doc = rulebook.documents.get(doc_id)
+    return (doc.name or doc.title) if doc else doc_id
+
+
+def instrument_question(rulebook: Rulebook, doc_id: str, state: InstrumentState | None) -> str:
+    """What a scenario must state about an instrument whose status is in question, and why."""
+    name = _document_name(rulebook, doc_id)
+    event = state.event if state else None
+    if event is None:
+        return f"the scenario does not establish the instrument status of {name}"
+    src = event.source
+    cite = ""
+    if src is not None:
+        doc = rulebook.documents.get(src.document)
+        cite = f" ({doc.code if doc and doc.code else src.document} {src.section}: \"{src.quote}\")"
+    return (f"the scenario does not establish the instrument status of {name} after {event.title}{cite}; "
+            f"state it under instruments: {doc_id}: in_force, or terminated or cancelled with the date"
+            + (f" ({event.assumption})" if event.assumption else ""))
+
+
+def _instrument_ended(rulebook: Rulebook, rule: Rule, state: InstrumentState | None,
+                      facts: dict[str, Any]) -> tuple[str, str]:
+    name = _document_name(rulebook, rule.source.document)
+    doc = rulebook.documents.get(rule.source.document)
+    if state is not None and state.before_its_date and doc is not None:
+        return "not_in_force", f"Not in force on {facts['as_of']}: {name} is dated {doc.date}."
+    stated = state.stated if state else None
+    if stated is None or stated.from_date is None:  # the engine and the statement disagree
+        raise EngineError(f"rule {rule.id}: {rule.source.document} reported not in force with no statement")
+    where = f" ({stated.stated_in})" if stated.stated_in else ""
+    note = f": {stated.note}" if stated.note else ""
+    return ("instrument_" + stated.status,
+            f"Not applicable: the scenario states {name} {stated.status} from {stated.from_date}{where}{note}.")
+
+
 def _scope_atoms(rule: Rule):
     from .compiler import _scope  # the scope exactly as compiled
     return _scope(rule)
@@ -217,18 +272,34 @@ def violations(result: Result) -> list[Finding]:
     return [f for f in result.findings if f.outcome in BLOCKING]
 
 
+SIZE, NO_LIMIT, ROUTE, MISSING_FACT = "size", "no_limit", "route", "missing_fact"
+
+
 @dataclass
 class Headroom:
-    max_quantity: int
-    binding: Finding | None  # the rule that stops quantity max_quantity + 1
-    proof: tuple[Result, Result | None]
+    """The largest quantity that passes, or why no quantity is the answer.
+
+    `limit` says what decides: `size` (max_quantity passes and one more does not); `no_limit`
+    (no rule in force limits the action: max_quantity is None); `route` or `missing_fact` (the
+    verdict turns on the route taken or a fact not established, so no quantity cures it:
+    max_quantity is None, and `cure` lists what would clear it).
+    """
+
+    max_quantity: int | None
+    binding: Finding | None  # the rule that stops quantity max_quantity + 1, or that no quantity cures
+    proof: tuple[Result | None, Result | None]
+    limit: str = SIZE
+    reason: str | None = None
+    cure: list[str] = field(default_factory=list)
 
 
 def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -> Headroom:
     """Largest quantity of the scenario's action that no rule blocks (the same engine as `check`).
 
     Ownership only rises with the quantity bought, so the blocked quantities form an upper
-    interval; a binary search finds its start, and both sides are evaluated again as proof.
+    interval; a binary search finds its start, and both sides are evaluated again as proof. When
+    one share is already blocked by a finding that does not turn on the quantity (a route, an
+    unknown fact), no quantity is the answer and the result says what would clear it instead.
     """
     def blocked(q: int) -> Result | None:
         result = evaluate(rulebook, with_quantity(scenario, q))
@@ -236,11 +307,17 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
 
     one = blocked(1)
     if one is not None:
+        not_size = _not_by_size(rulebook, scenario, one)
+        if not_size is not None:
+            return not_size
         return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
     # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
     lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
     hi_result = blocked(hi)
     if hi_result is None:
+        if upper is None:
+            return Headroom(None, None, (evaluate(rulebook, with_quantity(scenario, hi)), None), NO_LIMIT,
+                            "no rule in force limits the quantity on this date")
         return Headroom(hi, None, (evaluate(rulebook, with_quantity(scenario, hi)), None))
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -253,3 +330,51 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
     if ok.blocked or not over.blocked:
         raise EngineError("headroom: the blocked quantities are not an interval; no single maximum exists")
     return Headroom(lo, violations(over)[0], (ok, over))
+
+
+def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroom | None:
+    """A Headroom saying no quantity cures it, when a finding that blocks one share does not turn
+    on the quantity: a cannot-determine (a fact to establish), or a violation decided only by
+    facts that stay the same whatever the quantity (a route; the cure is a named exception)."""
+    two = scenario_facts(rulebook, with_quantity(scenario, 2))
+    varying = {k for k in set(one.facts) | set(two) if one.facts.get(k) != two.get(k)}
+    causes: list[Finding] = []
+    cure: list[str] = []
+    kinds: list[str] = []
+    for finding in violations(one):
+        if finding.outcome == "cannot_determine":
+            kinds.append(MISSING_FACT)
+            causes.append(finding)
+            cure += [_establish(rulebook, finding, m, one) for m in finding.missing]
+            continue
+        rule = rulebook.rule(finding.rule)
+        if any(a.fact in varying for a in deciding_atoms(rule.condition, one.facts)):
+            continue  # a size limit already reached: the largest quantity is 0
+        kinds.append(ROUTE)
+        causes.append(finding)
+        document = rulebook.documents.get(rule.source.document)
+        code = document.code if document and document.code else rule.source.document
+        for exc in rule.exceptions:
+            where = exc.source.section if exc.source else rule.source.section
+            cure.append(f"exception '{exc.id}' of {rule.id} ({code} {where}): {exc.title}")
+        if not rule.exceptions:
+            facts = ", ".join(dict.fromkeys(a.fact for a in deciding_atoms(rule.condition, one.facts)))
+            cure.append(f"facts other than those that decide {rule.id} ({facts})")
+    if not causes:
+        return None
+    turns = [words for kind, words in ((ROUTE, "the route taken"), (MISSING_FACT, "a fact the scenario does not "
+                                                                                   "establish")) if kind in kinds]
+    reason = f"no quantity cures it: the verdict turns on {' and on '.join(turns)}, not on size"
+    return Headroom(None, causes[0], (None, one), MISSING_FACT if MISSING_FACT in kinds else ROUTE, reason,
+                    list(dict.fromkeys(cure)))
+
+
+def _establish(rulebook: Rulebook, finding: Finding, missing: str, result: Result) -> str:
+    if missing in FACTS:
+        return f"establish {missing} ({FACTS[missing].description})"
+    state = result.instruments.get(finding.document)
+    name = _document_name(rulebook, finding.document)
+    event = state.event if state else None
+    after = f" after {event.title}" if event else ""
+    return (f"state the instrument status of {name}{after} ({finding.document}: in_force, or terminated or "
+            f"cancelled from a date)")

@@ -40,6 +40,7 @@ class CapTable:
     # common_outstanding, so the PA 6.6 deemed conversion leaves it out (counted once).
     series_a_converted: int = 0
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
+    instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
 
     def holder(self, name: str) -> Holding | None:
         for h in self.holders:
@@ -49,6 +50,24 @@ class CapTable:
 
     def group(self, group: str) -> tuple[Holding, ...]:
         return tuple(h for h in self.holders if h.group == group)
+
+
+INSTRUMENT_STATUSES = ("in_force", "terminated", "cancelled")
+
+
+@dataclass(frozen=True)
+class InstrumentStatus:
+    """What a scenario or cap table states about one instrument: in force, or ended from a date."""
+
+    document: str  # document id from the rulebook's documents.yaml
+    status: str  # in_force | terminated | cancelled
+    from_date: date | None = None  # the day it ended (terminated or cancelled only)
+    note: str = ""  # what the statement rests on, in the scenario's words
+    stated_in: str = ""  # file:line of the statement, cited by the findings it decides
+
+    @property
+    def ended(self) -> bool:
+        return self.status != "in_force"
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,7 @@ class Scenario:
     description: str = ""
     tally: Tally | None = None
     vote_by: str = "group"  # group | holder: how holders vote when the coalitions are analysed
+    instruments: dict[str, InstrumentStatus] = field(default_factory=dict)  # the cap table's, then the scenario's
 
 
 # --- Rulebooks ------------------------------------------------------------------------------
@@ -143,6 +163,22 @@ class Document:
     file: str  # under samples/contracts/
     lines: tuple[int, int] | None = None  # 1-based inclusive line range within file
     code: str = ""  # short citation code, e.g. "PA", "CoD"
+    name: str = ""  # how a sentence names it, e.g. "the Certificate of Designation"
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """An event after which the rulebook's documents cannot be taken as in force unless stated.
+
+    The day of the event itself is still in force; `assumption` names the reading that says so.
+    """
+
+    id: str
+    title: str  # how a sentence names it, e.g. "the Chapter 11 plan of April 3, 2002"
+    date: date
+    documents: tuple[str, ...]  # the documents whose status it puts in question
+    source: Source | None
+    assumption: str = ""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def market_purchase(rulebook: Rulebook, cap: CapTable, group: str, as_of: date, 
     action = Action(kind="purchase", security="common", quantity=quantity,
                     acquirer=Party(name=buyer, group=group), seller="market")
     return Scenario(name=f"{rulebook.groups[group]['name']} buys Common Stock in the market", as_of=as_of,
-                    cap_table=cap, action=action)
+                    cap_table=cap, action=action, instruments=dict(cap.instruments))
 
 
 def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -> dict:
@@ -59,21 +59,27 @@ def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -
     scenario = market_purchase(rulebook, cap, group, as_of)
     room = headroom(rulebook, scenario)
     ok, over = room.proof
+    sized = room.max_quantity is not None
     data = {
         "group": group,
         "as_of": as_of.isoformat(),
         "max_shares": room.max_quantity,
+        "limit": room.limit,
+        "reason": room.reason,
+        "cure": room.cure,
         "binding": None,
         "proof": {
             "permitted_at": room.max_quantity,
-            "blocked_at": room.max_quantity + 1 if over is not None else None,
+            "blocked_at": (room.max_quantity + 1 if sized else 1) if over is not None else None,
         },
     }
     if room.binding is not None:
         b = room.binding
         data["binding"] = {"rule": b.rule, "section": b.section, "document": b.document, "title": b.title,
                            "quote": b.quote, "outcome": b.outcome}
-        fig_ok = ok.facts.get("standstill.pct_after")
+        if b.missing:
+            data["binding"]["missing"] = b.missing
+        fig_ok = ok.facts.get("standstill.pct_after") if sized and ok is not None else None
         fig_over = over.facts.get("standstill.pct_after")
         if fig_ok is not None:
             data["proof"]["standstill_pct_at_max"] = calc.pct_display(fig_ok, 9)
@@ -115,9 +121,13 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
             "cap_pct": str(cap_pct) if cap_pct is not None else None,
             "rule": rule.id if rule else None,
             "headroom_shares": None,
+            "headroom_reason": None,
         }
         if rule is not None:
-            standstill["headroom_shares"] = group_headroom(rulebook, cap, group, as_of)["max_shares"]
+            room = group_headroom(rulebook, cap, group, as_of)
+            standstill["headroom_shares"] = room["max_shares"]
+            if room["max_shares"] is None and room["limit"] != "no_limit":
+                standstill["headroom_reason"] = room["reason"] + "; to clear it: " + "; ".join(room["cure"])
         out["groups"][group] = {
             "name": rulebook.groups[group]["name"],
             "holders": [h.name for h in members],
@@ -155,12 +165,16 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     for gid, g in data["groups"].items():
         s = g["standstill"]
         cap = f"{s['cap_pct']}%" if s["cap_pct"] else "not in force"
-        room = calc.shares_display(s["headroom_shares"]) if s["headroom_shares"] is not None else "-"
+        room = (calc.shares_display(s["headroom_shares"]) if s["headroom_shares"] is not None
+                else "unknown" if s["headroom_reason"] else "-")
         rows.append([gid, calc.shares_display(g["as_converted_shares"]), calc.shares_display(g["warrant_shares"]),
                      calc.shares_display(g["beneficial_ownership"]["shares"]), g["beneficial_ownership"]["pct"] + "%",
                      s["pct"] + "%", cap, room, g["voting_power_pct"] + "%"])
     lines += _table(["Group", "As-converted", "Warrants", "13d-3 shares", "13d-3 %", "Standstill %", "Cap",
                      "Headroom", "Voting %"], rows)
+    for gid, g in data["groups"].items():
+        if g["standstill"]["headroom_reason"]:
+            lines.append(f"{gid}: headroom cannot be given: {g['standstill']['headroom_reason']}.")
     lines += ["", "13d-3: Rule 13d-3(d)(1)(i), the group's own conversion and exercise rights in numerator and "
                   "denominator.", "Standstill: PA 6.6 basis, the Series A issued at closing and not yet converted deemed "
                   "converted on the fifth anniversary (A-converted-series-a-counted-once).", "Voting: CoD 8(b)/8(e), Series A voting as converted with the Common."]
@@ -173,9 +187,21 @@ def headroom_json_text(data: dict) -> str:
 
 def headroom_text(rulebook: Rulebook, data: dict) -> str:
     name = rulebook.groups[data["group"]]["name"]
+    b = data["binding"]
+    if data["max_shares"] is None and data["limit"] == "no_limit":
+        return f"{name} on {data['as_of']}: no contractual limit on market purchases of Common Stock ({data['reason']}).\n"
+    if data["max_shares"] is None:
+        head = ("the largest market purchase of Common Stock cannot be determined" if data["limit"] == "missing_fact"
+                else "no market purchase of Common Stock passes")
+        lines = [f"{name} on {data['as_of']}: {head}; {data['reason']}."]
+        if b:
+            lines.append(f"Binding rule: {b['rule']} ({b['document']} section {b['section']}): {b['title']}"
+                         f" ({b['outcome'].replace('_', ' ')}).")
+        lines.append("What would clear it:")
+        lines += [f"  - {c}" for c in data["cure"]]
+        return "\n".join(lines) + "\n"
     lines = [f"{name} on {data['as_of']}: may buy up to {calc.shares_display(data['max_shares'])} shares of "
              f"Common Stock in the market."]
-    b = data["binding"]
     if b:
         lines.append(f"Binding rule: {b['rule']} ({b['document']} section {b['section']}): {b['title']}.")
         p = data["proof"]

@@ -66,7 +66,9 @@ def _cite(rulebook: Rulebook, finding: Finding) -> str:
 def headroom_json(room: Headroom | None, quantity: int) -> dict | None:
     if room is None:
         return None
-    out: dict[str, Any] = {"max_quantity": room.max_quantity, "excess": max(0, quantity - room.max_quantity)}
+    excess = None if room.max_quantity is None else max(0, quantity - room.max_quantity)
+    out: dict[str, Any] = {"max_quantity": room.max_quantity, "excess": excess, "limit": room.limit,
+                           "reason": room.reason, "cure": room.cure}
     if room.binding is not None:
         out["binding"] = {"rule": room.binding.rule, "section": room.binding.section, "document": room.binding.document}
     return out
@@ -132,7 +134,9 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
         if f.outcome == "not_applicable":
             continue  # listed, with the reason, at the end
         key = ""
-        if f.comparisons and f.outcome not in ("not_applicable",):
+        if f.reason == "instrument_status_unknown":
+            key = f"{f.missing[0]} unknown"
+        elif f.comparisons and f.outcome not in ("not_applicable",):
             c = f.comparisons[0]
             key = f"{c['fact']} {c['actual']} ({c['op']} {c['value']})"
         elif f.outcome == "not_applicable":
@@ -164,11 +168,7 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
             out.append("    Assumptions: " + ", ".join(f.assumptions))
         out.append("")
     if room is not None:
-        q = s.action.quantity
-        line = f"Largest permitted quantity: {room.max_quantity:,} (asked {q:,}; over by {max(0, q - room.max_quantity):,})"
-        if room.binding is not None:
-            line += f"; binding rule {room.binding.rule} ({_cite(rulebook, room.binding)})"
-        out.append(line)
+        out += headroom_lines(rulebook, room, s.action.quantity, width)
         out.append("")
     na = [f for f in result.findings if f.outcome == "not_applicable"]
     if na:
@@ -180,6 +180,21 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
     for a in _assumptions(rulebook, result.findings):
         out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
     return "\n".join(out).rstrip() + "\n"
+
+
+def headroom_lines(rulebook: Rulebook, room: Headroom, quantity: int, width: int) -> list[str]:
+    """check's last word on quantity: the largest that passes, or why no quantity is the answer."""
+    binding = f"binding rule {room.binding.rule} ({_cite(rulebook, room.binding)})" if room.binding else ""
+    if room.max_quantity is not None:
+        line = (f"Largest permitted quantity: {room.max_quantity:,} (asked {quantity:,}; "
+                f"over by {max(0, quantity - room.max_quantity):,})")
+        return [line + (f"; {binding}" if binding else "")]
+    lines = [_wrap(f"Largest permitted quantity: none; {room.reason}" + (f" ({binding})." if binding else "."),
+                   "", width)]
+    if room.cure:
+        lines.append("What would clear it:")
+        lines += [textwrap.fill(c, width=width, initial_indent="  - ", subsequent_indent="    ") for c in room.cure]
+    return lines
 
 
 def _names(items: list[str]) -> str:

@@ -14,7 +14,7 @@ from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, facts_of
 from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
 from .facts import FACTS, allowed_values
-from .model import Assumption, Document, Exception_, Parameter, Rule, Source
+from .model import Assumption, Document, Exception_, Parameter, Rule, Source, StatusEvent
 from .paths import contracts_dir
 from .yamlio import LineDict, LineList, load_yaml
 
@@ -24,11 +24,13 @@ SOURCE_KEYS = ("document", "section", "quote")
 EXCEPTION_KEYS = ("id", "title", "source", "condition")
 IN_FORCE_KEYS = ("from", "before", "through")
 APPLIES_KEYS = ("actions", "when")
-DOCUMENT_KEYS = ("id", "code", "title", "date", "parties", "file", "lines")
+DOCUMENT_KEYS = ("id", "code", "name", "title", "date", "parties", "file", "lines")
 ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
 DEFINITION_KEYS = ("id", "title", "source", "condition")
 MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions")
-PARAMETER_FILE_KEYS = ("parameters", "securities", "groups")
+PARAMETER_FILE_KEYS = ("parameters", "securities", "groups", "instrument_events")
+PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
+EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "source", "note", "evidence")
 SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
@@ -73,6 +75,7 @@ class Rulebook:
     assumptions: dict[str, Assumption]
     rules: list[Rule] = field(default_factory=list)
     arithmetic_assumptions: list[str] = field(default_factory=list)  # readings behind engine/calc.py
+    events: dict[str, StatusEvent] = field(default_factory=dict)  # events that put instruments in question
 
     def param(self, name: str) -> Any:
         return self.parameters[name].value
@@ -220,6 +223,8 @@ class _Loading:
         self.parameters: dict[str, Parameter] = {}
         self.securities: dict[str, dict] = {}
         self.groups: dict[str, dict] = {}
+        self.events: dict[str, StatusEvent] = {}
+        self.event_nodes: dict[str, tuple[_Ctx, Any]] = {}  # for the assumption check, once assumptions are read
         self.definitions: dict[str, Definition] = {}
         self.raw_definitions: dict[str, Any] = {}
         self.parsed_definitions: dict[str, Any] = {}
@@ -288,6 +293,7 @@ def _load_documents(book: _Loading) -> None:
             date=when if isinstance(when, date) else None,
             parties=tuple(str(p) for p in item.get("parties") or ()), file=file,
             lines=tuple(lines) if lines else None, code=str(item.get("code") or ""),
+            name=str(item.get("name") or ""),
         )
 
 
@@ -298,7 +304,7 @@ def _load_parameters(book: _Loading) -> None:
         ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
         return
     data = load_yaml(file, ctx.file)
-    if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_KEYS):
+    if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_REQUIRED):
         return
     for name, item in (data.get("parameters") or {}).items():
         if not _check_keys(ctx, item, PARAMETER_KEYS, f"parameter {name}", ("value", "source")):
@@ -330,10 +336,41 @@ def _load_parameters(book: _Loading) -> None:
             ctx.add(node, "value", "wrong-type",
                     f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
                     f"got {param.value!r}")
+    _load_events(ctx, data.get("instrument_events"), book)
     for needed in ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
                    "last_accretion_date", "conversion_price", "warrant_expiry"):
         if needed not in book.parameters:
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+
+
+def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
+    """`instrument_events`: each event after which the documents it names are in question unless stated."""
+    if node is None:
+        return
+    if not isinstance(node, dict):
+        ctx.add(node, None, "wrong-type", "instrument_events: expected a mapping of event id: event")
+        return
+    for event_id, item in node.items():
+        what = f"instrument event {event_id}"
+        if not _check_keys(ctx, item, EVENT_KEYS, what, ("title", "date", "puts_in_question", "source")):
+            continue
+        when = _date_expr(ctx, item, "date", what, book.parameters)
+        docs = item.get("puts_in_question")
+        if not isinstance(docs, list) or not docs:
+            ctx.add(item, "puts_in_question", "wrong-type", f"{what}.puts_in_question: expected a list of document ids")
+            docs = []
+        for doc_id in docs:
+            if doc_id not in book.documents:
+                ctx.add(item, "puts_in_question", "dangling-reference",
+                        f"{what}.puts_in_question: no document '{doc_id}' in documents.yaml"
+                        f"{did_you_mean(doc_id, book.documents)}")
+        source = _source(ctx, item.get("source"), f"{what}.source", book)
+        book.event_nodes[str(event_id)] = (ctx, item)
+        if when is not None:
+            book.events[str(event_id)] = StatusEvent(
+                id=str(event_id), title=" ".join(_string(ctx, item, "title", what).split()), date=when,
+                documents=tuple(str(d) for d in docs if d in book.documents), source=source,
+                assumption=str(item.get("assumption") or ""))
 
 
 def _load_definitions(book: _Loading) -> None:
@@ -628,6 +665,11 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
     _load_parameters(book)
     _load_definitions(book)
     assumptions = _load_assumptions(book)
+    for event_id, (ctx, item) in book.event_nodes.items():
+        a_id = item.get("assumption")
+        if a_id is not None and a_id not in assumptions:
+            ctx.add(item, "assumption", "dangling-reference", f"instrument event {event_id}.assumption: no assumption "
+                                                              f"'{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
     rules: list[Rule] = []
     seen: dict = {}
     for name in manifest.get("rule_files") or []:
@@ -644,7 +686,7 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
-        arithmetic_assumptions=[str(a) for a in arithmetic],
+        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events,
     )
 
 

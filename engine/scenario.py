@@ -14,14 +14,16 @@ from typing import Any
 from . import calc
 from .errors import InputError, ProblemList, did_you_mean
 from .facts import CORPORATE_KINDS, FACTS, allowed_values
-from .model import COMPANY, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding, Party, Scenario, Tally
+from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding,
+                    InstrumentStatus, Party, Scenario, Tally)
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 
-SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "history", "action", "vote")
+SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote")
+INSTRUMENT_KEYS = ("status", "from", "note")
 VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
 CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "series_a_converted", "holders",
-                  "history")
+                  "instruments", "history")
 CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
 ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS
 TRANSFER_FACT_KEYS = ("basis", "permitted_transferee_agreement", "rule144_resale_available")
@@ -72,6 +74,31 @@ def scenario_from_dict(data: Any, rulebook: Rulebook, file: str = "<scenario>",
     relative to `base_dir` (default: the working directory). `cap_table` may also be a CapTable."""
     base = Path.cwd() if base_dir is None else Path(base_dir)
     return _build(data, rulebook, file, base, str(base))
+
+
+def instruments_from_options(values: list[str], rulebook: Rulebook) -> dict[str, InstrumentStatus]:
+    """`--instrument DOC=in_force` or `--instrument DOC=terminated:YYYY-MM-DD` (repeatable), validated
+    as a scenario's `instruments` is; raise InputError listing every problem found."""
+    problems = ProblemList()
+    ck = _Checker(problems, "--instrument")
+    stated: dict[str, Any] = {}
+    for value in values:
+        doc_id, sep, rest = value.partition("=")
+        status, _, when = rest.partition(":")
+        if not sep or not doc_id or not status:
+            ck.add(None, "bad-value", f"expected DOC=in_force or DOC=terminated:YYYY-MM-DD (or cancelled), got {value!r}")
+            continue
+        item: dict[str, Any] = {"status": status}
+        if when:
+            try:
+                item["from"] = date.fromisoformat(when)
+            except ValueError:
+                ck.add(None, "bad-date", f"{doc_id}: expected a date YYYY-MM-DD after the colon, got {when!r}")
+                continue
+        stated[doc_id] = item
+    out = instruments(ck, {"instruments": stated}, "", rulebook)
+    _raise(problems)
+    return out
 
 
 # --- validation helpers ---------------------------------------------------------------------------
@@ -278,6 +305,7 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         source=base.source,
         series_a_converted=base.series_a_converted if converted is None else converted,
         last_event=base.last_event,
+        instruments={**base.instruments, **instruments(ck, node, path, rulebook)},
     )
     held = sum(h.common for h in table.holders)
     if held > table.common_outstanding:
@@ -350,12 +378,62 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
         ck.add(_line(data, "as_of"), "bad-date",
                f"as_of: {as_of} is before the history event of {when} ({where}:{line}); "
                "a scenario is evaluated after its record")
+    stated = instruments(ck, data, "", rulebook)
     action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
     tally, vote_by = _vote(ck, data.get("vote"), _line(data, "vote"), rulebook, cap)
     _raise(problems, file)
     assert name and as_of and cap and action
     return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description,
-                    tally=tally, vote_by=vote_by)
+                    tally=tally, vote_by=vote_by, instruments={**cap.instruments, **stated})
+
+
+def instruments(ck: _Checker, node: dict, path: str, rulebook: Rulebook) -> dict[str, InstrumentStatus]:
+    """`instruments`: each document's stated status, `in_force` or `{status: terminated|cancelled, from: DATE}`."""
+    raw = node.get("instruments")
+    where = _join(path, "instruments")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        ck.add(_line(node, "instruments"), "wrong-type",
+               f"{where}: expected a mapping of document id: status, got {_show(raw)}")
+        return {}
+    out: dict[str, InstrumentStatus] = {}
+    for doc_id, item in raw.items():
+        line = _line(raw, doc_id)
+        item_path = f"{where}.{doc_id}"
+        if doc_id not in rulebook.documents:
+            ck.add(line, "bad-value", f"{where}: {_show(doc_id)} is not a document of the rulebook "
+                                      f"({', '.join(rulebook.documents)}){did_you_mean(doc_id, rulebook.documents)}")
+            continue
+        if isinstance(item, str):
+            item = {"status": item}  # the short form: `certificate-of-designation: in_force`
+        if not ck.mapping(item, item_path, INSTRUMENT_KEYS, ("status",), line=line):
+            continue
+        status = item.get("status")
+        if status not in INSTRUMENT_STATUSES:
+            ck.add(_line(item, "status") or line, "bad-value",
+                   f"{item_path}.status: expected one of {', '.join(INSTRUMENT_STATUSES)}, got {_show(status)}"
+                   f"{did_you_mean(status, INSTRUMENT_STATUSES)}")
+            continue
+        from_date = ck.date(item, "from", item_path)
+        if status != "in_force" and "from" not in item:
+            ck.add(_line(item) or line, "missing-field", f"{item_path}.from: missing (the date {status} takes effect)")
+            continue
+        if status == "in_force" and "from" in item:
+            ck.add(_line(item, "from") or line, "bad-value",
+                   f"{item_path}.from: an instrument in force has no end date (use status terminated or cancelled)")
+            continue
+        document = rulebook.documents[doc_id]
+        if from_date is not None and document.date is not None and from_date < document.date:
+            ck.add(_line(item, "from") or line, "bad-date",
+                   f"{item_path}.from: {from_date} is before the instrument's own date {document.date}")
+            continue
+        if status != "in_force" and from_date is None:
+            continue  # a bad date, already reported
+        out[doc_id] = InstrumentStatus(document=doc_id, status=status, from_date=from_date,
+                                       note=ck.text(item, "note", item_path) or "",
+                                       stated_in=ck.file + (f":{_line(item) or line}" if _line(item) or line else ""))
+    return out
 
 
 def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Action:

@@ -23,6 +23,16 @@ GLEACHER = "Gleacher/ICG Investors LLC"
 FIFTH_ANNIVERSARY = date(2005, 4, 10)
 JUNE_2001 = date(2001, 6, 1)
 JUNE_2003 = date(2003, 6, 2)
+# The Chapter 11 plan's date (WA-AM1 recitals): after it, a 2000 instrument's status must be stated.
+PLAN_DATE = date(2002, 4, 3)
+IN_FORCE = {"purchase-agreement": "in_force", "certificate-of-designation": "in_force"}
+
+
+def stated_after_plan(data: dict) -> dict:
+    """A scenario dict that states the 2000 instruments in force when its date is after the plan's."""
+    if data["as_of"] > PLAN_DATE:
+        data.setdefault("instruments", dict(IN_FORCE))
+    return data
 
 # Rule ids, in rulebook order.
 PA_65 = "pa.6.5.transfer-restriction"

@@ -13,6 +13,7 @@ def test_every_assumption_is_cited_and_used(rulebook):
     used = set(rulebook.arithmetic_assumptions)
     for rule in rulebook.rules:
         used |= set(rule.assumptions)
+    used |= {event.assumption for event in rulebook.events.values()}  # an event's reading of the date
     assert sorted(set(rulebook.assumptions) - used) == []
     for a in rulebook.assumptions.values():
         assert a.source is not None and a.source.document in rulebook.documents and a.source.section, a.id

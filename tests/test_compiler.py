@@ -9,8 +9,9 @@ date +-1 day). The full product is used when it is small; otherwise every gating
 seeded sample. Each rule is compiled on its own and checked on its dicts; the whole rulebook,
 compiled together as evaluate() uses it, is checked on a sample of them. A check compares the
 fired branches with those the reference predicts, and evaluate._outcome with evaluate's
-precedence: out of force, scope unknown, out of scope; clear; named exception; breach;
-undetermined.
+precedence: out of force; instrument not in force; out of scope; instrument status unknown;
+scope unknown; clear; named exception; breach; undetermined. The status of the rule's document
+(in force, not in force, or unknown) is one more gating fact of every rule.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from engine.conditions import All, AnyOf, Atom, Not, atoms, truth
 from engine.errors import EngineError
 from engine.evaluate import _outcome
 from engine.facts import FACTS, allowed_values
+from engine.instruments import instrument_fact
 from engine.model import Exception_, Rule, Source
 from engine.rulebook import load_rulebook
 
@@ -57,8 +59,15 @@ def reference_branches(rule: Rule, facts: dict) -> set[tuple[str, str | None]]:
     as_of = facts["as_of"]
     if (rule.in_force_from and as_of < rule.in_force_from) or (rule.in_force_before and as_of >= rule.in_force_before):
         return {("out_of_force", None)}
+    status = facts.get(instrument_fact(rule.source.document))
+    if status == "not_in_force":
+        return {("instrument_not_in_force", None)}
     kind = truth(Atom("action.kind", "in", tuple(rule.actions)), facts) if rule.actions else True
     scope = _and3(kind, truth(rule.scope, facts))
+    if scope is False:
+        return {("out_of_scope", None)}
+    if status is None:
+        return {("instrument_unknown", None)}
     if scope is None:
         return {("scope_unknown", None)}
     if scope is False:
@@ -83,8 +92,15 @@ def reference_outcome(rule: Rule, facts: dict) -> tuple[str, str, list[str]]:
     as_of = facts["as_of"]
     if (rule.in_force_from and as_of < rule.in_force_from) or (rule.in_force_before and as_of >= rule.in_force_before):
         return "not_applicable", "out_of_force", []
+    status = facts.get(instrument_fact(rule.source.document))
+    if status == "not_in_force":
+        return "not_applicable", "instrument_not_in_force", []
     kind = truth(Atom("action.kind", "in", tuple(rule.actions)), facts) if rule.actions else True
     scope = _and3(kind, truth(rule.scope, facts))
+    if scope is False:
+        return "not_applicable", "out_of_scope", []
+    if status is None:
+        return "cannot_determine", "instrument_unknown", []
     if scope is None:
         return "cannot_determine", "scope_unknown", []
     if scope is False:
@@ -125,7 +141,8 @@ def domains(rule: Rule, rulebook) -> dict[str, list]:
         days += [rule.in_force_from - timedelta(days=1), rule.in_force_from]
     if rule.in_force_before:
         days += [rule.in_force_before - timedelta(days=1), rule.in_force_before]
-    out: dict[str, list] = {"as_of": days or [DEFAULT_DAY]}
+    out: dict[str, list] = {"as_of": days or [DEFAULT_DAY],
+                            instrument_fact(rule.source.document): ["in_force", "not_in_force", ABSENT]}
     for fact, values in named.items():
         kind = FACTS[fact].type
         if kind in ("enum", "set"):
@@ -168,7 +185,7 @@ def fact_dicts(rule: Rule, rulebook) -> list[dict]:
 
     if size <= PER_RULE_BUDGET:
         return [make(combo) for combo in itertools.product(*dom.values())]
-    scope_facts = {"as_of", "action.kind"} | {a.fact for a in atoms(rule.scope)}
+    scope_facts = {"as_of", "action.kind", instrument_fact(rule.source.document)} | {a.fact for a in atoms(rule.scope)}
     gate = [n for n in names if n in scope_facts]
     body = [n for n in names if n not in scope_facts]
     rng = random.Random(rule.id)
@@ -194,6 +211,8 @@ def _in_scope(rule: Rule, fact: str, value) -> bool:
                     or (rule.in_force_before and value >= rule.in_force_before))
     if fact == "action.kind":
         return value in rule.actions
+    if fact == instrument_fact(rule.source.document):
+        return value == "in_force"
     return all(truth(a, {fact: value}) is True for a in atoms(rule.scope) if a.fact == fact)
 
 
@@ -254,7 +273,8 @@ def test_every_branch_of_every_rule_is_reached(rulebook, all_dicts):
         for facts in all_dicts[rule.id]:
             reached[rule.id] |= reference_branches(rule, facts)
     for rule in rulebook.rules:
-        wanted = {("scope_unknown", None), ("out_of_scope", None), ("breach", None)}
+        wanted = {("scope_unknown", None), ("out_of_scope", None), ("breach", None),
+                  ("instrument_not_in_force", None), ("instrument_unknown", None)}
         wanted |= {(branch, e.id) for e in rule.exceptions for branch in ("exception", "undetermined")}
         scope_facts = {"action.kind"} | {a.fact for a in atoms(rule.scope)}
         if any(a.fact not in scope_facts for a in atoms(rule.condition)):
@@ -357,7 +377,7 @@ ISOLATED_SCRIPT = textwrap.dedent("""
     except EngineError as exc:
         print("refused:", exc)
         sys.exit(0)
-    base = {"as_of": date(2001, 6, 1), "action.kind": "purchase"}
+    base = {"as_of": date(2001, 6, 1), "action.kind": "purchase", "instrument.purchase-agreement.status": "in_force"}
     holds = dict(base, **{"acquirer.group": "liberty", "action.security": "series_a1",
                           "transfer.bona_fide_financing": True, "transfer.permitted_transferee_agreement": False,
                           "transfer.rule144_resale_available": False, "transferee.hmtf_parallel_investor": True,
@@ -406,7 +426,11 @@ def test_a_rule_too_large_for_durable_is_refused_before_durable_sees_it(rulebook
 def _liberty_facts(pct, **extra) -> dict:
     return {"as_of": date(2003, 6, 2), "action.kind": "purchase", "action.security": "common",
             "acquirer.group": "liberty", "action.seller": "market", "standstill.pct_after": pct,
-            "voting_power.pct_after": Fraction(30), "transfer.within_group": False, **extra}
+            "voting_power.pct_after": Fraction(30), "transfer.within_group": False, **IN_FORCE, **extra}
+
+
+# After the Chapter 11 plan of April 3, 2002 a document's status decides only when stated.
+IN_FORCE = {instrument_fact(doc): "in_force" for doc in ("purchase-agreement", "certificate-of-designation")}
 
 
 def _liberty_branch(rulebook, facts) -> set:

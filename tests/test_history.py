@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from clitools import run, run_json
-from deal import CLOSING_FILE, LIBERTY
+from deal import CLOSING_FILE, IN_FORCE, LIBERTY
 
 from engine import calc
 from engine.errors import InputError
@@ -146,7 +146,8 @@ def test_a_bad_history_event_is_one_line_naming_its_line(rulebook, tmp_path, his
 
 def test_position_follows_the_record_and_refuses_a_date_before_it(tmp_path):
     path = table(tmp_path, CONVERSION)
-    code, data = run_json("position", "--as-of", "2002-06-01", "--cap-table", str(path))
+    code, data = run_json("position", "--as-of", "2002-06-01", "--cap-table", str(path),
+                          "--instrument", "purchase-agreement=in_force")
     assert code == 0
     assert data["groups"]["liberty"]["common_shares"] == LIBERTY_CONVERSION
     assert data["groups"]["hmtf"]["standstill"]["pct"] == "17.7452"
@@ -161,7 +162,7 @@ def test_position_follows_the_record_and_refuses_a_date_before_it(tmp_path):
 def test_a_scenario_history_applies_before_the_action(rulebook, make_scenario):
     from engine.evaluate import evaluate
 
-    data = {"as_of": date(2003, 6, 2), "cap_table": CLOSING_FILE,
+    data = {"as_of": date(2003, 6, 2), "cap_table": CLOSING_FILE, "instruments": dict(IN_FORCE),
             "history": [{"date": date(2002, 6, 1), "kind": "conversion", "holder": LIBERTY, "security": "series_a1",
                          "quantity": 50_000}],
             "action": {"kind": "purchase", "buyer": LIBERTY, "security": "common", "quantity": 1_000_000,

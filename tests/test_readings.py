@@ -19,6 +19,7 @@ from fractions import Fraction
 import pytest
 from clitools import run_json
 from deal import (
+    stated_after_plan,
     A1_SERIES,
     A2_SERIES,
     A3_SERIES,
@@ -85,8 +86,8 @@ def run(rulebook, make_scenario, data: dict):
 
 
 def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", seller: str = "market") -> dict:
-    return {"as_of": as_of, "action": {"kind": "purchase", "buyer": buyer, "security": security,
-                                       "quantity": quantity, "seller": seller}}
+    return stated_after_plan({"as_of": as_of, "action": {"kind": "purchase", "buyer": buyer, "security": security,
+                                                         "quantity": quantity, "seller": seller}})
 
 
 def transfer(source: str, to, security: str, quantity: int, as_of: date = JUNE_2001, cap_table=None,
@@ -95,7 +96,7 @@ def transfer(source: str, to, security: str, quantity: int, as_of: date = JUNE_2
                                             "quantity": quantity}, **flags)}
     if cap_table is not None:
         data["cap_table"] = cap_table
-    return data
+    return stated_after_plan(data)
 
 
 def cap(*holders: dict) -> dict:
@@ -107,7 +108,7 @@ def corporate(action: dict, as_of: date = JUNE_2001, vote: dict | None = None) -
     data = {"as_of": as_of, "action": action}
     if vote is not None:
         data["vote"] = vote
-    return data
+    return stated_after_plan(data)
 
 
 def without(action: dict, key: str) -> dict:

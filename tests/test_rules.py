@@ -24,11 +24,14 @@ test_calc.py), all for the closing holdings of Schedule I as amended:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from datetime import date
 from fractions import Fraction
 
 import pytest
 from deal import (
+    stated_after_plan,
     CLOSING_FILE,
     COD_4,
     COD_8B,
@@ -70,7 +73,7 @@ def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", s
                        "seller": seller}}
     if cap_table is not None:
         data["cap_table"] = cap_table
-    return data
+    return stated_after_plan(data)
 
 
 def cap(common_outstanding: int, holders: list | None = None) -> dict:
@@ -472,6 +475,7 @@ LIBERTY_HEADROOM_2003 = 1_964_341
 
 
 def test_liberty_headroom_on_the_closing_cap_table(rulebook, make_scenario, closing):
+    closing = replace(closing, instruments=make_scenario(purchase(LIBERTY, 1, JUNE_2003)).instruments)
     scenario = make_scenario(purchase(LIBERTY, 1, JUNE_2003))
     before = basis(rulebook, scenario, "liberty")
     assert (before.shares, before.denominator) == (33_208_264, 95_061_097)
@@ -507,7 +511,7 @@ def test_positions_at_closing(rulebook, closing):
     assert liberty["beneficial_ownership"]["pct"] == "33.55"
     assert liberty["standstill"] == {"pct": "34.9336", "shares": 33_208_264, "denominator": 95_061_097,
                                      "cap_pct": "37", "rule": LIBERTY_RULE,
-                                     "headroom_shares": LIBERTY_HEADROOM_2003}
+                                     "headroom_shares": LIBERTY_HEADROOM_2003, "headroom_reason": None}
     # Voting: 17,857,143 over 48,582,035 + 26,785,716 (all Series A as converted at closing) = 23.69%.
     assert liberty["voting_power"] == {"votes": 17_857_143, "total": 75_367_751,
                                        "pct_exact": "1785714300/75367751"}

@@ -1,0 +1,131 @@
+"""Headroom says which kind of answer it is: a largest quantity when size decides; no quantity
+(and what would clear it) when a route or a missing fact decides; no contractual limit when no
+rule in force limits the quantity. JSON keeps numbers as numbers: null plus a reason, never 0."""
+
+from __future__ import annotations
+
+from clitools import run, run_json
+
+SCENARIOS = "samples/scenarios"
+PA_65 = "pa.6.5.transfer-restriction"
+ROUTE_REASON = "no quantity cures it: the verdict turns on the route taken, not on size"
+ROUTE_CURE = [
+    "exception 'permitted-transferee' of pa.6.5.transfer-restriction (PA 6.5(a)): To a Permitted Transferee that "
+    "has signed a Permitted Transferee Agreement",
+    "exception 'rule-144' of pa.6.5.transfer-restriction (PA 6.5(b)(i)): In a transaction in compliance with Rule 144",
+    "exception 'exempt' of pa.6.5.transfer-restriction (PA 6.5(b)(ii)): In a transaction exempt from Securities Act "
+    "registration",
+    "exception 'registered' of pa.6.5.transfer-restriction (PA 6.5(b)(iii)): Pursuant to a registration statement",
+]
+COD_4_CURE = [
+    "exception 'to-the-company' of cod.4.transfer-restriction (CoD 4(i)): To the Company",
+    "exception 'exempt' of cod.4.transfer-restriction (CoD 4(ii)): Pursuant to an exemption from Securities Act "
+    "registration",
+    "exception 'registered' of cod.4.transfer-restriction (CoD 4(iii)): Pursuant to an effective registration "
+    "statement",
+]
+STATUS_CURE = ("state the instrument status of the Purchase Agreement after the Chapter 11 plan of April 3, 2002 "
+               "(purchase-agreement: in_force, or terminated or cancelled from a date)")
+MISSING_REASON = "no quantity cures it: the verdict turns on a fact the scenario does not establish, not on size"
+
+
+def test_check_json_a_transfer_with_no_route_is_not_cured_by_any_quantity():
+    code, data = run_json("check", f"{SCENARIOS}/hmtf-public-sale-unregistered.yaml")
+    assert code == 1
+    assert data["headroom"] == {"max_quantity": None, "excess": None, "limit": "route", "reason": ROUTE_REASON,
+                                "cure": ROUTE_CURE + COD_4_CURE, "binding": {"rule": PA_65, "section": "6.5",
+                                                                "document": "purchase-agreement"}}
+
+
+def test_check_text_a_transfer_with_no_route_says_what_would_clear_it():
+    result = run("check", f"{SCENARIOS}/hmtf-public-sale-unregistered.yaml")
+    assert result.returncode == 1
+    text = result.stdout
+    assert "Largest permitted quantity: 0" not in text
+    assert ("Largest permitted quantity: none; no quantity cures it: the verdict turns on the route taken, not on\n"
+            "size (binding rule pa.6.5.transfer-restriction (PA 6.5)).\nWhat would clear it:\n"
+            "  - exception 'permitted-transferee' of pa.6.5.transfer-restriction (PA 6.5(a)): To a Permitted\n"
+            "    Transferee that has signed a Permitted Transferee Agreement\n") in text
+
+
+def test_check_json_a_missing_fact_and_a_route_both_named_in_the_cure():
+    code, data = run_json("check", f"{SCENARIOS}/transfer-missing-rule144-fact.yaml")
+    assert code == 1
+    room = data["headroom"]
+    assert (room["max_quantity"], room["excess"], room["limit"]) == (None, None, "missing_fact")
+    assert room["reason"] == ("no quantity cures it: the verdict turns on the route taken and on a fact the scenario "
+                              "does not establish, not on size")
+    assert room["cure"] == ROUTE_CURE + [
+        "establish transfer.rule144_resale_available (the securities may already be resold under Rule 144)"]
+
+
+def test_check_json_a_size_limit_keeps_its_number():
+    code, data = run_json("check", f"{SCENARIOS}/liberty-buys-2m-2003.yaml")
+    assert code == 1
+    assert data["headroom"] == {"max_quantity": 1964341, "excess": 35659, "limit": "size", "reason": None,
+                                "cure": [], "binding": {"rule": "pa.6.6a.liberty-standstill", "section": "6.6(a)",
+                                                        "document": "purchase-agreement"}}
+
+
+def test_headroom_after_the_standstill_ends_has_no_contractual_limit():
+    result = run("headroom", "--holder", "liberty", "--as-of", "2005-04-10")
+    assert result.returncode == 0
+    assert result.stdout == ("Liberty Group on 2005-04-10: no contractual limit on market purchases of Common Stock "
+                             "(no rule in force limits the quantity on this date).\n")
+    code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2005-04-10")
+    assert code == 0
+    assert {k: data[k] for k in ("max_shares", "limit", "reason", "cure", "binding", "proof")} == {
+        "max_shares": None, "limit": "no_limit", "reason": "no rule in force limits the quantity on this date",
+        "cure": [], "binding": None, "proof": {"permitted_at": None, "blocked_at": None}}
+
+
+def test_headroom_the_day_before_the_fifth_anniversary_still_has_a_number():
+    code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2005-04-09",
+                          "--instrument", "purchase-agreement=in_force")
+    assert code == 0
+    assert isinstance(data["max_shares"], int) and data["limit"] == "size"
+
+
+def test_headroom_after_the_plan_with_the_status_unknown_cannot_be_determined():
+    result = run("headroom", "--holder", "hmtf", "--as-of", "2002-04-04")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "HMTF Group on 2002-04-04: the largest market purchase of Common Stock cannot be determined; " + MISSING_REASON + ".",
+        "Binding rule: pa.6.6b.hmtf-standstill (purchase-agreement section 6.6(b)): HMTF standstill - 17.5% cap on "
+        "beneficial ownership before the fifth anniversary (cannot determine).",
+        "What would clear it:",
+        "  - " + STATUS_CURE,
+    ]
+    code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2002-04-04")
+    assert (data["max_shares"], data["limit"], data["reason"], data["cure"]) == (
+        None, "missing_fact", MISSING_REASON, [STATUS_CURE])
+    assert data["binding"]["missing"] == ["instrument.purchase-agreement.status"]
+    assert data["proof"] == {"permitted_at": None, "blocked_at": 1}
+
+
+def test_headroom_on_the_plan_date_itself_has_a_number():
+    code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2002-04-03")
+    assert code == 0
+    assert isinstance(data["max_shares"], int) and data["max_shares"] > 0 and data["reason"] is None
+
+
+def test_headroom_with_the_status_stated_terminated_has_no_contractual_limit():
+    code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2003-06-02",
+                          "--instrument", "purchase-agreement=terminated:2002-10-10")
+    assert (data["max_shares"], data["limit"]) == (None, "no_limit")
+
+
+def test_position_after_the_plan_gives_no_headroom_figure_without_the_status():
+    code, data = run_json("position", "--as-of", "2002-04-04")
+    assert code == 0
+    for gid, group in data["groups"].items():
+        assert group["standstill"]["headroom_shares"] is None, gid
+        assert group["standstill"]["headroom_reason"] == MISSING_REASON + "; to clear it: " + STATUS_CURE
+    text = run("position", "--as-of", "2002-04-04").stdout.splitlines()
+    liberty = next(line for line in text if line.startswith("liberty "))
+    assert liberty.split()[7] == "unknown"
+    assert f"liberty: headroom cannot be given: {MISSING_REASON}; to clear it: {STATUS_CURE}." in text
+    code, stated = run_json("position", "--as-of", "2002-04-04", "--instrument", "purchase-agreement=in_force")
+    assert isinstance(stated["groups"]["liberty"]["standstill"]["headroom_shares"], int)
+    code, before = run_json("position", "--as-of", "2002-04-03")
+    assert isinstance(before["groups"]["liberty"]["standstill"]["headroom_shares"], int)
