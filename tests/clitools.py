@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _command() -> list[str]:
     exe = shutil.which("clausewise", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "engine.cli"]
+    return [exe] if exe else [sys.executable, "-m", "clausewise"]
 
 
 CLI = _command()

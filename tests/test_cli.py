@@ -526,8 +526,8 @@ def test_lint_bundled_rulebook_is_ok(argv):
 
 
 def test_module_entry_point_matches_the_script():
-    """`python -m engine.cli` behaves like the installed script."""
-    result = subprocess.run([sys.executable, "-m", "engine.cli", "check", LIBERTY_1M, "--format", "json"],
+    """`python -m clausewise` behaves like the installed script."""
+    result = subprocess.run([sys.executable, "-m", "clausewise", "check", LIBERTY_1M, "--format", "json"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in result.stderr
     assert result.returncode == 0

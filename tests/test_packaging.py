@@ -27,28 +27,28 @@ def installed(tmp_path_factory) -> Path:
 
 def run_installed(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(site))
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "clausewise", *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=120)
 
 
 def test_the_wheel_holds_rules_templates_samples_and_contracts(installed):
-    engine = installed / "engine"
-    assert (engine / "rules" / "icg-2000" / "rulebook.yaml").is_file()
-    assert (engine / "reports" / "findings.md.j2").is_file()
-    assert (engine / "reports" / "vote.md.j2").is_file()
-    assert (engine / "samples" / "captables" / "closing.yaml").is_file()
-    assert (engine / "samples" / "contracts" / "13d-liberty-2000-04-20.txt").is_file()
+    package = installed / "clausewise"
+    assert (package / "rules" / "icg-2000" / "rulebook.yaml").is_file()
+    assert (package / "reports" / "findings.md.j2").is_file()
+    assert (package / "reports" / "vote.md.j2").is_file()
+    assert (package / "samples" / "captables" / "closing.yaml").is_file()
+    assert (package / "samples" / "contracts" / "13d-liberty-2000-04-20.txt").is_file()
 
 
 def test_installed_command_finds_its_rulebook_outside_a_checkout(installed, tmp_path):
     result = run_installed(installed, "lint", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert str(installed / "engine" / "rules" / "icg-2000") in result.stdout
+    assert str(installed / "clausewise" / "rules" / "icg-2000") in result.stdout
     assert "every quote found verbatim" in result.stdout
 
 
 def test_installed_check_renders_the_markdown_template(installed, tmp_path):
-    scenario = installed / "engine" / "samples" / "scenarios" / "liberty-buys-2m-2003.yaml"
+    scenario = installed / "clausewise" / "samples" / "scenarios" / "liberty-buys-2m-2003.yaml"
     result = run_installed(installed, "check", str(scenario), "--format", "markdown", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("# Liberty buys 2,000,000 shares of Common Stock in the market (June 2003)")
