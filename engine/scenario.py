@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, ProblemList, did_you_mean
-from .facts import CORPORATE_KINDS, FACTS, allowed_values
+from .facts import CORPORATE_KINDS, FACTS, allowed_values, jurisdiction
 from .model import COMPANY, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding, Party, Scenario, Tally
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
@@ -376,7 +376,23 @@ def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Actio
                 ck.add(line, "bad-value", f"{path}: {_show(v)} is not one of {', '.join(allowed)}{did_you_mean(v, allowed)}")
             if not bad:
                 details[spec.name] = frozenset(items) if spec.type == "set" else value
+    _check_jurisdiction(ck, node, details)
     return Action(kind=kind, details={k: v for k, v in details.items() if v is not None})
+
+
+def _check_jurisdiction(ck: _Checker, node: dict, details: dict) -> None:
+    """A stated jurisdiction kind or country must agree with a recognised jurisdiction name."""
+    where = details.get("resulting_entity.jurisdiction")
+    known = jurisdiction(where) if where else None
+    if known is None:
+        return
+    entity = node.get("resulting_entity")
+    for fact, value in zip(("resulting_entity.jurisdiction_kind", "resulting_entity.country"), known):
+        stated = details.get(fact)
+        if stated is not None and stated != value:
+            key = fact.split(".", 1)[1]
+            ck.add(_line(entity, key), "contradiction",
+                   f"action.resulting_entity.{key}: {stated} contradicts the jurisdiction {where!r}, which is {value}")
 
 
 def _vote(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: CapTable | None):

@@ -228,7 +228,7 @@ def test_delaware_llc_sample_is_a_qualifying_transaction(rulebook):
      "Shown by: transaction.officers_certificate_delivered is no."),
     (resulting_entity_merger("corporation", "Cayman Islands"),
      "Shown by: transaction.company_survives is no; transaction.series_a_remains_outstanding is no; "
-     "resulting_entity.jurisdiction_kind is other."),
+     "resulting_entity.jurisdiction_kind is foreign; resulting_entity.country is cayman_islands."),
     (resulting_entity_merger("partnership", "Delaware", "consolidation"),
      "Shown by: transaction.company_survives is no; transaction.series_a_remains_outstanding is no; "
      "resulting_entity.form is partnership."),

@@ -569,6 +569,7 @@ SAMPLE_OUTCOMES = {
     "approval-merger-non-qt-cayman.yaml": {COD_8B: APPROVAL, NON_QT: APPROVAL},
     "approval-merger-non-qt-no-opinion.yaml": {COD_8B: APPROVAL, NON_QT: APPROVAL},
     "approval-merger-qt-delaware-llc.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
+    "approval-merger-qt-state-of-delaware.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
     "approval-merger-qt-survivor.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
     "approval-series-split-a1-alone.yaml": {"cod.12j.series-split-unanimous": APPROVAL},
     "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},

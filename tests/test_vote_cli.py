@@ -107,7 +107,8 @@ def test_vote_text_details(cayman_text):
             "39,696,217 of 79,392,432 votes.") in lines
     assert ("    Tally on 2002-01-15: 40,540,264 for, 15,270,133 against, 0 abstaining, 23,582,035 not voting: "
             "PASSES (needs 39,696,217).") in lines
-    assert "resulting_entity.jurisdiction_kind is other." in " ".join(out.split())
+    assert ("resulting_entity.jurisdiction_kind is foreign; resulting_entity.country is cayman_islands."
+            in " ".join(out.split()))
     assert lines[-1] == "Result: an approval is missing, fails or cannot be determined"
 
 
