@@ -141,7 +141,8 @@ FACTS: dict[str, FactSpec] = {
               key="votes_with_series_a_as_one_class", kinds=("equity_issuance",)),
         _spec("issuance.one_vote_per_10000", "bool", "the new series has one vote per $10,000 of liquidation preference",
               key="one_vote_per_10000_of_liquidation_preference", kinds=("equity_issuance",)),
-        _spec("issuance.series_a_outstanding_after", "shares", "Series A outstanding after the issuance"),
+        _spec("issuance.series_a_outstanding_after", "shares",
+              "Series A outstanding after the issuance (the Series A Outstanding plus issuance.quantity)"),
         _spec("agreement.materially_restricts_series_a", "bool",
               "the agreement materially restricts honoring Series A rights or a holder's ownership rights",
               key="materially_restricts_series_a_rights", kinds=("restrictive_agreement",)),
@@ -302,8 +303,10 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
             facts.setdefault("resulting_entity.jurisdiction_kind", known[0])
             facts.setdefault("resulting_entity.country", known[1])
         if action.kind == "equity_issuance" and action.details.get("issuance.class") is not None:
-            added = action.details.get("issuance.quantity", 0) if action.details["issuance.class"] == "series_a" else 0
-            facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
+            # A quantity not stated is unknown, never zero shares: the sum stays unknown too.
+            added = action.details.get("issuance.quantity") if action.details["issuance.class"] == "series_a" else 0
+            if added is not None:
+                facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
         return facts
 
     security = securities[action.security]

@@ -354,7 +354,7 @@ def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_sce
     assert result.by_rule(COD_2).explanation == (
         "Issuing 1,000 more shares of Series A (series_a3) would bring the Series A outstanding from 75,000 "
         "to 76,000, above the 75,000 that CoD 2(i) allows without the unanimous consent of the holders of the "
-        "Series A.")
+        "Series A. Shown by: issuance.quantity is 1,000; issuance.series_a_outstanding_after is 76,000.")
 
 
 @pytest.mark.parametrize("gleacher_a3, outcome, after", [(1_999, "not_applicable", 75_000), (2_000, APPROVAL, 75_001)])
@@ -903,3 +903,41 @@ def test_explanation_of_a_qualifying_transaction_does_not_contradict_itself(rule
     assert re.search(r"\b(\w+) is (\w+), not == \2\b", explanation) is None, explanation
     assert "excludes series_a1" in explanation
     assert "_, a, e" not in explanation
+
+
+# --- 6. An issuance that does not state its quantity ----------------------------------------------
+
+
+def test_series_a_issuance_without_a_quantity_cannot_be_determined(rulebook, make_scenario):
+    # Formerly a missing quantity read as 0 shares: 75,000 + 0 is not above 75,000, so CoD 2(i) was clear.
+    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
+    result = run(rulebook, make_scenario, corporate(action))
+    finding = result.by_rule(COD_2)
+    assert finding.outcome == "cannot_determine"
+    assert finding.missing == ["issuance.quantity", "issuance.series_a_outstanding_after"]
+    assert "issuance.series_a_outstanding_after" not in result.facts
+    assert result.blocked is True
+
+
+@pytest.mark.parametrize("quantity, outcome, after", [(1, "approval_required", 75_001), (None, "cannot_determine", None)])
+def test_series_a_issuance_quantity_stated_or_not(rulebook, make_scenario, quantity, outcome, after):
+    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
+    if quantity is not None:
+        action["quantity"] = quantity
+    result = run(rulebook, make_scenario, corporate(action))
+    assert result.by_rule(COD_2).outcome == outcome
+    assert result.facts.get("issuance.series_a_outstanding_after") == after
+
+
+def test_vote_cli_issuance_without_a_quantity_names_it(tmp_path):
+    from clitools import run as cli
+
+    path = tmp_path / "issue.yaml"
+    path.write_text(f"name: Issue Series A-3\nas_of: 2001-12-03\ncap_table: {CLOSING_FILE}\n"
+                    "action: {kind: equity_issuance, class: series_a, series: series_a3, exempt_basis: none}\n",
+                    encoding="utf-8")
+    result = cli("vote", path)
+    assert (result.returncode, result.stderr) == (1, "")
+    text = " ".join(result.stdout.split())
+    assert ("CANNOT DETERMINE: cod.2.series-a-cap-unanimous (2(i)): Cannot determine: the scenario does not "
+            "establish issuance.quantity (shares to be issued)") in text
