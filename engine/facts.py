@@ -45,6 +45,8 @@ OFFERS = ("tender_offer", "exchange_offer")
 CORPORATE_KINDS = FUNDAMENTAL + ("charter_amendment", "equity_issuance", "restrictive_agreement") + OFFERS + (
     "series_split", "material_transaction")
 ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS
+# Actions that may be put to the holders of Common Stock; whether one is, the scenario states.
+STOCKHOLDER_MATTERS = AMENDING + ("equity_issuance", "series_split")
 RANKS = ("senior", "parity", "junior")
 # A jurisdiction of organization: the United States itself, one of its States, the District of
 # Columbia, a territory or possession (not a State), or a foreign country.
@@ -114,6 +116,10 @@ FACTS: dict[str, FactSpec] = {
               key="officers_certificate_delivered", kinds=COMBINATIONS),
         _spec("transaction.opinion_of_counsel_delivered", "bool", "an opinion of counsel was delivered to the Registrar",
               key="opinion_of_counsel_delivered", kinds=COMBINATIONS),
+        _spec("common_stock.votes", "bool",
+              "the holders of Common Stock are entitled to vote on the action (stated as action.common_stock_votes: "
+              "whether the law, the charter or a listing rule puts it to them)",
+              key="common_stock_votes", kinds=STOCKHOLDER_MATTERS),
         _spec("amendment.instrument", "enum", "the instrument amended",
               ("certificate_of_incorporation", "certificate_of_designation", "by_laws", "none"),
               key="amendment.instrument", kinds=AMENDING),

@@ -84,7 +84,7 @@ UNANIMOUS = (EVERY_HOLDER, "unanimous", 75_000, 75_000)
 
 
 def resulting_entity_merger(form: str, jurisdiction: str, kind: str = "merger", equivalent: bool = True) -> dict:
-    return {"kind": kind, "company_survives": False, "series_a_remains_outstanding": False,
+    return {"kind": kind, "common_stock_votes": True, "company_survives": False, "series_a_remains_outstanding": False,
             "resulting_entity": {"form": form, "jurisdiction": jurisdiction},
             "series_a_exchanged_for_equivalent": equivalent, "officers_certificate_delivered": True,
             "opinion_of_counsel_delivered": True, "amendment": NO_AMENDMENT}
@@ -96,7 +96,7 @@ def amendment(*adverse: str, instrument: str = "certificate_of_designation", **f
 
 def issuance(dividends: str, redemption: str, liquidation: str, exempt_basis: str = "none",
              votes_with_series_a: bool = False, **extra) -> dict:
-    return dict({"kind": "equity_issuance", "class": "preferred", "quantity": 50_000,
+    return dict({"kind": "equity_issuance", "common_stock_votes": False, "class": "preferred", "quantity": 50_000,
                  "ranking": {"dividends": dividends, "redemption": redemption, "liquidation": liquidation},
                  "exempt_basis": exempt_basis, "votes_with_series_a_as_one_class": votes_with_series_a}, **extra)
 
@@ -262,7 +262,7 @@ def test_survivor_with_an_adverse_amendment_fails_the_survivor_limb(rulebook, ma
 
 
 def test_liquidation_plan_needs_69_percent_and_the_as_converted_vote(rulebook, make_scenario):
-    result = run(rulebook, make_scenario, corporate({"kind": "liquidation_plan", "amendment": NO_AMENDMENT}))
+    result = run(rulebook, make_scenario, corporate({"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT}))
     assert decided(result) == {COD_8B: APPROVAL, LIQUIDATION: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06, (LIQUIDATION,) + SIXTY_NINE]
     assert result.by_rule(QT).reason == "not_this_action"
@@ -284,7 +284,7 @@ def test_merger_amending_the_cod_adversely_to_a2_lists_every_approval(rulebook, 
 
 
 def test_amendment_adverse_to_a3_only_needs_75_percent_and_an_a3_majority(rulebook, make_scenario):
-    action = {"kind": "charter_amendment", "amendment": amendment("series_a3")}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment("series_a3")}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, COD_8CI: APPROVAL, A3_SERIES: APPROVAL}
     assert figures(result) == [
@@ -297,14 +297,14 @@ def test_amendment_adverse_to_a3_only_needs_75_percent_and_an_a3_majority(rulebo
 
 @pytest.mark.parametrize("flags", [{"changes_authorized_series_a": True}, {"alters_relative_rights": True}])
 def test_amendment_changing_authorized_shares_or_relative_rights_needs_75_percent(rulebook, make_scenario, flags):
-    action = {"kind": "charter_amendment", "amendment": amendment(instrument="certificate_of_incorporation", **flags)}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment(instrument="certificate_of_incorporation", **flags)}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, COD_8CI: APPROVAL}
     assert figures(result)[1] == (COD_8CI,) + SEVENTY_FIVE
 
 
 def test_amendment_adverse_to_no_series_needs_only_the_as_converted_vote(rulebook, make_scenario):
-    result = run(rulebook, make_scenario, corporate({"kind": "charter_amendment", "amendment": NO_AMENDMENT}))
+    result = run(rulebook, make_scenario, corporate({"kind": "charter_amendment", "common_stock_votes": True, "amendment": NO_AMENDMENT}))
     assert decided(result) == {COD_8B: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06]
 
@@ -345,7 +345,7 @@ def test_exempt_basis_excepts_senior_and_parity_issuances(rulebook, make_scenari
 
 
 def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_scenario):
-    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "quantity": 1_000,
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1_000,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_2: APPROVAL}
@@ -359,7 +359,7 @@ def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_sce
 
 @pytest.mark.parametrize("gleacher_a3, outcome, after", [(1_999, "not_applicable", 75_000), (2_000, APPROVAL, 75_001)])
 def test_series_a_cap_at_and_over_75000(rulebook, make_scenario, gleacher_a3, outcome, after):
-    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "quantity": 1,
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario,
                  corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": gleacher_a3})))
@@ -427,7 +427,7 @@ def test_third_party_tender_offer_explanation_names_the_offeror(rulebook, make_s
     (["series_a1", "series_a2", "series_a3"], True, True, "not_applicable"),
 ])
 def test_series_split(rulebook, make_scenario, series, same, protected, outcome):
-    action = {"kind": "series_split", "series": series, "same_for_every_series": same,
+    action = {"kind": "series_split", "common_stock_votes": False, "series": series, "same_for_every_series": same,
               "conversion_rights_protected": protected}
     result = run(rulebook, make_scenario, corporate(action))
     assert result.by_rule(SPLIT).outcome == outcome
@@ -575,7 +575,7 @@ def test_75_percent_at_56249_fails_and_at_56250_passes(rulebook, make_scenario, 
 
 
 def test_unanimous_needs_every_share_for(rulebook, make_scenario):
-    action = {"kind": "series_split", "series": ["series_a1"], "same_for_every_series": False,
+    action = {"kind": "series_split", "common_stock_votes": False, "series": ["series_a1"], "same_for_every_series": False,
               "conversion_rights_protected": True}
     every = {"votes": {"liberty": "for", "hmtf": "for", "gleacher": "for"}}
     result = run(rulebook, make_scenario, corporate(action, vote=every))
@@ -608,7 +608,7 @@ def test_company_held_series_a_is_not_outstanding(rulebook, make_scenario, actio
 
 def test_company_held_series_a_does_not_count_toward_the_75000_cap(rulebook, make_scenario):
     def series_a3(quantity: int) -> dict:
-        return {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "quantity": quantity,
+        return {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": quantity,
                 "exempt_basis": "none"}
     at_cap = run(rulebook, make_scenario, corporate(series_a3(5_000), cap_table=COMPANY_HELD))
     assert at_cap.facts["issuance.series_a_outstanding_after"] == 75_000
@@ -749,12 +749,12 @@ def test_public_common_votes_cannot_exceed_the_public_common(rulebook, make_scen
     (COMPANY_TENDER, TENDER, [["liberty"]], ["liberty"]),
     (PARITY_ISSUANCE, PARITY, [["liberty", "hmtf"], ["liberty", "gleacher"]], ["liberty"]),
     (SENIOR_ISSUANCE, SENIOR, [["liberty", "hmtf"]], ["liberty", "hmtf"]),
-    ({"kind": "series_split", "series": ["series_a1"], "same_for_every_series": False,
+    ({"kind": "series_split", "common_stock_votes": False, "series": ["series_a1"], "same_for_every_series": False,
       "conversion_rights_protected": True}, SPLIT, [["liberty", "hmtf", "gleacher"]],
      ["liberty", "hmtf", "gleacher"]),
     (dict(SURVIVOR_MERGER, amendment=amendment("series_a2")), A2_SERIES, [["hmtf"]], ["hmtf"]),
-    ({"kind": "charter_amendment", "amendment": amendment("series_a3")}, A3_SERIES, [["gleacher"]], ["gleacher"]),
-    ({"kind": "charter_amendment", "amendment": amendment("series_a1")}, A1_SERIES, [["liberty"]], ["liberty"]),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment("series_a3")}, A3_SERIES, [["gleacher"]], ["gleacher"]),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment("series_a1")}, A1_SERIES, [["liberty"]], ["liberty"]),
 ], ids=["majority", "69", "75", "unanimous", "a2-series", "a3-series", "a1-series"])
 def test_coalitions_by_group(rulebook, make_scenario, action, rule, minimal, blockers):
     a = approval(run(rulebook, make_scenario, corporate(action)), rule)
@@ -764,7 +764,7 @@ def test_coalitions_by_group(rulebook, make_scenario, action, rule, minimal, blo
 def test_liberty_alone_blocks_every_series_a_class_approval(rulebook, make_scenario):
     actions = [COMPANY_TENDER, PARITY_ISSUANCE, SENIOR_ISSUANCE, acquisition(director=False),
                dict(SURVIVOR_MERGER, amendment=amendment("series_a2")),
-               {"kind": "liquidation_plan", "amendment": NO_AMENDMENT},
+               {"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT},
                issuance("junior", "junior", "junior", votes_with_series_a=True,
                         one_vote_per_10000_of_liquidation_preference=False)]
     seen = set()
@@ -910,7 +910,7 @@ def test_explanation_of_a_qualifying_transaction_does_not_contradict_itself(rule
 
 def test_series_a_issuance_without_a_quantity_cannot_be_determined(rulebook, make_scenario):
     # Formerly a missing quantity read as 0 shares: 75,000 + 0 is not above 75,000, so CoD 2(i) was clear.
-    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
     result = run(rulebook, make_scenario, corporate(action))
     finding = result.by_rule(COD_2)
     assert finding.outcome == "cannot_determine"
@@ -921,7 +921,7 @@ def test_series_a_issuance_without_a_quantity_cannot_be_determined(rulebook, mak
 
 @pytest.mark.parametrize("quantity, outcome, after", [(1, "approval_required", 75_001), (None, "cannot_determine", None)])
 def test_series_a_issuance_quantity_stated_or_not(rulebook, make_scenario, quantity, outcome, after):
-    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
     if quantity is not None:
         action["quantity"] = quantity
     result = run(rulebook, make_scenario, corporate(action))
@@ -934,7 +934,7 @@ def test_vote_cli_issuance_without_a_quantity_names_it(tmp_path):
 
     path = tmp_path / "issue.yaml"
     path.write_text(f"name: Issue Series A-3\nas_of: 2001-12-03\ncap_table: {CLOSING_FILE}\n"
-                    "action: {kind: equity_issuance, class: series_a, series: series_a3, exempt_basis: none}\n",
+                    "action: {kind: equity_issuance, common_stock_votes: false, class: series_a, series: series_a3, exempt_basis: none}\n",
                     encoding="utf-8")
     result = cli("vote", path)
     assert (result.returncode, result.stderr) == (1, "")

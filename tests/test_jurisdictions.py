@@ -27,7 +27,7 @@ def merger(**entity) -> dict:
     return {"as_of": date(2001, 9, 4), "action": {
         "kind": "merger", "company_survives": False, "series_a_remains_outstanding": False,
         "resulting_entity": dict({"form": "corporation"}, **entity), "series_a_exchanged_for_equivalent": True,
-        "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True,
+        "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True, "common_stock_votes": True,
         "amendment": NO_AMENDMENT}}
 
 
@@ -135,7 +135,7 @@ def write(tmp_path, jurisdiction_line: str):
         "action:\n  kind: merger\n  company_survives: false\n  series_a_remains_outstanding: false\n"
         f"  resulting_entity: {{form: corporation, {jurisdiction_line}}}\n"
         "  series_a_exchanged_for_equivalent: true\n  officers_certificate_delivered: true\n"
-        "  opinion_of_counsel_delivered: true\n"
+        "  opinion_of_counsel_delivered: true\n  common_stock_votes: true\n"
         "  amendment: {instrument: none, adversely_affects: [], changes_authorized_series_a: false,\n"
         "              alters_relative_rights: false}\n", encoding="utf-8")
     return path

@@ -556,6 +556,7 @@ SAMPLE_OUTCOMES = {
     "approval-acquisition-without-series-director.yaml": {COD_15: APPROVAL},
     "approval-amendment-adverse-a3.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL,
                                            "cod.8c.series-a3-adverse-majority": APPROVAL},
+    "approval-bylaws-amended-by-board.yaml": {COD_8CI: APPROVAL, "cod.8c.series-a3-adverse-majority": APPROVAL},
     "approval-consolidation-non-qt-partnership.yaml": {COD_8B: APPROVAL, NON_QT: APPROVAL},
     "approval-credit-agreement-restricts-series-a.yaml": {"cod.8c-iii.restrictive-agreement-75": APPROVAL},
     "approval-issuance-junior-preferred.yaml": {},

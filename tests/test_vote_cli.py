@@ -252,7 +252,7 @@ def test_vote_json_without_tally_and_with_no_approval():
 
 def test_vote_json_undetermined_fact_is_named_and_exits_1(tmp_path):
     path = write_scenario(tmp_path, "merger-no-opinion-fact.yaml",
-                          "action:\n  kind: merger\n  company_survives: true\n  series_a_remains_outstanding: true\n"
+                          "action:\n  kind: merger\n  common_stock_votes: true\n  company_survives: true\n  series_a_remains_outstanding: true\n"
                           "  officers_certificate_delivered: true\n  amendment: {instrument: none, "
                           "adversely_affects: [], changes_authorized_series_a: false, alters_relative_rights: false}\n"
                           "vote:\n  votes: {liberty: for, hmtf: for, gleacher: for}\n  common_for: 48582035\n")
@@ -433,3 +433,26 @@ def test_check_json_approval_findings_name_the_document_title(rulebook):
         assert (f["document"], f["document_title"]) == ("certificate-of-designation", title)
         assert f["quote"] == next(r for r in rulebook.rules if r.id == f["rule"]).source.quote
         assert f["approval"]["section"] == f["section"]
+
+
+def test_vote_board_by_law_amendment_has_no_vote_with_the_common():
+    # CoD 8(b) applies only to matters the Common Stock votes on: formerly the first row asked a
+    # majority of the as-converted voting power for an amendment the Board adopts alone.
+    result = run("vote", "samples/scenarios/approval-bylaws-amended-by-board.yaml")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert table(result.stdout) == [
+        ["Section", "Approval", "Threshold", "Needs", "Tally"],
+        ["CoD 8(c)(i)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"],
+        ["CoD 8(c), last paragraph", "Series A-3 holders", "majority", "1,001 of 2,000", "no tally"],
+    ]
+
+
+def test_vote_without_the_common_stock_vote_stated_names_it(tmp_path):
+    path = write_scenario(tmp_path, "amendment.yaml",
+                          "action:\n  kind: charter_amendment\n  amendment: {instrument: by_laws, "
+                          "adversely_affects: [], changes_authorized_series_a: false, alters_relative_rights: false}\n")
+    code, data = run_json("vote", path)
+    assert code == 1
+    assert data["approvals"] == []
+    assert [(f["rule"], f["outcome"], f["missing"]) for f in data["undetermined"]] == [
+        ("cod.8b.general-vote-as-converted", "cannot_determine", ["common_stock.votes"])]
