@@ -48,6 +48,9 @@ ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS
 # Actions that may be put to the holders of Common Stock; whether one is, the scenario states.
 STOCKHOLDER_MATTERS = AMENDING + ("equity_issuance", "series_split")
 RANKS = ("senior", "parity", "junior")
+# CoD 8(c)(iv)'s verbs: one class of equity, whichever of them the action is entered as.
+EQUITY_STEPS = ("none", "authorize", "create", "modify_terms", "increase_authorized", "issue")
+EQUITY_KINDS = ("equity_issuance", "charter_amendment")
 # A jurisdiction of organization: the United States itself, one of its States, the District of
 # Columbia, a territory or possession (not a State), or a foreign country.
 JURISDICTION_KINDS = ("united_states", "us_state", "district_of_columbia", "us_territory", "foreign")
@@ -129,20 +132,25 @@ FACTS: dict[str, FactSpec] = {
               key="amendment.changes_authorized_series_a", kinds=AMENDING),
         _spec("amendment.alters_relative_rights", "bool", "the amendment alters relative rights among A-1, A-2 and A-3",
               key="amendment.alters_relative_rights", kinds=AMENDING),
-        _spec("issuance.class", "enum", "class of equity to be issued", ("series_a", "preferred", "common", "other"),
-              key="class", kinds=("equity_issuance",)),
+        _spec("issuance.step", "enum",
+              "what the action does to a class or series of equity: issue it (an equity_issuance), or, in a "
+              "charter_amendment, authorize, create, modify the terms of or increase the authorized amount of it "
+              "(stated as action.equity; none: no class is touched)", EQUITY_STEPS,
+              key="equity", kinds=("charter_amendment",)),
+        _spec("issuance.class", "enum", "class of equity to be issued, authorized, created or modified",
+              ("series_a", "preferred", "common", "other"), key="class", kinds=EQUITY_KINDS),
         _spec("issuance.series", "enum", "the Series A series to be issued", (SECURITIES,),
-              key="series", kinds=("equity_issuance",)),
+              key="series", kinds=EQUITY_KINDS),
         _spec("issuance.quantity", "shares", "shares to be issued", key="quantity", kinds=("equity_issuance",)),
         _spec("issuance.rank_dividends", "enum", "ranking against the Series A as to dividends", RANKS,
-              key="ranking.dividends", kinds=("equity_issuance",)),
+              key="ranking.dividends", kinds=EQUITY_KINDS),
         _spec("issuance.rank_redemption", "enum", "ranking against the Series A as to redemption", RANKS,
-              key="ranking.redemption", kinds=("equity_issuance",)),
+              key="ranking.redemption", kinds=EQUITY_KINDS),
         _spec("issuance.rank_liquidation", "enum", "ranking against the Series A on liquidation", RANKS,
-              key="ranking.liquidation", kinds=("equity_issuance",)),
+              key="ranking.liquidation", kinds=EQUITY_KINDS),
         _spec("issuance.exempt_basis", "enum", "a basis on which CoD 8(c)(iv) excepts the issuance",
               ("none", "exchange_preferred", "mirror_preferred", "existing_instrument", "series_a3_on_conversion"),
-              key="exempt_basis", kinds=("equity_issuance",)),
+              key="exempt_basis", kinds=EQUITY_KINDS),
         _spec("issuance.votes_with_series_a", "bool", "the new series votes with the Series A as one class on other matters",
               key="votes_with_series_a_as_one_class", kinds=("equity_issuance",)),
         _spec("issuance.one_vote_per_10000", "bool", "the new series has one vote per $10,000 of liquidation preference",
@@ -308,6 +316,12 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
         if known:
             facts.setdefault("resulting_entity.jurisdiction_kind", known[0])
             facts.setdefault("resulting_entity.country", known[1])
+        if action.kind == "equity_issuance":
+            facts["issuance.step"] = "issue"
+        if (facts.get("issuance.step") == "increase_authorized" and facts.get("issuance.class") == "series_a"):
+            # Increasing the authorized Series A is also CoD 8(c)(i)(B)'s amendment (scenario.py
+            # refuses a statement that it is not).
+            facts["amendment.changes_authorized_series_a"] = True
         if action.kind == "equity_issuance" and action.details.get("issuance.class") is not None:
             # A quantity not stated is unknown, never zero shares: the sum stays unknown too.
             added = action.details.get("issuance.quantity") if action.details["issuance.class"] == "series_a" else 0

@@ -284,7 +284,7 @@ def test_merger_amending_the_cod_adversely_to_a2_lists_every_approval(rulebook, 
 
 
 def test_amendment_adverse_to_a3_only_needs_75_percent_and_an_a3_majority(rulebook, make_scenario):
-    action = {"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment("series_a3")}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment("series_a3")}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, COD_8CI: APPROVAL, A3_SERIES: APPROVAL}
     assert figures(result) == [
@@ -297,14 +297,14 @@ def test_amendment_adverse_to_a3_only_needs_75_percent_and_an_a3_majority(rulebo
 
 @pytest.mark.parametrize("flags", [{"changes_authorized_series_a": True}, {"alters_relative_rights": True}])
 def test_amendment_changing_authorized_shares_or_relative_rights_needs_75_percent(rulebook, make_scenario, flags):
-    action = {"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment(instrument="certificate_of_incorporation", **flags)}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment(instrument="certificate_of_incorporation", **flags)}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, COD_8CI: APPROVAL}
     assert figures(result)[1] == (COD_8CI,) + SEVENTY_FIVE
 
 
 def test_amendment_adverse_to_no_series_needs_only_the_as_converted_vote(rulebook, make_scenario):
-    result = run(rulebook, make_scenario, corporate({"kind": "charter_amendment", "common_stock_votes": True, "amendment": NO_AMENDMENT}))
+    result = run(rulebook, make_scenario, corporate({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": NO_AMENDMENT}))
     assert decided(result) == {COD_8B: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06]
 
@@ -330,8 +330,7 @@ def test_junior_issuance_needs_no_approval(rulebook, make_scenario):
     assert result.blocked is False
 
 
-@pytest.mark.parametrize("basis", ["exchange_preferred", "mirror_preferred", "existing_instrument",
-                                   "series_a3_on_conversion"])
+@pytest.mark.parametrize("basis", ["exchange_preferred", "mirror_preferred", "existing_instrument"])
 @pytest.mark.parametrize("ranking, rule", [(("senior", "senior", "senior"), SENIOR),
                                            (("parity", "parity", "parity"), PARITY)])
 def test_exempt_basis_excepts_senior_and_parity_issuances(rulebook, make_scenario, basis, ranking, rule):
@@ -348,8 +347,9 @@ def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_sce
     action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1_000,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario, corporate(action))
-    assert decided(result) == {COD_2: APPROVAL}
-    assert figures(result) == [(COD_2,) + UNANIMOUS]
+    # More Series A is also a Parity Share issuance (CoD 8(c)(iv), 9(a)): 69%.
+    assert decided(result) == {COD_2: APPROVAL, PARITY: APPROVAL}
+    assert figures(result) == [(COD_2,) + UNANIMOUS, (PARITY,) + SIXTY_NINE]
     assert result.facts["issuance.series_a_outstanding_after"] == 76_000
     assert result.by_rule(COD_2).explanation == (
         "Issuing 1,000 more shares of Series A (series_a3) would bring the Series A outstanding from 75,000 "
@@ -365,7 +365,8 @@ def test_series_a_cap_at_and_over_75000(rulebook, make_scenario, gleacher_a3, ou
                  corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": gleacher_a3})))
     assert result.facts["issuance.series_a_outstanding_after"] == after
     assert result.by_rule(COD_2).outcome == outcome
-    assert len(result.approvals) == (outcome == APPROVAL)
+    # Either side, more Series A is Parity Shares: 69% (CoD 8(c)(iv)) is asked as well.
+    assert [a["rule"] for a in result.approvals] == ([COD_2] if outcome == APPROVAL else []) + [PARITY]
 
 
 def test_voting_preferred_needs_unanimous_consent(rulebook, make_scenario):
@@ -615,7 +616,7 @@ def test_company_held_series_a_does_not_count_toward_the_75000_cap(rulebook, mak
     assert at_cap.by_rule(COD_2).outcome == "not_applicable"
     over = run(rulebook, make_scenario, corporate(series_a3(5_001), cap_table=COMPANY_HELD))
     assert over.facts["issuance.series_a_outstanding_after"] == 75_001
-    assert figures(over) == [(COD_2, EVERY_HOLDER, "unanimous", 70_000, 70_000)]
+    assert figures(over) == [(COD_2, EVERY_HOLDER, "unanimous", 70_000, 70_000), (PARITY, CLASS, "69%", 48_300, 70_000)]
 
 
 @pytest.mark.parametrize("liberty_a1, result_", [(35_000, "fails"), (35_001, "passes")])
@@ -753,8 +754,8 @@ def test_public_common_votes_cannot_exceed_the_public_common(rulebook, make_scen
       "conversion_rights_protected": True}, SPLIT, [["liberty", "hmtf", "gleacher"]],
      ["liberty", "hmtf", "gleacher"]),
     (dict(SURVIVOR_MERGER, amendment=amendment("series_a2")), A2_SERIES, [["hmtf"]], ["hmtf"]),
-    ({"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment("series_a3")}, A3_SERIES, [["gleacher"]], ["gleacher"]),
-    ({"kind": "charter_amendment", "common_stock_votes": True, "amendment": amendment("series_a1")}, A1_SERIES, [["liberty"]], ["liberty"]),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment("series_a3")}, A3_SERIES, [["gleacher"]], ["gleacher"]),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment("series_a1")}, A1_SERIES, [["liberty"]], ["liberty"]),
 ], ids=["majority", "69", "75", "unanimous", "a2-series", "a3-series", "a1-series"])
 def test_coalitions_by_group(rulebook, make_scenario, action, rule, minimal, blockers):
     a = approval(run(rulebook, make_scenario, corporate(action)), rule)
@@ -941,3 +942,103 @@ def test_vote_cli_issuance_without_a_quantity_names_it(tmp_path):
     text = " ".join(result.stdout.split())
     assert ("CANNOT DETERMINE: cod.2.series-a-cap-unanimous (2(i)): Cannot determine: the scenario does not "
             "establish issuance.quantity (shares to be issued)") in text
+
+
+# --- 7. CoD 8(c)(iv): more Series A is Parity Shares; authorizing or creating is issuing ----------
+
+SERIES_A_ISSUANCE = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a",
+                     "series": "series_a1", "quantity": 1_000, "exempt_basis": "none"}
+
+
+@pytest.mark.parametrize("series", ["series_a1", "series_a2", "series_a3"])
+def test_issuing_more_series_a_is_a_parity_share_issuance(rulebook, make_scenario, series):
+    # CoD 9(a): each series is deemed Parity Shares with respect to the others. Formerly an issuance
+    # of class series_a was outside CoD 8(c)(iv) and needed no class vote below the 75,000 cap.
+    table = cap({"name": GLEACHER, "series_a3": 1_000})  # 74,000 Outstanding: under the CoD 2(i) cap
+    result = run(rulebook, make_scenario, corporate(dict(SERIES_A_ISSUANCE, series=series), cap_table=table))
+    assert result.by_rule(PARITY).outcome == APPROVAL
+    assert result.by_rule(SENIOR).reason == "not_this_party"  # Series A is never Senior Shares
+    assert result.by_rule(COD_2).outcome == "not_applicable"
+    assert [a for a in figures(result) if a[0] == PARITY] == [(PARITY, CLASS, "69%", 51_060, 74_000)]
+
+
+def test_series_a3_on_a_12i_conversion_is_excepted(rulebook, make_scenario):
+    action = dict(SERIES_A_ISSUANCE, series="series_a3", exempt_basis="series_a3_on_conversion")
+    result = run(rulebook, make_scenario, corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": 1_000})))
+    finding = result.by_rule(PARITY)
+    assert (finding.outcome, finding.exception) == ("not_applicable", "exempt-basis")
+
+
+@pytest.mark.parametrize("action, message", [
+    (issuance("senior", "senior", "senior", exempt_basis="series_a3_on_conversion"),
+     "action.exempt_basis: series_a3_on_conversion is an issuance of class series_a, series series_a3"),
+    (dict(SERIES_A_ISSUANCE, exempt_basis="series_a3_on_conversion"),
+     "action.exempt_basis: series_a3_on_conversion is an issuance of class series_a, series series_a3"),
+    (dict(SERIES_A_ISSUANCE, ranking={"dividends": "senior", "redemption": "senior", "liquidation": "senior"}),
+     "action.ranking: the Series A's ranking is fixed by CoD 9(a) (each series on a parity with the others); "
+     "state a ranking only for other equity"),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "class": "preferred",
+      "amendment": NO_AMENDMENT}, "action.class: the amendment touches no class of equity (equity: none)"),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "increase_authorized", "class": "series_a",
+      "amendment": NO_AMENDMENT},
+     "action.amendment.changes_authorized_series_a: false, but the amendment increases the authorized amount of "
+     "the Series A (equity: increase_authorized, class: series_a)"),
+], ids=["a3-conversion-of-preferred", "a3-conversion-of-a1", "series-a-ranking", "none-with-class",
+        "increase-not-a-change"])
+def test_contradictory_equity_statements_are_refused(make_scenario, action, message):
+    with pytest.raises(InputError) as info:
+        make_scenario(corporate(action))
+    [problem] = info.value.problems
+    assert (problem.category, problem.message) == ("contradiction", message)
+
+
+SENIOR_TERMS = {"class": "preferred", "exempt_basis": "none",
+                "ranking": {"dividends": "senior", "redemption": "senior", "liquidation": "senior"}}
+
+
+@pytest.mark.parametrize("step", ["authorize", "create", "modify_terms", "increase_authorized"])
+def test_a_charter_amendment_creating_senior_shares_needs_75_percent_as_an_issuance_does(
+        rulebook, make_scenario, step):
+    # One legal event, one answer: entered as an issuance or as the amendment that creates the
+    # series, Senior Shares need 75% of the Series A, 56,250 of 75,000. Formerly the amendment
+    # needed only the vote with the Common.
+    amendment_ = dict({"kind": "charter_amendment", "common_stock_votes": True, "equity": step,
+                       "amendment": amendment(instrument="certificate_of_incorporation")}, **SENIOR_TERMS)
+    issuing = dict({"kind": "equity_issuance", "common_stock_votes": True, "quantity": 10_000,
+                    "votes_with_series_a_as_one_class": False}, **SENIOR_TERMS)
+    by_amendment = run(rulebook, make_scenario, corporate(amendment_))
+    by_issuance = run(rulebook, make_scenario, corporate(issuing))
+    assert figures(by_amendment) == figures(by_issuance) == [(COD_8B,) + VOTING_POWER_2001_06,
+                                                             (SENIOR,) + SEVENTY_FIVE]
+    assert decided(by_amendment) == decided(by_issuance) == {COD_8B: APPROVAL, SENIOR: APPROVAL}
+    assert by_amendment.by_rule(SENIOR).explanation.startswith(
+        f"The charter amendment would {step.replace('_', ' ')} preferred equity that ranks senior")
+
+
+def test_a_charter_amendment_creating_parity_shares_needs_69_percent(rulebook, make_scenario):
+    action = {"kind": "charter_amendment", "common_stock_votes": False, "equity": "create", "class": "preferred",
+              "exempt_basis": "none", "ranking": {"dividends": "parity", "redemption": "junior", "liquidation": "parity"},
+              "amendment": amendment()}
+    assert figures(run(rulebook, make_scenario, corporate(action))) == [(PARITY,) + SIXTY_NINE]
+
+
+def test_increasing_the_authorized_series_a_is_8ci_and_8civ(rulebook, make_scenario):
+    # Increasing the authorized Series A is CoD 8(c)(i)(B) (75%) and a Parity Share matter (69%).
+    action = {"kind": "charter_amendment", "common_stock_votes": False, "equity": "increase_authorized",
+              "class": "series_a", "exempt_basis": "none",
+              "amendment": without_key(amendment(), "changes_authorized_series_a")}
+    result = run(rulebook, make_scenario, corporate(action))
+    assert result.facts["amendment.changes_authorized_series_a"] is True
+    assert figures(result) == [(COD_8CI,) + SEVENTY_FIVE, (PARITY,) + SIXTY_NINE]
+
+
+def test_a_charter_amendment_that_does_not_say_whether_it_creates_equity_cannot_be_determined(
+        rulebook, make_scenario):
+    action = {"kind": "charter_amendment", "common_stock_votes": False, "amendment": amendment()}
+    result = run(rulebook, make_scenario, corporate(action))
+    for rule in (SENIOR, PARITY):
+        assert (result.by_rule(rule).outcome, result.by_rule(rule).missing) == ("cannot_determine", ["issuance.step", "issuance.class"])
+
+
+def without_key(mapping: dict, key: str) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}

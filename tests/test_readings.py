@@ -484,7 +484,7 @@ def test_a_conversion_rounding_is_per_record_holder(rulebook, make_scenario):
 
 
 @pytest.mark.parametrize("action", [
-    {"kind": "charter_amendment", "common_stock_votes": True, "amendment": NO_AMENDMENT},
+    {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": NO_AMENDMENT},
     {"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT},
     SURVIVOR_MERGER,
     dict(SURVIVOR_MERGER, kind="asset_sale"),
@@ -508,7 +508,7 @@ def test_a_common_vote_input_board_by_law_amendment_is_no_stockholder_matter(rul
     Stock votes on, so there is no CoD 8(b) vote (formerly a majority of 77,904,727 votes was
     asked); an amendment adverse to the Series A-3 still needs 75% of the Series A (56,250 of
     75,000) and a majority of the Series A-3 (1,001 of 2,000) under CoD 8(c)."""
-    board = {"kind": "charter_amendment", "common_stock_votes": False,
+    board = {"kind": "charter_amendment", "common_stock_votes": False, "equity": "none",
              "amendment": dict(NO_AMENDMENT, instrument="by_laws", adversely_affects=["series_a3"])}
     result = run(rulebook, make_scenario, corporate(board))
     finding = result.by_rule(COD_8B)
@@ -523,7 +523,7 @@ def test_a_common_vote_input_board_by_law_amendment_is_no_stockholder_matter(rul
 @pytest.mark.parametrize("kind", ["charter_amendment", "merger", "equity_issuance", "series_split"])
 def test_a_common_vote_input_left_out_cannot_be_determined(rulebook, make_scenario, kind):
     """A-common-vote-input: left out, the CoD 8(b) vote is neither assumed nor assumed away."""
-    actions = {"charter_amendment": {"kind": kind, "amendment": NO_AMENDMENT},
+    actions = {"charter_amendment": {"kind": kind, "equity": "none", "amendment": NO_AMENDMENT},
                "merger": without(SURVIVOR_MERGER, "common_stock_votes"),
                "equity_issuance": without(issuance("junior", "junior", "junior"), "common_stock_votes"),
                "series_split": {"kind": kind, "series": ["series_a1", "series_a2", "series_a3"],
@@ -559,7 +559,7 @@ def test_a_adverse_effect_input_left_out_cannot_be_determined(rulebook, make_sce
     """A-adverse-effect-input: whether an amendment affects a series adversely is stated by the
     scenario; left out, CoD 8(c)(i) and each series vote are cannot_determine naming
     amendment.adversely_affects (the checker does not weigh the terms)."""
-    action = {"kind": "charter_amendment", "common_stock_votes": True, "amendment": without(NO_AMENDMENT, "adversely_affects")}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": without(NO_AMENDMENT, "adversely_affects")}
     result = run(rulebook, make_scenario, corporate(action))
     assert "amendment.adversely_affects" not in result.facts
     for rule in (COD_8CI, A1_SERIES, A2_SERIES, A3_SERIES):

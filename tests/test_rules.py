@@ -554,6 +554,7 @@ SAMPLE_OUTCOMES = {
     # Corporate actions: the approvals each name and description claims.
     "approval-acquisition-with-series-director.yaml": {COD_15: ("permitted", "board-route")},
     "approval-acquisition-without-series-director.yaml": {COD_15: APPROVAL},
+    "approval-amendment-creates-senior-preferred.yaml": {COD_8B: APPROVAL, "cod.8c-iv.senior-issuance-75": APPROVAL},
     "approval-amendment-adverse-a3.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL,
                                            "cod.8c.series-a3-adverse-majority": APPROVAL},
     "approval-bylaws-amended-by-board.yaml": {COD_8CI: APPROVAL, "cod.8c.series-a3-adverse-majority": APPROVAL},
@@ -562,7 +563,8 @@ SAMPLE_OUTCOMES = {
     "approval-issuance-junior-preferred.yaml": {},
     "approval-issuance-parity-preferred.yaml": {"cod.8c-iv.parity-issuance-69": APPROVAL},
     "approval-issuance-senior-preferred.yaml": {"cod.8c-iv.senior-issuance-75": APPROVAL},
-    "approval-issuance-series-a-over-cap.yaml": {"cod.2.series-a-cap-unanimous": APPROVAL},
+    "approval-issuance-series-a-over-cap.yaml": {"cod.2.series-a-cap-unanimous": APPROVAL,
+                                                 "cod.8c-iv.parity-issuance-69": APPROVAL},
     "approval-issuance-voting-preferred.yaml": {"cod.8e.voting-preferred-unanimous": APPROVAL},
     "approval-liquidation-plan.yaml": {COD_8B: APPROVAL, "cod.8c-ii.liquidation-plan-69": APPROVAL},
     "approval-merger-amends-cod-adverse-a2.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL, NON_QT: APPROVAL,

@@ -449,10 +449,21 @@ def test_vote_board_by_law_amendment_has_no_vote_with_the_common():
 
 def test_vote_without_the_common_stock_vote_stated_names_it(tmp_path):
     path = write_scenario(tmp_path, "amendment.yaml",
-                          "action:\n  kind: charter_amendment\n  amendment: {instrument: by_laws, "
+                          "action:\n  kind: charter_amendment\n  equity: none\n  amendment: {instrument: by_laws, "
                           "adversely_affects: [], changes_authorized_series_a: false, alters_relative_rights: false}\n")
     code, data = run_json("vote", path)
     assert code == 1
     assert data["approvals"] == []
     assert [(f["rule"], f["outcome"], f["missing"]) for f in data["undetermined"]] == [
         ("cod.8b.general-vote-as-converted", "cannot_determine", ["common_stock.votes"])]
+
+
+def test_vote_charter_amendment_creating_senior_preferred_needs_75_percent():
+    # Formerly only the vote with the Common: CoD 8(c)(iv) reaches "authorize, create" as it does "issue".
+    result = run("vote", "samples/scenarios/approval-amendment-creates-senior-preferred.yaml")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert table(result.stdout)[1:] == [
+        ["CoD 8(b), 8(e)", "Common Stock and Series A voting together, the Series A as converted", "majority",
+         "39,343,977 of 78,687,953", "no tally"],
+        ["CoD 8(c)(iv)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"],
+    ]
