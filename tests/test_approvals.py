@@ -76,6 +76,7 @@ SENIOR = "cod.8c-iv.senior-issuance-75"
 TENDER = "cod.8c-v.tender-offer-majority"
 COD_8E = "cod.8e.voting-preferred-unanimous"
 SPLIT = "cod.12j.series-split-unanimous"
+SPLIT_75 = "cod.8c-i.series-split-75"
 
 EVERY_HOLDER = "Every holder of Series A (unanimous consent)"
 
@@ -432,7 +433,10 @@ def test_series_split(rulebook, make_scenario, series, same, protected, outcome)
               "conversion_rights_protected": protected}
     result = run(rulebook, make_scenario, corporate(action))
     assert result.by_rule(SPLIT).outcome == outcome
-    assert figures(result) == ([(SPLIT,) + UNANIMOUS] if outcome == APPROVAL else [])
+    # Every split changes the authorized Series A (CoD 8(c)(i)(B), 75%, A-split-changes-authorized);
+    # an even one formerly needed no approval at all.
+    assert result.by_rule(SPLIT_75).outcome == APPROVAL
+    assert figures(result) == [(SPLIT_75,) + SEVENTY_FIVE] + ([(SPLIT,) + UNANIMOUS] if outcome == APPROVAL else [])
 
 
 def test_material_acquisition_with_a_series_directors_vote_is_permitted(rulebook, make_scenario):

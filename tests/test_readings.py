@@ -748,3 +748,19 @@ def test_a_series_director_route_needs_board_approval_and_a_series_director(rule
     else:
         assert result.approvals == []
         assert result.blocked is False
+
+
+# --- A-split-changes-authorized -------------------------------------------------------------------------------
+
+
+def test_a_split_changes_authorized_even_split_needs_75_percent(rulebook, make_scenario):
+    """A-split-changes-authorized: a two-for-one split of every series, share and share alike,
+    needs no unanimous consent under CoD 12(j) but 75% of the Series A (56,250 of 75,000) under
+    CoD 8(c)(i)(B); on the alternative (12(j) alone) it would need no approval."""
+    action = {"kind": "series_split", "common_stock_votes": False, "series": ["series_a1", "series_a2", "series_a3"],
+              "same_for_every_series": True, "conversion_rights_protected": True}
+    result = run(rulebook, make_scenario, corporate(action))
+    finding = result.by_rule("cod.8c-i.series-split-75")
+    assert "A-split-changes-authorized" in finding.assumptions
+    assert figures(result) == [("cod.8c-i.series-split-75",) + SEVENTY_FIVE]
+    assert result.by_rule("cod.12j.series-split-unanimous").outcome == "not_applicable"

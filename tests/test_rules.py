@@ -574,7 +574,9 @@ SAMPLE_OUTCOMES = {
     "approval-merger-qt-delaware-llc.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
     "approval-merger-qt-state-of-delaware.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
     "approval-merger-qt-survivor.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
-    "approval-series-split-a1-alone.yaml": {"cod.12j.series-split-unanimous": APPROVAL},
+    "approval-series-split-a1-alone.yaml": {"cod.8c-i.series-split-75": APPROVAL,
+                                            "cod.12j.series-split-unanimous": APPROVAL},
+    "approval-series-split-even.yaml": {"cod.8c-i.series-split-75": APPROVAL},
     "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},
 }
 

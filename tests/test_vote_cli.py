@@ -323,7 +323,7 @@ def test_check_json_reports_the_approval():
     a = found[0]["approval"]
     assert (found[0]["rule"], a["body"], a["threshold"], a["shares_required"], a["outstanding"]) == (
         "cod.8c-iv.senior-issuance-75", "Series A voting as one class", "75%", 56_250, 75_000)
-    assert data["counts"] == {"not_applicable": 23, "approval_required": 1}
+    assert data["counts"] == {"not_applicable": 24, "approval_required": 1}
     assert data["headroom"] is None
 
 
@@ -467,3 +467,11 @@ def test_vote_charter_amendment_creating_senior_preferred_needs_75_percent():
          "39,343,977 of 78,687,953", "no tally"],
         ["CoD 8(c)(iv)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"],
     ]
+
+
+def test_vote_even_split_needs_75_percent():
+    # Formerly "No approval of the Series A holders is required" and exit 0.
+    result = run("vote", "samples/scenarios/approval-series-split-even.yaml")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert table(result.stdout)[1:] == [
+        ["CoD 8(c)(i)(B)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"]]
