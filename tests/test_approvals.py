@@ -1046,3 +1046,50 @@ def test_a_charter_amendment_that_does_not_say_whether_it_creates_equity_cannot_
 
 def without_key(mapping: dict, key: str) -> dict:
     return {k: v for k, v in mapping.items() if k != key}
+
+
+# --- 8. No Series A Outstanding --------------------------------------------------------------------
+
+ALL_HELD_BY_THE_COMPANY = cap(*({"name": h, "group": "company"} for h in HOLDERS))
+ALL_CONVERTED = cap({"name": LIBERTY, "series_a1": 0}, *({"name": h, "series_a2": 0} for h in HMTF_FUNDS),
+                    {"name": GLEACHER, "series_a3": 0})
+ONE_SHARE_LEFT = cap({"name": LIBERTY, "series_a1": 0}, *({"name": h, "series_a2": 0} for h in HMTF_FUNDS),
+                     {"name": GLEACHER, "series_a3": 1})
+
+
+@pytest.mark.parametrize("table", [ALL_HELD_BY_THE_COMPANY, ALL_CONVERTED], ids=["company-held", "all-converted"])
+@pytest.mark.parametrize("action, rule", [
+    (COMPANY_TENDER, TENDER),
+    (PARITY_ISSUANCE, PARITY),
+    (SENIOR_ISSUANCE, SENIOR),
+    (dict(SURVIVOR_MERGER, amendment=amendment("series_a2")), COD_8CI),
+    ({"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT}, LIQUIDATION),
+    (acquisition(director=False), COD_15),
+], ids=["tender", "parity", "senior", "adverse-amendment", "liquidation", "acquisition"])
+def test_no_series_a_outstanding_means_no_series_a_approval(rulebook, make_scenario, table, action, rule):
+    # Formerly "1 of 0 shares" (a majority of nothing) or "0 of 0" (unanimous consent of nobody).
+    result = run(rulebook, make_scenario, corporate(action, cap_table=table))
+    assert result.facts["series_a.outstanding"] == 0
+    finding = result.by_rule(rule)
+    assert finding.outcome == "not_applicable"
+    assert finding.explanation == "Does not apply to this action: series_a.outstanding is 0, not more than 0."
+    assert [a for a in result.approvals if a["voters"] in ("series_a", "voting_power")] == []
+
+
+def test_one_series_a_share_outstanding_still_needs_its_holder(rulebook, make_scenario):
+    result = run(rulebook, make_scenario, corporate(COMPANY_TENDER, cap_table=ONE_SHARE_LEFT))
+    assert figures(result) == [(TENDER, CLASS, "majority", 1, 1)]
+
+
+def test_vote_cli_with_no_series_a_outstanding_needs_no_series_a_approval(tmp_path):
+    from clitools import run as cli
+
+    path = tmp_path / "tender.yaml"
+    holders = "\n".join(f"    - {{name: \"{h}\", group: company}}" for h in HOLDERS)
+    path.write_text(f"name: Tender offer after the Company bought back every Series A share\nas_of: 2001-11-01\n"
+                    f"cap_table:\n  file: {CLOSING_FILE}\n  holders:\n{holders}\n"
+                    "action: {kind: tender_offer, by: company, for_common_stock: true}\n", encoding="utf-8")
+    result = cli("vote", path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "No approval of the Series A holders is required." in result.stdout
+    assert "1 of 0" not in result.stdout
