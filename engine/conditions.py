@@ -155,7 +155,8 @@ def failing_atoms(cond: Condition | None, facts: dict[str, Any]) -> list[Atom]:
     if isinstance(cond, All):
         return [a for item in cond.items for a in failing_atoms(item, facts)]
     if isinstance(cond, AnyOf):
-        return [a for item in cond.items for a in atoms(item) if truth(a, facts) is False]
+        # Every item is false; a part of one that holds (a nested `any` met) did not decide it.
+        return [a for item in cond.items for a in failing_atoms(item, facts)]
     if isinstance(cond, Not):
         return [a for a in atoms(cond.item) if truth(a, facts) is True]
     return []

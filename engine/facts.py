@@ -45,7 +45,24 @@ OFFERS = ("tender_offer", "exchange_offer")
 CORPORATE_KINDS = FUNDAMENTAL + ("charter_amendment", "equity_issuance", "restrictive_agreement") + OFFERS + (
     "series_split", "material_transaction")
 ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS
+# Actions that may be put to the holders of Common Stock; whether one is, the scenario states.
+STOCKHOLDER_MATTERS = AMENDING + ("equity_issuance", "series_split")
 RANKS = ("senior", "parity", "junior")
+# CoD 8(c)(iv)'s verbs: one class of equity, whichever of them the action is entered as.
+EQUITY_STEPS = ("none", "authorize", "create", "modify_terms", "increase_authorized", "issue")
+EQUITY_KINDS = ("equity_issuance", "charter_amendment")
+# A jurisdiction of organization: the United States itself, one of its States, the District of
+# Columbia, a territory or possession (not a State), or a foreign country.
+JURISDICTION_KINDS = ("united_states", "us_state", "district_of_columbia", "us_territory", "foreign")
+# Foreign jurisdictions recognised by name (each a country or a self-governing territory whose
+# laws companies are organized under); any other is stated by the scenario, never guessed.
+FOREIGN_COUNTRIES = (
+    "australia", "bahamas", "barbados", "belgium", "bermuda", "british_virgin_islands", "canada",
+    "cayman_islands", "cyprus", "france", "germany", "gibraltar", "guernsey", "hong_kong", "ireland",
+    "isle_of_man", "israel", "italy", "japan", "jersey", "liberia", "luxembourg", "marshall_islands", "mexico",
+    "netherlands", "netherlands_antilles", "panama", "singapore", "spain", "sweden", "switzerland",
+    "united_kingdom",
+)
 
 
 FACTS: dict[str, FactSpec] = {
@@ -97,8 +114,13 @@ FACTS: dict[str, FactSpec] = {
               ("corporation", "llc", "partnership", "trust", "other"), key="resulting_entity.form", kinds=COMBINATIONS),
         _spec("resulting_entity.jurisdiction", "text", "where the resulting entity is organized",
               key="resulting_entity.jurisdiction", kinds=COMBINATIONS),
-        _spec("resulting_entity.jurisdiction_kind", "enum", "kind of that jurisdiction",
-              ("united_states", "us_state", "district_of_columbia", "bermuda", "other")),
+        _spec("resulting_entity.jurisdiction_kind", "enum",
+              "kind of that jurisdiction (from a recognised name, or stated as action.resulting_entity."
+              "jurisdiction_kind)", JURISDICTION_KINDS, key="resulting_entity.jurisdiction_kind", kinds=COMBINATIONS),
+        _spec("resulting_entity.country", "enum",
+              "the country whose laws it is organized under (from a recognised name, or stated as "
+              "action.resulting_entity.country; other: a country not in the recognised list)",
+              ("united_states",) + FOREIGN_COUNTRIES + ("other",), key="resulting_entity.country", kinds=COMBINATIONS),
         _spec("transaction.series_a_exchanged_for_equivalent", "bool",
               "the Series A becomes shares of the resulting entity with the same or more favorable rights",
               key="series_a_exchanged_for_equivalent", kinds=COMBINATIONS),
@@ -106,6 +128,10 @@ FACTS: dict[str, FactSpec] = {
               key="officers_certificate_delivered", kinds=COMBINATIONS),
         _spec("transaction.opinion_of_counsel_delivered", "bool", "an opinion of counsel was delivered to the Registrar",
               key="opinion_of_counsel_delivered", kinds=COMBINATIONS),
+        _spec("common_stock.votes", "bool",
+              "the holders of Common Stock are entitled to vote on the action (stated as action.common_stock_votes: "
+              "whether the law, the charter or a listing rule puts it to them)",
+              key="common_stock_votes", kinds=STOCKHOLDER_MATTERS),
         _spec("amendment.instrument", "enum", "the instrument amended",
               ("certificate_of_incorporation", "certificate_of_designation", "by_laws", "none"),
               key="amendment.instrument", kinds=AMENDING),
@@ -115,25 +141,31 @@ FACTS: dict[str, FactSpec] = {
               key="amendment.changes_authorized_series_a", kinds=AMENDING),
         _spec("amendment.alters_relative_rights", "bool", "the amendment alters relative rights among A-1, A-2 and A-3",
               key="amendment.alters_relative_rights", kinds=AMENDING),
-        _spec("issuance.class", "enum", "class of equity to be issued", ("series_a", "preferred", "common", "other"),
-              key="class", kinds=("equity_issuance",)),
+        _spec("issuance.step", "enum",
+              "what the action does to a class or series of equity: issue it (an equity_issuance), or, in a "
+              "charter_amendment, authorize, create, modify the terms of or increase the authorized amount of it "
+              "(stated as action.equity; none: no class is touched)", EQUITY_STEPS,
+              key="equity", kinds=("charter_amendment",)),
+        _spec("issuance.class", "enum", "class of equity to be issued, authorized, created or modified",
+              ("series_a", "preferred", "common", "other"), key="class", kinds=EQUITY_KINDS),
         _spec("issuance.series", "enum", "the Series A series to be issued", (SECURITIES,),
-              key="series", kinds=("equity_issuance",)),
+              key="series", kinds=EQUITY_KINDS),
         _spec("issuance.quantity", "shares", "shares to be issued", key="quantity", kinds=("equity_issuance",)),
         _spec("issuance.rank_dividends", "enum", "ranking against the Series A as to dividends", RANKS,
-              key="ranking.dividends", kinds=("equity_issuance",)),
+              key="ranking.dividends", kinds=EQUITY_KINDS),
         _spec("issuance.rank_redemption", "enum", "ranking against the Series A as to redemption", RANKS,
-              key="ranking.redemption", kinds=("equity_issuance",)),
+              key="ranking.redemption", kinds=EQUITY_KINDS),
         _spec("issuance.rank_liquidation", "enum", "ranking against the Series A on liquidation", RANKS,
-              key="ranking.liquidation", kinds=("equity_issuance",)),
+              key="ranking.liquidation", kinds=EQUITY_KINDS),
         _spec("issuance.exempt_basis", "enum", "a basis on which CoD 8(c)(iv) excepts the issuance",
               ("none", "exchange_preferred", "mirror_preferred", "existing_instrument", "series_a3_on_conversion"),
-              key="exempt_basis", kinds=("equity_issuance",)),
+              key="exempt_basis", kinds=EQUITY_KINDS),
         _spec("issuance.votes_with_series_a", "bool", "the new series votes with the Series A as one class on other matters",
               key="votes_with_series_a_as_one_class", kinds=("equity_issuance",)),
         _spec("issuance.one_vote_per_10000", "bool", "the new series has one vote per $10,000 of liquidation preference",
               key="one_vote_per_10000_of_liquidation_preference", kinds=("equity_issuance",)),
-        _spec("issuance.series_a_outstanding_after", "shares", "Series A outstanding after the issuance"),
+        _spec("issuance.series_a_outstanding_after", "shares",
+              "Series A outstanding after the issuance (the Series A Outstanding plus issuance.quantity)"),
         _spec("agreement.materially_restricts_series_a", "bool",
               "the agreement materially restricts honoring Series A rights or a holder's ownership rights",
               key="materially_restricts_series_a_rights", kinds=("restrictive_agreement",)),
@@ -165,18 +197,56 @@ hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland mass
 mississippi missouri montana nebraska nevada new_hampshire new_jersey new_mexico new_york north_carolina
 north_dakota ohio oklahoma oregon pennsylvania rhode_island south_carolina south_dakota tennessee texas utah
 vermont virginia washington west_virginia wisconsin wyoming""".split())
+US_TERRITORIES = frozenset("""puerto_rico guam us_virgin_islands united_states_virgin_islands american_samoa
+northern_mariana_islands""".split())
+_FEDERAL = frozenset(("united_states", "united_states_of_america", "usa", "us"))
+_DISTRICT = frozenset(("district_of_columbia", "washington_dc", "dc"))
+_FOREIGN_ALIASES = {
+    "bvi": "british_virgin_islands", "virgin_islands_british": "british_virgin_islands",
+    "uk": "united_kingdom", "great_britain": "united_kingdom", "england": "united_kingdom",
+    "england_and_wales": "united_kingdom", "scotland": "united_kingdom", "cayman": "cayman_islands",
+    "the_netherlands": "netherlands", "holland": "netherlands", "republic_of_ireland": "ireland",
+    "grand_duchy_of_luxembourg": "luxembourg", "republic_of_panama": "panama",
+    "republic_of_the_marshall_islands": "marshall_islands", "hong_kong_sar": "hong_kong",
+}
+# Words that name a jurisdiction's form, not the jurisdiction: "State of Delaware", "Delaware, USA".
+_PREFIXES = ("the_state_of_", "state_of_", "the_commonwealth_of_", "commonwealth_of_", "territory_of_", "the_")
+_SUFFIXES = ("_united_states_of_america", "_united_states", "_usa", "_us")
 
 
-def jurisdiction_kind(name: str) -> str:
-    """Classify a jurisdiction for CoD 8(c)'s list: Bermuda, the United States, a State, or D.C."""
-    key = "_".join(name.lower().replace(".", "").replace(",", " ").split())
-    if key in ("united_states", "united_states_of_america", "usa", "us"):
-        return "united_states"
-    if key in ("district_of_columbia", "washington_dc", "dc"):
-        return "district_of_columbia"
-    if key == "bermuda":
-        return "bermuda"
-    return "us_state" if key in US_STATES else "other"
+def _key(name: str) -> str:
+    return "_".join(name.lower().replace(".", "").replace(",", " ").replace("-", " ").split())
+
+
+def jurisdiction(name: str) -> tuple[str, str] | None:
+    """A jurisdiction of organization as (kind, country), or None when the name is not recognised.
+
+    Kinds are JURISDICTION_KINDS; the country is "united_states" or one of FOREIGN_COUNTRIES.
+    Recognised forms include "Delaware", "State of Delaware", "Delaware, USA", "Commonwealth of
+    Massachusetts", "Washington, D.C.", "United States of America", "Puerto Rico" and "Cayman
+    Islands". A name that is not recognised is unknown: it is never classed as foreign by default.
+    """
+    key = _key(name)
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix) and key != suffix.lstrip("_") and key[: -len(suffix)] not in _FEDERAL:
+            key = key[: -len(suffix)]
+            break
+    for prefix in _PREFIXES:
+        if key.startswith(prefix) and key[len(prefix):]:
+            key = key[len(prefix):]
+            break
+    if key in _FEDERAL:
+        return "united_states", "united_states"
+    if key in _DISTRICT:
+        return "district_of_columbia", "united_states"
+    if key in US_STATES:
+        return "us_state", "united_states"
+    if key in US_TERRITORIES:
+        return "us_territory", "united_states"
+    country = _FOREIGN_ALIASES.get(key, key)
+    if country in FOREIGN_COUNTRIES:
+        return "foreign", country
+    return None
 
 
 def allowed_values(spec: FactSpec, securities: list[str], groups: list[str]) -> list[str] | None:
@@ -244,12 +314,23 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
     }
     if not action.trades_securities:
         facts.update({name: value for name, value in action.details.items() if value is not None})
-        where = action.details.get("resulting_entity.jurisdiction")
-        if where:
-            facts["resulting_entity.jurisdiction_kind"] = jurisdiction_kind(where)
+        # A recognised name gives the kind and country; a name not recognised leaves them unknown
+        # unless the scenario states them (scenario.py refuses a statement the name contradicts).
+        known = jurisdiction(action.details.get("resulting_entity.jurisdiction") or "")
+        if known:
+            facts.setdefault("resulting_entity.jurisdiction_kind", known[0])
+            facts.setdefault("resulting_entity.country", known[1])
+        if action.kind == "equity_issuance":
+            facts["issuance.step"] = "issue"
+        if (facts.get("issuance.step") == "increase_authorized" and facts.get("issuance.class") == "series_a"):
+            # Increasing the authorized Series A is also CoD 8(c)(i)(B)'s amendment (scenario.py
+            # refuses a statement that it is not).
+            facts["amendment.changes_authorized_series_a"] = True
         if action.kind == "equity_issuance" and action.details.get("issuance.class") is not None:
-            added = action.details.get("issuance.quantity", 0) if action.details["issuance.class"] == "series_a" else 0
-            facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
+            # A quantity not stated is unknown, never zero shares: the sum stays unknown too.
+            added = action.details.get("issuance.quantity") if action.details["issuance.class"] == "series_a" else 0
+            if added is not None:
+                facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
         return facts
 
     security = securities[action.security]

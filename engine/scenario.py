@@ -13,7 +13,7 @@ from typing import Any
 
 from . import calc
 from .errors import InputError, ProblemList, did_you_mean
-from .facts import CORPORATE_KINDS, FACTS, allowed_values
+from .facts import CORPORATE_KINDS, FACTS, allowed_values, jurisdiction
 from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding,
                     InstrumentStatus, Party, Scenario, Tally)
 from .rulebook import Rulebook
@@ -479,7 +479,47 @@ def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Actio
                 ck.add(line, "bad-value", f"{path}: {_show(v)} is not one of {', '.join(allowed)}{did_you_mean(v, allowed)}")
             if not bad:
                 details[spec.name] = frozenset(items) if spec.type == "set" else value
+    _check_jurisdiction(ck, node, details)
+    _check_equity(ck, node, details)
     return Action(kind=kind, details={k: v for k, v in details.items() if v is not None})
+
+
+def _check_equity(ck: _Checker, node: dict, details: dict) -> None:
+    """The class of equity an issuance or amendment touches: its statements must agree."""
+    step, klass = details.get("issuance.step"), details.get("issuance.class")
+    stated = [key for key in ("class", "series", "ranking", "exempt_basis") if node.get(key) is not None]
+    if step == "none" and stated:
+        ck.add(_line(node, stated[0]), "contradiction",
+               f"action.{stated[0]}: the amendment touches no class of equity (equity: none)")
+    if klass == "series_a" and node.get("ranking") is not None:
+        ck.add(_line(node, "ranking"), "contradiction",
+               "action.ranking: the Series A's ranking is fixed by CoD 9(a) (each series on a parity with the "
+               "others); state a ranking only for other equity")
+    if details.get("issuance.exempt_basis") == "series_a3_on_conversion" and (
+            klass != "series_a" or details.get("issuance.series") not in (None, "series_a3")):
+        ck.add(_line(node, "exempt_basis"), "contradiction",
+               "action.exempt_basis: series_a3_on_conversion is an issuance of class series_a, series series_a3")
+    amendment = node.get("amendment")
+    if (step == "increase_authorized" and klass == "series_a" and isinstance(amendment, dict)
+            and details.get("amendment.changes_authorized_series_a") is False):
+        ck.add(_line(amendment, "changes_authorized_series_a"), "contradiction",
+               "action.amendment.changes_authorized_series_a: false, but the amendment increases the authorized "
+               "amount of the Series A (equity: increase_authorized, class: series_a)")
+
+
+def _check_jurisdiction(ck: _Checker, node: dict, details: dict) -> None:
+    """A stated jurisdiction kind or country must agree with a recognised jurisdiction name."""
+    where = details.get("resulting_entity.jurisdiction")
+    known = jurisdiction(where) if where else None
+    if known is None:
+        return
+    entity = node.get("resulting_entity")
+    for fact, value in zip(("resulting_entity.jurisdiction_kind", "resulting_entity.country"), known):
+        stated = details.get(fact)
+        if stated is not None and stated != value:
+            key = fact.split(".", 1)[1]
+            ck.add(_line(entity, key), "contradiction",
+                   f"action.resulting_entity.{key}: {stated} contradicts the jurisdiction {where!r}, which is {value}")
 
 
 def _vote(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: CapTable | None):

@@ -76,6 +76,7 @@ SENIOR = "cod.8c-iv.senior-issuance-75"
 TENDER = "cod.8c-v.tender-offer-majority"
 COD_8E = "cod.8e.voting-preferred-unanimous"
 SPLIT = "cod.12j.series-split-unanimous"
+SPLIT_75 = "cod.8c-i.series-split-75"
 
 EVERY_HOLDER = "Every holder of Series A (unanimous consent)"
 
@@ -84,7 +85,7 @@ UNANIMOUS = (EVERY_HOLDER, "unanimous", 75_000, 75_000)
 
 
 def resulting_entity_merger(form: str, jurisdiction: str, kind: str = "merger", equivalent: bool = True) -> dict:
-    return {"kind": kind, "company_survives": False, "series_a_remains_outstanding": False,
+    return {"kind": kind, "common_stock_votes": True, "company_survives": False, "series_a_remains_outstanding": False,
             "resulting_entity": {"form": form, "jurisdiction": jurisdiction},
             "series_a_exchanged_for_equivalent": equivalent, "officers_certificate_delivered": True,
             "opinion_of_counsel_delivered": True, "amendment": NO_AMENDMENT}
@@ -96,7 +97,7 @@ def amendment(*adverse: str, instrument: str = "certificate_of_designation", **f
 
 def issuance(dividends: str, redemption: str, liquidation: str, exempt_basis: str = "none",
              votes_with_series_a: bool = False, **extra) -> dict:
-    return dict({"kind": "equity_issuance", "class": "preferred", "quantity": 50_000,
+    return dict({"kind": "equity_issuance", "common_stock_votes": False, "class": "preferred", "quantity": 50_000,
                  "ranking": {"dividends": dividends, "redemption": redemption, "liquidation": liquidation},
                  "exempt_basis": exempt_basis, "votes_with_series_a_as_one_class": votes_with_series_a}, **extra)
 
@@ -228,7 +229,7 @@ def test_delaware_llc_sample_is_a_qualifying_transaction(rulebook):
      "Shown by: transaction.officers_certificate_delivered is no."),
     (resulting_entity_merger("corporation", "Cayman Islands"),
      "Shown by: transaction.company_survives is no; transaction.series_a_remains_outstanding is no; "
-     "resulting_entity.jurisdiction_kind is other."),
+     "resulting_entity.jurisdiction_kind is foreign; resulting_entity.country is cayman_islands."),
     (resulting_entity_merger("partnership", "Delaware", "consolidation"),
      "Shown by: transaction.company_survives is no; transaction.series_a_remains_outstanding is no; "
      "resulting_entity.form is partnership."),
@@ -262,7 +263,7 @@ def test_survivor_with_an_adverse_amendment_fails_the_survivor_limb(rulebook, ma
 
 
 def test_liquidation_plan_needs_69_percent_and_the_as_converted_vote(rulebook, make_scenario):
-    result = run(rulebook, make_scenario, corporate({"kind": "liquidation_plan", "amendment": NO_AMENDMENT}))
+    result = run(rulebook, make_scenario, corporate({"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT}))
     assert decided(result) == {COD_8B: APPROVAL, LIQUIDATION: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06, (LIQUIDATION,) + SIXTY_NINE]
     assert result.by_rule(QT).reason == "not_this_action"
@@ -284,7 +285,7 @@ def test_merger_amending_the_cod_adversely_to_a2_lists_every_approval(rulebook, 
 
 
 def test_amendment_adverse_to_a3_only_needs_75_percent_and_an_a3_majority(rulebook, make_scenario):
-    action = {"kind": "charter_amendment", "amendment": amendment("series_a3")}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment("series_a3")}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, COD_8CI: APPROVAL, A3_SERIES: APPROVAL}
     assert figures(result) == [
@@ -297,14 +298,14 @@ def test_amendment_adverse_to_a3_only_needs_75_percent_and_an_a3_majority(rulebo
 
 @pytest.mark.parametrize("flags", [{"changes_authorized_series_a": True}, {"alters_relative_rights": True}])
 def test_amendment_changing_authorized_shares_or_relative_rights_needs_75_percent(rulebook, make_scenario, flags):
-    action = {"kind": "charter_amendment", "amendment": amendment(instrument="certificate_of_incorporation", **flags)}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment(instrument="certificate_of_incorporation", **flags)}
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, COD_8CI: APPROVAL}
     assert figures(result)[1] == (COD_8CI,) + SEVENTY_FIVE
 
 
 def test_amendment_adverse_to_no_series_needs_only_the_as_converted_vote(rulebook, make_scenario):
-    result = run(rulebook, make_scenario, corporate({"kind": "charter_amendment", "amendment": NO_AMENDMENT}))
+    result = run(rulebook, make_scenario, corporate({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": NO_AMENDMENT}))
     assert decided(result) == {COD_8B: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06]
 
@@ -330,8 +331,7 @@ def test_junior_issuance_needs_no_approval(rulebook, make_scenario):
     assert result.blocked is False
 
 
-@pytest.mark.parametrize("basis", ["exchange_preferred", "mirror_preferred", "existing_instrument",
-                                   "series_a3_on_conversion"])
+@pytest.mark.parametrize("basis", ["exchange_preferred", "mirror_preferred", "existing_instrument"])
 @pytest.mark.parametrize("ranking, rule", [(("senior", "senior", "senior"), SENIOR),
                                            (("parity", "parity", "parity"), PARITY)])
 def test_exempt_basis_excepts_senior_and_parity_issuances(rulebook, make_scenario, basis, ranking, rule):
@@ -345,27 +345,29 @@ def test_exempt_basis_excepts_senior_and_parity_issuances(rulebook, make_scenari
 
 
 def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_scenario):
-    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "quantity": 1_000,
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1_000,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario, corporate(action))
-    assert decided(result) == {COD_2: APPROVAL}
-    assert figures(result) == [(COD_2,) + UNANIMOUS]
+    # More Series A is also a Parity Share issuance (CoD 8(c)(iv), 9(a)): 69%.
+    assert decided(result) == {COD_2: APPROVAL, PARITY: APPROVAL}
+    assert figures(result) == [(COD_2,) + UNANIMOUS, (PARITY,) + SIXTY_NINE]
     assert result.facts["issuance.series_a_outstanding_after"] == 76_000
     assert result.by_rule(COD_2).explanation == (
         "Issuing 1,000 more shares of Series A (series_a3) would bring the Series A outstanding from 75,000 "
         "to 76,000, above the 75,000 that CoD 2(i) allows without the unanimous consent of the holders of the "
-        "Series A.")
+        "Series A. Shown by: issuance.quantity is 1,000; issuance.series_a_outstanding_after is 76,000.")
 
 
 @pytest.mark.parametrize("gleacher_a3, outcome, after", [(1_999, "not_applicable", 75_000), (2_000, APPROVAL, 75_001)])
 def test_series_a_cap_at_and_over_75000(rulebook, make_scenario, gleacher_a3, outcome, after):
-    action = {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "quantity": 1,
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario,
                  corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": gleacher_a3})))
     assert result.facts["issuance.series_a_outstanding_after"] == after
     assert result.by_rule(COD_2).outcome == outcome
-    assert len(result.approvals) == (outcome == APPROVAL)
+    # Either side, more Series A is Parity Shares: 69% (CoD 8(c)(iv)) is asked as well.
+    assert [a["rule"] for a in result.approvals] == ([COD_2] if outcome == APPROVAL else []) + [PARITY]
 
 
 def test_voting_preferred_needs_unanimous_consent(rulebook, make_scenario):
@@ -427,11 +429,14 @@ def test_third_party_tender_offer_explanation_names_the_offeror(rulebook, make_s
     (["series_a1", "series_a2", "series_a3"], True, True, "not_applicable"),
 ])
 def test_series_split(rulebook, make_scenario, series, same, protected, outcome):
-    action = {"kind": "series_split", "series": series, "same_for_every_series": same,
+    action = {"kind": "series_split", "common_stock_votes": False, "series": series, "same_for_every_series": same,
               "conversion_rights_protected": protected}
     result = run(rulebook, make_scenario, corporate(action))
     assert result.by_rule(SPLIT).outcome == outcome
-    assert figures(result) == ([(SPLIT,) + UNANIMOUS] if outcome == APPROVAL else [])
+    # Every split changes the authorized Series A (CoD 8(c)(i)(B), 75%, A-split-changes-authorized);
+    # an even one formerly needed no approval at all.
+    assert result.by_rule(SPLIT_75).outcome == APPROVAL
+    assert figures(result) == [(SPLIT_75,) + SEVENTY_FIVE] + ([(SPLIT,) + UNANIMOUS] if outcome == APPROVAL else [])
 
 
 def test_material_acquisition_with_a_series_directors_vote_is_permitted(rulebook, make_scenario):
@@ -575,7 +580,7 @@ def test_75_percent_at_56249_fails_and_at_56250_passes(rulebook, make_scenario, 
 
 
 def test_unanimous_needs_every_share_for(rulebook, make_scenario):
-    action = {"kind": "series_split", "series": ["series_a1"], "same_for_every_series": False,
+    action = {"kind": "series_split", "common_stock_votes": False, "series": ["series_a1"], "same_for_every_series": False,
               "conversion_rights_protected": True}
     every = {"votes": {"liberty": "for", "hmtf": "for", "gleacher": "for"}}
     result = run(rulebook, make_scenario, corporate(action, vote=every))
@@ -608,14 +613,14 @@ def test_company_held_series_a_is_not_outstanding(rulebook, make_scenario, actio
 
 def test_company_held_series_a_does_not_count_toward_the_75000_cap(rulebook, make_scenario):
     def series_a3(quantity: int) -> dict:
-        return {"kind": "equity_issuance", "class": "series_a", "series": "series_a3", "quantity": quantity,
+        return {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": quantity,
                 "exempt_basis": "none"}
     at_cap = run(rulebook, make_scenario, corporate(series_a3(5_000), cap_table=COMPANY_HELD))
     assert at_cap.facts["issuance.series_a_outstanding_after"] == 75_000
     assert at_cap.by_rule(COD_2).outcome == "not_applicable"
     over = run(rulebook, make_scenario, corporate(series_a3(5_001), cap_table=COMPANY_HELD))
     assert over.facts["issuance.series_a_outstanding_after"] == 75_001
-    assert figures(over) == [(COD_2, EVERY_HOLDER, "unanimous", 70_000, 70_000)]
+    assert figures(over) == [(COD_2, EVERY_HOLDER, "unanimous", 70_000, 70_000), (PARITY, CLASS, "69%", 48_300, 70_000)]
 
 
 @pytest.mark.parametrize("liberty_a1, result_", [(35_000, "fails"), (35_001, "passes")])
@@ -749,12 +754,12 @@ def test_public_common_votes_cannot_exceed_the_public_common(rulebook, make_scen
     (COMPANY_TENDER, TENDER, [["liberty"]], ["liberty"]),
     (PARITY_ISSUANCE, PARITY, [["liberty", "hmtf"], ["liberty", "gleacher"]], ["liberty"]),
     (SENIOR_ISSUANCE, SENIOR, [["liberty", "hmtf"]], ["liberty", "hmtf"]),
-    ({"kind": "series_split", "series": ["series_a1"], "same_for_every_series": False,
+    ({"kind": "series_split", "common_stock_votes": False, "series": ["series_a1"], "same_for_every_series": False,
       "conversion_rights_protected": True}, SPLIT, [["liberty", "hmtf", "gleacher"]],
      ["liberty", "hmtf", "gleacher"]),
     (dict(SURVIVOR_MERGER, amendment=amendment("series_a2")), A2_SERIES, [["hmtf"]], ["hmtf"]),
-    ({"kind": "charter_amendment", "amendment": amendment("series_a3")}, A3_SERIES, [["gleacher"]], ["gleacher"]),
-    ({"kind": "charter_amendment", "amendment": amendment("series_a1")}, A1_SERIES, [["liberty"]], ["liberty"]),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment("series_a3")}, A3_SERIES, [["gleacher"]], ["gleacher"]),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": amendment("series_a1")}, A1_SERIES, [["liberty"]], ["liberty"]),
 ], ids=["majority", "69", "75", "unanimous", "a2-series", "a3-series", "a1-series"])
 def test_coalitions_by_group(rulebook, make_scenario, action, rule, minimal, blockers):
     a = approval(run(rulebook, make_scenario, corporate(action)), rule)
@@ -764,7 +769,7 @@ def test_coalitions_by_group(rulebook, make_scenario, action, rule, minimal, blo
 def test_liberty_alone_blocks_every_series_a_class_approval(rulebook, make_scenario):
     actions = [COMPANY_TENDER, PARITY_ISSUANCE, SENIOR_ISSUANCE, acquisition(director=False),
                dict(SURVIVOR_MERGER, amendment=amendment("series_a2")),
-               {"kind": "liquidation_plan", "amendment": NO_AMENDMENT},
+               {"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT},
                issuance("junior", "junior", "junior", votes_with_series_a=True,
                         one_vote_per_10000_of_liquidation_preference=False)]
     seen = set()
@@ -903,3 +908,188 @@ def test_explanation_of_a_qualifying_transaction_does_not_contradict_itself(rule
     assert re.search(r"\b(\w+) is (\w+), not == \2\b", explanation) is None, explanation
     assert "excludes series_a1" in explanation
     assert "_, a, e" not in explanation
+
+
+# --- 6. An issuance that does not state its quantity ----------------------------------------------
+
+
+def test_series_a_issuance_without_a_quantity_cannot_be_determined(rulebook, make_scenario):
+    # Formerly a missing quantity read as 0 shares: 75,000 + 0 is not above 75,000, so CoD 2(i) was clear.
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
+    result = run(rulebook, make_scenario, corporate(action))
+    finding = result.by_rule(COD_2)
+    assert finding.outcome == "cannot_determine"
+    assert finding.missing == ["issuance.quantity", "issuance.series_a_outstanding_after"]
+    assert "issuance.series_a_outstanding_after" not in result.facts
+    assert result.blocked is True
+
+
+@pytest.mark.parametrize("quantity, outcome, after", [(1, "approval_required", 75_001), (None, "cannot_determine", None)])
+def test_series_a_issuance_quantity_stated_or_not(rulebook, make_scenario, quantity, outcome, after):
+    action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "exempt_basis": "none"}
+    if quantity is not None:
+        action["quantity"] = quantity
+    result = run(rulebook, make_scenario, corporate(action))
+    assert result.by_rule(COD_2).outcome == outcome
+    assert result.facts.get("issuance.series_a_outstanding_after") == after
+
+
+def test_vote_cli_issuance_without_a_quantity_names_it(tmp_path):
+    from clitools import run as cli
+
+    path = tmp_path / "issue.yaml"
+    path.write_text(f"name: Issue Series A-3\nas_of: 2001-12-03\ncap_table: {CLOSING_FILE}\n"
+                    "action: {kind: equity_issuance, common_stock_votes: false, class: series_a, series: series_a3, exempt_basis: none}\n",
+                    encoding="utf-8")
+    result = cli("vote", path)
+    assert (result.returncode, result.stderr) == (1, "")
+    text = " ".join(result.stdout.split())
+    assert ("CANNOT DETERMINE: cod.2.series-a-cap-unanimous (2(i)): Cannot determine: the scenario does not "
+            "establish issuance.quantity (shares to be issued)") in text
+
+
+# --- 7. CoD 8(c)(iv): more Series A is Parity Shares; authorizing or creating is issuing ----------
+
+SERIES_A_ISSUANCE = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a",
+                     "series": "series_a1", "quantity": 1_000, "exempt_basis": "none"}
+
+
+@pytest.mark.parametrize("series", ["series_a1", "series_a2", "series_a3"])
+def test_issuing_more_series_a_is_a_parity_share_issuance(rulebook, make_scenario, series):
+    # CoD 9(a): each series is deemed Parity Shares with respect to the others. Formerly an issuance
+    # of class series_a was outside CoD 8(c)(iv) and needed no class vote below the 75,000 cap.
+    table = cap({"name": GLEACHER, "series_a3": 1_000})  # 74,000 Outstanding: under the CoD 2(i) cap
+    result = run(rulebook, make_scenario, corporate(dict(SERIES_A_ISSUANCE, series=series), cap_table=table))
+    assert result.by_rule(PARITY).outcome == APPROVAL
+    assert result.by_rule(SENIOR).reason == "not_this_party"  # Series A is never Senior Shares
+    assert result.by_rule(COD_2).outcome == "not_applicable"
+    assert [a for a in figures(result) if a[0] == PARITY] == [(PARITY, CLASS, "69%", 51_060, 74_000)]
+
+
+def test_series_a3_on_a_12i_conversion_is_excepted(rulebook, make_scenario):
+    action = dict(SERIES_A_ISSUANCE, series="series_a3", exempt_basis="series_a3_on_conversion")
+    result = run(rulebook, make_scenario, corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": 1_000})))
+    finding = result.by_rule(PARITY)
+    assert (finding.outcome, finding.exception) == ("not_applicable", "exempt-basis")
+
+
+@pytest.mark.parametrize("action, message", [
+    (issuance("senior", "senior", "senior", exempt_basis="series_a3_on_conversion"),
+     "action.exempt_basis: series_a3_on_conversion is an issuance of class series_a, series series_a3"),
+    (dict(SERIES_A_ISSUANCE, exempt_basis="series_a3_on_conversion"),
+     "action.exempt_basis: series_a3_on_conversion is an issuance of class series_a, series series_a3"),
+    (dict(SERIES_A_ISSUANCE, ranking={"dividends": "senior", "redemption": "senior", "liquidation": "senior"}),
+     "action.ranking: the Series A's ranking is fixed by CoD 9(a) (each series on a parity with the others); "
+     "state a ranking only for other equity"),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "class": "preferred",
+      "amendment": NO_AMENDMENT}, "action.class: the amendment touches no class of equity (equity: none)"),
+    ({"kind": "charter_amendment", "common_stock_votes": True, "equity": "increase_authorized", "class": "series_a",
+      "amendment": NO_AMENDMENT},
+     "action.amendment.changes_authorized_series_a: false, but the amendment increases the authorized amount of "
+     "the Series A (equity: increase_authorized, class: series_a)"),
+], ids=["a3-conversion-of-preferred", "a3-conversion-of-a1", "series-a-ranking", "none-with-class",
+        "increase-not-a-change"])
+def test_contradictory_equity_statements_are_refused(make_scenario, action, message):
+    with pytest.raises(InputError) as info:
+        make_scenario(corporate(action))
+    [problem] = info.value.problems
+    assert (problem.category, problem.message) == ("contradiction", message)
+
+
+SENIOR_TERMS = {"class": "preferred", "exempt_basis": "none",
+                "ranking": {"dividends": "senior", "redemption": "senior", "liquidation": "senior"}}
+
+
+@pytest.mark.parametrize("step", ["authorize", "create", "modify_terms", "increase_authorized"])
+def test_a_charter_amendment_creating_senior_shares_needs_75_percent_as_an_issuance_does(
+        rulebook, make_scenario, step):
+    # One legal event, one answer: entered as an issuance or as the amendment that creates the
+    # series, Senior Shares need 75% of the Series A, 56,250 of 75,000. Formerly the amendment
+    # needed only the vote with the Common.
+    amendment_ = dict({"kind": "charter_amendment", "common_stock_votes": True, "equity": step,
+                       "amendment": amendment(instrument="certificate_of_incorporation")}, **SENIOR_TERMS)
+    issuing = dict({"kind": "equity_issuance", "common_stock_votes": True, "quantity": 10_000,
+                    "votes_with_series_a_as_one_class": False}, **SENIOR_TERMS)
+    by_amendment = run(rulebook, make_scenario, corporate(amendment_))
+    by_issuance = run(rulebook, make_scenario, corporate(issuing))
+    assert figures(by_amendment) == figures(by_issuance) == [(COD_8B,) + VOTING_POWER_2001_06,
+                                                             (SENIOR,) + SEVENTY_FIVE]
+    assert decided(by_amendment) == decided(by_issuance) == {COD_8B: APPROVAL, SENIOR: APPROVAL}
+    assert by_amendment.by_rule(SENIOR).explanation.startswith(
+        f"The charter amendment would {step.replace('_', ' ')} preferred equity that ranks senior")
+
+
+def test_a_charter_amendment_creating_parity_shares_needs_69_percent(rulebook, make_scenario):
+    action = {"kind": "charter_amendment", "common_stock_votes": False, "equity": "create", "class": "preferred",
+              "exempt_basis": "none", "ranking": {"dividends": "parity", "redemption": "junior", "liquidation": "parity"},
+              "amendment": amendment()}
+    assert figures(run(rulebook, make_scenario, corporate(action))) == [(PARITY,) + SIXTY_NINE]
+
+
+def test_increasing_the_authorized_series_a_is_8ci_and_8civ(rulebook, make_scenario):
+    # Increasing the authorized Series A is CoD 8(c)(i)(B) (75%) and a Parity Share matter (69%).
+    action = {"kind": "charter_amendment", "common_stock_votes": False, "equity": "increase_authorized",
+              "class": "series_a", "exempt_basis": "none",
+              "amendment": without_key(amendment(), "changes_authorized_series_a")}
+    result = run(rulebook, make_scenario, corporate(action))
+    assert result.facts["amendment.changes_authorized_series_a"] is True
+    assert figures(result) == [(COD_8CI,) + SEVENTY_FIVE, (PARITY,) + SIXTY_NINE]
+
+
+def test_a_charter_amendment_that_does_not_say_whether_it_creates_equity_cannot_be_determined(
+        rulebook, make_scenario):
+    action = {"kind": "charter_amendment", "common_stock_votes": False, "amendment": amendment()}
+    result = run(rulebook, make_scenario, corporate(action))
+    for rule in (SENIOR, PARITY):
+        assert (result.by_rule(rule).outcome, result.by_rule(rule).missing) == ("cannot_determine", ["issuance.step", "issuance.class"])
+
+
+def without_key(mapping: dict, key: str) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+# --- 8. No Series A Outstanding --------------------------------------------------------------------
+
+ALL_HELD_BY_THE_COMPANY = cap(*({"name": h, "group": "company"} for h in HOLDERS))
+ALL_CONVERTED = cap({"name": LIBERTY, "series_a1": 0}, *({"name": h, "series_a2": 0} for h in HMTF_FUNDS),
+                    {"name": GLEACHER, "series_a3": 0})
+ONE_SHARE_LEFT = cap({"name": LIBERTY, "series_a1": 0}, *({"name": h, "series_a2": 0} for h in HMTF_FUNDS),
+                     {"name": GLEACHER, "series_a3": 1})
+
+
+@pytest.mark.parametrize("table", [ALL_HELD_BY_THE_COMPANY, ALL_CONVERTED], ids=["company-held", "all-converted"])
+@pytest.mark.parametrize("action, rule", [
+    (COMPANY_TENDER, TENDER),
+    (PARITY_ISSUANCE, PARITY),
+    (SENIOR_ISSUANCE, SENIOR),
+    (dict(SURVIVOR_MERGER, amendment=amendment("series_a2")), COD_8CI),
+    ({"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT}, LIQUIDATION),
+    (acquisition(director=False), COD_15),
+], ids=["tender", "parity", "senior", "adverse-amendment", "liquidation", "acquisition"])
+def test_no_series_a_outstanding_means_no_series_a_approval(rulebook, make_scenario, table, action, rule):
+    # Formerly "1 of 0 shares" (a majority of nothing) or "0 of 0" (unanimous consent of nobody).
+    result = run(rulebook, make_scenario, corporate(action, cap_table=table))
+    assert result.facts["series_a.outstanding"] == 0
+    finding = result.by_rule(rule)
+    assert finding.outcome == "not_applicable"
+    assert finding.explanation == "Does not apply to this action: series_a.outstanding is 0, not more than 0."
+    assert [a for a in result.approvals if a["voters"] in ("series_a", "voting_power")] == []
+
+
+def test_one_series_a_share_outstanding_still_needs_its_holder(rulebook, make_scenario):
+    result = run(rulebook, make_scenario, corporate(COMPANY_TENDER, cap_table=ONE_SHARE_LEFT))
+    assert figures(result) == [(TENDER, CLASS, "majority", 1, 1)]
+
+
+def test_vote_cli_with_no_series_a_outstanding_needs_no_series_a_approval(tmp_path):
+    from clitools import run as cli
+
+    path = tmp_path / "tender.yaml"
+    holders = "\n".join(f"    - {{name: \"{h}\", group: company}}" for h in HOLDERS)
+    path.write_text(f"name: Tender offer after the Company bought back every Series A share\nas_of: 2001-11-01\n"
+                    f"cap_table:\n  file: {CLOSING_FILE}\n  holders:\n{holders}\n"
+                    "action: {kind: tender_offer, by: company, for_common_stock: true}\n", encoding="utf-8")
+    result = cli("vote", path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "No approval of the Series A holders is required." in result.stdout
+    assert "1 of 0" not in result.stdout

@@ -72,7 +72,7 @@ SENIOR = "cod.8c-iv.senior-issuance-75"
 
 APPROVAL = "approval_required"
 
-DELAWARE_LLC_MERGER = {"kind": "merger", "company_survives": False, "series_a_remains_outstanding": False,
+DELAWARE_LLC_MERGER = {"kind": "merger", "common_stock_votes": True, "company_survives": False, "series_a_remains_outstanding": False,
                        "resulting_entity": {"form": "llc", "jurisdiction": "Delaware"},
                        "series_a_exchanged_for_equivalent": True, "officers_certificate_delivered": True,
                        "opinion_of_counsel_delivered": True, "amendment": NO_AMENDMENT}
@@ -116,11 +116,11 @@ def without(action: dict, key: str) -> dict:
 
 
 def issuance(dividends: str | None, redemption: str | None, liquidation: str | None,
-             class_: str = "preferred") -> dict:
+             class_: str = "preferred", common_stock_votes: bool = False) -> dict:
     ranking = {k: v for k, v in (("dividends", dividends), ("redemption", redemption),
                                  ("liquidation", liquidation)) if v is not None}
-    return {"kind": "equity_issuance", "class": class_, "quantity": 50_000, "ranking": ranking,
-            "exempt_basis": "none", "votes_with_series_a_as_one_class": False}
+    return {"kind": "equity_issuance", "common_stock_votes": common_stock_votes, "class": class_, "quantity": 50_000,
+            "ranking": ranking, "exempt_basis": "none", "votes_with_series_a_as_one_class": False}
 
 
 def figures(result) -> list[tuple]:
@@ -485,41 +485,71 @@ def test_a_conversion_rounding_is_per_record_holder(rulebook, make_scenario):
     assert a["blocs"]["hmtf"] == 8_214_287
 
 
-# --- A-dgcl-common-vote --------------------------------------------------------------------------------------
+# --- A-common-vote-input -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("action", [
-    {"kind": "charter_amendment", "amendment": NO_AMENDMENT},
-    {"kind": "liquidation_plan", "amendment": NO_AMENDMENT},
-    # A survivor merger with no amendment: under DGCL 251(f) it might need no stockholder vote.
+    {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": NO_AMENDMENT},
+    {"kind": "liquidation_plan", "common_stock_votes": True, "amendment": NO_AMENDMENT},
     SURVIVOR_MERGER,
     dict(SURVIVOR_MERGER, kind="asset_sale"),
     dict(DELAWARE_LLC_MERGER, kind="consolidation"),
-], ids=["charter-amendment", "liquidation-plan", "survivor-merger", "asset-sale", "consolidation"])
-def test_a_dgcl_common_vote_needs_the_as_converted_majority(rulebook, make_scenario, action):
-    """A-dgcl-common-vote: the Common Stock votes on every merger, consolidation, sale of
-    substantially all assets, liquidation plan and charter amendment, so each needs the CoD 8(b)
-    as-converted majority of the voting power (38,952,364 of 77,904,727 votes on 2001-06-01),
-    even a survivor merger that amends nothing."""
+    issuance("junior", "junior", "junior", common_stock_votes=True),
+], ids=["charter-amendment", "liquidation-plan", "survivor-merger", "asset-sale", "consolidation", "issuance"])
+def test_a_common_vote_input_stated_true_needs_the_as_converted_majority(rulebook, make_scenario, action):
+    """A-common-vote-input: where the scenario states that the Common Stock votes, the Series A
+    votes with it as converted (CoD 8(b)): a majority of the voting power, 38,952,364 of
+    77,904,727 votes on 2001-06-01."""
     result = run(rulebook, make_scenario, corporate(action))
     finding = result.by_rule(COD_8B)
     assert finding.outcome == APPROVAL
-    assert "A-dgcl-common-vote" in finding.assumptions
+    assert "A-common-vote-input" in finding.assumptions
     assert figures(result)[0] == (COD_8B,) + VOTING_POWER_2001_06
     assert approval(result, COD_8B)["voters"] == "voting_power"
+
+
+def test_a_common_vote_input_board_by_law_amendment_is_no_stockholder_matter(rulebook, make_scenario):
+    """A-common-vote-input: a by-law amendment the Board adopts alone is not a matter the Common
+    Stock votes on, so there is no CoD 8(b) vote (formerly a majority of 77,904,727 votes was
+    asked); an amendment adverse to the Series A-3 still needs 75% of the Series A (56,250 of
+    75,000) and a majority of the Series A-3 (1,001 of 2,000) under CoD 8(c)."""
+    board = {"kind": "charter_amendment", "common_stock_votes": False, "equity": "none",
+             "amendment": dict(NO_AMENDMENT, instrument="by_laws", adversely_affects=["series_a3"])}
+    result = run(rulebook, make_scenario, corporate(board))
+    finding = result.by_rule(COD_8B)
+    assert finding.outcome == "not_applicable"
+    assert finding.explanation == ("Not applicable: the condition of CoD 8(b), 8(e) is not met "
+                                   "(common_stock.votes is no, not == yes).")
+    assert figures(result) == [(COD_8CI,) + SEVENTY_FIVE, (A3_SERIES, "Series A-3 holders", "majority", 1_001, 2_000)]
+    put_to_stockholders = run(rulebook, make_scenario, corporate(dict(board, common_stock_votes=True)))
+    assert figures(put_to_stockholders)[0] == (COD_8B,) + VOTING_POWER_2001_06
+
+
+@pytest.mark.parametrize("kind", ["charter_amendment", "merger", "equity_issuance", "series_split"])
+def test_a_common_vote_input_left_out_cannot_be_determined(rulebook, make_scenario, kind):
+    """A-common-vote-input: left out, the CoD 8(b) vote is neither assumed nor assumed away."""
+    actions = {"charter_amendment": {"kind": kind, "equity": "none", "amendment": NO_AMENDMENT},
+               "merger": without(SURVIVOR_MERGER, "common_stock_votes"),
+               "equity_issuance": without(issuance("junior", "junior", "junior"), "common_stock_votes"),
+               "series_split": {"kind": kind, "series": ["series_a1", "series_a2", "series_a3"],
+                                "same_for_every_series": True, "conversion_rights_protected": True}}
+    result = run(rulebook, make_scenario, corporate(actions[kind]))
+    finding = result.by_rule(COD_8B)
+    assert (finding.outcome, finding.missing) == ("cannot_determine", ["common_stock.votes"])
+    assert all(a["rule"] != COD_8B for a in result.approvals)
+    assert result.blocked is True
 
 
 @pytest.mark.parametrize("action", [
     {"kind": "tender_offer", "by": "company", "for_common_stock": True},
     {"kind": "exchange_offer", "by": "company", "for_common_stock": True},
-    issuance("senior", "senior", "senior"),
     {"kind": "restrictive_agreement", "materially_restricts_series_a_rights": True},
     {"kind": "material_transaction", "type": "acquisition", "material": True, "outside_ordinary_course": True,
      "board": {"approved": False, "series_a1_or_a2_director_voted_for": False}},
-], ids=["tender-offer", "exchange-offer", "issuance", "restrictive-agreement", "material-transaction"])
-def test_a_dgcl_common_vote_not_for_other_actions(rulebook, make_scenario, action):
-    """A-dgcl-common-vote: the assumed Common Stock vote covers only those five kinds; a tender
-    offer (and the other CoD 8(c) matters) needs no CoD 8(b) as-converted vote."""
+], ids=["tender-offer", "exchange-offer", "restrictive-agreement", "material-transaction"])
+def test_a_common_vote_input_not_for_other_actions(rulebook, make_scenario, action):
+    """A-common-vote-input: a tender offer (and the other CoD 8(c) matters that are never put to
+    the stockholders) takes no common_stock_votes input and has no CoD 8(b) vote."""
     result = run(rulebook, make_scenario, corporate(action))
     finding = result.by_rule(COD_8B)
     assert (finding.outcome, finding.reason) == ("not_applicable", "not_this_action")
@@ -534,7 +564,7 @@ def test_a_adverse_effect_input_left_out_cannot_be_determined(rulebook, make_sce
     """A-adverse-effect-input: whether an amendment affects a series adversely is stated by the
     scenario; left out, CoD 8(c)(i) and each series vote are cannot_determine naming
     amendment.adversely_affects (the checker does not weigh the terms)."""
-    action = {"kind": "charter_amendment", "amendment": without(NO_AMENDMENT, "adversely_affects")}
+    action = {"kind": "charter_amendment", "common_stock_votes": True, "equity": "none", "amendment": without(NO_AMENDMENT, "adversely_affects")}
     result = run(rulebook, make_scenario, corporate(action))
     assert "amendment.adversely_affects" not in result.facts
     for rule in (COD_8CI, A1_SERIES, A2_SERIES, A3_SERIES):
@@ -849,3 +879,19 @@ def test_a_accreted_dividends_not_paid_engages_7bv(rulebook, make_scenario, paid
     finding = result.by_rule("cod.7b-v.series-a-repurchase")
     assert finding.figures["series_a.full_cumulative_dividends_paid"] == ("yes" if paid else "no")
     assert "A-accreted-dividends-not-paid" in finding.assumptions
+
+
+# --- A-split-changes-authorized -------------------------------------------------------------------------------
+
+
+def test_a_split_changes_authorized_even_split_needs_75_percent(rulebook, make_scenario):
+    """A-split-changes-authorized: a two-for-one split of every series, share and share alike,
+    needs no unanimous consent under CoD 12(j) but 75% of the Series A (56,250 of 75,000) under
+    CoD 8(c)(i)(B); on the alternative (12(j) alone) it would need no approval."""
+    action = {"kind": "series_split", "common_stock_votes": False, "series": ["series_a1", "series_a2", "series_a3"],
+              "same_for_every_series": True, "conversion_rights_protected": True}
+    result = run(rulebook, make_scenario, corporate(action))
+    finding = result.by_rule("cod.8c-i.series-split-75")
+    assert "A-split-changes-authorized" in finding.assumptions
+    assert figures(result) == [("cod.8c-i.series-split-75",) + SEVENTY_FIVE]
+    assert result.by_rule("cod.12j.series-split-unanimous").outcome == "not_applicable"

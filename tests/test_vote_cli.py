@@ -107,7 +107,8 @@ def test_vote_text_details(cayman_text):
             "39,696,217 of 79,392,432 votes.") in lines
     assert ("    Tally on 2002-01-15: 40,540,264 for, 15,270,133 against, 0 abstaining, 23,582,035 not voting: "
             "PASSES (needs 39,696,217).") in lines
-    assert "resulting_entity.jurisdiction_kind is other." in " ".join(out.split())
+    assert ("resulting_entity.jurisdiction_kind is foreign; resulting_entity.country is cayman_islands."
+            in " ".join(out.split()))
     assert lines[-1] == "Result: an approval is missing, fails or cannot be determined"
 
 
@@ -251,7 +252,7 @@ def test_vote_json_without_tally_and_with_no_approval():
 
 def test_vote_json_undetermined_fact_is_named_and_exits_1(tmp_path):
     path = write_scenario(tmp_path, "merger-no-opinion-fact.yaml",
-                          "action:\n  kind: merger\n  company_survives: true\n  series_a_remains_outstanding: true\n"
+                          "action:\n  kind: merger\n  common_stock_votes: true\n  company_survives: true\n  series_a_remains_outstanding: true\n"
                           "  officers_certificate_delivered: true\n  amendment: {instrument: none, "
                           "adversely_affects: [], changes_authorized_series_a: false, alters_relative_rights: false}\n"
                           "vote:\n  votes: {liberty: for, hmtf: for, gleacher: for}\n  common_for: 48582035\n")
@@ -322,7 +323,7 @@ def test_check_json_reports_the_approval():
     a = found[0]["approval"]
     assert (found[0]["rule"], a["body"], a["threshold"], a["shares_required"], a["outstanding"]) == (
         "cod.8c-iv.senior-issuance-75", "Series A voting as one class", "75%", 56_250, 75_000)
-    assert data["counts"] == {"not_applicable": 25, "approval_required": 1}
+    assert data["counts"] == {"not_applicable": 26, "approval_required": 1}
     assert data["headroom"] is None
 
 
@@ -432,3 +433,45 @@ def test_check_json_approval_findings_name_the_document_title(rulebook):
         assert (f["document"], f["document_title"]) == ("certificate-of-designation", title)
         assert f["quote"] == next(r for r in rulebook.rules if r.id == f["rule"]).source.quote
         assert f["approval"]["section"] == f["section"]
+
+
+def test_vote_board_by_law_amendment_has_no_vote_with_the_common():
+    # CoD 8(b) applies only to matters the Common Stock votes on: formerly the first row asked a
+    # majority of the as-converted voting power for an amendment the Board adopts alone.
+    result = run("vote", "samples/scenarios/approval-bylaws-amended-by-board.yaml")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert table(result.stdout) == [
+        ["Section", "Approval", "Threshold", "Needs", "Tally"],
+        ["CoD 8(c)(i)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"],
+        ["CoD 8(c), last paragraph", "Series A-3 holders", "majority", "1,001 of 2,000", "no tally"],
+    ]
+
+
+def test_vote_without_the_common_stock_vote_stated_names_it(tmp_path):
+    path = write_scenario(tmp_path, "amendment.yaml",
+                          "action:\n  kind: charter_amendment\n  equity: none\n  amendment: {instrument: by_laws, "
+                          "adversely_affects: [], changes_authorized_series_a: false, alters_relative_rights: false}\n")
+    code, data = run_json("vote", path)
+    assert code == 1
+    assert data["approvals"] == []
+    assert [(f["rule"], f["outcome"], f["missing"]) for f in data["undetermined"]] == [
+        ("cod.8b.general-vote-as-converted", "cannot_determine", ["common_stock.votes"])]
+
+
+def test_vote_charter_amendment_creating_senior_preferred_needs_75_percent():
+    # Formerly only the vote with the Common: CoD 8(c)(iv) reaches "authorize, create" as it does "issue".
+    result = run("vote", "samples/scenarios/approval-amendment-creates-senior-preferred.yaml")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert table(result.stdout)[1:] == [
+        ["CoD 8(b), 8(e)", "Common Stock and Series A voting together, the Series A as converted", "majority",
+         "39,343,977 of 78,687,953", "no tally"],
+        ["CoD 8(c)(iv)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"],
+    ]
+
+
+def test_vote_even_split_needs_75_percent():
+    # Formerly "No approval of the Series A holders is required" and exit 0.
+    result = run("vote", "samples/scenarios/approval-series-split-even.yaml")
+    assert (result.returncode, result.stderr) == (1, "")
+    assert table(result.stdout)[1:] == [
+        ["CoD 8(c)(i)(B)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"]]
