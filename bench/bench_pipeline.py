@@ -17,11 +17,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from engine.evaluate import evaluate  # noqa: E402
-from engine.paths import default_rulebook, samples_dir  # noqa: E402
-from engine.render import check_json, render_json  # noqa: E402
-from engine.rulebook import load_rulebook  # noqa: E402
-from engine.scenario import load_cap_table, scenario_from_dict  # noqa: E402
+from clausewise.evaluate import evaluate  # noqa: E402
+from clausewise.paths import default_rulebook, samples_dir  # noqa: E402
+from clausewise.render import check_json, render_json  # noqa: E402
+from clausewise.rulebook import load_rulebook  # noqa: E402
+from clausewise.scenario import load_cap_table, scenario_from_dict  # noqa: E402
 
 GROUPS = ("liberty", "hmtf", "gleacher")
 OTHER_SECURITIES = ("series_a1", "series_a2", "series_a3", "warrant")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.rulebook import load_rulebook
-from engine.scenario import load_cap_table, scenario_from_dict
+from clausewise.rulebook import load_rulebook
+from clausewise.scenario import load_cap_table, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 RULEBOOK = ROOT / "rules" / "icg-2000"

@@ -58,11 +58,11 @@ from deal import (
     VOTING_POWER_2001_06,
 )
 
-from engine import calc
-from engine.approvals import PUBLIC, Bloc, all_pass, analyse, blocs, required_shares
-from engine.errors import InputError
-from engine.evaluate import evaluate
-from engine.scenario import load_scenario
+from clausewise import calc
+from clausewise.approvals import PUBLIC, Bloc, all_pass, analyse, blocs, required_shares
+from clausewise.errors import InputError
+from clausewise.evaluate import evaluate
+from clausewise.scenario import load_scenario
 
 HM_PG = "HM PG-IV ICG, LLC"
 HM_SBS = "HM 4-SBS ICG Coinvestors, LLC"

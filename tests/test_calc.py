@@ -10,8 +10,8 @@ from fractions import Fraction
 import pytest
 from deal import FIFTH_ANNIVERSARY
 
-from engine import calc
-from engine.calc import (
+from clausewise import calc
+from clausewise.calc import (
     Ownership,
     Terms,
     accrued_dividends,
@@ -31,7 +31,7 @@ from engine.calc import (
     voting_power,
     warrant_shares_exercisable,
 )
-from engine.model import CapTable, Holding
+from clausewise.model import CapTable, Holding
 
 CLOSING = date(2000, 4, 10)
 

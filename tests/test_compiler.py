@@ -29,14 +29,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.compiler import Fired, compile_rules
-from engine.conditions import All, AnyOf, Atom, Not, atoms, truth
-from engine.errors import EngineError
-from engine.evaluate import _outcome
-from engine.facts import FACTS, allowed_values
-from engine.instruments import instrument_fact
-from engine.model import Exception_, Rule, Source
-from engine.rulebook import load_rulebook
+from clausewise.compiler import Fired, compile_rules
+from clausewise.conditions import All, AnyOf, Atom, Not, atoms, truth
+from clausewise.errors import EngineError
+from clausewise.evaluate import _outcome
+from clausewise.facts import FACTS, allowed_values
+from clausewise.instruments import instrument_fact
+from clausewise.model import Exception_, Rule, Source
+from clausewise.rulebook import load_rulebook
 
 RULEBOOK = Path(__file__).resolve().parent.parent / "rules" / "icg-2000"
 ABSENT = object()
@@ -326,7 +326,7 @@ SYNTHETIC = [
 
 
 def test_synthetic_rules_need_splitting_and_agree_with_the_reference(rulebook):
-    from engine.compiler import EXPRESSION_BUDGET, _size, branches, split
+    from clausewise.compiler import EXPRESSION_BUDGET, _size, branches, split
     pieces = {b: split(x) for b, e, x in branches(SYNTHETIC[2]) if x is not None and e is None}
     assert len(pieces["clear"]) > 1 and len(pieces["undetermined"]) > 1
     assert max(_size(p) for parts in pieces.values() for p in parts) <= EXPRESSION_BUDGET
@@ -340,10 +340,10 @@ def test_synthetic_rules_need_splitting_and_agree_with_the_reference(rulebook):
 ISOLATED_SCRIPT = textwrap.dedent("""
     import sys
     from datetime import date
-    from engine.compiler import compile_rules
-    from engine.errors import EngineError
-    from engine.conditions import All, AnyOf, Atom
-    from engine.model import Rule, Source
+    from clausewise.compiler import compile_rules
+    from clausewise.errors import EngineError
+    from clausewise.conditions import All, AnyOf, Atom
+    from clausewise.model import Rule, Source
 
     conditions = {
         # any of five (group == g, security in s, bona fide financing == b)
@@ -408,8 +408,8 @@ def test_a_rule_too_large_for_durable_is_refused_before_durable_sees_it(rulebook
     # Any of six all-of-three, under PA 6.5's scope, splits into more than that.
     from dataclasses import replace as _replace
 
-    from engine.compiler import MAX_PARTS
-    from engine.conditions import All, AnyOf, Atom
+    from clausewise.compiler import MAX_PARTS
+    from clausewise.conditions import All, AnyOf, Atom
     six = AnyOf(tuple(
         All((Atom("acquirer.group", "==", g), Atom("action.security", "in", sec), Atom("transfer.bona_fide_financing", "==", b)))
         for g, sec, b in (("liberty", ("series_a1", "warrant"), True), ("hmtf", ("series_a2",), False),

@@ -11,10 +11,10 @@ import pytest
 from clitools import run, run_json
 from deal import CLOSING_FILE, IN_FORCE, LIBERTY
 
-from engine import calc
-from engine.errors import InputError
-from engine.position import positions
-from engine.scenario import load_cap_table
+from clausewise import calc
+from clausewise.errors import InputError
+from clausewise.position import positions
+from clausewise.scenario import load_cap_table
 
 JUNE_2002 = date(2002, 6, 1)
 # CoD 12(a), 12(c) on 2002-06-01: LP $11,693.62 + $158.51 accrued = $11,852.13 a share over
@@ -160,7 +160,7 @@ def test_position_follows_the_record_and_refuses_a_date_before_it(tmp_path):
 
 
 def test_a_scenario_history_applies_before_the_action(rulebook, make_scenario):
-    from engine.evaluate import evaluate
+    from clausewise.evaluate import evaluate
 
     data = {"as_of": date(2003, 6, 2), "cap_table": CLOSING_FILE, "instruments": dict(IN_FORCE),
             "history": [{"date": date(2002, 6, 1), "kind": "conversion", "holder": LIBERTY, "security": "series_a1",

@@ -11,7 +11,7 @@ import pytest
 from clitools import run, run_json
 from deal import CLOSING_FILE, HMTF_BRIDGE, HMTF_RULE, LIBERTY_RULE, PLAN_DATE, ROOT
 
-from engine.evaluate import evaluate
+from clausewise.evaluate import evaluate
 
 PA_STATUS = "instrument.purchase-agreement.status"
 COD_STATUS = "instrument.certificate-of-designation.status"

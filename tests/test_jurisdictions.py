@@ -18,9 +18,9 @@ import pytest
 from clitools import run, run_json
 from deal import CLOSING_FILE, MAJORITY, NO_AMENDMENT, NON_QT, PROBLEM, QT, SIXTY_NINE
 
-from engine.errors import InputError
-from engine.evaluate import evaluate
-from engine.facts import FOREIGN_COUNTRIES, jurisdiction
+from clausewise.errors import InputError
+from clausewise.evaluate import evaluate
+from clausewise.facts import FOREIGN_COUNTRIES, jurisdiction
 
 
 def merger(**entity) -> dict:

@@ -19,8 +19,8 @@ import pytest
 from clitools import CLI
 from deal import PROBLEM, ROOT
 
-from engine.errors import InputError
-from engine.rulebook import load_rulebook
+from clausewise.errors import InputError
+from clausewise.rulebook import load_rulebook
 
 RULEBOOK = ROOT / "rules" / "icg-2000"
 BAD_RULES = ROOT / "tests" / "bad_inputs" / "rules"

@@ -14,9 +14,9 @@ from functools import lru_cache
 import pytest
 from deal import ROOT
 
-from engine.documents import ELISION, document_text, normalise, quote_found
-from engine.paths import contracts_dir
-from engine.yamlio import load_yaml
+from clausewise.documents import ELISION, document_text, normalise, quote_found
+from clausewise.paths import contracts_dir
+from clausewise.yamlio import load_yaml
 
 RULEBOOK = ROOT / "rules" / "icg-2000"
 CLOSING = ROOT / "samples" / "captables" / "closing.yaml"

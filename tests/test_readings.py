@@ -54,10 +54,10 @@ from deal import (
     VOTING_POWER_2001_06,
 )
 
-from engine import calc
-from engine.errors import InputError
-from engine.evaluate import evaluate
-from engine.facts import FACTS
+from clausewise import calc
+from clausewise.errors import InputError
+from clausewise.evaluate import evaluate
+from clausewise.facts import FACTS
 
 CLOSING_DATE = date(2000, 4, 10)
 
@@ -268,7 +268,7 @@ def test_a_warrant_expiry_day_counts_warrant_shares_through_april_10_2005(rulebo
 def test_a_warrant_expiry_day_in_the_positions(rulebook, closing):
     """A-warrant-expiry-day: Liberty's 6,666,667 Warrant shares are counted on 2005-04-10 and are
     gone on 2005-04-11."""
-    from engine.position import positions
+    from clausewise.position import positions
 
     sunday = positions(rulebook, closing, FIFTH_ANNIVERSARY)["groups"]["liberty"]
     monday = positions(rulebook, closing, date(2005, 4, 11))["groups"]["liberty"]

@@ -55,13 +55,13 @@ from deal import (
     SCENARIOS,
 )
 
-from engine import calc
-from engine.conditions import atoms
-from engine.evaluate import evaluate, headroom
-from engine.facts import FACTS, display
-from engine.position import group_headroom, market_purchase, positions
-from engine.scenario import load_scenario
-from engine.yamlio import load_yaml
+from clausewise import calc
+from clausewise.conditions import atoms
+from clausewise.evaluate import evaluate, headroom
+from clausewise.facts import FACTS, display
+from clausewise.position import group_headroom, market_purchase, positions
+from clausewise.scenario import load_scenario
+from clausewise.yamlio import load_yaml
 
 CASES = ROOT / "tests" / "cases"
 
@@ -667,8 +667,8 @@ def test_a_transfer_that_breaches_the_transferee_standstill_reports_the_largest_
     # Liberty -> HMTF Bridge, 10,000 A-1 on 2001-06-01: HMTF's standstill headroom is 729,890
     # Common on the closing cap table, and each Series A share counts about 530.83 Common at the
     # fifth anniversary (LP + accrued $14,863.29 / $28), so 1,374 shares pass and 1,375 do not.
-    from engine.evaluate import headroom, with_quantity
-    from engine.scenario import load_scenario
+    from clausewise.evaluate import headroom, with_quantity
+    from clausewise.scenario import load_scenario
 
     scenario = load_scenario(SCENARIOS / "liberty-transfers-a1-to-hmtf.yaml", rulebook)
     room = headroom(rulebook, scenario, upper=scenario.action.quantity)

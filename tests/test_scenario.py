@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from deal import LIBERTY
 
-from engine.errors import InputError, Problem
-from engine.model import Action, Holding, Party
-from engine.rulebook import load_rulebook
-from engine.scenario import load_cap_table, load_scenario, scenario_from_dict
+from clausewise.errors import InputError, Problem
+from clausewise.model import Action, Holding, Party
+from clausewise.rulebook import load_rulebook
+from clausewise.scenario import load_cap_table, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = "tests/bad_inputs/scenarios"

@@ -21,8 +21,8 @@ import pytest
 from clitools import run, run_json
 from deal import PROBLEM, ROOT, SCENARIOS
 
-from engine.documents import document_text, quote_found
-from engine.paths import contracts_dir
+from clausewise.documents import document_text, quote_found
+from clausewise.paths import contracts_dir
 
 CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
 CAYMAN = "samples/scenarios/approval-merger-non-qt-cayman.yaml"
@@ -417,8 +417,8 @@ def test_every_approval_quotes_its_clause_and_names_document_and_section(ruleboo
 
 
 def _findings(rulebook, name: str):
-    from engine.evaluate import evaluate
-    from engine.scenario import load_scenario
+    from clausewise.evaluate import evaluate
+    from clausewise.scenario import load_scenario
     return evaluate(rulebook, load_scenario(SCENARIOS / name, rulebook)).findings
 
 
