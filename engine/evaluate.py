@@ -8,6 +8,7 @@ from typing import Any
 
 from . import calc
 from .approvals import all_pass, approvals
+from .capital import capital_facts
 from .compiler import Fired, compile_rules
 from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
@@ -44,6 +45,7 @@ class Result:
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
     facts = derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    facts.update(capital_facts(rulebook, scenario))  # a conversion or exercise: the Common issued, the record after
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts
 

@@ -7,7 +7,8 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from . import calc
+from . import calc, capital
+from .capital import CAPITAL_KINDS
 from .model import COMPANY, NO_GROUP, CapTable, Holding, Scenario
 
 # Enum values that depend on the rulebook are named by a marker resolved in `allowed_values`.
@@ -44,7 +45,7 @@ AMENDING = ("charter_amendment",) + FUNDAMENTAL
 OFFERS = ("tender_offer", "exchange_offer")
 CORPORATE_KINDS = FUNDAMENTAL + ("charter_amendment", "equity_issuance", "restrictive_agreement") + OFFERS + (
     "series_split", "material_transaction")
-ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS
+ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS + CAPITAL_KINDS
 # Actions that may be put to the holders of Common Stock; whether one is, the scenario states.
 STOCKHOLDER_MATTERS = AMENDING + ("equity_issuance", "series_split")
 RANKS = ("senior", "parity", "junior")
@@ -71,7 +72,7 @@ FACTS: dict[str, FactSpec] = {
         _spec("as_of", "date", "the date of the proposed action"),
         _spec("action.kind", "enum", "what is proposed", ACTION_KINDS),
         _spec("action.security", "enum", "the security bought or transferred", (SECURITIES,)),
-        _spec("action.security_class", "enum", "class of that security", ("common", "preferred", "warrant")),
+        _spec("action.security_class", "enum", "class of that security", ("common", "preferred", "warrant", "note", "other")),
         _spec("action.convertible_into_common", "bool", "the security converts into or is exercisable for Common Stock"),
         _spec("action.quantity", "shares", "number of shares (or Warrant shares) in the action"),
         _spec("action.seller", "enum", "who sells in a purchase", ("market", "company", "holder")),
@@ -189,6 +190,25 @@ FACTS: dict[str, FactSpec] = {
               "at least one director elected by the Series A-1 or A-2 holders voted in favor",
               key="board.series_a1_or_a2_director_voted_for", kinds=("material_transaction",)),
         _spec("series_a.outstanding", "shares", "Series A shares Outstanding (Company-held shares excluded)"),
+        # --- capital events: conversion, exercise, an issuance's effect (engine/capital.py) ------
+        _spec("conversion.liquidation_preference", "text", "Liquidation Preference per share on the conversion date"),
+        _spec("conversion.accrued_dividends", "text", "dividends accrued and unpaid per share to the conversion date"),
+        _spec("conversion.value_per_share", "text", "Liquidation Preference plus accrued dividends per share"),
+        _spec("conversion.common_exact", "text",
+              "Common issuable on the shares surrendered together, to the nearest 1/100 of a share"),
+        _spec("conversion.common_issued", "shares", "whole shares of Common issued on the conversion"),
+        _spec("exercise.method", "enum", "how the Warrant is exercised", capital.EXERCISE_METHODS),
+        _spec("exercise.market_price", "text", "fair market value of one share of Common on the exercise date"),
+        _spec("exercise.market_price_above_exercise_price", "bool",
+              "the fair market value of one share of Common is greater than the Exercise Price"),
+        _spec("exercise.exercise_price", "text", "the Exercise Price per share"),
+        _spec("exercise.aggregate_price", "text", "the Exercise Price times the Warrant shares exercised for cash"),
+        _spec("exercise.common_issued", "shares", "whole shares of Common issued on the exercise"),
+        _spec("acquisition.upon_conversion_or_exercise", "bool",
+              "the Common is acquired upon conversion or exercise of a security the holder holds, not bought"),
+        _spec("issuance.standstill_effect", "bool",
+              "the scenario asks for the issuance's effect on each group's standstill basis",
+              key="standstill_effect", kinds=("equity_issuance",)),
     )
 }
 
@@ -278,6 +298,10 @@ def apply_action(scenario: Scenario, converts: dict[str, bool]) -> CapTable:
         holding = holders.get(name) or Holding(name=name, group=group)
         if action.security == "common":
             holding = replace(holding, common=holding.common + delta)
+        elif action.security in cap.convertibles:
+            units = dict(holding.convertibles)
+            units[action.security] = units.get(action.security, 0) + delta
+            holding = replace(holding, convertibles={s: n for s, n in units.items() if n})
         elif action.security == "warrant":
             holding = replace(holding, warrants=holding.warrants + delta)
         else:
@@ -333,7 +357,7 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
                 facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
         return facts
 
-    security = securities[action.security]
+    security = securities.get(action.security) or _convertible_spec(scenario.cap_table, action.security)
     facts.update({
         "action.security": action.security,
         "action.security_class": security["class"],
@@ -378,10 +402,10 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
     group = facts["acquirer.group"]
     if group not in (NO_GROUP, COMPANY):
         after = apply_action(scenario, {})
-        before_basis = calc.standstill_basis(terms, scenario.cap_table, group, scenario.as_of, series_a_issued)
-        after_basis = calc.standstill_basis(terms, after, group, scenario.as_of, series_a_issued)
-        voting = calc.voting_power(terms, after, group, scenario.as_of)
-        owned = calc.beneficial_ownership(terms, after, group, scenario.as_of)
+        before_basis = capital.standstill_basis(terms, scenario.cap_table, group, scenario.as_of, series_a_issued)
+        after_basis = capital.standstill_basis(terms, after, group, scenario.as_of, series_a_issued)
+        voting = capital.voting_power(terms, after, group, scenario.as_of)
+        owned = capital.beneficial_ownership(terms, after, group, scenario.as_of)
         facts.update(
             {
                 "standstill.pct_before": before_basis.pct,
@@ -394,6 +418,11 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
             }
         )
     return facts
+
+
+def _convertible_spec(cap: CapTable, security: str) -> dict:
+    """A security stated on the cap table (not the rulebook's): convertible into Common by its terms."""
+    return {"class": cap.convertibles[security].kind, "converts_to_common": True}
 
 
 def display(spec_type: str, value: Any) -> str:

@@ -26,6 +26,25 @@ class Holding:
     # The holder signed a Permitted Transferee Agreement and is bound by PA 6.5 as its
     # transferor was, though it is in none of the groups (an HMTF parallel investor, say).
     permitted_transferee_agreement: bool = False
+    # Units of other securities convertible into or exchangeable for Common, by the id the cap
+    # table declares them under (CapTable.convertibles).
+    convertibles: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConvertibleTerms:
+    """A security convertible into or exchangeable for Common Stock other than the rulebook's own,
+    stated on a cap table with its conversion terms (engine/capital.py counts it)."""
+
+    id: str
+    name: str
+    kind: str  # preferred | note | other
+    common_per_unit: Fraction  # a stated conversion ratio, or the face amount over the conversion price
+    fractions: str  # half_up | down: how a fraction of a share issuable to one holder is settled
+    convertible_from: date | None = None  # first day it may be converted (None: from issue)
+    convertible_until: date | None = None  # last day it may be converted (None: no end stated)
+    votes_as_converted: bool = False  # votes with the Common as converted
+    stated_in: str = ""  # file:line of the declaration
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,7 @@ class CapTable:
     series_a_converted: int = 0
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
     instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
+    convertibles: dict[str, ConvertibleTerms] = field(default_factory=dict)  # other convertible securities, by id
 
     def holder(self, name: str) -> Holding | None:
         for h in self.holders:

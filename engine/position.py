@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from . import calc
+from . import calc, capital
 from .conditions import Atom
 from .evaluate import headroom
 from .model import Action, CapTable, Party, Scenario
@@ -110,9 +110,9 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
         members = calc.group_holdings(cap, group)
         as_converted = sum(calc.conversion_shares(terms, sum(h.preferred.values()), as_of) for h in members)
         warrants = sum(calc.warrant_shares_exercisable(terms, h.warrants, as_of) for h in members)
-        owned = calc.beneficial_ownership(terms, cap, group, as_of)
-        basis = calc.standstill_basis(terms, cap, group, as_of, issued)
-        voting = calc.voting_power(terms, cap, group, as_of)
+        owned = capital.beneficial_ownership(terms, cap, group, as_of)
+        basis = capital.standstill_basis(terms, cap, group, as_of, issued)
+        voting = capital.voting_power(terms, cap, group, as_of)
         rule, cap_pct = standstill_rule(rulebook, group, as_of)
         standstill = {
             "pct": calc.pct_display(basis.pct, 4),
@@ -141,6 +141,8 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
             "voting_power_pct": calc.pct_display(voting.pct, 2),
             "voting_power": {"votes": voting.shares, "total": voting.denominator,
                              "pct_exact": _exact(voting.pct)},
+            # Above the cap inside a voting-power safe harbor: the day accretion alone ends the harbor.
+            "accretion_warning": capital.accretion_crossing(rulebook, cap, group, as_of),
         }
     return out
 
@@ -173,6 +175,8 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     lines += _table(["Group", "As-converted", "Warrants", "13d-3 shares", "13d-3 %", "Standstill %", "Cap",
                      "Headroom", "Voting %"], rows)
     for gid, g in data["groups"].items():
+        if g["accretion_warning"]:
+            lines.append(f"{gid}: accretion warning: {g['accretion_warning']['message']}.")
         if g["standstill"]["headroom_reason"]:
             lines.append(f"{gid}: headroom cannot be given: {g['standstill']['headroom_reason']}.")
     lines += ["", "13d-3: Rule 13d-3(d)(1)(i), the group's own conversion and exercise rights in numerator and "

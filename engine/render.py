@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from . import capital
 from .evaluate import Headroom, Result
 from .model import Finding
 from .paths import reports_dir
@@ -84,6 +85,7 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
         "findings": [f.to_json() for f in result.findings],
         "headroom": headroom_json(room, s.action.quantity),
         "assumptions": _assumptions(rulebook, result.findings),
+        **capital.check_report(rulebook, result),
     }
 
 
@@ -167,6 +169,7 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
         if f.assumptions:
             out.append("    Assumptions: " + ", ".join(f.assumptions))
         out.append("")
+    out += capital.check_lines(rulebook, capital.check_report(rulebook, result))
     if room is not None:
         out += headroom_lines(rulebook, room, s.action.quantity, width)
         out.append("")

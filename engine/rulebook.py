@@ -32,7 +32,8 @@ PARAMETER_FILE_KEYS = ("parameters", "securities", "groups", "instrument_events"
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "source", "note", "evidence")
-SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
+SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "source")
+TRANSFER_CONVERSION_KEYS = ("group", "converts_into", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
 APPROVAL_KEYS = ("body", "voters", "threshold")
 APPROVAL_VOTERS = ("series_a", "series_a1", "series_a2", "series_a3", "voting_power")
@@ -42,6 +43,7 @@ PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must b
     "closing_date": "date", "signing_date": "date", "first_dividend_payment_date": "date",
     "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
     "dividend_rate": "number", "conversion_price": "number", "warrant_exercise_price": "number",
+    "conversion_right_expiry": "date",
     "special_dividend_reference": "number", "series_a_cap": "number",
 }
 OTHERWISE = ("permitted", "not_applicable")
@@ -325,6 +327,7 @@ def _load_parameters(book: _Loading) -> None:
         if item.get("definition") is not None:
             _source(ctx, item["definition"], f"group {name}.definition", book)
         book.groups[name] = dict(item)
+    _check_transfer_conversions(ctx, data.get("securities") or {}, book)
     for name, kind in PARAMETER_TYPES.items():
         param = book.parameters.get(name)
         if param is None:
@@ -341,6 +344,26 @@ def _load_parameters(book: _Loading) -> None:
                    "last_accretion_date", "conversion_price", "warrant_expiry"):
         if needed not in book.parameters:
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+
+
+def _check_transfer_conversions(ctx: _Ctx, securities: dict, book: _Loading) -> None:
+    """`on_transfer_outside_group`: a series that becomes another on a transfer to anyone outside
+    one group (the rulebook's own reclassification on transfer, applied by a history)."""
+    for name, item in securities.items():
+        spec = item.get("on_transfer_outside_group") if isinstance(item, dict) else None
+        if spec is None:
+            continue
+        what = f"security {name}.on_transfer_outside_group"
+        if not _check_keys(ctx, spec, TRANSFER_CONVERSION_KEYS, what, TRANSFER_CONVERSION_KEYS):
+            continue
+        if spec.get("group") not in book.groups:
+            ctx.add(spec, "group", "dangling-reference", f"{what}.group: no group {spec.get('group')!r}"
+                    f"{did_you_mean(spec.get('group'), book.groups)}")
+        into = spec.get("converts_into")
+        if into not in book.securities or into == name or book.securities[into].get("class") != item.get("class"):
+            ctx.add(spec, "converts_into", "dangling-reference", f"{what}.converts_into: {into!r} is not another "
+                    f"security of the same class{did_you_mean(into, book.securities)}")
+        _source(ctx, spec.get("source"), f"{what}.source", book)
 
 
 def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import calc
+from . import calc, capital
 from .errors import InputError, ProblemList, did_you_mean
 from .facts import CORPORATE_KINDS, FACTS, allowed_values, jurisdiction
 from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding,
@@ -23,9 +23,9 @@ SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "hi
 INSTRUMENT_KEYS = ("status", "from", "note")
 VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
 CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "series_a_converted", "holders",
-                  "instruments", "history")
+                  "instruments", "history", "convertibles")
 CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
-ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS
+ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS + capital.CAPITAL_KINDS
 TRANSFER_FACT_KEYS = ("basis", "permitted_transferee_agreement", "rule144_resale_available")
 COMPANY_ACQUISITION_KEYS = ("company_offer", "full_cumulative_dividends_paid")
 ACTION_KEYS = {
@@ -306,7 +306,9 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         series_a_converted=base.series_a_converted if converted is None else converted,
         last_event=base.last_event,
         instruments={**base.instruments, **instruments(ck, node, path, rulebook)},
+        convertibles={**base.convertibles, **capital.parse_convertibles(ck, node, path, rulebook)},
     )
+    capital.check_holdings(ck, node, path, table)
     held = sum(h.common for h in table.holders)
     if held > table.common_outstanding:
         ck.add(_line(node, "common_outstanding"), "bad-value",
@@ -320,7 +322,8 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
 def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
                    rulebook: Rulebook) -> tuple[str, dict] | None:
     series = [s for s, spec in rulebook.securities.items() if spec.get("class") == "preferred"]
-    allowed = ("name", "group", "common") + tuple(series) + ("warrants", "permitted_transferee_agreement")
+    allowed = ("name", "group", "common") + tuple(series) + ("warrants", "permitted_transferee_agreement",
+                                                              "convertibles")
     if not ck.mapping(item, path, allowed, ("name",), line=line):
         return None
     name = ck.text(item, "name", path)
@@ -328,6 +331,9 @@ def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
     group = ck.group(item, "group", path, rulebook)
     if group is not None:
         fields["group"] = group
+    convertibles = capital.parse_holding(ck, item, path)
+    if convertibles is not None:
+        fields["convertibles"] = convertibles
     bound = ck.boolean(item, "permitted_transferee_agreement", path)
     if bound is not None:
         fields["permitted_transferee_agreement"] = bound
@@ -341,7 +347,7 @@ def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
 def _merge_holding(holding: Holding, fields: dict) -> Holding:
     preferred = dict(holding.preferred)
     for key, value in fields.items():
-        if key not in ("group", "common", "warrants", "permitted_transferee_agreement"):
+        if key not in ("group", "common", "warrants", "permitted_transferee_agreement", "convertibles"):
             preferred[key] = value
     return replace(
         holding,
@@ -351,6 +357,7 @@ def _merge_holding(holding: Holding, fields: dict) -> Holding:
         permitted_transferee_agreement=fields.get("permitted_transferee_agreement",
                                                   holding.permitted_transferee_agreement),
         preferred={s: n for s, n in preferred.items() if n},
+        convertibles={**holding.convertibles, **fields.get("convertibles", {})},
     )
 
 
@@ -618,6 +625,8 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
     kind = node.get("kind")
     if kind in CORPORATE_KINDS:
         return _corporate(ck, node, kind, rulebook)
+    if kind in capital.CAPITAL_KINDS:
+        return capital.parse_action(ck, node, rulebook, cap)
     if kind is None:
         every = tuple(dict.fromkeys(ACTION_KEYS["purchase"] + ACTION_KEYS["transfer"]))
         ck.mapping(node, "action", every, ("kind",))
@@ -629,21 +638,24 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
     if "route" in node:
         ck.add(_line(node, "route"), "unknown-key", ROUTE_MOVED)
     ck.mapping(node, "action", ACTION_KEYS[kind] + ("route",), ACTION_REQUIRED[kind], what=f" for a {kind}")
-    security = _security(ck, node, rulebook)
+    security = _security(ck, node, rulebook, cap)
     quantity = ck.shares(node, "quantity", "action", 1)
     if kind == "purchase":
         return _purchase(ck, node, rulebook, cap, security, quantity)
     return _transfer(ck, node, rulebook, cap, security, quantity)
 
 
-def _security(ck: _Checker, node: dict, rulebook: Rulebook) -> str | None:
+def _security(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None = None) -> str | None:
     value = node.get("security")
     if value is None:
         return None
-    if not isinstance(value, str) or value not in rulebook.securities:
+    stated = list(cap.convertibles) if cap is not None else []  # other convertibles the cap table declares
+    if not isinstance(value, str) or (value not in rulebook.securities and value not in stated):
+        known = list(rulebook.securities) + stated
         ck.add(_line(node, "security"), "unknown-security",
-               f"action.security: unknown security {_show(value)}{did_you_mean(value, rulebook.securities)}; "
-               f"the rulebook has {', '.join(rulebook.securities)}")
+               f"action.security: unknown security {_show(value)}{did_you_mean(value, known)}; "
+               f"the rulebook has {', '.join(rulebook.securities)}"
+               + (f" and the cap table {', '.join(stated)}" if stated else ""))
         return None
     return value
 
@@ -790,13 +802,7 @@ def _check_held(ck: _Checker, node: dict, holder: Holding, security: str | None,
                 rulebook: Rulebook, verb: str) -> None:
     if security is None or quantity is None:
         return
-    kind = rulebook.securities[security].get("class")
-    if kind == "common":
-        held = holder.common
-    elif kind == "warrant":
-        held = holder.warrants
-    else:
-        held = holder.preferred.get(security, 0)
+    held = capital.held(holder, security, rulebook.securities.get(security, {}).get("class"))
     if held < quantity:
         ck.add(_line(node, "quantity"), "bad-value",
                f"action.quantity: {holder.name} holds {held:,} of {security}, fewer than the {quantity:,} to be {verb}")
@@ -936,7 +942,10 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 if target is None:
                     return table
             kind_ = rulebook.securities[security].get("class")
-            holders[target.name] = _moved(holders.get(target.name, target), security, quantity, kind_)
+            # CoD 12(i)-style reclassification: the transferee outside the series' group receives the
+            # series the rulebook names (`on_transfer_outside_group`).
+            received = capital.series_after_transfer(rulebook, security, target.group)
+            holders[target.name] = _moved(holders.get(target.name, target), received, quantity, kind_)
         else:  # issuance or repurchase of Common by the Company
             if item.get("security", "common") != "common":
                 ck.add(_line(item, "security"), "bad-value", f"{where}.security: only Common Stock is issued or "

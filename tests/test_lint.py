@@ -365,12 +365,14 @@ def test_lint_of_a_missing_folder(tmp_path):
 
 
 def test_malformed_yaml(rb):
-    edit(rb, PA, "    actions: [purchase, transfer]\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}",
-         "    actions: [purchase, transfer\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}")
+    edit(rb, PA, "    actions: [purchase, transfer, conversion, exercise]\n    when:\n      all:\n"
+                 "        - {fact: acquirer.group, op: \"==\", value: liberty}",
+         "    actions: [purchase, transfer, conversion, exercise\n    when:\n      all:\n"
+         "        - {fact: acquirer.group, op: \"==\", value: liberty}")
     lines = lint(rb)
     assert len(lines) == 1, lines
     # PyYAML notices the unclosed list on the next line, where `when:` starts
-    when = line_of(rb, PA, "    actions: [purchase, transfer\n") + 1
+    when = line_of(rb, PA, "    actions: [purchase, transfer, conversion, exercise\n") + 1
     the_line(lines, where(rb, PA, when, "yaml"), "malformed YAML")
 
 

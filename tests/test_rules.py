@@ -647,7 +647,7 @@ def test_a_standstill_finding_shows_the_compared_facts(rulebook):
         "standstill.pct_after": "37.0375%", "standstill.shares_after": "35,208,264",
         "standstill.denominator_after": "95,061,097", "standstill.pct_before": "34.9336%",
         "voting_power.pct_after": "30.0373%", "beneficial_ownership.pct_after": "40.4077%",
-        "action.seller": "market", "transfer.within_group": "no"}
+        "acquisition.upon_conversion_or_exercise": "no", "action.seller": "market", "transfer.within_group": "no"}
     assert finding.comparisons == [{"fact": "standstill.pct_after", "op": ">", "value": "37.0000%",
                                     "actual": "37.0375%", "holds": True}]
     assert "A-standstill-deemed-conversion" in finding.assumptions
