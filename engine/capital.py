@@ -8,6 +8,7 @@ names a deal.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -558,7 +559,7 @@ def check_report(rulebook, result) -> dict:
             "warnings": [dict(w, kind="accretion") for w in accretion_warnings(rulebook, result)]}
 
 
-def check_lines(rulebook, report: dict) -> list[str]:
+def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
     """The text lines of `check_report`."""
     lines: list[str] = []
     if report["capital_event"]:
@@ -581,5 +582,5 @@ def check_lines(rulebook, report: dict) -> list[str]:
                              f"{g['denominator_before']:,} -> {g['denominator_after']:,})")
             lines.append("")
     for warning in report["warnings"]:
-        lines += [f"Warning: {warning['message']}.", ""]
+        lines += [textwrap.fill(f"Warning: {warning['message']}.", width=width, subsequent_indent="  "), ""]
     return lines

@@ -135,6 +135,8 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
             "series_a_shares": sum(sum(h.preferred.values()) for h in members),
             "as_converted_shares": as_converted,
             "warrant_shares": warrants,
+            # Other convertibles on the cap table, as Rule 13d-3(d)(1)(i) counts them on the date.
+            "other_convertible_shares": capital.other_rights(cap, members, as_of),
             "beneficial_ownership": {"shares": owned.shares, "denominator": owned.denominator,
                                      "pct": calc.pct_display(owned.pct, 2), "pct_exact": _exact(owned.pct)},
             "standstill": standstill,

@@ -169,7 +169,7 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
         if f.assumptions:
             out.append("    Assumptions: " + ", ".join(f.assumptions))
         out.append("")
-    out += capital.check_lines(rulebook, capital.check_report(rulebook, result))
+    out += capital.check_lines(rulebook, capital.check_report(rulebook, result), width)
     if room is not None:
         out += headroom_lines(rulebook, room, s.action.quantity, width)
         out.append("")

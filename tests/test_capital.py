@@ -389,3 +389,22 @@ def test_the_reclassification_on_transfer_is_declared_in_the_rulebook(tmp_path):
     [line] = result.stderr.splitlines()
     assert line.endswith("dangling-reference: security series_a1.on_transfer_outside_group.converts_into: "
                          "'series_a4' is not another security of the same class (did you mean 'series_a3'?)")
+
+
+@pytest.mark.parametrize("name, code, verdict, figure", [
+    ("liberty-converts-a1-2002.yaml", 0, "clear", ("conversion.common_issued", 21_164_524)),
+    ("liberty-exercises-warrants-net-issue-2003.yaml", 0, "clear", ("exercise.common_issued", 150_000)),
+    ("liberty-exercises-warrants-after-expiry.yaml", 1, "violation", ("exercise.exercise_price", "$34.00")),
+    ("hmtf-buys-convertible-notes-2001.yaml", 1, "violation", None),
+    ("issuance-of-common-after-liberty-conversion.yaml", 0, "clear", None),
+])
+def test_the_capital_samples_give_their_documented_answers(name, code, verdict, figure):
+    rc, data = run_json("check", f"samples/scenarios/{name}")
+    assert (rc, data["verdict"]) == (code, verdict)
+    if figure is not None:
+        assert data["capital_event"][figure[0]] == figure[1]
+    if name.startswith("hmtf"):
+        assert (finding(data, HMTF_RULE)["figures"]["standstill.pct_after"], data["headroom"]["max_quantity"]) == (
+            "17.6029%", 17_694)
+    if name.startswith("issuance"):
+        assert data["standstill_effect"]["groups"]["hmtf"]["pct_after"] == "17.5000"

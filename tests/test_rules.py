@@ -557,6 +557,14 @@ SAMPLE_OUTCOMES = {
     "liberty-transfers-a1-to-hmtf.yaml": {PA_65: ("permitted", "exempt"), HMTF_RULE: ("violation", None),
                                           COD_4: ("permitted", "exempt"), COD_12I_A1: ("obligation", None)},
     "transfer-missing-rule144-fact.yaml": {PA_65: ("violation", None), COD_4: ("cannot_determine", None)},
+    # Capital events: conversion, exercise, another convertible, an issuance of Common.
+    "liberty-converts-a1-2002.yaml": {LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None)},
+    "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
+                                                       "war.10.exercise-before-expiry": ("permitted", None),
+                                                       LIBERTY_RULE: ("permitted", None)},
+    "liberty-exercises-warrants-after-expiry.yaml": {"war.10.exercise-before-expiry": ("violation", None)},
+    "hmtf-buys-convertible-notes-2001.yaml": {HMTF_RULE: ("violation", None)},
+    "issuance-of-common-after-liberty-conversion.yaml": {},
     # Corporate actions: the approvals each name and description claims.
     "approval-acquisition-with-series-director.yaml": {COD_15: ("permitted", "board-route")},
     "approval-acquisition-without-series-director.yaml": {COD_15: APPROVAL},
