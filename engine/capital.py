@@ -274,7 +274,7 @@ def voting_power(terms: calc.Terms, cap: CapTable, group: str, on: date) -> calc
 
 @dataclass(frozen=True)
 class ConversionFigures:
-    """CoD-style conversion of `quantity` preferred shares surrendered together by one holder."""
+    """The conversion of `quantity` preferred shares surrendered together by one holder."""
 
     liquidation_preference: Fraction  # per share, accreted to the date
     accrued_dividends: Fraction  # per share, accrued and not yet added

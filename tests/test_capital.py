@@ -408,3 +408,23 @@ def test_the_capital_samples_give_their_documented_answers(name, code, verdict, 
             "17.6029%", 17_694)
     if name.startswith("issuance"):
         assert data["standstill_effect"]["groups"]["hmtf"]["pct_after"] == "17.5000"
+
+
+@pytest.mark.parametrize("until, counted", [(date(2001, 5, 31), 0), (date(2001, 6, 1), 500)])
+def test_a_convertible_counts_through_its_last_convertible_day(until, counted):
+    from clausewise.model import CapTable, ConvertibleTerms, Holding
+
+    terms = ConvertibleTerms(id="pref_b", name="Series B", kind="preferred", common_per_unit=Fraction(5),
+                             fractions="half_up", convertible_until=until)
+    holder = Holding(name="Fund", group="g", convertibles={"pref_b": 100})
+    cap = CapTable(common_outstanding=1000, holders=(holder,), convertibles={"pref_b": terms})
+    assert capital.other_rights(cap, cap.holders, date(2001, 6, 1)) == counted
+
+
+@pytest.mark.parametrize("units, fractions, issued", [(3, "half_up", 2), (3, "down", 1), (1, "half_up", 1)])
+def test_a_convertible_settles_fractions_as_its_terms_say(units, fractions, issued):
+    from clausewise.model import ConvertibleTerms
+
+    # 0.5 Common a unit: 3 units give 1.5, which rounds up or down as stated; 1 unit gives 0.5, half up.
+    terms = ConvertibleTerms(id="n", name="Notes", kind="note", common_per_unit=Fraction(1, 2), fractions=fractions)
+    assert capital.common_issuable(terms, units) == issued
