@@ -428,3 +428,21 @@ def test_a_convertible_settles_fractions_as_its_terms_say(units, fractions, issu
     # 0.5 Common a unit: 3 units give 1.5, which rounds up or down as stated; 1 unit gives 0.5, half up.
     terms = ConvertibleTerms(id="n", name="Notes", kind="note", common_per_unit=Fraction(1, 2), fractions=fractions)
     assert capital.common_issuable(terms, units) == issued
+
+
+@pytest.mark.parametrize("buyer, quantity, rule, outcome, exception", [
+    (GLEACHER, 27_453, "pa.6.6c.gleacher-standstill", "permitted", None),
+    (GLEACHER, 27_454, "pa.6.6c.gleacher-standstill", "violation", None),
+    # Notes carry no vote: 38.1849% on the basis, 25.0928% of the voting power, inside the harbor.
+    (LIBERTY, 100_000, LIBERTY_RULE, "permitted", "voting-power-safe-harbor"),
+])
+def test_a_purchase_of_notes_is_tested_under_6_6a_and_6_6c_too(rulebook, make_scenario, buyer, quantity, rule,
+                                                                outcome, exception):
+    data = notes("2001-07-31", quantity)
+    data["action"]["buyer"] = buyer
+    result = evaluate(rulebook, make_scenario(data))
+    assert (result.by_rule(rule).outcome, result.by_rule(rule).exception) == (outcome, exception)
+    assert result.facts["action.convertible_into_common"] is True
+    if exception:
+        [warning] = capital.accretion_warnings(rulebook, result)
+        assert warning["group"] == "liberty" and warning["crosses_on"] is not None
