@@ -884,6 +884,11 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 ck.add(_line(item, "security"), "bad-value", f"{where}.security: {_show(security)} is not a "
                        "convertible preferred series of the rulebook")
                 return table
+            right_ends = rulebook.parameters.get("conversion_right_expiry")
+            if right_ends is not None and when > right_ends.value:
+                ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the conversion right expired "
+                       f"({right_ends.value}, CoD 12(a)); the shares can no longer be converted")
+                return table
             if h is None or (h := take(h, security, "converted")) is None:
                 return table
             issued = calc.conversion_shares(terms, quantity, when)

@@ -446,3 +446,21 @@ def test_a_purchase_of_notes_is_tested_under_6_6a_and_6_6c_too(rulebook, make_sc
     if exception:
         [warning] = capital.accretion_warnings(rulebook, result)
         assert warning["group"] == "liberty" and warning["crosses_on"] is not None
+
+
+@pytest.mark.parametrize("when, refused", [(date(2015, 6, 29), False), (date(2015, 6, 30), True)])
+def test_a_history_conversion_after_the_right_expired_is_refused(rulebook, tmp_path, when, refused):
+    closing = yaml.safe_load(Path(CLOSING_FILE).read_text(encoding="utf-8"))
+    closing["history"] = [dict(LIBERTY_CONVERSION, date=when)]
+    path = tmp_path / "table.yaml"
+    path.write_text(yaml.safe_dump(closing, sort_keys=False), encoding="utf-8")
+    if not refused:
+        assert load_cap_table(path, rulebook).holder(LIBERTY).common == calc.conversion_shares(rulebook.terms(),
+                                                                                                50_000, when)
+        return
+    with pytest.raises(InputError) as info:
+        load_cap_table(path, rulebook)
+    [problem] = info.value.problems
+    assert (problem.category, problem.message) == ("bad-date", "history[0].date: 2015-06-30 is after the conversion "
+                                                   "right expired (2015-06-29, CoD 12(a)); the shares can no longer "
+                                                   "be converted")
