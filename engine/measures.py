@@ -71,9 +71,12 @@ class _Index:
     def __init__(self, cap: CapTable):
         self.by_group: dict[str, list[Holding]] = {}
         self.by_name: dict[str, Holding] = {}
+        self.preferred_holders: list[Holding] = []  # outside the Company, holding any preferred
         for h in cap.holders:
             self.by_group.setdefault(h.group, []).append(h)
             self.by_name[h.name] = h
+            if h.preferred and h.group != COMPANY:
+                self.preferred_holders.append(h)
         self.sums: dict[tuple, int] = {}
 
 
@@ -138,13 +141,14 @@ class Situation:
             return self.cap.common_outstanding
         return self.changed()[1]
 
-    def all_holders_sum(self, key: tuple, per_holder: Callable[[Holding], int], when: str) -> int:
-        """A sum over every holder outside the Company, kept per cap table; after an action only
-        the changed holders' terms are recomputed."""
+    def preferred_sum(self, key: tuple, per_holder: Callable[[Holding], int], when: str) -> int:
+        """A sum over every holder of preferred outside the Company (`per_holder` is 0 for a holder
+        without preferred), kept per cap table; after an action only the changed holders' terms
+        are recomputed."""
         index = _index(self.cap)
         total = index.sums.get(key)
         if total is None:
-            total = sum(per_holder(h) for h in self.cap.holders if h.group != COMPANY)
+            total = sum(per_holder(h) for h in index.preferred_holders)
             index.sums[key] = total
         if when == "before" or self.action is None or not self.action.trades_securities:
             return total
@@ -201,6 +205,8 @@ def round_shares(exact: Fraction, rounding: str = "hundredths_then_half_up") -> 
 
 
 def _preferred_in(h: Holding, securities: tuple[str, ...] | None) -> int:
+    if not h.preferred:
+        return 0
     if securities is None:
         return sum(h.preferred.values())
     return sum(h.preferred.get(s, 0) for s in securities)
@@ -307,7 +313,7 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
         return conversion(deal, _preferred_in(h, preferred), sit.as_of, rounding)
 
     votes = sum((h.common if counts_common else 0) + converted(h) for h in sit.holdings(group, when))
-    total = sit.all_holders_sum(("voting_power", voting_class, sit.as_of, rounding), converted, when)
+    total = sit.preferred_sum(("voting_power", voting_class, sit.as_of, rounding), converted, when)
     if counts_common:
         total += sit.common_outstanding(when)
     return _ratio(votes, total, output)
@@ -386,7 +392,7 @@ def outstanding(sit: Situation, securities: list[str], when: str = "before", add
     `add_fact`, plus that fact's quantity when the `add_when` fact has the stated value (an
     issuance of the same class), unknown when either is unknown."""
     listed = tuple(securities)
-    total = sit.all_holders_sum(("outstanding", listed), lambda h: _preferred_in(h, listed), "before")
+    total = sit.preferred_sum(("outstanding", listed), lambda h: _preferred_in(h, listed), "before")
     if add_fact is None:
         return total
     if add_when is not None:

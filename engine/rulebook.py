@@ -14,7 +14,7 @@ from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, facts_of
 from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
 from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
-from .measures import MEASURES, PARTIES, ROUNDINGS, WHEN, Deal, SecurityClass
+from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
 from .model import Assumption, Document, Exception_, Parameter, Rule, Source, StatusEvent
 from .paths import contracts_dir
 from .yamlio import LineDict, LineList, load_yaml

@@ -14,7 +14,7 @@ from typing import Any
 from . import calc
 from .errors import InputError, ProblemList, did_you_mean
 from .conditions import truth
-from .facts import TRADE_KINDS, allowed_values, field_admissible
+from .facts import TRADE_KINDS, allowed_values
 from .measures import Situation, measure
 from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding,
                     InstrumentStatus, Party, Scenario, Tally)
