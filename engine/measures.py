@@ -272,7 +272,7 @@ def beneficial_ownership(sit: Situation, party: str, when: str = "after", output
     return _ratio(common + rights, sit.common_outstanding(when) + rights, output)
 
 
-def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstanding: str,
+def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstanding: tuple[str, ...],
               when: str = "after", output: str = "pct", rounding: str = "hundredths_then_half_up") -> Any:
     """An ownership-cap basis with a deemed-conversion date.
 
@@ -280,7 +280,8 @@ def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstand
     their preferred on `conversion_date` (one conversion per holder), plus its warrant shares
     if exercisable at any time from the test date to `conversion_date`. Denominator: the Common
     outstanding, plus the Common issuable on one deemed conversion on `conversion_date` of all
-    of `deemed_outstanding` issued at the closing and not yet converted (converted shares are
+    of `deemed_outstanding` (classes or securities, each share counted once) issued at the
+    closing and not yet converted (converted shares are
     already Common outstanding: each counted once), plus the group's own warrant shares.
     """
     group = sit.group_of(party)
@@ -292,7 +293,9 @@ def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstand
     numerator = (sum(h.common for h in holdings)
                  + sum(conversion(deal, sum(h.preferred.values()), conversion_date, rounding) for h in holdings)
                  + warrants)
-    unconverted = max(0, deal.issued_at_closing(deemed_outstanding) - sit.cap.converted.get(deemed_outstanding, 0))
+    members = tuple(dict.fromkeys(m for c in deemed_outstanding for m in deal.members(c)))
+    issued = sum(int(deal.securities[m].get("issued_at_closing", 0) or 0) for m in members if m in deal.securities)
+    unconverted = max(0, issued - sum(sit.cap.converted.get(c, 0) for c in deemed_outstanding))
     deemed = conversion(deal, unconverted, conversion_date, rounding)
     return _ratio(numerator, sit.common_outstanding(when) + deemed + warrants, output)
 
@@ -366,10 +369,13 @@ def as_converted_shares(sit: Situation, party: str | None = None, securities: li
     return sum(conversion(deal, _preferred_in(h, listed), day, rounding) for h in sit.holdings(group, when))
 
 
-def accreted_value(sit: Situation, on: Any = "as_of", include: str = "accreted") -> Any:
+def accreted_value(sit: Situation, on: Any = "as_of", include: str = "accreted",
+                   day_count: str = "actual_360_then_30_360") -> Any:
     """A liquidation preference accreted under its day-count convention on its payment dates
     (terms in parameters.yaml): `accreted` (added on payment dates on or before `on`), `accrued`
-    (accrued since the last payment date, not yet added) or `total` (both)."""
+    (accrued since the last payment date, not yet added) or `total` (both). The convention
+    implemented is `actual_360_then_30_360`: actual days over 360 to the first payment date, a
+    30/360 quarter after it, payment dates rolled to the next business day."""
     terms = sit.deal.terms
     day = _date_param(sit, on)
     accreted = calc.liquidation_preference(terms, day)
@@ -443,7 +449,7 @@ class Measure:
     """A measure's function, the fact type it gives (per output) and the params it accepts.
 
     Param kinds: party, when, output, date (a date parameter, a date expression or as_of),
-    class (a class or security id), securities (a list of security ids), number (a literal or a
+    class (a class or security id), classes (one, or a list of them), securities (a list of security ids), number (a literal or a
     number parameter), int, bool, fact (a fact name), choice:a|b (one of the listed words),
     value_map ({fact: value}).
     """
@@ -469,7 +475,7 @@ MEASURES: dict[str, Measure] = {
         ("party",), _OWNERSHIP_TYPES, _CONVERTING),
     "cap_basis": Measure(cap_basis, {
         "party": "party", "when": "when", "output": "output", "conversion_date": "date",
-        "deemed_outstanding": "class", "rounding": _ROUNDING},
+        "deemed_outstanding": "classes", "rounding": _ROUNDING},
         ("party", "conversion_date", "deemed_outstanding"), _OWNERSHIP_TYPES, _CONVERTING),
     "voting_power": Measure(voting_power, {
         "party": "party", "when": "when", "output": "output", "voting_class": "class", "rounding": _ROUNDING},
@@ -481,7 +487,8 @@ MEASURES: dict[str, Measure] = {
     "as_converted_shares": Measure(as_converted_shares, {
         "party": "party", "securities": "securities", "when": "when", "on": "date", "per_share": "bool",
         "rounding": _ROUNDING}, (), {"": "shares"}, _CONVERTING),
-    "accreted_value": Measure(accreted_value, {"on": "date", "include": "choice:accreted|accrued|total"}, (),
+    "accreted_value": Measure(accreted_value, {"on": "date", "include": "choice:accreted|accrued|total",
+                                               "day_count": "choice:actual_360_then_30_360"}, (),
                               {"": "money"}, _CONVERTING),
     "compounded": Measure(compounded, {"principal": "number", "rate": "number", "periods": "number",
                                        "places": "int"}, ("principal", "rate", "periods"), {"": "money"}),

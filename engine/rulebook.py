@@ -388,7 +388,12 @@ def _load_parameters(book: _Loading) -> None:
                     f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
                     f"got {param.value!r}")
     _load_events(ctx, data.get("instrument_events"), book)
-    for needed in ("closing_date",):
+    needed_params: tuple = ("closing_date",)
+    if any(spec.get("class") == "preferred" and spec.get("converts_to_common") for spec in book.securities.values()):
+        # Convertible preferred: the terms its conversion and accretion are computed from.
+        needed_params += ("initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
+                          "last_accretion_date", "conversion_price")
+    for needed in needed_params:
         if needed not in book.parameters:
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
 
@@ -1004,6 +1009,15 @@ def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: 
     if kind == "class":
         choices = list(book.classes) + list(book.securities)
         return value if value in choices else bad(f"no class or security '{value}' in parameters.yaml", choices)
+    if kind == "classes":
+        choices = list(book.classes) + list(book.securities)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item not in choices:
+                ctx.add(node, key, "dangling-reference", f"{where}: no class or security '{item}' in parameters.yaml"
+                                                         f"{did_you_mean(item, choices)}")
+                return _BAD
+        return tuple(items)
     if kind == "securities":
         if not isinstance(value, list) or not value:
             return bad("expected a non-empty list of security ids")
