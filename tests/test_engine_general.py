@@ -90,7 +90,7 @@ def test_the_measured_facts_name_their_measure_and_params():
     book = load_rulebook(RULEBOOK)
     spec = book.facts["standstill.pct_after"]
     assert (spec.origin, spec.measure) == ("measure", "cap_basis")
-    assert spec.params["deemed_outstanding"] == "series_a"
+    assert spec.params["deemed_outstanding"] == ("series_a",)
     assert str(spec.params["conversion_date"]) == "2005-04-10"  # closing_date + 5y, from parameters.yaml
     assert book.facts["beneficial_ownership.pct_after"].params["horizon_days"] == 60
     assert book.facts["transferee.purchaser_affiliate"].origin == "party"
