@@ -1,15 +1,17 @@
-"""Capital events in exact arithmetic: the Common a conversion or an exercise issues and the record
-after it, other securities convertible into Common stated on a cap table, an issuance's effect on
-each group's ownership-cap basis, and the day accretion alone takes a group across a voting line.
+"""Capital events: reading a conversion or a warrant exercise proposed as the action, and other
+securities convertible into Common stated on a cap table; what `check` reports beyond the
+findings (the event's figures, an issuance's effect on each group's ownership-cap basis, and the
+day accretion alone takes a group out of a voting-power safe harbor).
 
-Security ids, groups, prices and dates come from the rulebook and the cap table; nothing here
-names a deal.
+The arithmetic is general (engine/measures.py: `event_common`, `other_rights`); which facts
+measure a cap and a harbor comes from the rulebook (facts.yaml, rulebook.yaml `position`), and
+security ids, groups, prices and dates from parameters.yaml and the cap table.
 """
 
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -18,9 +20,10 @@ from typing import Any
 from . import calc
 from .conditions import Atom
 from .errors import did_you_mean
-from .model import COMPANY, NO_GROUP, Action, CapTable, ConvertibleTerms, Holding, Party, Scenario
-
-CAPITAL_KINDS = ("conversion", "exercise")
+from .measures import (EXERCISE_METHOD, MARKET_PRICE, MEASURES, Situation, cap_table_after, measure, other_rights,
+                       other_votes)
+from .measures import common_issuable as common_issuable  # the settlement of a stated convertible, for callers here
+from .model import CAPITAL_KINDS, COMPANY, Action, CapTable, ConvertibleTerms, Holding, Party, Scenario
 EXERCISE_METHODS = ("cash", "net_issue")
 ACTION_KEYS = {
     "conversion": ("kind", "holder", "security", "quantity"),
@@ -30,9 +33,6 @@ CONVERTIBLE_KINDS = ("preferred", "note", "other")
 FRACTIONS = ("half_up", "down")
 CONVERTIBLE_KEYS = ("name", "kind", "conversion_ratio", "face_amount", "conversion_price", "fractions",
                     "convertible_from", "convertible_until", "votes_as_converted")
-# Rule 13d-3(d)(1)(i): a person beneficially owns what it "has the right to acquire [...] within
-# sixty days", including "through the conversion of a security".
-RULE_13D3_WINDOW = timedelta(days=60)
 
 
 # --- reading a scenario's capital action and a cap table's other convertibles -------------------
@@ -101,12 +101,12 @@ def parse_action(ck, node: dict, rulebook, cap: CapTable | None) -> Action | Non
             ck.add(_line(node, "method"), "bad-value", f"action.method: {_show(method)} is not one of "
                    f"{', '.join(EXERCISE_METHODS)}{did_you_mean(method, EXERCISE_METHODS) if isinstance(method, str) else ''}")
             method = None
-        details["exercise.method"] = method
+        details[EXERCISE_METHOD] = method
         if "market_price" in node and method == "cash":
             ck.add(_line(node, "market_price"), "unknown-key",
                    "action.market_price: applies only to a net issue exercise (method: net_issue)")
         if _positive(ck, node, "market_price", "action") is not None and method == "net_issue":
-            details["exercise.market_price"] = node["market_price"]
+            details[MARKET_PRICE] = node["market_price"]
     holder = None
     name = node.get("holder")
     if isinstance(name, str) and cap is not None:
@@ -123,7 +123,7 @@ def parse_action(ck, node: dict, rulebook, cap: CapTable | None) -> Action | Non
             ck.add(_line(node, "quantity"), "bad-value", f"action.quantity: {holder.name} holds {has:,} of "
                    f"{security}, fewer than the {quantity:,} to be {verb}")
             return None
-    if holder is None or security is None or quantity is None or (kind == "exercise" and details["exercise.method"] is None):
+    if holder is None or security is None or quantity is None or (kind == "exercise" and details[EXERCISE_METHOD] is None):
         return None
     return Action(kind=kind, security=security, quantity=quantity, seller="holder",
                   acquirer=Party(name=holder.name, group=holder.group), details=details)
@@ -213,229 +213,88 @@ def check_holdings(ck, node: dict, path: str, table: CapTable) -> None:
                        f"convertibles{did_you_mean(cid, table.convertibles)}")
 
 
-# --- measures: other convertibles under Rule 13d-3 and the ownership-cap basis ------------------
-
-
-def common_issuable(terms: ConvertibleTerms, units: int) -> int:
-    """Common issuable on converting one holder's `units` together, fractions settled as stated."""
-    exact = terms.common_per_unit * units
-    if terms.fractions == "half_up":
-        return int(calc._round_half_up(exact, 0))
-    return exact.numerator // exact.denominator
-
-
-def convertible_between(terms: ConvertibleTerms, start: date, end: date) -> bool:
-    """The security may be converted on some day from `start` to `end`, both included."""
-    first = terms.convertible_from or date.min
-    last = terms.convertible_until or date.max
-    return first <= end and last >= start
-
-
-def other_rights(cap: CapTable, holders, on: date) -> int:
-    """Rule 13d-3(d)(1)(i): the Common the holders could acquire within sixty days of `on` by
-    converting other securities stated on the cap table (assumption A-other-convertibles-13d3)."""
-    total = 0
-    for h in holders:
-        for cid, units in h.convertibles.items():
-            terms = cap.convertibles[cid]
-            if units and convertible_between(terms, on, on + RULE_13D3_WINDOW):
-                total += common_issuable(terms, units)
-    return total
+# --- reference readings with other convertibles (the measures must agree with them) ---------------
 
 
 def beneficial_ownership(terms: calc.Terms, cap: CapTable, group: str, on: date) -> calc.Ownership:
-    """Rule 13d-3(d)(1)(i) with other convertibles: the group's own rights in numerator and denominator."""
+    """Rule 13d-3(d)(1)(i) over a whole cap table (calc.beneficial_ownership) with the group's other
+    convertibles, convertible within sixty days, in numerator and denominator."""
     base = calc.beneficial_ownership(terms, cap, group, on)
     extra = other_rights(cap, cap.group(group), on)
     return calc.Ownership(base.shares + extra, base.denominator + extra)
 
 
-def standstill_basis(terms: calc.Terms, cap: CapTable, group: str, on: date, issued: int) -> calc.Ownership:
-    """The ownership-cap basis with other convertibles counted as it is "otherwise calculated in
-    accordance with Rule 13d-3(d)(1)(i)": the group's own rights, in numerator and denominator."""
-    base = calc.standstill_basis(terms, cap, group, on, issued)
-    extra = other_rights(cap, cap.group(group), on)
-    return calc.Ownership(base.shares + extra, base.denominator + extra)
-
-
 def voting_power(terms: calc.Terms, cap: CapTable, group: str, on: date) -> calc.Ownership:
-    """Voting power as converted, with the votes of other convertibles stated to vote as converted."""
+    """Voting power as converted (calc.voting_power) with the votes of other convertibles stated to
+    vote as converted."""
     base = calc.voting_power(terms, cap, group, on)
-
-    def votes(holders) -> int:
-        return sum(common_issuable(cap.convertibles[cid], units) for h in holders
-                   for cid, units in h.convertibles.items() if cap.convertibles[cid].votes_as_converted)
-    return calc.Ownership(base.shares + votes(cap.group(group)),
-                          base.denominator + votes(h for h in cap.holders if h.group != COMPANY))
+    group_votes = sum(other_votes(cap, h) for h in cap.group(group))
+    all_votes = sum(other_votes(cap, h) for h in cap.holders if h.group != COMPANY)
+    return calc.Ownership(base.shares + group_votes, base.denominator + all_votes)
 
 
-# --- conversion and exercise --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConversionFigures:
-    """The conversion of `quantity` preferred shares surrendered together by one holder."""
-
-    liquidation_preference: Fraction  # per share, accreted to the date
-    accrued_dividends: Fraction  # per share, accrued and not yet added
-    conversion_price: Fraction
-    hundredths: Decimal  # the aggregate to the nearest 1/100 of a share
-    issued: int  # whole shares, the fraction half up
-
-
-def conversion_figures(terms: calc.Terms, quantity: int, on: date) -> ConversionFigures:
-    """The figures of one conversion: value per share over the conversion price, to the nearest
-    1/100 of a share on the aggregate, then to a whole share half up (calc.conversion_shares)."""
-    exact = calc.conversion_shares_exact(terms, quantity, on)
-    return ConversionFigures(
-        liquidation_preference=calc.liquidation_preference(terms, on),
-        accrued_dividends=calc.accrued_dividends(terms, on),
-        conversion_price=Fraction(terms.conversion_price),
-        hundredths=calc._round_half_up(exact, 2),
-        issued=calc.conversion_shares(terms, quantity, on),
-    )
-
-
-def after_event(cap: CapTable, holder: str, security: str, klass: str, quantity: int, issued: int,
-                converted: int) -> CapTable:
-    """The cap table after one holder turns `quantity` of a security into `issued` Common; the
-    `converted` preferred shares leave the deemed conversion (counted once)."""
-    holders = []
-    for h in cap.holders:
-        if h.name == holder:
-            if klass == "warrant":
-                h = replace(h, warrants=h.warrants - quantity)
-            else:
-                preferred = dict(h.preferred)
-                preferred[security] = preferred.get(security, 0) - quantity
-                h = replace(h, preferred={s: n for s, n in preferred.items() if n})
-            h = replace(h, common=h.common + issued)
-        holders.append(h)
-    return replace(cap, holders=tuple(holders), common_outstanding=cap.common_outstanding + issued,
-                   series_a_converted=cap.series_a_converted + converted)
-
-
-def series_after_transfer(rulebook, security: str, transferee_group: str) -> str:
-    """The series a transferee receives: the rulebook's `on_transfer_outside_group` reclassifies a
-    series transferred to anyone outside its group (the share keeps its Liquidation Preference)."""
+def reclassified_on_transfer(rulebook, security: str, transferee_group: str) -> str:
+    """The security that arrives with a transferee: the rulebook's `on_transfer_outside_group`
+    reclassifies a series transferred to anyone outside its group (the share keeps its
+    Liquidation Preference)."""
     spec = rulebook.securities.get(security, {}).get("on_transfer_outside_group")
     if spec and transferee_group != spec["group"]:
         return spec["converts_into"]
     return security
 
 
-def _money(value: Fraction) -> str:
-    return calc.money_display(value)
+# --- a measured fact for one group on a cap table as it stands ------------------------------------
 
 
-def _event(rulebook, scenario: Scenario) -> tuple[dict[str, Any], CapTable | None]:
-    """The facts of a conversion or exercise and the cap table after it (None when the Common
-    issued is unknown)."""
-    action = scenario.action
-    terms = rulebook.terms()
-    spec = rulebook.securities[action.security]
-    facts: dict[str, Any] = {}
-    issued: int | None
-    converted = 0
-    if action.kind == "conversion":
-        fig = conversion_figures(terms, action.quantity, scenario.as_of)
-        facts.update({
-            "conversion.liquidation_preference": _money(fig.liquidation_preference),
-            "conversion.accrued_dividends": _money(fig.accrued_dividends),
-            "conversion.value_per_share": _money(fig.liquidation_preference + fig.accrued_dividends),
-            "conversion.common_exact": f"{fig.hundredths:,}",
-            "conversion.common_issued": fig.issued,
-        })
-        issued = fig.issued
-        converted = action.quantity if spec.get("issued_at_closing") else 0
-    else:
-        price = Fraction(rulebook.param("warrant_exercise_price"))
-        method = action.details["exercise.method"]
-        facts["exercise.exercise_price"] = _money(price)
-        if method == "cash":
-            facts["exercise.aggregate_price"] = _money(price * action.quantity)
-            issued = action.quantity
-        else:
-            market = action.details.get("exercise.market_price")
-            issued = None
-            if market is not None:
-                above = Fraction(market) > price
-                facts["exercise.market_price_above_exercise_price"] = above
-                if above:
-                    issued = calc.net_issue_shares(action.quantity, Fraction(market), price)
-        if issued is not None:
-            facts["exercise.common_issued"] = issued
-    # After the right has ended (the rulebook's dates) nothing is issued: the rules say why.
-    last = rulebook.parameters.get("conversion_right_expiry" if action.kind == "conversion" else "warrant_expiry")
-    if issued is None or (last is not None and scenario.as_of > last.value):
-        facts.pop("conversion.common_issued", None)
-        facts.pop("exercise.common_issued", None)
-        return facts, None
-    after = after_event(scenario.cap_table, action.acquirer.name, action.security, spec["class"], action.quantity,
-                        issued, converted)
-    return facts, after
+def measured(rulebook, fact: str, cap: CapTable, group: str, on: date, output: str | None = None) -> Any:
+    """The value of a fact facts.yaml measures, for `group` (as the measure's party) on a cap table
+    as it stands on `on`, no action proposed; `output` picks shares, denominator or pct."""
+    spec = rulebook.facts[fact]
+    params = dict(spec.params)
+    accepts = MEASURES[spec.measure].params
+    if "party" in accepts:
+        params["party"] = group
+    if "when" in accepts:
+        params["when"] = "before"
+    if output is not None and "output" in accepts:
+        params["output"] = output
+    return measure(spec.measure, Situation(rulebook.deal(), cap, on), params)
 
 
-def capital_facts(rulebook, scenario: Scenario) -> dict[str, Any]:
-    """The facts a conversion or exercise determines: the security, the Common issued, and the
-    holder's group's position before and after it. A purchase or transfer is no conversion or
-    exercise; a corporate action gets {}."""
-    action = scenario.action
-    if action.trades_securities:
-        return {"acquisition.upon_conversion_or_exercise": False}
-    if action.kind not in CAPITAL_KINDS:
-        return {}
-    spec = rulebook.securities[action.security]
-    facts: dict[str, Any] = {
-        "acquisition.upon_conversion_or_exercise": True,
-        "action.security": action.security,
-        "action.security_class": spec["class"],
-        "action.convertible_into_common": bool(spec.get("converts_to_common", False)),
-        "action.quantity": action.quantity,
-        "acquirer.group": action.acquirer.group,
-    }
-    if action.kind == "exercise":
-        facts["exercise.method"] = action.details["exercise.method"]
-    event, after = _event(rulebook, scenario)
-    facts.update(event)
-    group = action.acquirer.group
-    if after is not None and group not in (NO_GROUP, COMPANY):
-        facts.update(group_figures(rulebook, scenario.cap_table, after, group, scenario.as_of))
-    return facts
+def cap_facts(rulebook) -> list[str]:
+    """The facts a cap is tested on, as the rulebook's position block names them (`cap`)."""
+    return [e["cap"] for e in rulebook.position.get("groups", []) if e.get("cap")]
 
 
-def group_figures(rulebook, before: CapTable, after: CapTable, group: str, on: date) -> dict[str, Any]:
-    """A group's ownership-cap basis before and after an event, and its voting power and Rule
-    13d-3 ownership after it, as the purchase facts name them."""
-    terms, issued = rulebook.terms(), rulebook.series_a_issued()
-    was = standstill_basis(terms, before, group, on, issued)
-    now = standstill_basis(terms, after, group, on, issued)
-    owned = beneficial_ownership(terms, after, group, on)
-    return {
-        "standstill.pct_before": was.pct,
-        "standstill.pct_after": now.pct,
-        "standstill.shares_after": now.shares,
-        "standstill.denominator_after": now.denominator,
-        "voting_power.pct_after": voting_power(terms, after, group, on).pct,
-        "beneficial_ownership.pct_after": owned.pct,
-        "beneficial_ownership.shares_after": owned.shares,
-    }
+def _group_measured(rulebook, fact: str) -> bool:
+    spec = rulebook.facts.get(fact)
+    return spec is not None and spec.measure is not None and "party" in MEASURES[spec.measure].params
 
 
-# --- what `check` reports beyond the findings ---------------------------------------------------
+def safe_harbor(rulebook, rule) -> tuple[str, str, Decimal, str] | None:
+    """A rule's exception that excuses it while a measured percentage stays at or below a line (a
+    voting-power safe harbor): (exception id, op, pct, fact)."""
+    for exc in rule.exceptions:
+        cond = exc.condition
+        if (isinstance(cond, Atom) and cond.op in ("<=", "<") and _group_measured(rulebook, cond.fact)
+                and rulebook.facts[cond.fact].type == "percent"):
+            return exc.id, cond.op, Decimal(cond.value), cond.fact
+    return None
 
 
 def _holds(op: str, left: Fraction, right: Fraction) -> bool:
     return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[op]
 
 
-def safe_harbor(rule) -> tuple[str, str, Decimal] | None:
-    """A rule's exception that excuses it while voting power stays at or below a line: (id, op, pct)."""
-    for exc in rule.exceptions:
-        cond = exc.condition
-        if isinstance(cond, Atom) and cond.fact == "voting_power.pct_after" and cond.op in ("<=", "<"):
-            return exc.id, cond.op, Decimal(cond.value)
-    return None
+def _cap_rule(rulebook, group: str, on: date):
+    """The rule in force capping one of the rulebook's cap facts for the group, and its cap."""
+    from .position import cap_rule  # position imports render, which imports this module
+
+    for fact in cap_facts(rulebook):
+        rule, cap_pct = cap_rule(rulebook, group, on, fact)
+        if rule is not None:
+            return rule, cap_pct
+    return None, None
 
 
 def accretion_crossing(rulebook, cap: CapTable, group: str, on: date) -> dict | None:
@@ -447,25 +306,29 @@ def accretion_crossing(rulebook, cap: CapTable, group: str, on: date) -> dict | 
     The harbor excuses the cap "at any time that" voting power stays inside it, so the answer is
     a date to watch, not a violation: the cap catches purchases, not passive increases.
     """
-    from .position import standstill_rule  # position imports evaluate, which imports this module
-
-    rule, cap_pct = standstill_rule(rulebook, group, on)
-    harbor = safe_harbor(rule) if rule is not None else None
-    if harbor is None or not isinstance(rule.condition, Atom):
+    rule, cap_pct = _cap_rule(rulebook, group, on)
+    harbor = safe_harbor(rulebook, rule) if rule is not None else None
+    if harbor is None or not isinstance(rule.condition, Atom) or not _group_measured(rulebook, rule.condition.fact):
         return None
-    exc_id, harbor_op, harbor_pct = harbor
-    cap_op = rule.condition.op
-    terms, issued = rulebook.terms(), rulebook.series_a_issued()
+    exc_id, harbor_op, harbor_pct, harbor_fact = harbor
+    cap_op, cap_fact = rule.condition.op, rule.condition.fact
 
-    def state(day: date) -> tuple[Fraction, Fraction]:
-        return standstill_basis(terms, cap, group, day, issued).pct, voting_power(terms, cap, group, day).pct
+    def state(day: date) -> tuple[Fraction | None, Fraction | None]:
+        return (measured(rulebook, cap_fact, cap, group, day, "pct"),
+                measured(rulebook, harbor_fact, cap, group, day, "pct"))
+
+    def crossed(basis, vote) -> bool:
+        return (basis is not None and vote is not None and _holds(cap_op, basis, Fraction(cap_pct))
+                and not _holds(harbor_op, vote, Fraction(harbor_pct)))
 
     basis, vote = state(on)
-    if not (_holds(cap_op, basis, Fraction(cap_pct)) and _holds(harbor_op, vote, Fraction(harbor_pct))):
+    if basis is None or vote is None or not (_holds(cap_op, basis, Fraction(cap_pct))
+                                             and _holds(harbor_op, vote, Fraction(harbor_pct))):
         return None
-    if rule.in_force_before is None and "conversion_right_expiry" not in rulebook.parameters:
+    right_ends = rulebook.parameters.get("conversion_right_expiry")
+    if rule.in_force_before is None and right_ends is None:
         return None  # a cap with no end: no date to search up to
-    end = rule.in_force_before or rulebook.param("conversion_right_expiry") + timedelta(days=1)
+    end = rule.in_force_before or right_ends.value + timedelta(days=1)
     out = {"group": group, "rule": rule.id, "exception": exc_id, "cap_pct": str(cap_pct),
            "harbor_pct": str(harbor_pct), "from": on.isoformat(), "cap_ends": end.isoformat(),
            "standstill_pct": calc.pct_display(basis, 4), "voting_power_pct": calc.pct_display(vote, 4),
@@ -474,7 +337,7 @@ def accretion_crossing(rulebook, cap: CapTable, group: str, on: date) -> dict | 
     day, previous = on + timedelta(days=1), vote
     while day < end:
         basis, vote = state(day)
-        if not _holds(harbor_op, vote, Fraction(harbor_pct)) and _holds(cap_op, basis, Fraction(cap_pct)):
+        if crossed(basis, vote):
             out.update(crosses_on=day.isoformat(), voting_power_pct_on_crossing=calc.pct_display(vote, 6),
                        voting_power_pct_day_before=calc.pct_display(previous, 6),
                        standstill_pct_on_crossing=calc.pct_display(basis, 4))
@@ -495,23 +358,26 @@ def accretion_crossing(rulebook, cap: CapTable, group: str, on: date) -> dict | 
 
 def accretion_warnings(rulebook, result) -> list[dict]:
     """For each finding excused by a voting-power safe harbor, when accretion alone ends the excuse."""
-    from .facts import apply_action  # facts imports this module for the measures
-
     scenario = result.scenario
     out = []
     for finding in result.findings:
         if finding.exception is None:
             continue
-        rule = rulebook.rule(finding.rule)
-        harbor = safe_harbor(rule)
+        harbor = safe_harbor(rulebook, rulebook.rule(finding.rule))
         group = result.facts.get("acquirer.group")
         if harbor is None or harbor[0] != finding.exception or group not in rulebook.groups:
             continue
-        after = apply_action(scenario, {}) if scenario.action.trades_securities else scenario.cap_table
-        crossing = accretion_crossing(rulebook, after, group, scenario.as_of)
+        after = cap_table_after(rulebook.deal(), scenario)
+        crossing = accretion_crossing(rulebook, after, group, scenario.as_of) if after is not None else None
         if crossing is not None:
             out.append(crossing)
     return out
+
+
+def _voting_fact(rulebook) -> str | None:
+    """The first fact facts.yaml measures as a group's share of the voting power."""
+    return next((name for name, spec in rulebook.facts.items() if spec.measure == "voting_power"
+                 and spec.params.get("output", "pct") == "pct"), None)
 
 
 def issuance_effect(rulebook, scenario: Scenario, facts: dict[str, Any]) -> dict | None:
@@ -519,42 +385,65 @@ def issuance_effect(rulebook, scenario: Scenario, facts: dict[str, Any]) -> dict
     (`standstill_effect: true`): each group's ownership-cap basis before and after it."""
     if scenario.action.kind != "equity_issuance" or facts.get("issuance.standstill_effect") is not True:
         return None
-    from .position import standstill_rule
-
     klass, quantity = facts.get("issuance.class"), facts.get("issuance.quantity")
     if klass != "common" or quantity is None:
         missing = "issuance.quantity" if klass == "common" else "issuance.class"
         return {"shown": False, "reason": f"the effect is shown for an issuance of class common with its quantity "
                                           f"stated; {missing} is {klass if missing == 'issuance.class' else 'unknown'}"}
+    facts_capped = cap_facts(rulebook)
+    if not facts_capped:
+        return {"shown": False, "reason": "the rulebook's position block names no capped fact"}
     before = scenario.cap_table
     after = replace(before, common_outstanding=before.common_outstanding + quantity)
-    terms, issued, on = rulebook.terms(), rulebook.series_a_issued(), scenario.as_of
+    on, voting = scenario.as_of, _voting_fact(rulebook)
     groups = {}
     for group in rulebook.groups:
-        was = standstill_basis(terms, before, group, on, issued)
-        now = standstill_basis(terms, after, group, on, issued)
-        rule, cap_pct = standstill_rule(rulebook, group, on)
+        rule, cap_pct = _cap_rule(rulebook, group, on)
+        fact = rule.condition.fact if rule is not None else facts_capped[0]
+
+        def figure(cap: CapTable, output: str) -> Any:
+            return measured(rulebook, fact, cap, group, on, output)
+
+        was, now = figure(before, "pct"), figure(after, "pct")
+        votes = measured(rulebook, voting, after, group, on, "pct") if voting else None
         groups[group] = {
-            "pct_before": calc.pct_display(was.pct, 4), "pct_after": calc.pct_display(now.pct, 4),
-            "denominator_before": was.denominator, "denominator_after": now.denominator, "shares": now.shares,
+            "pct_before": calc.pct_display(was, 4) if was is not None else None,
+            "pct_after": calc.pct_display(now, 4) if now is not None else None,
+            "denominator_before": figure(before, "denominator"), "denominator_after": figure(after, "denominator"),
+            "shares": figure(after, "shares"),
             "cap_pct": str(cap_pct) if cap_pct is not None else None, "rule": rule.id if rule else None,
-            "voting_power_pct_after": calc.pct_display(voting_power(terms, after, group, on).pct, 4),
+            "voting_power_pct_after": calc.pct_display(votes, 4) if votes is not None else None,
         }
     return {"shown": True, "quantity": quantity, "common_outstanding_after": after.common_outstanding,
             "groups": groups}
 
 
+def _reported(spec_type: str, value: Any) -> Any:
+    """A fact's value as the report's JSON carries it: shares as a number, a percentage to four
+    places, money as dollars, a yes/no as true/false."""
+    if spec_type == "percent":
+        return calc.pct_display(Fraction(value), 4)
+    if spec_type == "money":
+        return calc.money_display(value)
+    if spec_type in ("shares", "bool"):
+        return value
+    return str(value)
+
+
 def check_report(rulebook, result) -> dict:
-    """What `check` adds to the findings: the capital event's figures, the issuance's effect on each
-    group's basis, and the accretion warnings."""
+    """What `check` adds to the findings: the capital event's figures (the figures of the rules
+    that test this kind of event), the issuance's effect on each group's basis, and the
+    accretion warnings."""
     facts = result.facts
+    action = result.scenario.action
     event = None
-    if result.scenario.action.kind in CAPITAL_KINDS:
-        keys = [k for k in facts if k.split(".")[0] in ("conversion", "exercise")]
-        keys += [k for k in ("standstill.pct_before", "standstill.pct_after", "voting_power.pct_after",
-                             "beneficial_ownership.pct_after") if k in facts]
-        event = {k: (calc.pct_display(facts[k], 4) if k.endswith("pct_after") or k.endswith("pct_before")
-                     else facts[k]) for k in keys}
+    if action.is_capital_event:
+        # The rules of capital events first (their own figures), then any other rule testing the event.
+        rules = sorted((r for r in rulebook.rules if action.kind in r.actions),
+                       key=lambda r: not set(r.actions) <= set(CAPITAL_KINDS))
+        names = [f for rule in rules for f in rule.figures]
+        event = {name: _reported(rulebook.facts[name].type, facts[name])
+                 for name in dict.fromkeys(names) if name in facts}
     return {"capital_event": event, "standstill_effect": issuance_effect(rulebook, result.scenario, facts),
             "warnings": [dict(w, kind="accretion") for w in accretion_warnings(rulebook, result)]}
 
@@ -566,7 +455,7 @@ def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
         lines.append("Capital event:")
         lines += [f"  {k} = " + (("yes" if v else "no") if isinstance(v, bool) else
                                  f"{v:,}" if isinstance(v, int) else
-                                 f"{v}%" if k.endswith(("pct_before", "pct_after")) else str(v))
+                                 f"{v}%" if rulebook.facts[k].type == "percent" else str(v))
                   for k, v in report["capital_event"].items()]
         lines.append("")
     effect = report["standstill_effect"]

@@ -17,7 +17,7 @@ from deal import CLOSING_FILE, GLEACHER, HMTF_BRIDGE, HMTF_RULE, LIBERTY, LIBERT
 from clausewise import calc, capital
 from clausewise.errors import InputError
 from clausewise.evaluate import evaluate
-from clausewise.facts import apply_action
+from clausewise.measures import cap_table_after
 from clausewise.scenario import load_cap_table
 
 COD_12A = "cod.12a.conversion-right"
@@ -259,7 +259,7 @@ def test_a_purchase_of_another_convertible_is_tested_under_6_6(tmp_path, convert
 
 def test_other_convertibles_count_in_13d3_and_position(rulebook, make_scenario):
     scenario = make_scenario(notes("2001-07-31", 10_000))
-    after = apply_action(scenario, {})
+    after = cap_table_after(rulebook.deal(), scenario)
     terms, on = rulebook.terms(), date(2001, 6, 1)
     assert after.holder(HMTF_BRIDGE).convertibles == {"notes_2006": 10_000}
     before = calc.beneficial_ownership(terms, after, "hmtf", on)
@@ -310,7 +310,7 @@ def test_check_warns_when_accretion_alone_ends_the_safe_harbor(rulebook):
     # Both sides of the day, on the exact measure.
     from clausewise.scenario import load_scenario
     scenario = load_scenario(SAFE_HARBOR, rulebook)
-    after = apply_action(scenario, {})
+    after = cap_table_after(rulebook.deal(), scenario)
     terms = rulebook.terms()
     assert capital.voting_power(terms, after, "liberty", date(2000, 5, 4)).pct <= Fraction(251, 10)
     assert capital.voting_power(terms, after, "liberty", date(2000, 5, 5)).pct > Fraction(251, 10)
