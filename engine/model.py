@@ -160,7 +160,7 @@ class Document:
     title: str
     date: date
     parties: tuple[str, ...]
-    file: str  # under samples/contracts/
+    file: str  # relative to the rulebook folder (documents/...)
     lines: tuple[int, int] | None = None  # 1-based inclusive line range within file
     code: str = ""  # short citation code, e.g. "PA", "CoD"
     name: str = ""  # how a sentence names it, e.g. "the Certificate of Designation"

@@ -15,7 +15,7 @@ from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
 from .facts import FACTS, allowed_values
 from .model import Assumption, Document, Exception_, Parameter, Rule, Source, StatusEvent
-from .paths import contracts_dir
+from .paths import document_path
 from .yamlio import LineDict, LineList, load_yaml
 
 RULE_KEYS = ("id", "title", "source", "in_force", "applies_to", "condition", "unless", "outcome",
@@ -233,7 +233,7 @@ class _Loading:
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
             doc = self.documents[doc_id]
-            path = contracts_dir() / doc.file
+            path = document_path(self.path, doc.file)
             self._texts[doc_id] = document_text(path, doc.lines) if doc.file and path.is_file() else None
         return self._texts[doc_id]
 
@@ -286,8 +286,8 @@ def _load_documents(book: _Loading) -> None:
             ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last]")
             lines = None
         file = _string(ctx, item, "file", f"document {doc_id}", required=False)
-        if file and not (contracts_dir() / file).is_file():
-            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file samples/contracts/{file}")
+        if file and not document_path(book.path, file).is_file():
+            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file {file} in the rulebook folder")
         book.documents[doc_id] = Document(
             id=doc_id, title=_string(ctx, item, "title", "document", required=False),
             date=when if isinstance(when, date) else None,

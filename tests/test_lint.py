@@ -6,7 +6,7 @@ AND load_rulebook in-process. Both must report the same problems, one line per p
 `file:line: category: message`, exit code 2 and no traceback. Expected line numbers are
 computed from the edited text, never taken from the engine.
 
-The documents live in samples/contracts (engine.paths), so a copied rulebook still finds them.
+The documents live inside the rulebook folder (documents/), so a copy carries them along.
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def test_dangling_parameter_reference(rb):
 
 
 def test_dangling_document_file(rb):
-    n = edit(rb, "documents.yaml", "  file: warrant-2000-04-10.txt", "  file: warrant-2000-04-11.txt")
+    n = edit(rb, "documents.yaml", "  file: documents/warrant-2000-04-10.txt", "  file: documents/warrant-2000-04-11.txt")
     lines = lint(rb)
     assert len(lines) == 1, lines
     the_line(lines, where(rb, "documents.yaml", n, "dangling-reference"), "warrant-2000-04-11.txt")
@@ -437,7 +437,7 @@ def test_definition_without_condition_is_a_missing_field(rb):
 
 
 def test_document_without_file_is_a_missing_field(rb):
-    edit(rb, "documents.yaml", "  file: warrant-2000-04-10.txt\n", "")
+    edit(rb, "documents.yaml", "  file: documents/warrant-2000-04-10.txt\n", "")
     lines = lint(rb)
     the_line(lines, where(rb, "documents.yaml", line_of(rb, "documents.yaml", "- id: warrant\n"), "missing-field"),
              "'file'")

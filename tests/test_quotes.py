@@ -15,11 +15,11 @@ import pytest
 from deal import ROOT
 
 from clausewise.documents import ELISION, document_text, normalise, quote_found
-from clausewise.paths import contracts_dir
+from clausewise.paths import document_path
 from clausewise.yamlio import load_yaml
 
 RULEBOOK = ROOT / "rules" / "icg-2000"
-CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
+CLOSING = RULEBOOK / "captables" / "closing.yaml"
 
 
 # --- collecting every quoted source ------------------------------------------------------------
@@ -33,7 +33,7 @@ def _documents() -> dict[str, dict]:
 def text_of(doc_id: str) -> str:
     doc = _documents()[doc_id]
     lines = tuple(doc["lines"]) if doc.get("lines") else None
-    return document_text(contracts_dir() / doc["file"], lines)
+    return document_text(document_path(RULEBOOK, doc["file"]), lines)
 
 
 def _sources() -> list[tuple[str, dict]]:
@@ -91,7 +91,7 @@ def test_quote_appears_verbatim_in_its_document(label, source):
 
 def test_every_document_file_exists_and_has_text():
     for doc_id, doc in _documents().items():
-        path = contracts_dir() / doc["file"]
+        path = document_path(RULEBOOK, doc["file"])
         assert path.is_file(), doc_id
         assert len(text_of(doc_id)) > 1000, doc_id
 

@@ -63,7 +63,7 @@ from clausewise.position import group_headroom, market_purchase, positions
 from clausewise.scenario import load_scenario
 from clausewise.yamlio import load_yaml
 
-CASES = ROOT / "tests" / "cases"
+CASES = ROOT / "rules" / "icg-2000" / "tests"
 
 
 def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", seller: str = "market",
