@@ -46,8 +46,8 @@ def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
     """The voting blocs for an approval, Company-held shares excluded (CoD 17 "Outstanding")."""
     cap: CapTable = scenario.cap_table
     series = _series_of(voters, rulebook)
-    terms = rulebook.terms()
     on = scenario.tally.record_date if scenario.tally and scenario.tally.record_date else scenario.as_of
+    terms = rulebook.terms(on)
     by_group = scenario.vote_by == "group"
     counts: dict[str, int] = {}
     for h in cap.holders:

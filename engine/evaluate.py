@@ -14,7 +14,7 @@ from .errors import EngineError
 from .facts import FACTS, GROUPS, SECURITIES, derive, display
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
-from .rulebook import Rulebook
+from .rulebook import Rulebook, version_at
 
 BLOCKING = ("violation", "cannot_determine")
 
@@ -43,7 +43,7 @@ class Result:
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
-    facts = derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    facts = derive(scenario, rulebook.terms(scenario.as_of), rulebook.securities, rulebook.series_a_issued())
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts
 
@@ -157,6 +157,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         figures=figures, assumptions=list(rule.assumptions), approval=rule.approval,
     )
     finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
+    _record_texts(rulebook, rule, finding, facts)
     code = document.code if document and document.code else rule.source.document
     cite = f"{code} {rule.source.section}"
     if state is not None and state.event is not None and state.event.assumption:
@@ -197,14 +198,15 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         finding.explanation = ("Cannot determine: the scenario does not establish "
                                + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
     elif branch == "clear":
-        failed = [_compared(a, facts) for a in failing_atoms(rule.condition, facts)]
+        failed = [_compared(a, facts) for a in failing_atoms(rule.condition, facts)
+                  if not (rule.versions and a.fact == "as_of")]
         # An atom that holds can make a negated condition fail: say so rather than "not".
         parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
             f"so {c['op']} {c['value']} holds inside a negation" if c["holds"] else f"not {c['op']} {c['value']}")
             for c in failed)
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
     else:  # breach
-        finding.explanation = render_template(rule.finding, facts)
+        finding.explanation = render_template(_finding_text(rule, facts), facts)
         shown = [_compared(a, facts) for a in deciding_atoms(rule.condition, facts)]
         # A compound condition (a definition such as the Qualifying Transaction test) shows the
         # facts that decided it, so the limb that held or failed is on the page.
@@ -212,6 +214,31 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
             finding.explanation += " Shown by: " + "; ".join(
                 f"{c['fact']} is {c['actual']}" for c in shown) + "."
     return finding
+
+
+def _finding_text(rule: Rule, facts: dict[str, Any]) -> str:
+    """The finding template of the rule's version in force (a version may reword it)."""
+    if rule.versions:
+        version = version_at(rule.versions, facts["as_of"])
+        if version.finding:
+            return version.finding
+    return rule.finding
+
+
+def _record_texts(rulebook: Rulebook, rule: Rule, finding: Finding, facts: dict[str, Any]) -> None:
+    """Name the dated parameters and the versions of the rule and its definitions in force on the
+    scenario's date; a version's words are the finding's quote."""
+    on = facts["as_of"]
+    finding.parameters = rulebook.parameters_used(rule, on)
+    finding.versions = rulebook.versions_applied(rule, on)
+    if rule.versions:
+        # The dates that pick a version are not part of what the rule tests.
+        finding.comparisons = [c for c in finding.comparisons if c["fact"] != "as_of"]
+        applied = finding.versions[0]
+        if applied.get("document"):
+            finding.document, finding.section, finding.quote = applied["document"], applied["section"], applied["quote"]
+            document = rulebook.documents.get(applied["document"])
+            finding.document_title = document.title if document else applied["document"]
 
 
 def _document_name(rulebook: Rulebook, doc_id: str) -> str:

@@ -89,7 +89,7 @@ def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -
 
 def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
     """Per group: as-converted and Warrant shares, 13d-3 ownership, standstill basis and voting power."""
-    terms = rulebook.terms()
+    terms = rulebook.terms(as_of)
     issued = rulebook.series_a_issued()
     lp = calc.liquidation_preference(terms, as_of)
     accrued = calc.accrued_dividends(terms, as_of)

@@ -50,13 +50,21 @@ def _sources() -> list[tuple[str, dict]]:
             add(f"{name}: rule {rule['id']}", rule.get("source"))
             for exc in rule.get("unless") or []:
                 add(f"{name}: rule {rule['id']} exception {exc['id']}", exc.get("source"))
+            for version in rule.get("versions") or []:
+                add(f"{name}: rule {rule['id']} version {version['id']}", version.get("source"))
     for item in load_yaml(RULEBOOK / "definitions.yaml") or []:
         add(f"definitions.yaml: {item['id']}", item.get("source"))
+        for version in item.get("versions") or []:
+            add(f"definitions.yaml: {item['id']} version {version['id']}", version.get("source"))
+    for item in load_yaml(RULEBOOK / "declined.yaml") or []:
+        add(f"declined.yaml: {item['id']}", item)
     for item in load_yaml(RULEBOOK / "assumptions.yaml") or []:
         add(f"assumptions.yaml: {item['id']}", item.get("source"))
     params = load_yaml(RULEBOOK / "parameters.yaml")
     for name, item in params["parameters"].items():
         add(f"parameters.yaml: parameter {name}", item.get("source"))
+        for start, value in (item.get("values") or {}).items():  # a dated parameter: one citation per value
+            add(f"parameters.yaml: parameter {name} from {start}", (value or {}).get("source"))
     for name, item in (params.get("securities") or {}).items():
         add(f"parameters.yaml: security {name}", item.get("source"))
     for name, item in (params.get("groups") or {}).items():
