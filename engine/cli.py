@@ -270,7 +270,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     book = load_rulebook(path)
     check_compiles(book.rules)
     print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
-          f"{len(book.assumptions)} assumptions; every quote found verbatim")
+          f"{len(book.assumptions)} assumptions, {len(book.declined)} declined provisions; every quote found verbatim")
     return EXIT_OK
 
 

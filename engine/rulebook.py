@@ -547,9 +547,7 @@ def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source |
         return []
     doc = book.documents.get(source.document) if source else None
     if doc is None or doc.date is None:
-        ctx.add(item, "versions", "missing-field", f"{what}.versions: the original version needs a source "
-                                                   f"document with a date")
-        return []
+        return []  # the missing source, unknown document or bad date is reported where it is
     out: list[tuple[Version, Any]] = [(Version("original", doc.date, source, str(item.get("title") or "")), None)]
     seen: dict = {"original": item.line}
     for entry in raw:

@@ -335,11 +335,11 @@ def test_bad_value_with_did_you_mean(rb):
 
 
 def test_bad_value_for_a_group(rb):
-    n = edit(rb, PA, '        - {fact: acquirer.group, op: "==", value: liberty}',
-             '        - {fact: acquirer.group, op: "==", value: libery}')
+    n = edit(rb, "definitions.yaml", '  condition: {fact: acquirer.group, op: "==", value: liberty}',
+             '  condition: {fact: acquirer.group, op: "==", value: libery}')
     lines = lint(rb)
     assert len(lines) == 1, lines
-    the_line(lines, where(rb, PA, n, "bad-value"), "'libery'", "(did you mean 'liberty'?)")
+    the_line(lines, where(rb, "definitions.yaml", n, "bad-value"), "'libery'", "(did you mean 'liberty'?)")
 
 
 def test_missing_rule_file(rb):
@@ -365,8 +365,8 @@ def test_lint_of_a_missing_folder(tmp_path):
 
 
 def test_malformed_yaml(rb):
-    edit(rb, PA, "    actions: [purchase, transfer]\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}",
-         "    actions: [purchase, transfer\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}")
+    edit(rb, PA, "    actions: [purchase, transfer]\n    when:\n      all:\n        - {ref: liberty-holder}",
+         "    actions: [purchase, transfer\n    when:\n      all:\n        - {ref: liberty-holder}")
     lines = lint(rb)
     assert len(lines) == 1, lines
     # PyYAML notices the unclosed list on the next line, where `when:` starts
