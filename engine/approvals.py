@@ -8,6 +8,7 @@ from fractions import Fraction
 from itertools import combinations
 
 from . import calc
+from .errors import EngineError
 from .model import COMPANY, NO_GROUP, CapTable, Finding, Scenario
 from .rulebook import Rulebook
 
@@ -157,6 +158,11 @@ def approvals(rulebook: Rulebook, scenario: Scenario, findings: list[Finding]) -
     for f in findings:
         if f.outcome == "approval_required" and f.approval:
             f.approval = dict(analyse(rulebook, scenario, f), rule=f.rule, section=f.section)
+            if f.approval["outstanding"] == 0:
+                # Never "1 of 0 shares": a vote of holders who hold nothing is no approval at all.
+                raise EngineError(f"rule {f.rule}: asks the holders of {f.approval['voters']}, which has no shares "
+                                  "Outstanding; its applies_to must require shares Outstanding so that the "
+                                  "finding is not_applicable")
             out.append(f.approval)
     return out
 

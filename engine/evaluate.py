@@ -284,7 +284,8 @@ def _scope_atoms(rule: Rule):
 
 def _wanted(atom: Atom) -> str:
     words = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
-             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
+             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ",
+             "includes": "including ", "excludes": "excluding "}
     return words[atom.op] + _value_text(atom.fact, atom.value)
 
 

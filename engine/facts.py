@@ -166,6 +166,12 @@ FACTS: dict[str, FactSpec] = {
               key="one_vote_per_10000_of_liquidation_preference", kinds=("equity_issuance",)),
         _spec("issuance.series_a_outstanding_after", "shares",
               "Series A outstanding after the issuance (the Series A Outstanding plus issuance.quantity)"),
+        _spec("issuance.series_issued_to_date", "shares",
+              "shares of the series issued to date, counting those since converted, reacquired or cancelled "
+              "(Series A-3 issued on a CoD 12(i) conversion not counted): stated as action.issued_to_date, or "
+              "taken from the scenario's history", key="issued_to_date", kinds=("equity_issuance",)),
+        _spec("issuance.series_issued_after", "shares",
+              "shares of the series issued to date plus issuance.quantity (the series' cumulative issuance)"),
         _spec("agreement.materially_restricts_series_a", "bool",
               "the agreement materially restricts honoring Series A rights or a holder's ownership rights",
               key="materially_restricts_series_a_rights", kinds=("restrictive_agreement",)),
@@ -189,6 +195,8 @@ FACTS: dict[str, FactSpec] = {
               "at least one director elected by the Series A-1 or A-2 holders voted in favor",
               key="board.series_a1_or_a2_director_voted_for", kinds=("material_transaction",)),
         _spec("series_a.outstanding", "shares", "Series A shares Outstanding (Company-held shares excluded)"),
+        _spec("series_a.series_outstanding", "set",
+              "the preferred series with shares Outstanding (Company-held shares excluded)", (SECURITIES,)),
     )
 }
 
@@ -304,6 +312,11 @@ def series_a_outstanding(cap: CapTable) -> int:
     return sum(sum(h.preferred.values()) for h in cap.holders if h.group != COMPANY)
 
 
+def series_with_shares_outstanding(cap: CapTable) -> frozenset:
+    """The preferred series with at least one share Outstanding (CoD 17: not the Company's own)."""
+    return frozenset(s for h in cap.holders if h.group != COMPANY for s, n in h.preferred.items() if n > 0)
+
+
 def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], series_a_issued: int) -> dict[str, Any]:
     """Every fact the scenario determines; a fact that cannot be known is left out."""
     action = scenario.action
@@ -311,6 +324,7 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
         "as_of": scenario.as_of,
         "action.kind": action.kind,
         "series_a.outstanding": series_a_outstanding(scenario.cap_table),
+        "series_a.series_outstanding": series_with_shares_outstanding(scenario.cap_table),
     }
     if not action.trades_securities:
         facts.update({name: value for name, value in action.details.items() if value is not None})
@@ -331,6 +345,8 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
             added = action.details.get("issuance.quantity") if action.details["issuance.class"] == "series_a" else 0
             if added is not None:
                 facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
+        if action.kind == "equity_issuance":
+            facts.update(series_issuance(scenario, securities, facts))
         return facts
 
     security = securities[action.security]
@@ -394,6 +410,26 @@ def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], s
             }
         )
     return facts
+
+
+def series_issuance(scenario: Scenario, securities: dict[str, dict], facts: dict[str, Any]) -> dict[str, Any]:
+    """A series' cumulative issuance: the shares issued to date (as stated, or from the record) plus
+    the new issue. Converted and reacquired shares stay counted: they are cancelled and may not be
+    reissued (CoD 18). A scenario with a history carries the record since the Closing, in which
+    Series A is never issued (a Series A issuance is a corporate action), so the series' issued to
+    date is then its Closing issuance; without a history and unstated, it is unknown."""
+    series = facts.get("issuance.series")
+    out: dict[str, Any] = {}
+    if series is None or facts.get("issuance.class") != "series_a":
+        return out
+    to_date = facts.get("issuance.series_issued_to_date")
+    if to_date is None and scenario.cap_table.last_event is not None:
+        to_date = int(securities.get(series, {}).get("issued_at_closing", 0))
+        out["issuance.series_issued_to_date"] = to_date
+    quantity = facts.get("issuance.quantity")
+    if to_date is not None and quantity is not None:
+        out["issuance.series_issued_after"] = to_date + quantity
+    return out
 
 
 def display(spec_type: str, value: Any) -> str:

@@ -257,12 +257,19 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
             rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
                              explanation=f.explanation, cite=_cite(rulebook, f)))
     undecided = [f.to_json() for f in result.findings if f.outcome in ("cannot_determine", "violation")]
+    # An approval this kind of action would need, but whose voters are excluded by its scope (a
+    # series with no shares Outstanding, say): listed with the reason rather than as "1 of 0".
+    not_required = [{"rule": f.rule, "title": f.title, "cite": _cite(rulebook, f), "reason": f.reason,
+                     "explanation": f.explanation}
+                    for f in result.findings
+                    if f.outcome == "not_applicable" and f.approval and f.reason == "not_this_party"]
     return {
         "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat(), "action": s.action.kind,
                      "vote_by": s.vote_by},
         "rulebook": rulebook.id,
         "approvals": rows,
         "undetermined": undecided,
+        "not_required": not_required,
         "all_pass": not result.blocked,
         "assumptions": _assumptions(rulebook, result.findings),
     }
@@ -291,6 +298,8 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
             out.append("")
     for f in data["undetermined"]:
         out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
+    for f in data["not_required"]:
+        out.append(_wrap(f"Not required: {f['rule']} ({f['cite']}): {f['explanation']}", "", width))
     out.append("")
     out.append("Result: " + ("every required approval passes" if data["all_pass"] else
                              "an approval is missing, fails or cannot be determined" if data["approvals"] or data["undetermined"]
