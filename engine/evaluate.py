@@ -158,8 +158,10 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     )
     finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
     _record_texts(rulebook, rule, finding, facts)
-    code = document.code if document and document.code else rule.source.document
-    cite = f"{code} {rule.source.section}"
+    if finding.document != rule.source.document:  # a version of the rule, from another document
+        document = rulebook.documents.get(finding.document)
+    code = document.code if document and document.code else finding.document
+    cite = f"{code} {finding.section}"
     if state is not None and state.event is not None and state.event.assumption:
         # On and after the event's date the rule's instrument stands on the reading of its status.
         if state.event.assumption not in finding.assumptions:
@@ -188,7 +190,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         texts = []
         for exc in names:
             where = f"{exc.source.section}" if exc.source else rule.source.section
-            texts.append(f"exception '{exc.id}' ({code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
+            exc_doc = rulebook.documents.get(exc.source.document) if exc.source else None
+            exc_code = exc_doc.code if exc_doc and exc_doc.code else code
+            texts.append(f"exception '{exc.id}' ({exc_code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()} under " + "; ".join(texts) + "."
     elif branch == "undetermined":
         missing = deciding_unknowns(rule.condition, facts)
