@@ -122,13 +122,8 @@ class Rulebook:
         )
 
     def parameters_used(self, rule: Rule, on: date) -> list[dict]:
-        """The dated parameters a rule uses, each with the value in force on `on` and its citation."""
-        out = []
-        for name in rule.parameters:
-            param = self.parameters[name]
-            found = param.at(on)
-            out.append(_parameter_entry(self, name, found, on))
-        return out
+        """The parameters a rule uses, each with the value in force on `on` and its citation."""
+        return [_parameter_entry(self, name, self.parameters[name].at(on)) for name in rule.parameters]
 
     def versions_applied(self, rule: Rule, on: date) -> list[dict]:
         """The version in force on `on` of the rule and of each definition it uses that has versions."""
@@ -172,7 +167,7 @@ def _cite(book: Rulebook, source: Source | None) -> dict:
             "cite": f"{code} {source.section}"}
 
 
-def _parameter_entry(book: Rulebook, name: str, found: ParameterValue | None, on: date) -> dict:
+def _parameter_entry(book: Rulebook, name: str, found: ParameterValue | None) -> dict:
     if found is None:
         return {"name": name, "value": None, "from": None}
     value = found.value.isoformat() if isinstance(found.value, date) else str(found.value)
