@@ -11,7 +11,7 @@ from .approvals import all_pass, approvals
 from .compiler import Fired, compile_rules
 from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
-from .facts import FACTS, GROUPS, SECURITIES, derive, display
+from .facts import FactSpec, derive, display
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook, version_at
@@ -43,7 +43,7 @@ class Result:
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
-    facts = derive(scenario, rulebook.terms(scenario.as_of), rulebook.securities, rulebook.series_a_issued())
+    facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of))
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts
 
@@ -101,10 +101,10 @@ def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
     return outcome, branch, []
 
 
-def _value_text(fact: str, value: Any) -> str:
+def _value_text(specs: dict[str, FactSpec], fact: str, value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        return ", ".join(_value_text(fact, v) for v in value)
-    spec = FACTS[fact]
+        return ", ".join(_value_text(specs, fact, v) for v in value)
+    spec = specs[fact]
     if spec.type == "set" and isinstance(value, str):
         return value  # the member a rule tests for, not a set
     if spec.type == "percent":
@@ -112,28 +112,28 @@ def _value_text(fact: str, value: Any) -> str:
     return display(spec.type, value)
 
 
-def _compared(atom: Atom, facts: dict[str, Any]) -> dict:
+def _compared(specs: dict[str, FactSpec], atom: Atom, facts: dict[str, Any]) -> dict:
     actual = facts.get(atom.fact)
     return {
         "fact": atom.fact,
         "op": atom.op,
-        "value": _value_text(atom.fact, atom.value),
-        "actual": display(FACTS[atom.fact].type, actual) if atom.fact in facts else "unknown",
+        "value": _value_text(specs, atom.fact, atom.value),
+        "actual": display(specs[atom.fact].type, actual) if atom.fact in facts else "unknown",
         "holds": truth(atom, facts),
     }
 
 
-def render_template(template: str, facts: dict[str, Any]) -> str:
+def render_template(template: str, facts: dict[str, Any], specs: dict[str, FactSpec]) -> str:
     """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
     def fill(match: re.Match) -> str:
         name = match.group(1)
-        if name not in FACTS:
+        if name not in specs:
             return match.group(0)
-        spec = FACTS[name]
+        spec = specs[name]
         text = display(spec.type, facts.get(name))
         # In prose an enum reads as words (a charter amendment, the certificate of designation);
         # security and group ids stay as they are, since they name things.
-        if spec.type == "enum" and not {SECURITIES, GROUPS} & set(spec.values or ()):
+        if spec.type == "enum" and not {"securities", "groups"} & set(spec.values_from):
             text = text.replace("_", " ")
         return text
     return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
@@ -147,17 +147,19 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     shown = [a.fact for a in atoms(rule.condition)] + list(rule.figures)
     for exc in rule.exceptions:
         shown += [a.fact for a in atoms(exc.condition)]
+    specs = rulebook.facts
     for name in dict.fromkeys(shown):
         if name in facts:
-            figures[name] = display(FACTS[name].type, facts[name])
+            figures[name] = display(specs[name].type, facts[name])
     finding = Finding(
         rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
         document_title=document.title if document else rule.source.document,
         section=rule.source.section, quote=rule.source.quote, explanation="",
         figures=figures, assumptions=list(rule.assumptions), approval=rule.approval,
     )
-    finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
+    finding.comparisons = [_compared(specs, a, facts) for a in atoms(rule.condition)]
     _record_texts(rulebook, rule, finding, facts)
+    finding.labels = {name: specs[name].label for name in list(figures) + [c["fact"] for c in finding.comparisons]}
     if finding.document != rule.source.document:  # a version of the rule, from another document
         document = rulebook.documents.get(finding.document)
     code = document.code if document and document.code else finding.document
@@ -178,8 +180,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     elif branch == "out_of_scope":
         failing = failing_atoms(_scope_atoms(rule), facts)
         finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
-        parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, "
-                          + ("which a negated part excludes" if truth(a, facts) else f"not {_wanted(a)}") for a in failing)
+        parts = "; ".join(f"{a.fact} is {_value_text(specs, a.fact, facts.get(a.fact))}, "
+                          + ("which a negated part excludes" if truth(a, facts) else f"not {_wanted(specs, a)}")
+                          for a in failing)
         finding.explanation = f"Does not apply to this action: {parts}."
     elif branch == "scope_unknown":
         finding.missing = deciding_unknowns(_scope_atoms(rule), facts)
@@ -200,9 +203,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
             missing += deciding_unknowns(exc.condition, facts)
         finding.missing = list(dict.fromkeys(missing))
         finding.explanation = ("Cannot determine: the scenario does not establish "
-                               + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
+                               + ", ".join(f"{m} ({specs[m].description})" for m in finding.missing) + ".")
     elif branch == "clear":
-        failed = [_compared(a, facts) for a in failing_atoms(rule.condition, facts)
+        failed = [_compared(specs, a, facts) for a in failing_atoms(rule.condition, facts)
                   if not (rule.versions and a.fact == "as_of")]
         # An atom that holds can make a negated condition fail: say so rather than "not".
         parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
@@ -210,9 +213,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
             for c in failed)
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
     else:  # breach
-        finding.explanation = render_template(_finding_text(rule, facts), facts)
-        shown = [_compared(a, facts) for a in deciding_atoms(rule.condition, facts)]
-        # A compound condition (a definition such as the Qualifying Transaction test) shows the
+        finding.explanation = render_template(_finding_text(rule, facts), facts, specs)
+        shown = [_compared(specs, a, facts) for a in deciding_atoms(rule.condition, facts)]
+        # A compound condition (a definition that several limbs make up) shows the
         # facts that decided it, so the limb that held or failed is on the page.
         if shown and not isinstance(rule.condition, Atom):
             finding.explanation += " Shown by: " + "; ".join(
@@ -286,11 +289,11 @@ def _scope_atoms(rule: Rule):
     return _scope(rule)
 
 
-def _wanted(atom: Atom) -> str:
+def _wanted(specs: dict[str, FactSpec], atom: Atom) -> str:
     words = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
              ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ",
              "includes": "including ", "excludes": "excluding "}
-    return words[atom.op] + _value_text(atom.fact, atom.value)
+    return words[atom.op] + _value_text(specs, atom.fact, atom.value)
 
 
 # --- Headroom: the largest purchase the rules permit ------------------------------------------
@@ -402,8 +405,8 @@ def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroo
 
 
 def _establish(rulebook: Rulebook, finding: Finding, missing: str, result: Result) -> str:
-    if missing in FACTS:
-        return f"establish {missing} ({FACTS[missing].description})"
+    if missing in rulebook.facts:
+        return f"establish {missing} ({rulebook.facts[missing].description})"
     state = result.instruments.get(finding.document)
     name = _document_name(rulebook, finding.document)
     event = state.event if state else None

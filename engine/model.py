@@ -23,8 +23,8 @@ class Holding:
     common: int = 0
     preferred: dict[str, int] = field(default_factory=dict)  # series id -> shares
     warrants: int = 0  # shares of Common Stock purchasable under the holder's Warrants
-    # The holder signed a Permitted Transferee Agreement and is bound by PA 6.5 as its
-    # transferor was, though it is in none of the groups (an HMTF parallel investor, say).
+    # The holder signed the deal's joinder (a permitted transferee agreement) and is bound by the
+    # transfer restrictions as its transferor was, though it is in none of the groups.
     permitted_transferee_agreement: bool = False
 
 
@@ -36,9 +36,10 @@ class CapTable:
     holders: tuple[Holding, ...]
     board_size: int | None = None
     source: str = ""
-    # Series A issued at the Closing and since converted into Common: its conversion Common is in
-    # common_outstanding, so the PA 6.6 deemed conversion leaves it out (counted once).
-    series_a_converted: int = 0
+    # Per class (parameters.yaml `classes`): shares issued at the closing and since converted into
+    # Common. Their conversion Common is in common_outstanding, so a deemed conversion of the class
+    # leaves them out (counted once).
+    converted: dict[str, int] = field(default_factory=dict)
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
     instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
 
@@ -76,9 +77,8 @@ class Party:
 
     name: str
     group: str = NO_GROUP
-    purchaser_affiliate: bool | None = None  # a Purchaser Affiliate of the transferor (PA Art. I)
-    held_common_on_signing_date: bool | None = None  # held Common on the PA's "date hereof"
-    hmtf_parallel_investor: bool | None = None  # invests in or in parallel with the HMTF Group
+    # Attributes the rulebook declares for parties (facts.yaml `party_attributes`): name -> value.
+    attributes: dict[str, Any] = field(default_factory=dict)
     is_company: bool = False
     permitted_transferee_agreement: bool = False  # a cap-table holder bound by a signed agreement
 
@@ -104,9 +104,7 @@ class Action:
     permitted_transferee_agreement: bool | None = None  # the transferee signed one before the transfer
     bona_fide_financing: bool = False  # a pledge or security interest in a bona fide financing
     rule144_resale_available: bool | None = None
-    company_offer: str | None = None  # an acquisition by the Company: under which offer, if any
-    full_cumulative_dividends_paid: bool | None = None  # stated for an acquisition by the Company
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # fact name -> value, for the facts the action states
 
     @property
     def trades_securities(self) -> bool:
@@ -263,6 +261,7 @@ class Rule:
     line: int = 0
     order: int = 0
     approval: dict | None = None  # body/threshold metadata for approval_required rules
+    facts: Any = field(default=None, compare=False, repr=False)  # the rulebook's declared facts
     parameters: tuple[str, ...] = ()  # dated parameters the rule's facts or condition use
     versions: tuple["Version", ...] = ()  # the rule's text over time, oldest first (see Version)
     definitions: tuple[str, ...] = ()  # definitions its conditions refer to, directly or not
@@ -310,6 +309,7 @@ class Finding:
     comparisons: list[dict] = field(default_factory=list)  # each test of the condition: fact, op, value, actual, holds
     parameters: list[dict] = field(default_factory=list)  # dated parameters used: name, value, from, citation
     versions: list[dict] = field(default_factory=list)  # the version of the rule and its definitions applied
+    labels: dict[str, str] = field(default_factory=dict)  # fact name -> its label in facts.yaml, for reports
 
     def to_json(self) -> dict:
         out = {
@@ -325,6 +325,8 @@ class Finding:
             "explanation": self.explanation,
             "assumptions": self.assumptions,
         }
+        if self.labels:
+            out["labels"] = self.labels
         if self.exception:
             out["exception"] = self.exception
         if self.missing:

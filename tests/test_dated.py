@@ -297,7 +297,7 @@ def test_reports_list_the_declined_provisions():
     assert "## Declined provisions" in markdown
     assert "- **pa-am.6.schedule-i** (PA-AM 6): \"Schedule I to the Purchase Agreement" in markdown
     lint = run("lint")
-    assert lint.stdout.endswith("8 declined provisions; every quote found verbatim\n")
+    assert lint.stdout.endswith("8 declined provisions; 70 facts declared; every quote found verbatim\n")
 
 
 # --- 4. The rulebook folder holds its documents, cap tables, scenarios and cases -------------------
@@ -459,3 +459,25 @@ def test_the_vote_report_lists_the_series_vote_as_not_required(tmp_path):
     assert "of 0" not in text
     assert ("Not required: cod.8c.series-a3-adverse-majority (CoD 8(c), last paragraph): Does not apply to this\n"
             "action: series_a.series_outstanding is series_a1, series_a2, not including series_a3.") in text
+
+
+# --- 7. Dated parameters and the general measures ---------------------------------------------------
+
+
+def test_position_reads_the_conversion_price_in_force_on_its_date(rb):
+    edit(rb, "parameters.yaml", INITIAL, INITIAL + ADJUSTMENT)
+    # $11,464.33 over $28.00 the day before; ($11,464.33 + $2.55 accrued) over $25.00 from 2002-01-01.
+    for on, price, per_share in (("2001-12-31", "$28.00", "409.44"), ("2002-01-01", "$25.00", "458.68")):
+        code, data = run_json("position", "--rules", str(rb), "--as-of", on)
+        assert code == 0
+        assert (data["terms"]["conversion_price"], data["terms"]["conversion_shares_per_series_a_share"]) == (
+            price, per_share)
+
+
+def test_a_measure_param_cannot_name_a_parameter_of_several_values(rb):
+    edit(rb, "parameters.yaml", INITIAL, INITIAL + ADJUSTMENT)
+    n = edit(rb, "rulebook.yaml", "params: {principal: initial_liquidation_preference,",
+             "params: {principal: conversion_price,")
+    assert problems(rb) == [f"{rb / 'rulebook.yaml'}:{n}: bad-value: position.terms.special_dividend_reference.params."
+                            "principal: parameter 'conversion_price' has more than one dated value; a measure's param "
+                            "reads one"]
