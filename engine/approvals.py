@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from . import calc
+from .errors import EngineError
 from .measures import vote_threshold
 from .model import COMPANY, NO_GROUP, CapTable, Finding, Scenario
 from .rulebook import Rulebook
@@ -44,8 +45,8 @@ def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
     """The voting blocs for an approval, Company-held shares excluded (CoD 17 "Outstanding")."""
     cap: CapTable = scenario.cap_table
     series, as_converted, common = _voting_class(voters, rulebook)
-    terms = rulebook.terms()
     on = scenario.tally.record_date if scenario.tally and scenario.tally.record_date else scenario.as_of
+    terms = rulebook.terms(on)
     by_group = scenario.vote_by == "group"
     counts: dict[str, int] = {}
     for h in cap.holders:
@@ -154,6 +155,11 @@ def approvals(rulebook: Rulebook, scenario: Scenario, findings: list[Finding]) -
     for f in findings:
         if f.outcome == "approval_required" and f.approval:
             f.approval = dict(analyse(rulebook, scenario, f), rule=f.rule, section=f.section)
+            if f.approval["outstanding"] == 0:
+                # Never "1 of 0 shares": a vote of holders who hold nothing is no approval at all.
+                raise EngineError(f"rule {f.rule}: asks the holders of {f.approval['voters']}, which has no shares "
+                                  "Outstanding; its applies_to must require shares Outstanding so that the "
+                                  "finding is not_applicable")
             out.append(f.approval)
     return out
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ClausewiseError, EngineError, InputError, Problem
-from .paths import default_rulebook, rules_dir, samples_dir
+from .paths import default_cap_table, default_rulebook, rules_dir
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     def position_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
         p.add_argument("--cap-table", type=Path, metavar="FILE",
-                       help="cap table YAML (default: samples/captables/closing.yaml)")
+                       help="cap table YAML (default: the rulebook's captables/closing.yaml)")
         p.add_argument("--format", choices=("text", "json"), default="text")
         p.add_argument("--instrument", action="append", default=[], metavar="DOC=STATUS",
                        help="state an instrument's status, as a scenario's `instruments` does: DOC=in_force, "
@@ -190,8 +190,8 @@ def _rulebook(path: Path | None):
     return load_rulebook(path or default_rulebook())
 
 
-def _cap_table_path(path: Path | None) -> Path:
-    return path or samples_dir() / "captables" / "closing.yaml"
+def _cap_table_path(path: Path | None, rulebook) -> Path:
+    return path or default_cap_table(rulebook.path)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -238,7 +238,7 @@ def cmd_position(args: argparse.Namespace) -> int:
     from .scenario import load_cap_table
 
     rulebook = _rulebook(args.rules)
-    cap = _stated(load_cap_table(_cap_table_path(args.cap_table), rulebook), args, rulebook)
+    cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
     write_output(position_json(data) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
@@ -255,7 +255,7 @@ def cmd_headroom(args: argparse.Namespace) -> int:
         raise InputError([Problem("--holder", None, "unknown-holder",
                                   f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
                                   f"{did_you_mean(args.holder, rulebook.groups)}")])
-    cap = _stated(load_cap_table(_cap_table_path(args.cap_table), rulebook), args, rulebook)
+    cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
     write_output(headroom_json_text(data) if args.format == "json" else headroom_text(rulebook, data), None)
@@ -294,7 +294,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     book = load_rulebook(path)
     check_compiles(book.rules)
     print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
-          f"{len(book.assumptions)} assumptions; {len(book.facts)} facts declared; every quote found verbatim")
+          f"{len(book.assumptions)} assumptions" + (f", {len(book.declined)} declined provisions" if book.declined else "")
+          + f"; {len(book.facts)} facts declared; every quote found verbatim")
     return EXIT_OK
 
 

@@ -14,7 +14,7 @@ from .errors import EngineError
 from .facts import FactSpec, derive, display
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
-from .rulebook import Rulebook
+from .rulebook import Rulebook, version_at
 
 BLOCKING = ("violation", "cannot_determine")
 
@@ -43,7 +43,7 @@ class Result:
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
-    facts = derive(scenario, rulebook.facts, rulebook.deal())
+    facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of))
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts
 
@@ -158,9 +158,12 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         figures=figures, assumptions=list(rule.assumptions), approval=rule.approval,
     )
     finding.comparisons = [_compared(specs, a, facts) for a in atoms(rule.condition)]
+    _record_texts(rulebook, rule, finding, facts)
     finding.labels = {name: specs[name].label for name in list(figures) + [c["fact"] for c in finding.comparisons]}
-    code = document.code if document and document.code else rule.source.document
-    cite = f"{code} {rule.source.section}"
+    if finding.document != rule.source.document:  # a version of the rule, from another document
+        document = rulebook.documents.get(finding.document)
+    code = document.code if document and document.code else finding.document
+    cite = f"{code} {finding.section}"
     if state is not None and state.event is not None and state.event.assumption:
         # On and after the event's date the rule's instrument stands on the reading of its status.
         if state.event.assumption not in finding.assumptions:
@@ -190,7 +193,9 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         texts = []
         for exc in names:
             where = f"{exc.source.section}" if exc.source else rule.source.section
-            texts.append(f"exception '{exc.id}' ({code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
+            exc_doc = rulebook.documents.get(exc.source.document) if exc.source else None
+            exc_code = exc_doc.code if exc_doc and exc_doc.code else code
+            texts.append(f"exception '{exc.id}' ({exc_code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()} under " + "; ".join(texts) + "."
     elif branch == "undetermined":
         missing = deciding_unknowns(rule.condition, facts)
@@ -200,14 +205,15 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         finding.explanation = ("Cannot determine: the scenario does not establish "
                                + ", ".join(f"{m} ({specs[m].description})" for m in finding.missing) + ".")
     elif branch == "clear":
-        failed = [_compared(specs, a, facts) for a in failing_atoms(rule.condition, facts)]
+        failed = [_compared(specs, a, facts) for a in failing_atoms(rule.condition, facts)
+                  if not (rule.versions and a.fact == "as_of")]
         # An atom that holds can make a negated condition fail: say so rather than "not".
         parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
             f"so {c['op']} {c['value']} holds inside a negation" if c["holds"] else f"not {c['op']} {c['value']}")
             for c in failed)
         finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
     else:  # breach
-        finding.explanation = render_template(rule.finding, facts, specs)
+        finding.explanation = render_template(_finding_text(rule, facts), facts, specs)
         shown = [_compared(specs, a, facts) for a in deciding_atoms(rule.condition, facts)]
         # A compound condition (a definition that several limbs make up) shows the
         # facts that decided it, so the limb that held or failed is on the page.
@@ -215,6 +221,31 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
             finding.explanation += " Shown by: " + "; ".join(
                 f"{c['fact']} is {c['actual']}" for c in shown) + "."
     return finding
+
+
+def _finding_text(rule: Rule, facts: dict[str, Any]) -> str:
+    """The finding template of the rule's version in force (a version may reword it)."""
+    if rule.versions:
+        version = version_at(rule.versions, facts["as_of"])
+        if version.finding:
+            return version.finding
+    return rule.finding
+
+
+def _record_texts(rulebook: Rulebook, rule: Rule, finding: Finding, facts: dict[str, Any]) -> None:
+    """Name the dated parameters and the versions of the rule and its definitions in force on the
+    scenario's date; a version's words are the finding's quote."""
+    on = facts["as_of"]
+    finding.parameters = rulebook.parameters_used(rule, on)
+    finding.versions = rulebook.versions_applied(rule, on)
+    if rule.versions:
+        # The dates that pick a version are not part of what the rule tests.
+        finding.comparisons = [c for c in finding.comparisons if c["fact"] != "as_of"]
+        applied = finding.versions[0]
+        if applied.get("document"):
+            finding.document, finding.section, finding.quote = applied["document"], applied["section"], applied["quote"]
+            document = rulebook.documents.get(applied["document"])
+            finding.document_title = document.title if document else applied["document"]
 
 
 def _document_name(rulebook: Rulebook, doc_id: str) -> str:
@@ -260,7 +291,8 @@ def _scope_atoms(rule: Rule):
 
 def _wanted(specs: dict[str, FactSpec], atom: Atom) -> str:
     words = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
-             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
+             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ",
+             "includes": "including ", "excludes": "excluding "}
     return words[atom.op] + _value_text(specs, atom.fact, atom.value)
 
 

@@ -533,6 +533,45 @@ def outstanding(sit: Situation, securities: list[str], when: str = "before", add
     return None if added is None else total + added
 
 
+def securities_outstanding(sit: Situation, securities: list[str]) -> frozenset:
+    """The listed securities with at least one share Outstanding (shares the Company holds are not):
+    a class or series vote needs holders of it to vote."""
+    return frozenset(s for s in securities if outstanding(sit, [s]) > 0)
+
+
+def _holds(sit: Situation, only_when: dict | None) -> bool | None:
+    """Whether the `only_when` fact has the stated value (None: that fact is unknown)."""
+    if only_when is None:
+        return True
+    (test, wanted), = only_when.items()
+    if test not in sit.facts:
+        return None
+    return sit.facts[test] == wanted
+
+
+def issued_to_date(sit: Situation, security_fact: str, only_when: dict | None = None) -> Any:
+    """Shares of the security the `security_fact` names issued to date, counting those since
+    converted, reacquired or cancelled, from the record: a cap table with a history carries every
+    event since the closing (transfers, conversions and exercises, never an issuance of preferred),
+    so its shares issued to date are those issued at the closing. Unknown without a history, or
+    unless the `only_when` fact has the stated value."""
+    if _holds(sit, only_when) is not True or sit.cap.last_event is None:
+        return None
+    security = sit.facts.get(security_fact)
+    if security not in sit.deal.securities:
+        return None
+    return int(sit.deal.securities[security].get("issued_at_closing", 0) or 0)
+
+
+def sum_of(sit: Situation, fact: str, add_fact: str, only_when: dict | None = None) -> Any:
+    """The `fact` plus the `add_fact` (a cumulative figure after an action, say); unknown when either
+    is unknown, or unless the `only_when` fact has the stated value."""
+    if _holds(sit, only_when) is not True:
+        return None
+    first, second = sit.facts.get(fact), sit.facts.get(add_fact)
+    return None if first is None or second is None else first + second
+
+
 def acquires_all_outstanding(sit: Situation, securities: list[str], by_company: bool = True) -> Any:
     """Whether an acquisition (by the Company, if `by_company`) of one of the listed securities takes
     every share of them Outstanding; unknown for any other action."""
@@ -654,6 +693,12 @@ MEASURES: dict[str, Measure] = {
                                        "places": "int"}, ("principal", "rate", "periods"), {"": "money"}),
     "outstanding": Measure(outstanding, {"securities": "securities", "when": "when", "add_fact": "fact",
                                          "add_when": "value_map"}, ("securities",), {"": "shares"}),
+    "securities_outstanding": Measure(securities_outstanding, {"securities": "securities"}, ("securities",),
+                                      {"": "set"}),
+    "issued_to_date": Measure(issued_to_date, {"security_fact": "fact", "only_when": "value_map"},
+                              ("security_fact",), {"": "shares"}),
+    "sum_of": Measure(sum_of, {"fact": "fact", "add_fact": "fact", "only_when": "value_map"}, ("fact", "add_fact"),
+                      {"": "shares"}),
     "acquires_all_outstanding": Measure(acquires_all_outstanding, {"securities": "securities", "by_company": "bool"},
                                         ("securities",), {"": "bool"}),
     "other_convertible_shares": Measure(other_convertible_shares, {"party": "party", "when": "when",

@@ -192,7 +192,7 @@ class Document:
     title: str
     date: date
     parties: tuple[str, ...]
-    file: str  # under samples/contracts/
+    file: str  # relative to the rulebook folder (documents/...)
     lines: tuple[int, int] | None = None  # 1-based inclusive line range within file
     code: str = ""  # short citation code, e.g. "PA", "CoD"
     name: str = ""  # how a sentence names it, e.g. "the Certificate of Designation"
@@ -226,13 +226,42 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class ParameterValue:
+    """One dated value of a parameter: in force from `start` until the next value; None ends it."""
+
+    start: date
+    value: Any  # None: the parameter stops having a value on `start`
+    source: Source | None
+    line: int = 0  # where parameters.yaml states it
+
+
+@dataclass(frozen=True)
 class Parameter:
-    """A number or date the documents state, with its citation."""
+    """A number or date the documents state, with its citation.
+
+    A parameter that may change (a conversion price adjusted for anti-dilution, say) has dated
+    `values`, each with its own citation, as OpenFisca keeps them; `value` and `source` are then
+    the latest value and its citation. A parameter stated once has no `values`.
+    """
 
     name: str
     value: Any
     source: Source | None
     note: str = ""
+    values: tuple[ParameterValue, ...] = ()
+
+    def at(self, day: date | None) -> ParameterValue | None:
+        """The value in force on `day` (the latest when `day` is None); None before the first
+        date or after the parameter was ended."""
+        if not self.values:
+            return ParameterValue(date.min, self.value, self.source)
+        if day is None:
+            return self.values[-1] if self.values[-1].value is not None else None
+        current = None
+        for item in self.values:
+            if item.start <= day:
+                current = item
+        return current if current is not None and current.value is not None else None
 
 
 @dataclass(frozen=True)
@@ -267,6 +296,25 @@ class Rule:
     order: int = 0
     approval: dict | None = None  # body/threshold metadata for approval_required rules
     facts: Any = field(default=None, compare=False, repr=False)  # the rulebook's declared facts
+    parameters: tuple[str, ...] = ()  # dated parameters the rule's facts or condition use
+    versions: tuple["Version", ...] = ()  # the rule's text over time, oldest first (see Version)
+    definitions: tuple[str, ...] = ()  # definitions its conditions refer to, directly or not
+
+
+@dataclass(frozen=True)
+class Version:
+    """The text of a rule or definition in force from a date: the original, or an amendment.
+
+    A rule or definition with versions is evaluated under the version in force on the scenario's
+    date; its finding names that version and quotes its words.
+    """
+
+    id: str  # "original", or how the rulebook names the amendment
+    start: date  # in force from this date (inclusive) until the next version
+    source: Source | None
+    title: str = ""
+    note: str = ""
+    finding: str = ""  # the finding's wording under this version, if it changes
 
 
 # --- Findings -------------------------------------------------------------------------------
@@ -293,6 +341,8 @@ class Finding:
     reason: str | None = None  # why not applicable
     approval: dict | None = None
     comparisons: list[dict] = field(default_factory=list)  # each test of the condition: fact, op, value, actual, holds
+    parameters: list[dict] = field(default_factory=list)  # dated parameters used: name, value, from, citation
+    versions: list[dict] = field(default_factory=list)  # the version of the rule and its definitions applied
     labels: dict[str, str] = field(default_factory=dict)  # fact name -> its label in facts.yaml, for reports
 
     def to_json(self) -> dict:
@@ -319,6 +369,10 @@ class Finding:
             out["reason"] = self.reason
         if self.approval:
             out["approval"] = self.approval
+        if self.parameters:
+            out["parameters"] = self.parameters
+        if self.versions:
+            out["versions"] = self.versions
         return out
 
 

@@ -97,7 +97,7 @@ def _figure(rulebook: Rulebook, entry: dict, sit: Situation, group: str | None) 
     if "text" in entry:
         return entry["text"]
     if "parameter" in entry:
-        return Fraction(rulebook.param(entry["parameter"]))
+        return Fraction(rulebook.param(entry["parameter"], sit.as_of))
     params = dict(entry["params"])
     spec = MEASURES[entry["measure"]]
     if group is not None and "party" in spec.params:
@@ -136,7 +136,7 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
     """Per group, the figures the rulebook's `position` block lists (rulebook.yaml), with each cap
     in force against its rule and the headroom in shares; and the deal-wide terms on the date."""
     block = rulebook.position
-    sit = Situation(rulebook.deal(), cap, as_of)
+    sit = Situation(rulebook.deal(as_of), cap, as_of)
     out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {}}
     for entry in block.get("terms", []):
         out["terms"][entry["key"]] = _shown(_figure(rulebook, entry, sit, None), entry["show"], entry["places"])

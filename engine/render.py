@@ -86,7 +86,32 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
         "headroom": headroom_json(room, s.action.quantity),
         "assumptions": _assumptions(rulebook, result.findings),
         **capital.check_report(rulebook, result),
+        "declined": declined_json(rulebook),
     }
+
+
+def declined_json(rulebook: Rulebook) -> list[dict]:
+    """The provisions the rulebook deliberately does not encode, each quoted, with the reason."""
+    out = []
+    for d in rulebook.declined:
+        doc = rulebook.documents.get(d.source.document)
+        code = doc.code if doc and doc.code else d.source.document
+        out.append({"id": d.id, "document": d.source.document, "section": d.source.section,
+                    "cite": f"{code} {d.source.section}", "quote": d.source.quote, "reason": d.reason,
+                    "catalogue": d.catalogue, "amends": d.amends})
+    return out
+
+
+def text_lines(f: Finding) -> list[str]:
+    """The dated parameters and the versions of the text a finding used, one line each."""
+    out = []
+    for p in f.parameters:
+        cite = f" ({p['cite']}: \"{p['quote']}\")" if p.get("cite") else ""
+        out.append(f"Parameter {p['name']} = {p['value']}" + (f" from {p['from']}" if p["from"] else "") + cite)
+    for v in f.versions:
+        out.append(f"Version of {v['kind']} {v['provision']}: {v['version']} from {v['from']}"
+                   + (f" ({v['cite']}: \"{v['quote']}\")" if v.get("cite") else ""))
+    return out
 
 
 def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
@@ -164,6 +189,8 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
                 out.append(f"      {name} = {value}")
         if f.missing:
             out.append("    Missing: " + ", ".join(f.missing))
+        for line in text_lines(f):
+            out.append(_wrap(line, "    ", width))
         if f.outcome == "approval_required" and f.approval and "shares_required" in f.approval:
             out += ["    " + line for line in approval_lines(f.approval)]
         if f.assumptions:
@@ -182,6 +209,10 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
     out.append("Assumptions (named readings of unclear text; see rules/" + rulebook.id + "/assumptions.yaml):")
     for a in _assumptions(rulebook, result.findings):
         out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
+    if rulebook.declined:
+        out.append("")
+        out.append(f"Declined provisions: {len(rulebook.declined)}, not encoded, each with the reason "
+                   f"(see rules/{rulebook.id}/declined.yaml).")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -229,12 +260,19 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
             rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
                              explanation=f.explanation, cite=_cite(rulebook, f)))
     undecided = [f.to_json() for f in result.findings if f.outcome in ("cannot_determine", "violation")]
+    # An approval this kind of action would need, but whose voters are excluded by its scope (a
+    # series with no shares Outstanding, say): listed with the reason rather than as "1 of 0".
+    not_required = [{"rule": f.rule, "title": f.title, "cite": _cite(rulebook, f), "reason": f.reason,
+                     "explanation": f.explanation}
+                    for f in result.findings
+                    if f.outcome == "not_applicable" and f.approval and f.reason == "not_this_party"]
     return {
         "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat(), "action": s.action.kind,
                      "vote_by": s.vote_by},
         "rulebook": rulebook.id,
         "approvals": rows,
         "undetermined": undecided,
+        "not_required": not_required,
         "all_pass": not result.blocked,
         "assumptions": _assumptions(rulebook, result.findings),
     }
@@ -263,6 +301,8 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
             out.append("")
     for f in data["undetermined"]:
         out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
+    for f in data["not_required"]:
+        out.append(_wrap(f"Not required: {f['rule']} ({f['cite']}): {f['explanation']}", "", width))
     out.append("")
     out.append("Result: " + ("every required approval passes" if data["all_pass"] else
                              "an approval is missing, fails or cannot be determined" if data["approvals"] or data["undetermined"]

@@ -15,25 +15,29 @@ from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
 from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
 from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
-from .model import Assumption, Document, Exception_, Parameter, Rule, Source, StatusEvent
-from .paths import contracts_dir
+from .model import Assumption, Document, Exception_, Parameter, ParameterValue, Rule, Source, StatusEvent, Version
+from .paths import document_path
 from .yamlio import LineDict, LineList, load_yaml
 
 RULE_KEYS = ("id", "title", "source", "in_force", "applies_to", "condition", "unless", "outcome",
-             "otherwise", "assumptions", "figures", "finding", "approval")
+             "otherwise", "assumptions", "figures", "finding", "approval", "parameters", "versions")
+VERSION_KEYS = ("id", "from", "title", "source", "condition", "finding", "note")
+DEFINITION_VERSION_KEYS = ("id", "from", "title", "source", "note")
+PARAMETER_VALUE_KEYS = ("value", "source", "note")
+DECLINED_KEYS = ("id", "document", "section", "quote", "reason", "catalogue", "amends")
 SOURCE_KEYS = ("document", "section", "quote")
 EXCEPTION_KEYS = ("id", "title", "source", "condition")
 IN_FORCE_KEYS = ("from", "before", "through")
 APPLIES_KEYS = ("actions", "when")
 DOCUMENT_KEYS = ("id", "code", "name", "title", "date", "parties", "file", "lines")
 ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
-DEFINITION_KEYS = ("id", "title", "source", "condition")
+DEFINITION_KEYS = ("id", "title", "source", "condition", "versions")
 MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions", "approvals_of", "position",
                  "examples")
 PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
-PARAMETER_KEYS = ("value", "source", "note", "evidence")
+PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
 SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "source")
 TRANSFER_CONVERSION_KEYS = ("group", "converts_into", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
@@ -71,6 +75,18 @@ class Definition:
     source: Source | None
     raw: Any
     line: int
+    versions: tuple[Version, ...] = ()  # the defined term's text over time, oldest first
+
+
+@dataclass(frozen=True)
+class Declined:
+    """A provision deliberately not encoded, quoted, with the reason (Catala's way)."""
+
+    id: str
+    source: Source
+    reason: str
+    catalogue: str = ""
+    amends: str = ""  # for an amendment's provision: the original text it replaces, as "document section"
 
 
 @dataclass
@@ -90,6 +106,7 @@ class Rulebook:
     rules: list[Rule] = field(default_factory=list)
     arithmetic_assumptions: list[str] = field(default_factory=list)  # readings behind engine/calc.py
     events: dict[str, StatusEvent] = field(default_factory=dict)  # events that put instruments in question
+    declined: list[Declined] = field(default_factory=list)  # provisions deliberately not encoded
     facts: dict[str, FactSpec] = field(default_factory=dict)  # facts.yaml: every fact a rule may test
     party_attributes: dict[str, PartyAttribute] = field(default_factory=dict)
     constraints: list[Constraint] = field(default_factory=list)
@@ -103,25 +120,43 @@ class Rulebook:
         spec = self.facts.get("action.kind")
         return tuple(spec.values or ()) if spec else ()
 
-    def deal(self) -> Deal:
-        """The terms, securities, classes and parameters the measures read (built once)."""
-        found = self.__dict__.get("_deal")
+    def deal(self, on: date | None = None) -> Deal:
+        """The terms, securities, classes and parameters the measures read, each dated parameter
+        as in force on `on` (the latest if None); built once per date."""
+        key = on if self._dated_terms() else None
+        cache = self.__dict__.setdefault("_deals", {})
+        found = cache.get(key)
         if found is None:
-            found = Deal(self.terms(), self.securities, self.classes,
-                         {name: p.value for name, p in self.parameters.items()})
-            self.__dict__["_deal"] = found
+            found = Deal(self.terms(key), self.securities, self.classes,
+                         {name: _value_on(p, key) for name, p in self.parameters.items()})
+            cache[key] = found
         return found
 
-    def param(self, name: str) -> Any:
-        return self.parameters[name].value
+    def _dated_terms(self) -> bool:
+        """Whether any parameter has dated values (else every date reads the same terms)."""
+        return any(p.values for p in self.parameters.values())
 
-    def terms(self) -> calc.Terms:
-        """The stated numbers the exact arithmetic needs (None where the rulebook states none)."""
+    def param(self, name: str, on: date | None = None) -> Any:
+        """A parameter's value: the one in force on `on`, or the latest when no date is given."""
+        found = self.parameters[name].at(on)
+        if found is None:
+            param = self.parameters[name]
+            ended = [v.start for v in param.values if v.value is None and (on is None or v.start <= on)]
+            why = f"it was ended on {ended[-1]}" if ended else f"its first value is from {param.values[0].start}"
+            problems = ProblemList()
+            problems.add(str(self.path / "parameters.yaml"), param.values[0].line if param.values else None,
+                         "no-value", f"parameter {name} has no value on {on}: {why}")
+            problems.raise_if_any()
+        return found.value
+
+    def terms(self, on: date | None = None) -> calc.Terms:
+        """The stated numbers the exact arithmetic needs, each as in force on `on` (the latest if
+        None); None where the rulebook states none."""
         def value(name: str, number: bool = False) -> Any:
-            param = self.parameters.get(name)
-            if param is None:
+            if name not in self.parameters:
                 return None
-            return Decimal(param.value) if number else param.value
+            found = self.param(name, on)
+            return Decimal(found) if number else found
 
         closing = value("closing_date")
         return calc.Terms(
@@ -135,6 +170,21 @@ class Rulebook:
             standstill_conversion_date=value("standstill_conversion_date") or closing,
         )
 
+    def parameters_used(self, rule: Rule, on: date) -> list[dict]:
+        """The parameters a rule uses, each with the value in force on `on` and its citation."""
+        return [_parameter_entry(self, name, self.parameters[name].at(on)) for name in rule.parameters]
+
+    def versions_applied(self, rule: Rule, on: date) -> list[dict]:
+        """The version in force on `on` of the rule and of each definition it uses that has versions."""
+        out = []
+        if rule.versions:
+            out.append(_version_entry(self, "rule", rule.id, version_at(rule.versions, on)))
+        for def_id in rule.definitions:
+            definition = self.definitions.get(def_id)
+            if definition is not None and definition.versions:
+                out.append(_version_entry(self, "definition", def_id, version_at(definition.versions, on)))
+        return out
+
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
 
@@ -143,6 +193,43 @@ class Rulebook:
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+
+def _value_on(param: Parameter, on: date | None) -> Any:
+    """A parameter's value in force on `on` (the latest if None), None where it has none then."""
+    found = param.at(on)
+    return found.value if found is not None else None
+
+
+def version_at(versions: tuple[Version, ...], on: date) -> Version:
+    """The version in force on `on`: the latest that started on or before it (the first, before any)."""
+    current = versions[0]
+    for version in versions:
+        if version.start <= on:
+            current = version
+    return current
+
+
+def _cite(book: Rulebook, source: Source | None) -> dict:
+    if source is None:
+        return {}
+    doc = book.documents.get(source.document)
+    code = doc.code if doc and doc.code else source.document
+    return {"document": source.document, "section": source.section, "quote": source.quote,
+            "cite": f"{code} {source.section}"}
+
+
+def _parameter_entry(book: Rulebook, name: str, found: ParameterValue | None) -> dict:
+    if found is None:
+        return {"name": name, "value": None, "from": None}
+    value = found.value.isoformat() if isinstance(found.value, date) else str(found.value)
+    start = None if found.start == date.min else found.start.isoformat()
+    return {"name": name, "value": value, "from": start, **_cite(book, found.source)}
+
+
+def _version_entry(book: Rulebook, kind: str, provision: str, version: Version) -> dict:
+    return {"provision": provision, "kind": kind, "version": version.id, "from": version.start.isoformat(),
+            "title": version.title, **_cite(book, version.source)}
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -271,6 +358,29 @@ class _Loading:
         self.raw_definitions: dict[str, Any] = {}
         self.parsed_definitions: dict[str, Any] = {}
         self._texts: dict[str, str | None] = {}
+        # What each definition (and the rule being read, under "") refers to, for the findings
+        # that name the definitions' versions and the parameters used.
+        self.parsing: list[str] = []
+        self.def_refs: dict[str, list[str]] = {}
+        self.def_params: dict[str, list[str]] = {}
+
+    @property
+    def owner(self) -> str:
+        return self.parsing[-1] if self.parsing else ""
+
+    def closure(self, names: list[str], table: dict[str, list[str]]) -> list[str]:
+        """Definitions reachable from `names` (refs of refs too), or what `table` maps them to."""
+        out: list[str] = []
+        todo = list(names)
+        while todo:
+            name = todo.pop(0)
+            if name in out:
+                continue
+            out.append(name)
+            todo.extend(self.def_refs.get(name, []))
+        if table is self.def_refs:
+            return out
+        return list(dict.fromkeys(p for name in out for p in table.get(name, [])))
 
     @property
     def action_kinds(self) -> tuple:
@@ -280,7 +390,7 @@ class _Loading:
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
             doc = self.documents[doc_id]
-            path = contracts_dir() / doc.file
+            path = document_path(self.path, doc.file)
             self._texts[doc_id] = document_text(path, doc.lines) if doc.file and path.is_file() else None
         return self._texts[doc_id]
 
@@ -333,8 +443,8 @@ def _load_documents(book: _Loading) -> None:
             ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last]")
             lines = None
         file = _string(ctx, item, "file", f"document {doc_id}", required=False)
-        if file and not (contracts_dir() / file).is_file():
-            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file samples/contracts/{file}")
+        if file and not document_path(book.path, file).is_file():
+            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file {file} in the rulebook folder")
         book.documents[doc_id] = Document(
             id=doc_id, title=_string(ctx, item, "title", "document", required=False),
             date=when if isinstance(when, date) else None,
@@ -354,6 +464,11 @@ def _load_parameters(book: _Loading) -> None:
     if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_REQUIRED):
         return
     for name, item in (data.get("parameters") or {}).items():
+        if isinstance(item, dict) and "values" in item:
+            param = _dated_parameter(ctx, name, item, book)
+            if param is not None:
+                book.parameters[name] = param
+            continue
         if not _check_keys(ctx, item, PARAMETER_KEYS, f"parameter {name}", ("value", "source")):
             continue
         source = _source(ctx, item.get("source"), f"parameter {name}.source", book)
@@ -383,13 +498,15 @@ def _load_parameters(book: _Loading) -> None:
         param = book.parameters.get(name)
         if param is None:
             continue
-        ok = isinstance(param.value, date) if kind == "date" else (
-            isinstance(param.value, (int, Decimal)) and not isinstance(param.value, bool) and param.value >= 0)
-        if not ok:
-            node = data["parameters"][name]
-            ctx.add(node, "value", "wrong-type",
-                    f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
-                    f"got {param.value!r}")
+        stated = [(v.value, v.line) for v in param.values if v.value is not None] or [(param.value, None)]
+        for value, line in stated:
+            ok = isinstance(value, date) if kind == "date" else (
+                isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value >= 0)
+            if not ok:
+                node = data["parameters"][name]
+                ctx.add(line or node, "value", "wrong-type",
+                        f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
+                        f"got {value!r}")
     _load_events(ctx, data.get("instrument_events"), book)
     needed_params: tuple = ("closing_date",)
     if any(spec.get("class") == "preferred" and spec.get("converts_to_common") for spec in book.securities.values()):
@@ -419,6 +536,56 @@ def _check_transfer_conversions(ctx: _Ctx, securities: dict, book: _Loading) -> 
             ctx.add(spec, "converts_into", "dangling-reference", f"{what}.converts_into: {into!r} is not another "
                     f"security of the same class{did_you_mean(into, book.securities)}")
         _source(ctx, spec.get("source"), f"{what}.source", book)
+
+
+def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parameter | None:
+    """A parameter whose value changes on dates (OpenFisca's form): `values: {DATE: {value, source}}`.
+
+    Each value carries its own citation; a value that stops is ended with `null` (or `value:
+    null`), never deleted. The dates must be in order, and no value may start before the date
+    of the document that states it.
+    """
+    what = f"parameter {name}"
+    if not _check_keys(ctx, item, PARAMETER_KEYS, what, ("values",)):
+        return None
+    for key in ("value", "source"):
+        if key in item:
+            ctx.add(item, key, "unknown-key", f"{what}: a dated parameter states '{key}' inside each of its values")
+    raw = item.get("values")
+    if not isinstance(raw, dict) or not raw:
+        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a mapping of DATE: {{value, source}}")
+        return None
+    values: list[ParameterValue] = []
+    previous: date | None = None
+    for key, entry in raw.items():
+        line = raw.line_of(key) if isinstance(raw, LineDict) else item.line
+        where = f"{what}.values.{key}"
+        try:
+            start = key if isinstance(key, date) else date.fromisoformat(str(key))
+        except ValueError:
+            ctx.add(line, None, "bad-date", f"{where}: expected a date YYYY-MM-DD as the key, got {key!r}")
+            continue
+        if previous is not None and start <= previous:
+            ctx.add(line, None, "bad-date", f"{where}: dates must be in order; {start} is not after {previous}")
+        previous = start
+        if entry is None or (isinstance(entry, dict) and "value" in entry and entry.get("value") is None):
+            if not values:
+                ctx.add(line, None, "bad-value", f"{where}: null ends a value, but no value is in force before it")
+            values.append(ParameterValue(start, None, None, line))
+            continue
+        if not _check_keys(ctx, entry, PARAMETER_VALUE_KEYS, where, ("value", "source")):
+            continue
+        source = _source(ctx, entry.get("source"), f"{where}.source", book)
+        if source is not None and source.document in book.documents:
+            doc_date = book.documents[source.document].date
+            if doc_date is not None and start < doc_date:
+                ctx.add(line, None, "bad-date", f"{where}: starts before the date of {source.document} "
+                                                f"({doc_date}), which states it")
+        values.append(ParameterValue(start, entry.get("value"), source, line))
+    if not values:
+        return None
+    latest = next((v for v in reversed(values) if v.value is not None), values[0])
+    return Parameter(name, latest.value, latest.source, " ".join(str(item.get("note") or "").split()), tuple(values))
 
 
 def _load_classes(ctx: _Ctx, node: Any, book: _Loading) -> None:
@@ -478,6 +645,85 @@ def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
                 assumption=str(item.get("assumption") or ""))
 
 
+def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source | None,
+              keys: tuple) -> list[tuple[Version, Any]]:
+    """`versions:` of a rule or definition: the text in force from each date, oldest first.
+
+    The item's own source is the original version, in force from its document's date; each
+    listed version (an amendment) replaces it from its `from` date. Returned with each version's
+    raw condition (None: the condition does not change), the original first; empty without versions.
+    """
+    raw = item.get("versions")
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not raw:
+        ctx.add(item, "versions", "wrong-type", f"{what}.versions: expected a list of versions")
+        return []
+    doc = book.documents.get(source.document) if source else None
+    if doc is None or doc.date is None:
+        return []  # the missing source, unknown document or bad date is reported where it is
+    out: list[tuple[Version, Any]] = [(Version("original", doc.date, source, str(item.get("title") or "")), None)]
+    seen: dict = {"original": item.line}
+    for entry in raw:
+        if not _check_keys(ctx, entry, keys, f"{what} version", ("id", "from", "source")):
+            continue
+        version_id = _ids(ctx, entry, seen, f"{what} version")
+        where = f"{what} version {version_id}"
+        start = entry.get("from")
+        if not isinstance(start, date):
+            ctx.add(entry, "from", "bad-date", f"{where}.from: expected a date YYYY-MM-DD, got {start!r}")
+            continue
+        if start <= out[-1][0].start:
+            ctx.add(entry, "from", "bad-date", f"{where}.from: versions must be in order; {start} is not after "
+                                               f"{out[-1][0].start} ({out[-1][0].id})")
+        v_source = _source(ctx, entry.get("source"), f"{where}.source", book)
+        v_doc = book.documents.get(v_source.document) if v_source else None
+        if v_doc is not None and v_doc.date is not None and start < v_doc.date:
+            ctx.add(entry, "from", "bad-date", f"{where}.from: {start} is before the date of {v_doc.id} "
+                                               f"({v_doc.date}), which states it")
+        out.append((Version(version_id, start, v_source, str(entry.get("title") or ""),
+                            " ".join(str(entry.get("note") or "").split()),
+                            " ".join(str(entry.get("finding") or "").split())), entry.get("condition")))
+    return out
+
+
+def _dated(start: date | None, before: date | None, condition: Any) -> Any:
+    """A version's condition, holding only from `start` and before `before` (durable tests the date)."""
+    guards = []
+    if start is not None:
+        guards.append(Atom("as_of", ">=", start))
+    if before is not None:
+        guards.append(Atom("as_of", "<", before))
+    return All(tuple(guards) + (condition,))
+
+
+def _load_declined(book: _Loading) -> list:
+    """declined.yaml: provisions deliberately not encoded, each quoted verbatim with the reason."""
+    ctx, items = _load_list(book, "declined.yaml", required=False)
+    out = []
+    seen: dict = {}
+    for item in items:
+        if not _check_keys(ctx, item, DECLINED_KEYS, "declined provision", ("id", "document", "section", "quote",
+                                                                            "reason")):
+            continue
+        declined_id = _ids(ctx, item, seen, "declined provision")
+        what = f"declined {declined_id}"
+        doc_id = _string(ctx, item, "document", what, required=False)
+        quote = _string(ctx, item, "quote", what, required=False)
+        if doc_id and doc_id not in book.documents:
+            ctx.add(item, "document", "dangling-reference",
+                    f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
+        elif doc_id and quote and book.check_quotes:
+            text = book.document_text(doc_id)
+            if text is not None and not quote_found(quote, text):
+                ctx.add(item, "quote", "quote-not-found",
+                        f"{what}.quote: not found verbatim in {doc_id} ({book.documents[doc_id].file})")
+        source = Source(doc_id, _string(ctx, item, "section", what, required=False), " ".join(quote.split()))
+        out.append(Declined(declined_id, source, " ".join(str(item.get("reason") or "").split()),
+                            str(item.get("catalogue") or ""), str(item.get("amends") or "")))
+    return out
+
+
 def _load_definitions(book: _Loading) -> None:
     ctx, items = _load_list(book, "definitions.yaml", required=False)
     seen: dict = {}
@@ -488,8 +734,9 @@ def _load_definitions(book: _Loading) -> None:
         source = _source(ctx, item.get("source"), f"definition {def_id}.source", book)
         if item.get("condition") is None:
             continue  # reported as missing above
+        versions = _versions(ctx, item, f"definition {def_id}", book, source, DEFINITION_VERSION_KEYS)
         book.definitions[def_id] = Definition(def_id, str(item.get("title") or def_id), source, item["condition"],
-                                              item.line)
+                                              item.line, tuple(v for v, _ in versions))
         book.raw_definitions[def_id] = (ctx, item["condition"], item.line_of("condition"))
 
 
@@ -523,6 +770,11 @@ def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
             ctx.add(raw, "param", "dangling-reference",
                     f"condition on {fact}: no parameter '{name}'{did_you_mean(name, book.parameters)}")
             return None
+        if len([v for v in book.parameters[name].values if v.value is not None]) > 1:
+            ctx.add(raw, "param", "bad-value", f"condition on {fact}: parameter '{name}' has more than one dated "
+                                               f"value; a condition compares with one (give the rule a version instead)")
+            return None
+        book.def_params.setdefault(book.owner, []).append(name)
         raw = book.parameters[name].value
     where = f"condition on {fact}"
     if op in ("in", "not_in"):
@@ -643,9 +895,14 @@ def _definition(ctx: _Ctx, node: dict, name: Any, book: _Loading, stack: tuple) 
         ctx.add(node, "ref", "dangling-reference",
                 f"condition: no definition '{name}' in definitions.yaml{did_you_mean(name, book.raw_definitions)}")
         return TrueCond()
+    book.def_refs.setdefault(book.owner, []).append(name)
     if name not in book.parsed_definitions:
         def_ctx, raw, line = book.raw_definitions[name]
-        book.parsed_definitions[name] = parse_condition(def_ctx, raw, book, stack + (name,), line)
+        book.parsing.append(name)
+        try:
+            book.parsed_definitions[name] = parse_condition(def_ctx, raw, book, stack + (name,), line)
+        finally:
+            book.parsing.pop()
     return book.parsed_definitions[name]
 
 
@@ -661,6 +918,8 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
         rule_id = _ids(ctx, item, seen, "rule")
         what = f"rule {rule_id}"
         source = _source(ctx, item.get("source"), f"{what}.source", book) or Source("", "", "")
+        book.def_refs[""] = []
+        book.def_params[""] = []
         start = before = None
         in_force_text = "always"
         window = item.get("in_force")
@@ -702,6 +961,16 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                 scope = parse_condition(ctx, applies["when"], book, line=applies.line_of("when"))
         condition = (parse_condition(ctx, item["condition"], book, line=item.line_of("condition"))
                      if item.get("condition") is not None else TrueCond())
+        versions = _versions(ctx, item, what, book, source, VERSION_KEYS)
+        if any(raw is not None for _, raw in versions):
+            # A version that changes the condition: each version's condition holds only in its own
+            # dates, so durable decides on the text in force on the scenario's date.
+            parts = []
+            for i, (version, raw) in enumerate(versions):
+                cond = condition if raw is None else parse_condition(ctx, raw, book, line=item.line_of("versions"))
+                before = versions[i + 1][0].start if i + 1 < len(versions) else None
+                parts.append(_dated(version.start if i else None, before, cond))
+            condition = AnyOf(tuple(parts))
         exceptions = []
         exc_seen: dict = {}
         for exc in item.get("unless") or []:
@@ -746,6 +1015,17 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             if not THRESHOLD.match(str(approval.get("threshold"))):
                 ctx.add(approval, "threshold", "bad-value", f"{what}.approval.threshold: expected 'NN%', "
                         f"majority or unanimous, got {approval.get('threshold')!r}")
+        declared = item.get("parameters") or []
+        if not isinstance(declared, list):
+            ctx.add(item, "parameters", "wrong-type", f"{what}.parameters: expected a list of parameter names")
+            declared = []
+        for name in declared:
+            if name not in book.parameters:
+                ctx.add(item, "parameters", "dangling-reference", f"{what}.parameters: no parameter '{name}' in "
+                                                                  f"parameters.yaml{did_you_mean(name, book.parameters)}")
+        definitions = book.closure(book.def_refs[""], book.def_refs)
+        used_params = [n for n in declared if n in book.parameters] + book.def_params[""] + book.closure(
+            book.def_refs[""], book.def_params)
         rules.append(Rule(
             id=rule_id, title=_string(ctx, item, "title", what, required=False), source=source,
             in_force_from=start, in_force_before=before, in_force_text=in_force_text,
@@ -754,6 +1034,8 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             assumptions=tuple(rule_assumptions), figures=tuple(f for f in figures if f in book.facts),
             file=ctx.file, line=item.line, order=order_start + index,
             approval=dict(approval) if isinstance(approval, dict) else None, facts=book.facts,
+            parameters=tuple(dict.fromkeys(used_params)), versions=tuple(v for v, _ in versions),
+            definitions=tuple(definitions),
         ))
     return rules
 
@@ -786,6 +1068,7 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         rules.extend(_load_rules(book, str(name), seen, assumptions, len(rules)))
     for def_id in book.raw_definitions:
         _definition(None, {}, def_id, book, ())  # report problems in unused definitions too
+    declined = _load_declined(book)
     arithmetic = manifest.get("arithmetic_assumptions") or []
     for a_id in arithmetic:
         if a_id not in assumptions:
@@ -797,8 +1080,8 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
-        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, facts=book.facts,
-        party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
+        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, declined=declined,
+        facts=book.facts, party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
         position=position, approvals_of=" ".join(str(manifest.get("approvals_of") or "the holders").split()),
     )
 
@@ -1013,6 +1296,8 @@ def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: 
         return _BAD
 
     if isinstance(value, str) and value in book.parameters and kind in ("number", "int", "date"):
+        if len([v for v in book.parameters[value].values if v.value is not None]) > 1:
+            return bad(f"parameter '{value}' has more than one dated value; a measure's param reads one")
         value = book.parameters[value].value
     if kind == "party":
         choices = list(PARTIES) + list(book.groups)

@@ -863,7 +863,6 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
     if not isinstance(items, list):
         ck.add(_line(node, "history"), "wrong-type", f"{path}: expected a list of events, got {_show(items)}")
         return table
-    terms = rulebook.terms()
     closing = rulebook.param("closing_date")
     holders = {h.name: h for h in table.holders}
     outstanding, converted, last = table.common_outstanding, dict(table.converted), table.last_event
@@ -923,7 +922,7 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 return table
             if h is None or (h := take(h, security, "converted")) is None:
                 return table
-            issued = calc.conversion_shares(terms, quantity, when)
+            issued = calc.conversion_shares(rulebook.terms(when), quantity, when)  # the price in force then
             holders[h.name] = replace(h, common=h.common + issued)
             outstanding += issued
             for class_id in converted_classes(rulebook):
@@ -949,11 +948,11 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 issued = quantity
             else:
                 fmv = item.get("fair_market_value")
-                price = Fraction(rulebook.param("warrant_exercise_price"))
+                price = Fraction(rulebook.param("warrant_exercise_price", when))
                 if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or Fraction(fmv) <= price:
                     ck.add(_line(item, "fair_market_value") or line, "bad-value",
                            f"{where}.fair_market_value: a net issue exercise (WAR 2(c)) needs the fair market "
-                           f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price')):.2f} "
+                           f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price', when)):.2f} "
                            f"Exercise Price; got {_show(fmv)}")
                     return table
                 issued = calc.net_issue_shares(quantity, Fraction(fmv), price)

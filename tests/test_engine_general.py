@@ -237,7 +237,7 @@ SECOND_DEAL = {
           code: IA
           title: Investment Agreement
           date: 2020-01-15
-          file: {WARRANT_TEXT}
+          file: documents/{WARRANT_TEXT}
         """,
     "parameters.yaml": f"""\
         parameters:
@@ -340,6 +340,9 @@ def second_deal(tmp_path: Path) -> Path:
     folder.mkdir()
     for name, text in SECOND_DEAL.items():
         (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    # A rulebook folder brings its own documents' text.
+    (folder / "documents").mkdir()
+    shutil.copy(RULEBOOK / "documents" / WARRANT_TEXT, folder / "documents" / WARRANT_TEXT)
     return folder
 
 

@@ -63,7 +63,7 @@ from clausewise.position import group_headroom, market_purchase, positions
 from clausewise.scenario import load_scenario
 from clausewise.yamlio import load_yaml
 
-CASES = ROOT / "tests" / "cases"
+CASES = ROOT / "rules" / "icg-2000" / "tests"
 
 
 def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", seller: str = "market",
@@ -578,7 +578,10 @@ SAMPLE_OUTCOMES = {
     "approval-issuance-parity-preferred.yaml": {"cod.8c-iv.parity-issuance-69": APPROVAL},
     "approval-issuance-senior-preferred.yaml": {"cod.8c-iv.senior-issuance-75": APPROVAL},
     "approval-issuance-series-a-over-cap.yaml": {"cod.2.series-a-cap-unanimous": APPROVAL,
+                                                 "cod.2.series-authority": ("violation", None),
                                                  "cod.8c-iv.parity-issuance-69": APPROVAL},
+    "approval-issuance-a1-after-conversion.yaml": {"cod.2.series-authority": ("violation", None),
+                                                   "cod.8c-iv.parity-issuance-69": APPROVAL},
     "approval-issuance-voting-preferred.yaml": {"cod.8e.voting-preferred-unanimous": APPROVAL},
     "approval-liquidation-plan.yaml": {COD_8B: APPROVAL, "cod.8c-ii.liquidation-plan-69": APPROVAL},
     "approval-merger-amends-cod-adverse-a2.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL, NON_QT: APPROVAL,
