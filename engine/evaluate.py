@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import calc
 from .approvals import all_pass, approvals
-from .compiler import Fired, compile_rules
+from .compiler import CompiledRulebook, Fired, compile_rules
 from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
+from .explain import PLACEHOLDER, fill_template, question_text
 from .facts import FACTS, GROUPS, SECURITIES, derive, display
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
@@ -48,20 +49,33 @@ def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     return facts
 
 
-def compiled(rulebook: Rulebook):
-    """The rulebook's durable ruleset, compiled once per rulebook object."""
-    engine = getattr(rulebook, "_engine", None)
-    if engine is None or engine.rules is not rulebook.rules:
-        engine = compile_rules(rulebook.rules)
-        rulebook._engine = engine
+_ENGINES: dict[int, tuple[weakref.ref, list, CompiledRulebook]] = {}  # id(rulebook) -> its compiled rules
+
+
+def compiled(rulebook: Rulebook) -> CompiledRulebook:
+    """The rulebook's durable rulesets, compiled on its first evaluation.
+
+    The rulebook itself is left untouched (it pickles as loaded): the compiled rules are found by
+    the rulebook's identity, then by the content of its rules, so a folder loaded twice compiles once.
+    """
+    entry = _ENGINES.get(id(rulebook))
+    if entry is not None and entry[0]() is rulebook and entry[1] is rulebook.rules:
+        return entry[2]
+    engine = compile_rules(rulebook.rules)
+    key = id(rulebook)
+    _ENGINES[key] = (weakref.ref(rulebook, lambda _, key=key: _ENGINES.pop(key, None)), rulebook.rules, engine)
     return engine
 
 
-def evaluate(rulebook: Rulebook, scenario: Scenario) -> Result:
-    """Run every rule of the rulebook against the scenario on the durable_rules engine."""
+def evaluate(rulebook: Rulebook, scenario: Scenario, *, shortcut: bool = True) -> Result:
+    """Run every rule of the rulebook against the scenario on the durable_rules engine.
+
+    Neither the rulebook nor the scenario is changed. `shortcut=False` posts every rule to
+    durable, even those whose action kinds exclude the action (tests compare the two paths).
+    """
     facts = scenario_facts(rulebook, scenario)
     states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
-    fired = compiled(rulebook).evaluate(facts)
+    fired = compiled(rulebook).evaluate(facts, shortcut=shortcut)
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
@@ -112,35 +126,55 @@ def _value_text(fact: str, value: Any) -> str:
     return display(spec.type, value)
 
 
+_THRESHOLDS: dict[Atom, str] = {}  # an atom's threshold as text: a pure function of the atom, kept once
+
+
+def _threshold(atom: Atom) -> str:
+    try:
+        text = _THRESHOLDS.get(atom)
+    except TypeError:  # an unhashable value: no memo
+        return _value_text(atom.fact, atom.value)
+    if text is None:
+        text = _THRESHOLDS[atom] = _value_text(atom.fact, atom.value)
+    return text
+
+
 def _compared(atom: Atom, facts: dict[str, Any]) -> dict:
     actual = facts.get(atom.fact)
     return {
         "fact": atom.fact,
         "op": atom.op,
-        "value": _value_text(atom.fact, atom.value),
+        "value": _threshold(atom),
         "actual": display(FACTS[atom.fact].type, actual) if atom.fact in facts else "unknown",
         "holds": truth(atom, facts),
     }
 
 
-def render_template(template: str, facts: dict[str, Any]) -> str:
-    """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
-    def fill(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in FACTS:
-            return match.group(0)
+def template_values(template: str, facts: dict[str, Any]) -> dict[str, str]:
+    """The display value of each `{fact.name}` placeholder of a finding template."""
+    values: dict[str, str] = {}
+    for name in PLACEHOLDER.findall(template):
+        if name not in FACTS or name in values:
+            continue
         spec = FACTS[name]
         text = display(spec.type, facts.get(name))
         # In prose an enum reads as words (a charter amendment, the certificate of designation);
         # security and group ids stay as they are, since they name things.
         if spec.type == "enum" and not {SECURITIES, GROUPS} & set(spec.values or ()):
             text = text.replace("_", " ")
-        return text
-    return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
+        values[name] = text
+    return values
+
+
+def render_template(template: str, facts: dict[str, Any]) -> str:
+    """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
+    return fill_template(template, template_values(template, facts))
 
 
 def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
              state: InstrumentState | None = None) -> Finding:
+    """The finding for one rule: its outcome, and what decided it as data (`because`), which
+    the renderers turn into the explanation a person reads."""
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
     figures: dict[str, str] = {}
@@ -150,68 +184,70 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     for name in dict.fromkeys(shown):
         if name in facts:
             figures[name] = display(FACTS[name].type, facts[name])
-    finding = Finding(
-        rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
-        document_title=document.title if document else rule.source.document,
-        section=rule.source.section, quote=rule.source.quote, explanation="",
-        figures=figures, assumptions=list(rule.assumptions), approval=rule.approval,
-    )
-    finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
     code = document.code if document and document.code else rule.source.document
     cite = f"{code} {rule.source.section}"
+    assumptions = list(rule.assumptions)
     if state is not None and state.event is not None and state.event.assumption:
         # On and after the event's date the rule's instrument stands on the reading of its status.
-        if state.event.assumption not in finding.assumptions:
-            finding.assumptions.append(state.event.assumption)
+        if state.event.assumption not in assumptions:
+            assumptions.append(state.event.assumption)
+    reason = exception = None
+    missing: list[str] = []
+    because: dict[str, Any]
     if branch == "out_of_force":
-        finding.reason = "not_in_force"
-        finding.explanation = f"Not in force on {facts['as_of']}: {cite} applies {rule.in_force_text}."
+        reason = "not_in_force"
+        because = {"kind": "not_in_force", "as_of": facts["as_of"].isoformat(), "cite": cite,
+                   "in_force": rule.in_force_text}
     elif branch == "instrument_not_in_force":
-        finding.reason, finding.explanation = _instrument_ended(rulebook, rule, state, facts)
+        reason, because = _instrument_ended(rulebook, rule, state, facts)
     elif branch == "instrument_unknown":
-        finding.reason = "instrument_status_unknown"
-        finding.missing = [instrument_fact(rule.source.document)]
-        finding.explanation = "Cannot determine: " + instrument_question(rulebook, rule.source.document, state) + "."
+        reason = "instrument_status_unknown"
+        missing = [instrument_fact(rule.source.document)]
+        because = {"kind": "instrument_unknown", **instrument_question_data(rulebook, rule.source.document, state)}
     elif branch == "out_of_scope":
         failing = failing_atoms(_scope_atoms(rule), facts)
-        finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
-        parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, "
-                          + ("which a negated part excludes" if truth(a, facts) else f"not {_wanted(a)}") for a in failing)
-        finding.explanation = f"Does not apply to this action: {parts}."
+        reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
+        because = {"kind": "out_of_scope", "failing": [
+            {"fact": a.fact, "actual": _value_text(a.fact, facts.get(a.fact)), "op": a.op,
+             "wanted": _wanted(a), "negated": truth(a, facts) is True} for a in failing]}
     elif branch == "scope_unknown":
-        finding.missing = deciding_unknowns(_scope_atoms(rule), facts)
-        finding.explanation = "Cannot tell whether the rule applies: unknown " + ", ".join(finding.missing) + "."
+        missing = deciding_unknowns(_scope_atoms(rule), facts)
+        because = {"kind": "scope_unknown", "missing": list(missing)}
     elif branch == "exception":
         names = [e for e in rule.exceptions if e.id in detail]
-        finding.exception = names[0].id
-        texts = []
-        for exc in names:
-            where = f"{exc.source.section}" if exc.source else rule.source.section
-            texts.append(f"exception '{exc.id}' ({code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
-        finding.explanation = f"{outcome.replace('_', ' ').capitalize()} under " + "; ".join(texts) + "."
+        exception = names[0].id
+        because = {"kind": "exception", "outcome": outcome, "exceptions": [
+            {"id": exc.id, "cite": f"{code} {exc.source.section if exc.source else rule.source.section}",
+             "quote": exc.source.quote if exc.source else exc.title} for exc in names],
+            "tried": _tried(rule, facts)}
     elif branch == "undetermined":
-        missing = deciding_unknowns(rule.condition, facts)
+        unknowns = deciding_unknowns(rule.condition, facts)
         for exc in rule.exceptions:
-            missing += deciding_unknowns(exc.condition, facts)
-        finding.missing = list(dict.fromkeys(missing))
-        finding.explanation = ("Cannot determine: the scenario does not establish "
-                               + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
+            unknowns += deciding_unknowns(exc.condition, facts)
+        missing = list(dict.fromkeys(unknowns))
+        because = {"kind": "undetermined", "missing": [{"fact": m, "description": FACTS[m].description}
+                                                        for m in missing]}
     elif branch == "clear":
-        failed = [_compared(a, facts) for a in failing_atoms(rule.condition, facts)]
-        # An atom that holds can make a negated condition fail: say so rather than "not".
-        parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
-            f"so {c['op']} {c['value']} holds inside a negation" if c["holds"] else f"not {c['op']} {c['value']}")
-            for c in failed)
-        finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
+        because = {"kind": "condition_not_met", "outcome": outcome, "cite": cite,
+                   "failed": [_compared(a, facts) for a in failing_atoms(rule.condition, facts)]}
     else:  # breach
-        finding.explanation = render_template(rule.finding, facts)
-        shown = [_compared(a, facts) for a in deciding_atoms(rule.condition, facts)]
         # A compound condition (a definition such as the Qualifying Transaction test) shows the
         # facts that decided it, so the limb that held or failed is on the page.
-        if shown and not isinstance(rule.condition, Atom):
-            finding.explanation += " Shown by: " + "; ".join(
-                f"{c['fact']} is {c['actual']}" for c in shown) + "."
-    return finding
+        decided = [] if isinstance(rule.condition, Atom) else deciding_atoms(rule.condition, facts)
+        because = {"kind": "breach", "template": rule.finding, "values": template_values(rule.finding, facts),
+                   "shown": [_compared(a, facts) for a in decided], "tried": _tried(rule, facts)}
+    return Finding(
+        rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
+        document_title=document.title if document else rule.source.document,
+        section=rule.source.section, quote=rule.source.quote, because=because,
+        figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
+        missing=missing, reason=reason, comparisons=[_compared(a, facts) for a in atoms(rule.condition)],
+    )
+
+
+def _tried(rule: Rule, facts: dict[str, Any]) -> list[dict]:
+    """Each exception of the rule and whether it held (None: unknown)."""
+    return [{"id": exc.id, "holds": truth(exc.condition, facts)} for exc in rule.exceptions]
 
 
 def _document_name(rulebook: Rulebook, doc_id: str) -> str:
@@ -219,35 +255,38 @@ def _document_name(rulebook: Rulebook, doc_id: str) -> str:
     return (doc.name or doc.title) if doc else doc_id
 
 
+def instrument_question_data(rulebook: Rulebook, doc_id: str, state: InstrumentState | None) -> dict:
+    """What a scenario must state about an instrument whose status is in question, and why, as data."""
+    event = state.event if state else None
+    data: dict[str, Any] = {"document_id": doc_id, "document": _document_name(rulebook, doc_id), "event": None}
+    if event is not None:
+        src = event.source
+        cited = None
+        if src is not None:
+            doc = rulebook.documents.get(src.document)
+            cited = {"cite": f"{doc.code if doc and doc.code else src.document} {src.section}", "quote": src.quote}
+        data["event"] = {"title": event.title, "source": cited, "assumption": event.assumption or None}
+    return data
+
+
 def instrument_question(rulebook: Rulebook, doc_id: str, state: InstrumentState | None) -> str:
     """What a scenario must state about an instrument whose status is in question, and why."""
-    name = _document_name(rulebook, doc_id)
-    event = state.event if state else None
-    if event is None:
-        return f"the scenario does not establish the instrument status of {name}"
-    src = event.source
-    cite = ""
-    if src is not None:
-        doc = rulebook.documents.get(src.document)
-        cite = f" ({doc.code if doc and doc.code else src.document} {src.section}: \"{src.quote}\")"
-    return (f"the scenario does not establish the instrument status of {name} after {event.title}{cite}; "
-            f"state it under instruments: {doc_id}: in_force, or terminated or cancelled with the date"
-            + (f" ({event.assumption})" if event.assumption else ""))
+    return question_text(instrument_question_data(rulebook, doc_id, state))
 
 
 def _instrument_ended(rulebook: Rulebook, rule: Rule, state: InstrumentState | None,
-                      facts: dict[str, Any]) -> tuple[str, str]:
+                      facts: dict[str, Any]) -> tuple[str, dict]:
     name = _document_name(rulebook, rule.source.document)
     doc = rulebook.documents.get(rule.source.document)
     if state is not None and state.before_its_date and doc is not None:
-        return "not_in_force", f"Not in force on {facts['as_of']}: {name} is dated {doc.date}."
+        return "not_in_force", {"kind": "before_document_date", "as_of": facts["as_of"].isoformat(),
+                                "document": name, "date": str(doc.date)}
     stated = state.stated if state else None
     if stated is None or stated.from_date is None:  # the engine and the statement disagree
         raise EngineError(f"rule {rule.id}: {rule.source.document} reported not in force with no statement")
-    where = f" ({stated.stated_in})" if stated.stated_in else ""
-    note = f": {stated.note}" if stated.note else ""
     return ("instrument_" + stated.status,
-            f"Not applicable: the scenario states {name} {stated.status} from {stated.from_date}{where}{note}.")
+            {"kind": "instrument_ended", "document": name, "status": stated.status,
+             "from": str(stated.from_date), "stated_in": stated.stated_in or None, "note": stated.note or None})
 
 
 def _scope_atoms(rule: Rule):

@@ -252,7 +252,7 @@ class Finding:
     document_title: str
     section: str
     quote: str
-    explanation: str
+    because: dict[str, Any] = field(default_factory=dict)  # what decided the outcome, as data (see explain.py)
     figures: dict[str, Any] = field(default_factory=dict)  # fact name -> display value
     assumptions: list[str] = field(default_factory=list)
     exception: str | None = None  # id of the exception that applied
@@ -260,6 +260,12 @@ class Finding:
     reason: str | None = None  # why not applicable
     approval: dict | None = None
     comparisons: list[dict] = field(default_factory=list)  # each test of the condition: fact, op, value, actual, holds
+
+    @property
+    def explanation(self) -> str:
+        """The explanation a person reads, rendered from `because` (never stored)."""
+        from .explain import explanation
+        return explanation(self.because)
 
     def to_json(self) -> dict:
         out = {
@@ -273,6 +279,7 @@ class Finding:
             "figures": self.figures,
             "comparisons": self.comparisons,
             "explanation": self.explanation,
+            "because": self.because,
             "assumptions": self.assumptions,
         }
         if self.exception:
