@@ -499,24 +499,39 @@ class CompiledRulebook:
         durable: its branch depends on the date, its document's status and the kind alone (see
         `kind_branch`); without it every partition is posted (tests compare the two).
         """
+        decided, posts = self.posts(facts, shortcut)
+        return self.run(decided, posts)
+
+    def posts(self, facts: dict[str, Any], shortcut: bool = True) -> tuple[dict[int, list[Fired]], list]:
+        """The rules decided without durable, and for each other partition the batch it is posted:
+        one fact per rule, carrying only the fields that rule's branches read."""
         posted = post_form(facts, self.set_members, self.documents)
         kind = facts.get("action.kind")
         decided: dict[int, list[Fired]] = {}
+        posts: list[tuple[_Partition, list[dict]]] = []
+        for partition in self.partitions:
+            if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
+                for index in partition.indexes:
+                    rule = self.rules[index]
+                    decided[index] = [Fired(rule.id, kind_branch(rule, facts), None)]
+                continue
+            batch = []
+            for k, names in enumerate(partition.fields):
+                fact = {name: posted[name] for name in names if name in posted}
+                fact["t"] = fact["id"] = f"r{k}"
+                batch.append(fact)
+            batch[0]["c"] = 1
+            posts.append((partition, batch))
+        return decided, posts
+
+    def run(self, decided: dict[int, list[Fired]], posts: list) -> list[Fired]:
+        """Post each batch to its partition's ruleset and merge the branches fired, in rule order."""
+        decided = {index: list(fired) for index, fired in decided.items()}
         with _LOCK:
-            for partition in self.partitions:
-                if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
-                    for index in partition.indexes:
-                        rule = self.rules[index]
-                        decided[index] = [Fired(rule.id, kind_branch(rule, facts), None)]
-                    continue
-                batch = []
-                for k, names in enumerate(partition.fields):
-                    fact = {name: posted[name] for name in names if name in posted}
-                    fact["t"] = fact["id"] = f"r{k}"
-                    batch.append(fact)
-                batch[0]["c"] = 1
+            for partition, batch in posts:
                 for index, fired in _run(partition, batch):
                     decided.setdefault(index, []).append(fired)
+        # A branch split into several durable rules may fire more than once.
         return [f for index in range(len(self.rules)) for f in dict.fromkeys(decided.get(index, ()))]
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from . import calc
 from .approvals import all_pass, approvals
 from .compiler import CompiledRulebook, Fired, compile_rules
-from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
+from .conditions import Atom, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .explain import PLACEHOLDER, fill_template, question_text
 from .facts import FACTS, GROUPS, SECURITIES, derive, display
@@ -75,13 +77,46 @@ def evaluate(rulebook: Rulebook, scenario: Scenario, *, shortcut: bool = True) -
     """
     facts = scenario_facts(rulebook, scenario)
     states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
-    fired = compiled(rulebook).evaluate(facts, shortcut=shortcut)
+    engine = compiled(rulebook)
+    fired = engine.evaluate(facts, shortcut=shortcut)
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document))
-                for rule in rulebook.rules]
+    plans = _plans(engine)
+    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan)
+                for rule, plan in zip(rulebook.rules, plans)]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a finding reads from its rule, worked out once per compiled rule."""
+
+    condition_atoms: tuple[Atom, ...]
+    shown: tuple[str, ...]  # facts whose values the finding shows as figures
+    scope: Any  # the scope exactly as compiled (action kinds and applies_to)
+    atoms: tuple[Atom, ...]  # every atom of its scope, condition and exceptions
+
+
+_PLANS: dict[str, list[_Plan]] = {}  # compiled rulebook name -> a plan per rule
+
+
+def _plan(rule: Rule) -> _Plan:
+    shown = [a.fact for a in atoms(rule.condition)] + list(rule.figures)
+    for exc in rule.exceptions:
+        shown += [a.fact for a in atoms(exc.condition)]
+    scope = _scope_atoms(rule)
+    every = list(atoms(scope)) + list(atoms(rule.condition))
+    for exc in rule.exceptions:
+        every += atoms(exc.condition)
+    return _Plan(tuple(atoms(rule.condition)), tuple(dict.fromkeys(shown)), scope, tuple(every))
+
+
+def _plans(engine: CompiledRulebook) -> list[_Plan]:
+    plans = _PLANS.get(engine.name)
+    if plans is None:
+        plans = _PLANS[engine.name] = [_plan(rule) for rule in engine.rules]
+    return plans
 
 
 def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
@@ -172,18 +207,13 @@ def render_template(template: str, facts: dict[str, Any]) -> str:
 
 
 def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
-             state: InstrumentState | None = None) -> Finding:
+             state: InstrumentState | None = None, plan: _Plan | None = None) -> Finding:
     """The finding for one rule: its outcome, and what decided it as data (`because`), which
     the renderers turn into the explanation a person reads."""
+    plan = plan or _plan(rule)
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
-    figures: dict[str, str] = {}
-    shown = [a.fact for a in atoms(rule.condition)] + list(rule.figures)
-    for exc in rule.exceptions:
-        shown += [a.fact for a in atoms(exc.condition)]
-    for name in dict.fromkeys(shown):
-        if name in facts:
-            figures[name] = display(FACTS[name].type, facts[name])
+    figures = {name: display(FACTS[name].type, facts[name]) for name in plan.shown if name in facts}
     code = document.code if document and document.code else rule.source.document
     cite = f"{code} {rule.source.section}"
     assumptions = list(rule.assumptions)
@@ -205,13 +235,13 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         missing = [instrument_fact(rule.source.document)]
         because = {"kind": "instrument_unknown", **instrument_question_data(rulebook, rule.source.document, state)}
     elif branch == "out_of_scope":
-        failing = failing_atoms(_scope_atoms(rule), facts)
+        failing = failing_atoms(plan.scope, facts)
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
         because = {"kind": "out_of_scope", "failing": [
             {"fact": a.fact, "actual": _value_text(a.fact, facts.get(a.fact)), "op": a.op,
              "wanted": _wanted(a), "negated": truth(a, facts) is True} for a in failing]}
     elif branch == "scope_unknown":
-        missing = deciding_unknowns(_scope_atoms(rule), facts)
+        missing = deciding_unknowns(plan.scope, facts)
         because = {"kind": "scope_unknown", "missing": list(missing)}
     elif branch == "exception":
         names = [e for e in rule.exceptions if e.id in detail]
@@ -241,7 +271,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         document_title=document.title if document else rule.source.document,
         section=rule.source.section, quote=rule.source.quote, because=because,
         figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
-        missing=missing, reason=reason, comparisons=[_compared(a, facts) for a in atoms(rule.condition)],
+        missing=missing, reason=reason, comparisons=[_compared(a, facts) for a in plan.condition_atoms],
     )
 
 
@@ -336,39 +366,139 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
     """Largest quantity of the scenario's action that no rule blocks (the same engine as `check`).
 
     Ownership only rises with the quantity bought, so the blocked quantities form an upper
-    interval; a binary search finds its start, and both sides are evaluated again as proof. When
-    one share is already blocked by a finding that does not turn on the quantity (a route, an
-    unknown fact), no quantity is the answer and the result says what would clear it instead.
+    interval. Its start is solved from the measures (`_solve`), and the engine confirms it: the
+    answer N is given only when N is evaluated permitted and N+1 blocked; when the measures do
+    not give it, a binary search over the engine's verdicts does. When one share is already
+    blocked by a finding that does not turn on the quantity (a route, an unknown fact), no
+    quantity is the answer and the result says what would clear it instead.
     """
-    def blocked(q: int) -> Result | None:
-        result = evaluate(rulebook, with_quantity(scenario, q))
-        return result if result.blocked else None
-
-    one = blocked(1)
-    if one is not None:
+    one = evaluate(rulebook, with_quantity(scenario, 1))
+    if one.blocked:
         not_size = _not_by_size(rulebook, scenario, one)
         if not_size is not None:
             return not_size
         return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
     # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
     lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
-    hi_result = blocked(hi)
-    if hi_result is None:
+    hi_result = evaluate(rulebook, with_quantity(scenario, hi)) if hi != 1 else one
+    if not hi_result.blocked:
         if upper is None:
-            return Headroom(None, None, (evaluate(rulebook, with_quantity(scenario, hi)), None), NO_LIMIT,
-                            "no rule in force limits the quantity on this date")
-        return Headroom(hi, None, (evaluate(rulebook, with_quantity(scenario, hi)), None))
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if blocked(mid) is None:
-            lo = mid
-        else:
-            hi = mid
+            return Headroom(None, None, (hi_result, None), NO_LIMIT, "no rule in force limits the quantity on this date")
+        return Headroom(hi, None, (hi_result, None))
+    solved = _solve(rulebook, scenario, one.facts, hi)
+    if solved is not None:
+        ok = evaluate(rulebook, with_quantity(scenario, solved))
+        over = evaluate(rulebook, with_quantity(scenario, solved + 1)) if solved + 1 != hi else hi_result
+        if not ok.blocked and over.blocked:
+            return Headroom(solved, violations(over)[0], (ok, over))
+    lo = bisect_quantity(rulebook, scenario, lo, hi)
     ok = evaluate(rulebook, with_quantity(scenario, lo))
     over = evaluate(rulebook, with_quantity(scenario, lo + 1))
     if ok.blocked or not over.blocked:
         raise EngineError("headroom: the blocked quantities are not an interval; no single maximum exists")
     return Headroom(lo, violations(over)[0], (ok, over))
+
+
+def bisect_quantity(rulebook: Rulebook, scenario: Scenario, lo: int, hi: int) -> int:
+    """The largest quantity the engine permits between lo (permitted) and hi (blocked), by bisection."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _blocked_at(rulebook, scenario, mid):
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def _blocked_at(rulebook: Rulebook, scenario: Scenario, quantity: int) -> bool:
+    """Whether the engine blocks the action at `quantity`: the verdict alone, without findings
+    (unless an approval is required, which only the full evaluation decides)."""
+    candidate = with_quantity(scenario, quantity)
+    engine = compiled(rulebook)
+    fired = engine.evaluate(scenario_facts(rulebook, candidate))
+    by_rule: dict[str, list[Fired]] = {}
+    for item in fired:
+        by_rule.setdefault(item.rule, []).append(item)
+    outcomes = {_outcome(rule, by_rule.get(rule.id, []))[0] for rule in rulebook.rules}
+    if "approval_required" in outcomes:
+        return evaluate(rulebook, candidate).blocked
+    return bool(outcomes & set(BLOCKING))
+
+
+NUMERIC = ("percent", "shares")
+
+
+def _fit(points: list[tuple[int, Fraction]]) -> tuple[Fraction, Fraction, Fraction] | None:
+    """(a, b, e) with f(x) = (a + b x) / (1 + e x) through three points, or None when singular.
+
+    Ownership after buying x shares is (held + x) / (outstanding + k x) for a measure's own k:
+    a ratio of two linear functions of x, so three exact values determine it.
+    """
+    rows = [[Fraction(1), Fraction(x), -Fraction(x) * y, y] for x, y in points]
+    for col in range(3):
+        pivot = next((r for r in range(col, 3) if rows[r][col] != 0), None)
+        if pivot is None:
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(3):
+            if r != col and rows[r][col] != 0:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [v - factor * w for v, w in zip(rows[r], rows[col])]
+    return rows[0][3] / rows[0][0], rows[1][3] / rows[1][1], rows[2][3] / rows[2][2]
+
+
+def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: int) -> int | None:
+    """The largest permitted quantity in [1, hi), worked out from the measures: None when they
+    do not determine it (the caller then searches).
+
+    Each measure that varies with the quantity is fitted exactly (see `_fit`) from its values at
+    1, 2 and `hi`; every rule atom over such a measure changes truth at most once, where the
+    measure crosses its threshold. The verdict can change only at those quantities, so the first
+    blocked quantity is the first of them the engine blocks (found by bisection over them).
+    """
+    if hi < 4:
+        return None
+    samples = {1: at_one, 2: scenario_facts(rulebook, with_quantity(scenario, 2)),
+               hi: scenario_facts(rulebook, with_quantity(scenario, hi))}
+    fitted: dict[str, tuple[Fraction, Fraction, Fraction]] = {}
+    for name in set().union(*samples.values()):
+        values = [facts.get(name) for facts in samples.values()]
+        if values[0] == values[1] == values[2]:
+            continue
+        spec = FACTS.get(name)
+        if spec is None or spec.type not in NUMERIC or any(v is None for v in values):
+            return None  # a fact that changes with the quantity in a way no threshold describes
+        fit = _fit([(x, Fraction(v)) for x, v in zip(samples, values)])
+        if fit is None:
+            return None
+        a, b, e = fit
+        if e < 0 and 1 <= -1 / e <= hi:
+            return None  # a pole inside the range: not a ratio of positive quantities
+        fitted[name] = fit
+    flips: set[int] = {hi}
+    for plan in _plans(compiled(rulebook)):
+        for atom in plan.atoms:
+            if atom.fact not in fitted or atom.op not in (">", ">=", "<", "<=", "==", "!="):
+                continue
+            a, b, e = fitted[atom.fact]
+            t = Fraction(atom.value)
+            if b == t * e:
+                continue  # the measure never crosses the threshold
+            cross = (t - a) / (b - t * e)
+            base = math.floor(cross)
+            value = lambda x: (a + b * x) / (1 + e * x)  # noqa: E731 - the fitted measure
+            for x in range(base - 1, base + 3):
+                if 2 <= x <= hi and _compare(value(x), atom.op, t) != _compare(value(x - 1), atom.op, t):
+                    flips.add(x)
+    candidates = sorted(flips)
+    low, high = 0, len(candidates) - 1  # the engine blocks at hi, the last candidate
+    while low < high:
+        mid = (low + high) // 2
+        if _blocked_at(rulebook, scenario, candidates[mid]):
+            high = mid
+        else:
+            low = mid + 1
+    return candidates[low] - 1
 
 
 def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroom | None:

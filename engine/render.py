@@ -103,8 +103,11 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
     return out
 
 
-def render_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str) + "\n"
+def render_json(data: Any, pretty: bool = False) -> str:
+    """JSON text: compact (one line, json's C encoder) unless `pretty` asks for indentation."""
+    if pretty:
+        return json.dumps(data, indent=2, default=str) + "\n"
+    return json.dumps(data, separators=(",", ":"), default=str) + "\n"
 
 
 def _wrap(text: str, indent: str, width: int) -> str:
