@@ -355,15 +355,40 @@ class _Partition:
     tests, so the catch-all fires once per post rather than once per rule.
     """
 
-    def __init__(self, name: str, indexes: tuple[int, ...], kinds: frozenset[str],
-                 definition: dict, actions: dict[str, tuple[int, Fired]], fields: list[tuple[str, ...]]):
-        self.name = name
+    def __init__(self, rules: list[Rule], indexes: tuple[int, ...], kinds: frozenset[str]):
         self.indexes = indexes
         self.kinds = kinds
-        self.actions = actions
-        self.fields = fields  # per rule of the partition: the posted fields its branches read
-        self.handle = _ruleset(name, definition)
+        self._rules = [rules[i] for i in indexes]
+        self.name = ""
+        self.actions: dict[str, tuple[int, Fired]] = {}
+        self.fields: list[tuple[str, ...]] = []  # per rule of the partition: the posted fields its branches read
+        self.definition: dict[str, dict] = {}  # as durable receives it
+        self.handle: int | None = None
         self.sid = 0
+
+    def build(self) -> "_Partition":
+        """Compile the partition's rules and create (or find) its durable ruleset, once."""
+        if self.handle is not None:
+            return self
+        definition: dict[str, dict] = {}
+        actions: dict[str, tuple[int, Fired]] = {}
+        fields: list[tuple[str, ...]] = []
+        for k, (index, rule) in enumerate(zip(self.indexes, self._rules)):
+            parts = _rule_parts(rule, {"t": f"r{k}"})
+            for n, (fired, expr) in enumerate(parts):
+                definition[f"r{k}_{n}"] = {"all": [{"m": expr}]}
+                actions[f"r{k}_{n}"] = (index, fired)
+            names = tuple(sorted(_fields([expr for _, expr in parts])))
+            if len(names) + 3 > PROPERTY_BUDGET:
+                raise EngineError(f"rule {rule.id} reads {len(names)} fields (at most {PROPERTY_BUDGET - 3})")
+            fields.append(names)
+        definition["catch_all"] = {"pri": CATCH_ALL_PRIORITY, "all": [{"m": {"$ex": {"c": 1}}}]}
+        digest = hashlib.sha256(json.dumps(
+            [definition, [[a.rule, a.branch, a.exception] for _, a in actions.values()]],
+            sort_keys=True).encode()).hexdigest()[:16]
+        self.name, self.definition, self.actions, self.fields = f"clausewise_{digest}", definition, actions, fields
+        self.handle = _ruleset(self.name, definition)
+        return self
 
 
 _RULESETS: dict[str, int] = {}  # durable ruleset name -> handle, per process: durable cannot remove one
@@ -436,33 +461,23 @@ def _rule_parts(rule: Rule, guard: dict) -> list[tuple[Fired, dict]]:
 
 def _partitions(rules: list[Rule]) -> list[list[int]]:
     """Rule indexes grouped by the set of action kinds they apply to, in rulebook order, each
-    group cut into partitions of at most PARTITION_RULES rules and PROPERTY_BUDGET fields."""
+    group cut into partitions of at most PARTITION_RULES rules."""
     groups: dict[frozenset, list[int]] = {}
     for index, rule in enumerate(rules):
         groups.setdefault(frozenset(rule.actions), []).append(index)
-    out: list[list[int]] = []
-    for indexes in groups.values():
-        current: list[int] = []
-        fields: set[str] = set()
-        for index in indexes:
-            own = _fields([expr for _, expr in _rule_parts(rules[index], {"t": "r"})])
-            if current and (len(current) == PARTITION_RULES or len(fields | own) > PROPERTY_BUDGET):
-                out.append(current)
-                current, fields = [], set()
-            current.append(index)
-            fields |= own
-        out.append(current)
-    return out
+    return [indexes[i:i + PARTITION_RULES] for indexes in groups.values()
+            for i in range(0, len(indexes), PARTITION_RULES)]
 
 
 class CompiledRulebook:
     """A rulebook compiled into durable rulesets, one per partition, evaluated one fact set at a time.
 
     Use `compile_rules`, which reuses what this process has already compiled from equal rules:
-    durable cannot redefine or remove a ruleset, so each partition's name is a hash of its rules.
+    durable cannot redefine or remove a ruleset, so each partition's name is a hash of its
+    compiled rules, and the rulebook's name a hash of the rules' content.
     """
 
-    def __init__(self, rules: list[Rule]):
+    def __init__(self, rules: list[Rule], name: str):
         self.rules = list(rules)
         self.documents = tuple(dict.fromkeys(rule.source.document for rule in rules))
         self.set_members: dict[str, list[str]] = {}
@@ -471,25 +486,17 @@ class CompiledRulebook:
                 for a in atoms(cond):
                     if FACTS[a.fact].type == "set" and a.value not in self.set_members.setdefault(a.fact, []):
                         self.set_members[a.fact].append(a.value)
-        self.partitions: list[_Partition] = []
-        for indexes in _partitions(self.rules):
-            definition: dict[str, dict] = {}
-            actions: dict[str, tuple[int, Fired]] = {}
-            fields: list[tuple[str, ...]] = []
-            for k, index in enumerate(indexes):
-                parts = _rule_parts(self.rules[index], {"t": f"r{k}"})
-                for n, (fired, expr) in enumerate(parts):
-                    definition[f"r{k}_{n}"] = {"all": [{"m": expr}]}
-                    actions[f"r{k}_{n}"] = (index, fired)
-                fields.append(tuple(sorted(_fields([expr for _, expr in parts]))))
-            definition["catch_all"] = {"pri": CATCH_ALL_PRIORITY, "all": [{"m": {"$ex": {"c": 1}}}]}
-            digest = hashlib.sha256(json.dumps(
-                [definition, [[a.rule, a.branch, a.exception] for _, a in actions.values()]],
-                sort_keys=True).encode()).hexdigest()[:16]
-            kinds = frozenset(self.rules[indexes[0]].actions)
-            self.partitions.append(_Partition(f"clausewise_{digest}", tuple(indexes), kinds, definition,
-                                              actions, fields))
-        self.name = "clausewise_" + hashlib.sha256(" ".join(p.name for p in self.partitions).encode()).hexdigest()[:16]
+        self.partitions = [_Partition(self.rules, tuple(indexes), frozenset(self.rules[indexes[0]].actions))
+                           for indexes in _partitions(self.rules)]
+        self.name = "clausewise_" + name
+
+    def build(self) -> "CompiledRulebook":
+        """Compile every partition now (a rulebook is otherwise compiled partition by partition,
+        as evaluations first need them)."""
+        with _LOCK:
+            for partition in self.partitions:
+                partition.build()
+        return self
 
     def evaluate(self, facts: dict[str, Any], shortcut: bool = True) -> list[Fired]:
         """The branches that hold for every rule, in rule order.
@@ -515,6 +522,8 @@ class CompiledRulebook:
                     rule = self.rules[index]
                     decided[index] = [Fired(rule.id, kind_branch(rule, facts), None)]
                 continue
+            with _LOCK:
+                partition.build()
             batch = []
             for k, names in enumerate(partition.fields):
                 fact = {name: posted[name] for name in names if name in posted}
@@ -576,14 +585,18 @@ def content_key(rules: list[Rule]) -> bytes:
     return hashlib.sha256(pickle.dumps(list(rules), protocol=4)).digest()
 
 
-def compile_rules(rules: list[Rule]) -> CompiledRulebook:
-    """Compile rules into durable rulesets, once per content per process (or reuse them)."""
+def compile_rules(rules: list[Rule], eager: bool = True) -> CompiledRulebook:
+    """Compile rules into durable rulesets, once per content per process (or reuse them).
+
+    With `eager=False` each partition is compiled when an evaluation first needs it (a check
+    of a purchase compiles only the partitions of rules that apply to purchases).
+    """
     key = content_key(rules)
     with _LOCK:
         engine = _compiled.get(key)
         if engine is None:
-            engine = _compiled[key] = CompiledRulebook(rules)
-        return engine
+            engine = _compiled[key] = CompiledRulebook(rules, key.hex()[:16])
+        return engine.build() if eager else engine
 
 
 def check_compiles(rules: list[Rule]) -> None:

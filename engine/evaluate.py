@@ -63,7 +63,7 @@ def compiled(rulebook: Rulebook) -> CompiledRulebook:
     entry = _ENGINES.get(id(rulebook))
     if entry is not None and entry[0]() is rulebook and entry[1] is rulebook.rules:
         return entry[2]
-    engine = compile_rules(rulebook.rules)
+    engine = compile_rules(rulebook.rules, eager=False)
     key = id(rulebook)
     _ENGINES[key] = (weakref.ref(rulebook, lambda _, key=key: _ENGINES.pop(key, None)), rulebook.rules, engine)
     return engine
@@ -77,13 +77,18 @@ def evaluate(rulebook: Rulebook, scenario: Scenario, *, shortcut: bool = True) -
     """
     facts = scenario_facts(rulebook, scenario)
     states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
-    engine = compiled(rulebook)
-    fired = engine.evaluate(facts, shortcut=shortcut)
+    return result_of(rulebook, scenario, facts, states, compiled(rulebook).evaluate(facts, shortcut=shortcut))
+
+
+def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], states: dict[str, InstrumentState],
+              fired: list[Fired]) -> Result:
+    """The findings and approvals from the branches the engine fired for the scenario's facts."""
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
-    plans = _plans(engine)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan)
+    plans = _plans(compiled(rulebook))
+    shown = _Shown(facts)
+    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan, shown)
                 for rule, plan in zip(rulebook.rules, plans)]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
 
@@ -174,13 +179,25 @@ def _threshold(atom: Atom) -> str:
     return text
 
 
-def _compared(atom: Atom, facts: dict[str, Any]) -> dict:
-    actual = facts.get(atom.fact)
+class _Shown(dict):
+    """The display text of each fact of one evaluation, worked out once however many findings show it."""
+
+    def __init__(self, facts: dict[str, Any]):
+        super().__init__()
+        self.facts = facts
+
+    def __missing__(self, name: str) -> str:
+        text = self[name] = display(FACTS[name].type, self.facts[name]) if name in self.facts else "unknown"
+        return text
+
+
+def _compared(atom: Atom, facts: dict[str, Any], shown: _Shown | None = None) -> dict:
+    shown = shown if shown is not None else _Shown(facts)
     return {
         "fact": atom.fact,
         "op": atom.op,
         "value": _threshold(atom),
-        "actual": display(FACTS[atom.fact].type, actual) if atom.fact in facts else "unknown",
+        "actual": shown[atom.fact],
         "holds": truth(atom, facts),
     }
 
@@ -207,13 +224,15 @@ def render_template(template: str, facts: dict[str, Any]) -> str:
 
 
 def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
-             state: InstrumentState | None = None, plan: _Plan | None = None) -> Finding:
+             state: InstrumentState | None = None, plan: _Plan | None = None,
+             shown: _Shown | None = None) -> Finding:
     """The finding for one rule: its outcome, and what decided it as data (`because`), which
     the renderers turn into the explanation a person reads."""
     plan = plan or _plan(rule)
+    shown = shown if shown is not None else _Shown(facts)
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
-    figures = {name: display(FACTS[name].type, facts[name]) for name in plan.shown if name in facts}
+    figures = {name: shown[name] for name in plan.shown if name in facts}
     code = document.code if document and document.code else rule.source.document
     cite = f"{code} {rule.source.section}"
     assumptions = list(rule.assumptions)
@@ -259,19 +278,19 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
                                                         for m in missing]}
     elif branch == "clear":
         because = {"kind": "condition_not_met", "outcome": outcome, "cite": cite,
-                   "failed": [_compared(a, facts) for a in failing_atoms(rule.condition, facts)]}
+                   "failed": [_compared(a, facts, shown) for a in failing_atoms(rule.condition, facts)]}
     else:  # breach
         # A compound condition (a definition such as the Qualifying Transaction test) shows the
         # facts that decided it, so the limb that held or failed is on the page.
         decided = [] if isinstance(rule.condition, Atom) else deciding_atoms(rule.condition, facts)
         because = {"kind": "breach", "template": rule.finding, "values": template_values(rule.finding, facts),
-                   "shown": [_compared(a, facts) for a in decided], "tried": _tried(rule, facts)}
+                   "shown": [_compared(a, facts, shown) for a in decided], "tried": _tried(rule, facts)}
     return Finding(
         rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
         document_title=document.title if document else rule.source.document,
         section=rule.source.section, quote=rule.source.quote, because=because,
         figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
-        missing=missing, reason=reason, comparisons=[_compared(a, facts) for a in plan.condition_atoms],
+        missing=missing, reason=reason, comparisons=[_compared(a, facts, shown) for a in plan.condition_atoms],
     )
 
 
@@ -372,23 +391,25 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
     blocked by a finding that does not turn on the quantity (a route, an unknown fact), no
     quantity is the answer and the result says what would clear it instead.
     """
-    one = evaluate(rulebook, with_quantity(scenario, 1))
-    if one.blocked:
+    at_one = scenario_facts(rulebook, with_quantity(scenario, 1))
+    if _blocked_facts(rulebook, with_quantity(scenario, 1), at_one):
+        one = evaluate(rulebook, with_quantity(scenario, 1))
         not_size = _not_by_size(rulebook, scenario, one)
         if not_size is not None:
             return not_size
         return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
     # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
     lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
-    hi_result = evaluate(rulebook, with_quantity(scenario, hi)) if hi != 1 else one
-    if not hi_result.blocked:
+    at_hi = scenario_facts(rulebook, with_quantity(scenario, hi))
+    if not _blocked_facts(rulebook, with_quantity(scenario, hi), at_hi):
+        hi_result = evaluate(rulebook, with_quantity(scenario, hi))
         if upper is None:
             return Headroom(None, None, (hi_result, None), NO_LIMIT, "no rule in force limits the quantity on this date")
         return Headroom(hi, None, (hi_result, None))
-    solved = _solve(rulebook, scenario, one.facts, hi)
+    solved = _solve(rulebook, scenario, at_one, hi, at_hi)
     if solved is not None:
         ok = evaluate(rulebook, with_quantity(scenario, solved))
-        over = evaluate(rulebook, with_quantity(scenario, solved + 1)) if solved + 1 != hi else hi_result
+        over = evaluate(rulebook, with_quantity(scenario, solved + 1))
         if not ok.blocked and over.blocked:
             return Headroom(solved, violations(over)[0], (ok, over))
     lo = bisect_quantity(rulebook, scenario, lo, hi)
@@ -411,17 +432,21 @@ def bisect_quantity(rulebook: Rulebook, scenario: Scenario, lo: int, hi: int) ->
 
 
 def _blocked_at(rulebook: Rulebook, scenario: Scenario, quantity: int) -> bool:
-    """Whether the engine blocks the action at `quantity`: the verdict alone, without findings
-    (unless an approval is required, which only the full evaluation decides)."""
+    """Whether the engine blocks the action at `quantity` (see `_blocked_facts`)."""
     candidate = with_quantity(scenario, quantity)
-    engine = compiled(rulebook)
-    fired = engine.evaluate(scenario_facts(rulebook, candidate))
+    return _blocked_facts(rulebook, candidate, scenario_facts(rulebook, candidate))
+
+
+def _blocked_facts(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any]) -> bool:
+    """Whether the engine blocks the scenario on these facts: the verdict alone, without findings
+    (unless an approval is required, which only the full evaluation decides)."""
+    fired = compiled(rulebook).evaluate(facts)
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
     outcomes = {_outcome(rule, by_rule.get(rule.id, []))[0] for rule in rulebook.rules}
     if "approval_required" in outcomes:
-        return evaluate(rulebook, candidate).blocked
+        return evaluate(rulebook, scenario).blocked
     return bool(outcomes & set(BLOCKING))
 
 
@@ -447,19 +472,21 @@ def _fit(points: list[tuple[int, Fraction]]) -> tuple[Fraction, Fraction, Fracti
     return rows[0][3] / rows[0][0], rows[1][3] / rows[1][1], rows[2][3] / rows[2][2]
 
 
-def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: int) -> int | None:
+def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: int,
+           at_hi: dict[str, Any] | None = None) -> int | None:
     """The largest permitted quantity in [1, hi), worked out from the measures: None when they
     do not determine it (the caller then searches).
 
     Each measure that varies with the quantity is fitted exactly (see `_fit`) from its values at
     1, 2 and `hi`; every rule atom over such a measure changes truth at most once, where the
     measure crosses its threshold. The verdict can change only at those quantities, so the first
-    blocked quantity is the first of them the engine blocks (found by bisection over them).
+    blocked quantity is the first of them the engine blocks (found by bisection over them, the
+    engine reading the fitted measures at each). The caller confirms the answer on derived facts.
     """
     if hi < 4:
         return None
     samples = {1: at_one, 2: scenario_facts(rulebook, with_quantity(scenario, 2)),
-               hi: scenario_facts(rulebook, with_quantity(scenario, hi))}
+               hi: at_hi if at_hi is not None else scenario_facts(rulebook, with_quantity(scenario, hi))}
     fitted: dict[str, tuple[Fraction, Fraction, Fraction]] = {}
     for name in set().union(*samples.values()):
         values = [facts.get(name) for facts in samples.values()]
@@ -491,10 +518,22 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
                 if 2 <= x <= hi and _compare(value(x), atom.op, t) != _compare(value(x - 1), atom.op, t):
                     flips.add(x)
     candidates = sorted(flips)
+
+    def blocked(quantity: int) -> bool:
+        facts = dict(at_one)
+        for name, (a, b, e) in fitted.items():
+            value = (a + b * quantity) / (1 + e * quantity)
+            if FACTS[name].type == "shares":
+                if value.denominator != 1:
+                    return _blocked_at(rulebook, scenario, quantity)  # not a whole number: derive it
+                value = int(value)
+            facts[name] = value
+        return _blocked_facts(rulebook, with_quantity(scenario, quantity), facts)
+
     low, high = 0, len(candidates) - 1  # the engine blocks at hi, the last candidate
     while low < high:
         mid = (low + high) // 2
-        if _blocked_at(rulebook, scenario, candidates[mid]):
+        if blocked(candidates[mid]):
             high = mid
         else:
             low = mid + 1

@@ -7,8 +7,6 @@ import shutil
 import textwrap
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from .evaluate import Headroom, Result
 from .model import Finding
 from .paths import reports_dir
@@ -24,8 +22,13 @@ LABEL = {
 }
 
 
-def environment() -> Environment:
-    """The Jinja environment: templates format, never compute; undefined names are errors."""
+def environment():
+    """The Jinja environment: templates format, never compute; undefined names are errors.
+
+    Jinja is imported here, on first use: text and JSON reports do not need it.
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(reports_dir())),
         undefined=StrictUndefined,

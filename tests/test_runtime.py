@@ -173,7 +173,7 @@ def cloned(rulebook, tmp_path_factory):
 
 def test_the_cloned_rulebook_is_partitioned_under_durables_limits(rulebook, cloned):
     assert len(cloned.rules) == (COPIES + 1) * len(rulebook.rules) >= 150
-    engine = compiled(cloned)
+    engine = compiled(cloned).build()
     covered = sorted(i for p in engine.partitions for i in p.indexes)
     assert covered == list(range(len(cloned.rules)))  # every rule in exactly one partition
     for partition in engine.partitions:
@@ -229,7 +229,7 @@ def test_loading_the_same_folder_twice_does_not_compile_again(rulebook):
     assert again is not rulebook and compiled(again) is compiled(rulebook)
     evaluate(again, load_scenario(scenario_path, again))
     assert compiler._RULESETS == rulesets  # no durable ruleset created
-    names = [p.name for p in compiled(rulebook).partitions]
+    names = [p.name for p in compiled(rulebook).build().partitions]
     assert all(name.startswith("clausewise_") and len(name) == len("clausewise_") + 16 for name in names)
     assert len(set(names)) == len(names)
 
