@@ -11,7 +11,7 @@ from typing import Any
 from . import calc
 from .approvals import all_pass, approvals
 from .compiler import CompiledRulebook, Fired, compile_rules
-from .conditions import Atom, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
+from .conditions import All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .explain import PLACEHOLDER, fill_template, question_text
 from .facts import FACTS, GROUPS, SECURITIES, derive, display
@@ -101,6 +101,7 @@ class _Plan:
     shown: tuple[str, ...]  # facts whose values the finding shows as figures
     scope: Any  # the scope exactly as compiled (action kinds and applies_to)
     atoms: tuple[Atom, ...]  # every atom of its scope, condition and exceptions
+    scope_facts: tuple[str, ...]  # the facts its scope reads
 
 
 _PLANS: dict[str, list[_Plan]] = {}  # compiled rulebook name -> a plan per rule
@@ -114,7 +115,8 @@ def _plan(rule: Rule) -> _Plan:
     every = list(atoms(scope)) + list(atoms(rule.condition))
     for exc in rule.exceptions:
         every += atoms(exc.condition)
-    return _Plan(tuple(atoms(rule.condition)), tuple(dict.fromkeys(shown)), scope, tuple(every))
+    return _Plan(tuple(atoms(rule.condition)), tuple(dict.fromkeys(shown)), scope, tuple(every),
+                 tuple(dict.fromkeys(a.fact for a in atoms(scope))))
 
 
 def _plans(engine: CompiledRulebook) -> list[_Plan]:
@@ -179,16 +181,51 @@ def _threshold(atom: Atom) -> str:
     return text
 
 
+_UNSET = object()
+
+
 class _Shown(dict):
-    """The display text of each fact of one evaluation, worked out once however many findings show it."""
+    """The display text of each fact of one evaluation, and the truth of each condition node, each
+    worked out once however many findings show it (conditions.truth gives the same values)."""
 
     def __init__(self, facts: dict[str, Any]):
         super().__init__()
         self.facts = facts
+        self.truths: dict[int, bool | None] = {}
 
     def __missing__(self, name: str) -> str:
         text = self[name] = display(FACTS[name].type, self.facts[name]) if name in self.facts else "unknown"
         return text
+
+    def truth(self, cond) -> bool | None:
+        value = self.truths.get(id(cond), _UNSET)
+        if value is not _UNSET:
+            return value
+        if isinstance(cond, Atom):
+            value = truth(cond, self.facts)
+        elif isinstance(cond, Not):
+            inner = self.truth(cond.item)
+            value = None if inner is None else not inner
+        elif isinstance(cond, (All, AnyOf)):
+            values = [self.truth(item) for item in cond.items]
+            decisive = False if isinstance(cond, All) else True
+            value = decisive if decisive in values else None if None in values else not decisive
+        else:
+            value = truth(cond, self.facts)
+        self.truths[id(cond)] = value
+        return value
+
+    def failing(self, cond) -> list[Atom]:
+        """conditions.failing_atoms, on the memoised truths."""
+        if self.truth(cond) is not False:
+            return []
+        if isinstance(cond, Atom):
+            return [cond]
+        if isinstance(cond, (All, AnyOf)):
+            return [a for item in cond.items for a in self.failing(item)]
+        if isinstance(cond, Not):
+            return [a for a in atoms(cond.item) if self.truth(a) is True]
+        return []
 
 
 def _compared(atom: Atom, facts: dict[str, Any], shown: _Shown | None = None) -> dict:
@@ -198,7 +235,7 @@ def _compared(atom: Atom, facts: dict[str, Any], shown: _Shown | None = None) ->
         "op": atom.op,
         "value": _threshold(atom),
         "actual": shown[atom.fact],
-        "holds": truth(atom, facts),
+        "holds": shown.truth(atom),
     }
 
 
@@ -254,11 +291,11 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         missing = [instrument_fact(rule.source.document)]
         because = {"kind": "instrument_unknown", **instrument_question_data(rulebook, rule.source.document, state)}
     elif branch == "out_of_scope":
-        failing = failing_atoms(plan.scope, facts)
+        failing = _scope_failing(plan, shown)
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
         because = {"kind": "out_of_scope", "failing": [
             {"fact": a.fact, "actual": _value_text(a.fact, facts.get(a.fact)), "op": a.op,
-             "wanted": _wanted(a), "negated": truth(a, facts) is True} for a in failing]}
+             "wanted": _wanted(a), "negated": shown.truth(a) is True} for a in failing]}
     elif branch == "scope_unknown":
         missing = deciding_unknowns(plan.scope, facts)
         because = {"kind": "scope_unknown", "missing": list(missing)}
@@ -292,6 +329,26 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
         missing=missing, reason=reason, comparisons=[_compared(a, facts, shown) for a in plan.condition_atoms],
     )
+
+
+_FAILING: dict[tuple, list[Atom]] = {}  # (plan, its scope facts' values) -> the scope atoms that fail
+_FAILING_LIMIT = 1 << 14
+
+
+def _scope_failing(plan: _Plan, shown: _Shown) -> list[Atom]:
+    """The atoms that make the rule's scope false: a pure function of the values of the facts
+    the scope reads, so it is kept for values seen before."""
+    try:
+        key = (id(plan), tuple(shown.facts.get(name, _UNSET) for name in plan.scope_facts))
+        hash(key)
+    except TypeError:  # an unhashable value: work it out
+        return shown.failing(plan.scope)
+    failing = _FAILING.get(key)
+    if failing is None:
+        if len(_FAILING) >= _FAILING_LIMIT:
+            _FAILING.clear()
+        failing = _FAILING[key] = shown.failing(plan.scope)
+    return failing
 
 
 def _tried(rule: Rule, facts: dict[str, Any]) -> list[dict]:
@@ -343,10 +400,12 @@ def _scope_atoms(rule: Rule):
     return _scope(rule)
 
 
+_WANTED = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
+           ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
+
+
 def _wanted(atom: Atom) -> str:
-    words = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
-             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
-    return words[atom.op] + _value_text(atom.fact, atom.value)
+    return _WANTED[atom.op] + _threshold(atom)
 
 
 # --- Headroom: the largest purchase the rules permit ------------------------------------------
