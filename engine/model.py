@@ -8,6 +8,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from .explain import explanation as _explanation
+
 # --- Cap tables and scenarios -------------------------------------------------------------
 
 NO_GROUP = "none"
@@ -264,8 +266,7 @@ class Finding:
     @property
     def explanation(self) -> str:
         """The explanation a person reads, rendered from `because` (never stored)."""
-        from .explain import explanation
-        return explanation(self.because)
+        return _explanation(self.because)
 
     def to_json(self) -> dict:
         out = {

@@ -97,13 +97,21 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
-    out = []
-    for a_id in used:
-        a = rulebook.assumptions[a_id]
-        cite = f"{rulebook.documents[a.source.document].code} {a.source.section}" if a.source else ""
-        out.append({"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
-                    "alternative": a.alternative, "catalogue": a.catalogue})
-    return out
+    return [dict(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
+
+
+_ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
+
+
+def _assumption(a, documents: dict) -> dict:
+    document = documents[a.source.document] if a.source else None
+    key = (a, document)
+    entry = _ASSUMPTIONS.get(key)
+    if entry is None:
+        cite = f"{document.code} {a.source.section}" if a.source else ""
+        entry = _ASSUMPTIONS[key] = {"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
+                                     "alternative": a.alternative, "catalogue": a.catalogue}
+    return entry
 
 
 def render_json(data: Any, pretty: bool = False) -> str:
