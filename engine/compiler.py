@@ -339,10 +339,13 @@ class Fired:
 
 
 # durable_rules 2.0.28 limits the partitions stay under (see ../shared/notes/durable-rules.md):
-# a node with 512 successors hangs the first post; more than 64 nodes pending on one fact's match
-# stack fail with error 303; 1,024 live sessions per ruleset. Each rulebook rule keeps its own
-# guard node, and a partition holds at most PARTITION_RULES rules of one set of action kinds.
-PARTITION_RULES = 16
+# more than 511 rules in a ruleset hang the first post; more than 64 nodes pending on one fact's
+# match stack fail with error 303; 1,024 live sessions per ruleset. A partition holds at most
+# PARTITION_RULES rules of one set of action kinds, so at most 8 x MAX_PARTS = 384 durable rules
+# and a catch-all; each rule keeps its own guard node and reads its own fact of the batch, so one
+# fact meets only its rule's branches (as when the rule is compiled alone, which lint checks);
+# one session per ruleset is live at a time, deleted after each post.
+PARTITION_RULES = 8
 PROPERTY_BUDGET = 240  # fields posted in one fact (durable refuses more than 255 properties: error 302)
 
 

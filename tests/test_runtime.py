@@ -182,6 +182,7 @@ def test_the_cloned_rulebook_is_partitioned_under_durables_limits(rulebook, clon
         # One guard per rule under the ruleset's root (durable hangs at 512 successors of a node),
         # at most MAX_PARTS durable rules under each guard, and facts well under 255 properties.
         rules = {name for name in partition.actions}
+        assert len(rules) + 1 <= compiler.PARTITION_RULES * compiler.MAX_PARTS + 1 < 511  # with the catch-all
         assert len({name.split("_")[0] for name in rules}) == len(partition.indexes)
         assert max(len(names) for names in partition.fields) + 3 <= compiler.PROPERTY_BUDGET
     assert len(engine.partitions) > len({r.actions for r in rulebook.rules})  # some groups were cut
