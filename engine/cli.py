@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ClausewiseError, EngineError, InputError, Problem
-from .paths import default_rulebook, samples_dir
+from .paths import default_rulebook, rules_dir, samples_dir
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -35,13 +35,35 @@ exit codes: 0 clear (no violation; every required approval shown to pass); 1 a v
 
 EXAMPLES = """\
 examples:
-  clausewise check samples/scenarios/liberty-buys-2m-2003.yaml
-  clausewise check samples/scenarios/liberty-buys-2m-2003.yaml --format markdown --out memo.md
-  clausewise position --as-of 2003-06-02
-  clausewise headroom --holder liberty --as-of 2003-06-02 --format json
-  clausewise vote samples/scenarios/approval-merger-non-qt-cayman.yaml
-  clausewise lint rules/icg-2000
+  clausewise check {scenario}
+  clausewise check {scenario} --format markdown --out memo.md
+  clausewise position --as-of {as_of}
+  clausewise headroom --holder {group} --as-of {as_of} --format json
+  clausewise vote {vote_scenario}
+  clausewise lint {rulebook}
 """
+PLACEHOLDERS = {"scenario": "SCENARIO.yaml", "vote_scenario": "SCENARIO.yaml", "group": "GROUP", "as_of": "DATE"}
+
+
+def examples() -> str:
+    """The help's examples, with the sample paths, group and date the default rulebook names
+    (rulebook.yaml `examples`), or placeholders where it names none."""
+    values = dict(PLACEHOLDERS)
+    root = default_rulebook()
+    try:
+        from .yamlio import load_yaml
+        manifest = load_yaml(root / "rulebook.yaml", "rulebook.yaml")
+        stated = manifest.get("examples") if isinstance(manifest, dict) else None
+    except (ClausewiseError, OSError):
+        stated = None
+    for key in values:
+        if isinstance(stated, dict) and stated.get(key) is not None:
+            values[key] = str(stated[key])
+    try:
+        values["rulebook"] = str(root.relative_to(rules_dir().parent))
+    except ValueError:
+        values["rulebook"] = str(root)
+    return EXAMPLES.format(**values)
 
 
 def _date(text: str) -> date:
@@ -60,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="clausewise", description=DESCRIPTION, epilog=EXAMPLES,
+        prog="clausewise", description=DESCRIPTION, epilog=examples(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"clausewise {__version__}")
@@ -68,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def rules_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--rules", metavar="DIR", type=Path, default=None,
-                       help="rulebook folder (default: the bundled rules/icg-2000)")
+                       help="rulebook folder (default: the bundled rulebook)")
 
     def pretty_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pretty", action="store_true",
@@ -102,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     position = sub.add_parser(
         "position", help="each group's ownership, standstill and voting power on a date",
-        description="For each holder group: as-converted shares, Warrant shares, beneficial ownership under "
-                    "Rule 13d-3(d)(1)(i), the standstill-basis percentage against its cap with the headroom in "
-                    "shares, and voting power with the Series A voting as converted.",
+        description="For each holder group, the figures the rulebook's position block lists (rulebook.yaml), "
+                    "each a general measure: holdings, as-converted and warrant shares, beneficial ownership "
+                    "under Rule 13d-3(d)(1)(i), an ownership-cap basis against its cap with the headroom in "
+                    "shares, voting power.",
         epilog="example: clausewise position --as-of 2000-04-10 --format json\n"
                "exit codes: 0 done; 2 bad input (a date before the Closing Date, a bad cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -115,15 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="The largest whole number of shares of Common Stock the group may buy in the market on the "
                     "date without a violation of any rule in force, with the rule that binds: N is permitted and "
                     "N+1 is not, both evaluated by the same engine as `check`.",
-        epilog="example: clausewise headroom --holder liberty --as-of 2003-06-02\n"
+        epilog="example: clausewise headroom --holder GROUP --as-of 2003-06-02\n"
                "exit codes: 0 done; 2 bad input (an unknown group, a bad date or cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    room.add_argument("--holder", required=True, metavar="GROUP", help="group id: liberty, hmtf or gleacher")
+    room.add_argument("--holder", required=True, metavar="GROUP",
+                      help="a group id of the rulebook (parameters.yaml groups)")
     position_options(room)
 
     vote = sub.add_parser(
         "vote", help="the approvals a corporate action needs, a tally's result, who can pass or block it",
-        description="List every approval of the Series A holders that the scenario's corporate action needs "
+        description="List every approval of a class or series of holders that the scenario's corporate action needs "
                     "(each cited and quoted, with the shares it takes: 69% of 75,000 is 51,750, a majority is "
                     "37,501), the result of the record-date tally if the scenario gives one, and the minimal "
                     "coalitions that can pass each approval and the voters that can block it alone.",
@@ -143,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "quotes that do not appear verbatim in their document. One line per problem: "
                     "file:line: category: message. Exit 2 if any.")
     lint.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
-                      help="rulebook folder (default: the bundled rules/icg-2000)")
+                      help="rulebook folder (default: the bundled rulebook)")
     return parser
 
 
@@ -282,7 +306,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     book = load_rulebook(path)
     check_compiles(book.rules)
     print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
-          f"{len(book.assumptions)} assumptions; every quote found verbatim")
+          f"{len(book.assumptions)} assumptions; {len(book.facts)} facts declared; every quote found verbatim")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ import json
 import pickle
 import threading
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -26,7 +27,7 @@ import durable_rules_engine
 
 from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
 from .errors import EngineError
-from .facts import FACTS
+from .facts import CORE_FACTS
 from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
 from .model import Rule
 
@@ -113,11 +114,27 @@ def split(expr: dict) -> list[dict]:
 UNKNOWN = "?"  # posted for a bool or enum fact that is not known
 
 
-def _posted_value(fact: str, value: Any) -> Any:
-    kind = FACTS[fact].type
+def _kind(atom: Atom) -> str:
+    """An atom's fact type: as facts.yaml declares it, or, for an atom built in code without one,
+    read from the value it is compared with."""
+    if atom.kind:
+        return atom.kind
+    value = atom.value[0] if isinstance(atom.value, tuple) and atom.value else atom.value
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "enum"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, int):
+        return "shares"
+    return "percent"
+
+
+def _posted_value(kind: str, value: Any) -> Any:
     if kind == "date":
         return value.toordinal()
-    if kind == "percent":
+    if kind in ("percent", "money"):
         return int(Decimal(value) * SCALE)
     if kind == "shares":
         return int(value)
@@ -126,21 +143,21 @@ def _posted_value(fact: str, value: Any) -> Any:
     return value
 
 
-def _numeric(fact: str, op: str, value: Any) -> dict:
+def _numeric(fact: str, kind: str, op: str, value: Any) -> dict:
     """A comparison of a numeric fact with a constant; it never matches a missing attribute."""
     name = _field(fact)
     durable_op = {"==": None, "!=": "$neq", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}[op]
-    if FACTS[fact].type == "percent":
+    if kind in ("percent", "money"):
         # n/d > t  <=>  n * 10**4 > d * (t * 10**4): exact integers on both sides.
-        return {durable_op: {name + "__n": {"$mul": {"$l": {"$m": name + "__d"}, "$r": _posted_value(fact, value)}}}}
-    posted = _posted_value(fact, value)
+        return {durable_op: {name + "__n": {"$mul": {"$l": {"$m": name + "__d"}, "$r": _posted_value(kind, value)}}}}
+    posted = _posted_value(kind, value)
     return {name: posted} if durable_op is None else {durable_op: {name: posted}}
 
 
 def atom_forms(atom: Atom) -> tuple:
     """(T, F, N, M) of one atom: surely true, surely false, not surely true, not surely false."""
     name, op, value = _field(atom.fact), atom.op, atom.value
-    kind = FACTS[atom.fact].type
+    kind = _kind(atom)
     if kind == "set":  # membership is posted as a "T"/"F"/"?" field per member the rules test
         name, op, value = f"{name}__{value}", ("==" if op == "includes" else "!="), True
         kind = "bool"
@@ -148,7 +165,7 @@ def atom_forms(atom: Atom) -> tuple:
         if kind == "bool":  # x == b  is  x == "T"/"F";  x != b  is  x == the other one
             wanted = (value if op == "==" else not value)
             op, value = "in", (wanted,)
-        values = [("T" if v else "F") if kind == "bool" else _posted_value(atom.fact, v)
+        values = [("T" if v else "F") if kind == "bool" else _posted_value(kind, v)
                   for v in (value if op in ("in", "not_in") else (value,))]
         positive = op in ("in", "==")
         is_one = _or([{name: v} for v in values])
@@ -159,8 +176,8 @@ def atom_forms(atom: Atom) -> tuple:
             return is_one, _and([is_none, not_unknown]), is_none, _or([is_one, unknown])
         return _and([is_none, not_unknown]), is_one, _or([is_one, unknown]), is_none
     missing = {_field(atom.fact) + "__k": 0}
-    holds = _numeric(atom.fact, op, value)
-    fails = _numeric(atom.fact, NEGATION[op], value)
+    holds = _numeric(atom.fact, kind, op, value)
+    fails = _numeric(atom.fact, kind, NEGATION[op], value)
     return holds, fails, _or([missing, fails]), _or([missing, holds])
 
 
@@ -275,8 +292,9 @@ def branches(rule: Rule) -> list[tuple[str, str | None, dict | None]]:
 
 
 def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = None,
-              documents: list[str] | tuple = ()) -> dict[str, Any]:
-    """Facts as durable receives them: every registered fact, as exact integers or strings.
+              documents: list[str] | tuple = (), kinds: dict[str, str] | None = None) -> dict[str, Any]:
+    """Facts as durable receives them: every declared fact (`kinds`: name -> type), as exact
+    integers or strings.
 
     An unknown bool or enum fact is posted as "?"; an unknown number is posted only as its
     `__k` (known) flag, 0, so that no comparison on it can match. A set fact is posted as one
@@ -291,19 +309,19 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
         if value is not None and value not in STATES:
             raise EngineError(f"{name} must be one of {', '.join(STATES)}, got {value!r}")
         posted[_field(name).replace("-", "_")] = UNKNOWN if value is None else value
-    for name, spec in FACTS.items():
+    for name, kind in (kinds or {}).items():
         field = _field(name)
         value = facts.get(name)
-        if spec.type == "text":
+        if kind == "text":
             continue
-        if spec.type == "set":
+        if kind == "set":
             for member in (set_members or {}).get(name, ()):
                 posted[f"{field}__{member}"] = UNKNOWN if value is None else ("T" if member in value else "F")
             continue
-        if spec.type in ("bool", "enum"):
+        if kind in ("bool", "enum"):
             if value is None:
                 posted[field] = UNKNOWN
-            elif spec.type == "bool":
+            elif kind == "bool":
                 if not isinstance(value, bool):
                     raise EngineError(f"{name} must be true or false, got {value!r}")
                 posted[field] = "T" if value else "F"
@@ -313,14 +331,14 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
         posted[field + "__k"] = 0 if value is None else 1
         if value is None:
             continue
-        if spec.type == "percent":
+        if kind in ("percent", "money"):
             frac = Fraction(value)
             numerator, denominator = frac.numerator * SCALE, frac.denominator
             if abs(numerator) >= EXACT_LIMIT or denominator * 100 * SCALE >= EXACT_LIMIT:
                 raise EngineError(f"{name} = {frac} is too large to compare exactly")
             posted[field + "__n"] = numerator
             posted[field + "__d"] = denominator
-        elif spec.type == "date":
+        elif kind == "date":
             posted[field] = value.toordinal()
         else:
             if abs(int(value)) >= EXACT_LIMIT:
@@ -482,12 +500,18 @@ class CompiledRulebook:
 
     def __init__(self, rules: list[Rule], name: str):
         self.rules = list(rules)
+        # The type of every declared fact (posted whether or not a rule reads it, so that a value
+        # too large to compare is refused), and of every fact an atom reads.
+        declared = next((rule.facts for rule in rules if rule.facts), None) or {}
+        self.kinds: dict[str, str] = {name: kind for name, (kind, _) in CORE_FACTS.items()}
+        self.kinds.update({name: spec_.type for name, spec_ in declared.items()})
         self.documents = tuple(dict.fromkeys(rule.source.document for rule in rules))
         self.set_members: dict[str, list[str]] = {}
         for rule in rules:
             for cond in [rule.scope, rule.condition] + [e.condition for e in rule.exceptions]:
                 for a in atoms(cond):
-                    if FACTS[a.fact].type == "set" and a.value not in self.set_members.setdefault(a.fact, []):
+                    self.kinds.setdefault(a.fact, _kind(a))
+                    if _kind(a) == "set" and a.value not in self.set_members.setdefault(a.fact, []):
                         self.set_members[a.fact].append(a.value)
         self.partitions = [_Partition(self.rules, tuple(indexes), frozenset(self.rules[indexes[0]].actions))
                            for indexes in _partitions(self.rules)]
@@ -515,7 +539,7 @@ class CompiledRulebook:
     def posts(self, facts: dict[str, Any], shortcut: bool = True) -> tuple[dict[int, list[Fired]], list]:
         """The rules decided without durable, and for each other partition the batch it is posted:
         one fact per rule, carrying only the fields that rule's branches read."""
-        posted = post_form(facts, self.set_members, self.documents)
+        posted = post_form(facts, self.set_members, self.documents, self.kinds)
         kind = facts.get("action.kind")
         decided: dict[int, list[Fired]] = {}
         posts: list[tuple[_Partition, list[dict]]] = []

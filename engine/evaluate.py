@@ -14,7 +14,7 @@ from .compiler import CompiledRulebook, Fired, compile_rules
 from .conditions import All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .explain import PLACEHOLDER, fill_template, question_text
-from .facts import FACTS, GROUPS, SECURITIES, derive, display
+from .facts import FactSpec, derive, display
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook
@@ -46,7 +46,7 @@ class Result:
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
-    facts = derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    facts = derive(scenario, rulebook.facts, rulebook.deal())
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts
 
@@ -87,7 +87,7 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
     plans = _plans(compiled(rulebook))
-    shown = _Shown(facts)
+    shown = _Shown(facts, rulebook.facts)
     findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan, shown)
                 for rule, plan in zip(rulebook.rules, plans)]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
@@ -157,10 +157,10 @@ def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
     return outcome, branch, []
 
 
-def _value_text(fact: str, value: Any) -> str:
+def _value_text(specs: dict[str, FactSpec], fact: str, value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        return ", ".join(_value_text(fact, v) for v in value)
-    spec = FACTS[fact]
+        return ", ".join(_value_text(specs, fact, v) for v in value)
+    spec = specs[fact]
     if spec.type == "set" and isinstance(value, str):
         return value  # the member a rule tests for, not a set
     if spec.type == "percent":
@@ -168,16 +168,17 @@ def _value_text(fact: str, value: Any) -> str:
     return display(spec.type, value)
 
 
-_THRESHOLDS: dict[Atom, str] = {}  # an atom's threshold as text: a pure function of the atom, kept once
+_THRESHOLDS: dict[tuple, str] = {}  # (atom, its fact's type) -> its threshold as text, kept once
 
 
-def _threshold(atom: Atom) -> str:
+def _threshold(specs: dict[str, FactSpec], atom: Atom) -> str:
+    key = (atom, specs[atom.fact].type)
     try:
-        text = _THRESHOLDS.get(atom)
+        text = _THRESHOLDS.get(key)
     except TypeError:  # an unhashable value: no memo
-        return _value_text(atom.fact, atom.value)
+        return _value_text(specs, atom.fact, atom.value)
     if text is None:
-        text = _THRESHOLDS[atom] = _value_text(atom.fact, atom.value)
+        text = _THRESHOLDS[key] = _value_text(specs, atom.fact, atom.value)
     return text
 
 
@@ -186,15 +187,17 @@ _UNSET = object()
 
 class _Shown(dict):
     """The display text of each fact of one evaluation, and the truth of each condition node, each
-    worked out once however many findings show it (conditions.truth gives the same values)."""
+    worked out once however many findings show it (conditions.truth gives the same values), with
+    the rulebook's declared facts (`specs`) that say how each is shown."""
 
-    def __init__(self, facts: dict[str, Any]):
+    def __init__(self, facts: dict[str, Any], specs: dict[str, FactSpec]):
         super().__init__()
         self.facts = facts
+        self.specs = specs
         self.truths: dict[int, bool | None] = {}
 
     def __missing__(self, name: str) -> str:
-        text = self[name] = display(FACTS[name].type, self.facts[name]) if name in self.facts else "unknown"
+        text = self[name] = display(self.specs[name].type, self.facts[name]) if name in self.facts else "unknown"
         return text
 
     def truth(self, cond) -> bool | None:
@@ -228,36 +231,36 @@ class _Shown(dict):
         return []
 
 
-def _compared(atom: Atom, facts: dict[str, Any], shown: _Shown | None = None) -> dict:
-    shown = shown if shown is not None else _Shown(facts)
+def _compared(atom: Atom, shown: _Shown) -> dict:
     return {
         "fact": atom.fact,
         "op": atom.op,
-        "value": _threshold(atom),
+        "value": _threshold(shown.specs, atom),
         "actual": shown[atom.fact],
         "holds": shown.truth(atom),
     }
 
 
-def template_values(template: str, facts: dict[str, Any]) -> dict[str, str]:
-    """The display value of each `{fact.name}` placeholder of a finding template."""
+def template_values(template: str, facts: dict[str, Any], specs: dict[str, FactSpec]) -> dict[str, str]:
+    """The display value of each `{fact.name}` placeholder of a finding template (`specs`: the
+    rulebook's declared facts)."""
     values: dict[str, str] = {}
     for name in PLACEHOLDER.findall(template):
-        if name not in FACTS or name in values:
+        if name not in specs or name in values:
             continue
-        spec = FACTS[name]
+        spec = specs[name]
         text = display(spec.type, facts.get(name))
         # In prose an enum reads as words (a charter amendment, the certificate of designation);
         # security and group ids stay as they are, since they name things.
-        if spec.type == "enum" and not {SECURITIES, GROUPS} & set(spec.values or ()):
+        if spec.type == "enum" and not {"securities", "groups"} & set(spec.values_from):
             text = text.replace("_", " ")
         values[name] = text
     return values
 
 
-def render_template(template: str, facts: dict[str, Any]) -> str:
+def render_template(template: str, facts: dict[str, Any], specs: dict[str, FactSpec]) -> str:
     """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
-    return fill_template(template, template_values(template, facts))
+    return fill_template(template, template_values(template, facts, specs))
 
 
 def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
@@ -266,7 +269,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     """The finding for one rule: its outcome, and what decided it as data (`because`), which
     the renderers turn into the explanation a person reads."""
     plan = plan or _plan(rule)
-    shown = shown if shown is not None else _Shown(facts)
+    specs = rulebook.facts
+    shown = shown if shown is not None else _Shown(facts, specs)
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
     figures = {name: shown[name] for name in plan.shown if name in facts}
@@ -294,8 +298,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         failing = _scope_failing(plan, shown)
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
         because = {"kind": "out_of_scope", "failing": [
-            {"fact": a.fact, "actual": _value_text(a.fact, facts.get(a.fact)), "op": a.op,
-             "wanted": _wanted(a), "negated": shown.truth(a) is True} for a in failing]}
+            {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
+             "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
     elif branch == "scope_unknown":
         missing = deciding_unknowns(plan.scope, facts)
         because = {"kind": "scope_unknown", "missing": list(missing)}
@@ -311,23 +315,25 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         for exc in rule.exceptions:
             unknowns += deciding_unknowns(exc.condition, facts)
         missing = list(dict.fromkeys(unknowns))
-        because = {"kind": "undetermined", "missing": [{"fact": m, "description": FACTS[m].description}
+        because = {"kind": "undetermined", "missing": [{"fact": m, "description": specs[m].description}
                                                         for m in missing]}
     elif branch == "clear":
         because = {"kind": "condition_not_met", "outcome": outcome, "cite": cite,
-                   "failed": [_compared(a, facts, shown) for a in failing_atoms(rule.condition, facts)]}
+                   "failed": [_compared(a, shown) for a in failing_atoms(rule.condition, facts)]}
     else:  # breach
-        # A compound condition (a definition such as the Qualifying Transaction test) shows the
+        # A compound condition (a definition that several limbs make up) shows the
         # facts that decided it, so the limb that held or failed is on the page.
         decided = [] if isinstance(rule.condition, Atom) else deciding_atoms(rule.condition, facts)
-        because = {"kind": "breach", "template": rule.finding, "values": template_values(rule.finding, facts),
-                   "shown": [_compared(a, facts, shown) for a in decided], "tried": _tried(rule, facts)}
+        because = {"kind": "breach", "template": rule.finding, "values": template_values(rule.finding, facts, specs),
+                   "shown": [_compared(a, shown) for a in decided], "tried": _tried(rule, facts)}
+    comparisons = [_compared(a, shown) for a in plan.condition_atoms]
     return Finding(
         rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
         document_title=document.title if document else rule.source.document,
         section=rule.source.section, quote=rule.source.quote, because=because,
         figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
-        missing=missing, reason=reason, comparisons=[_compared(a, facts, shown) for a in plan.condition_atoms],
+        missing=missing, reason=reason, comparisons=comparisons,
+        labels={name: specs[name].label for name in list(figures) + [c["fact"] for c in comparisons]},
     )
 
 
@@ -404,8 +410,8 @@ _WANTED = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than
            ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
 
 
-def _wanted(atom: Atom) -> str:
-    return _WANTED[atom.op] + _threshold(atom)
+def _wanted(specs: dict[str, FactSpec], atom: Atom) -> str:
+    return _WANTED[atom.op] + _threshold(specs, atom)
 
 
 # --- Headroom: the largest purchase the rules permit ------------------------------------------
@@ -551,7 +557,7 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
         values = [facts.get(name) for facts in samples.values()]
         if values[0] == values[1] == values[2]:
             continue
-        spec = FACTS.get(name)
+        spec = rulebook.facts.get(name)
         if spec is None or spec.type not in NUMERIC or any(v is None for v in values):
             return None  # a fact that changes with the quantity in a way no threshold describes
         fit = _fit([(x, Fraction(v)) for x, v in zip(samples, values)])
@@ -582,7 +588,7 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
         facts = dict(at_one)
         for name, (a, b, e) in fitted.items():
             value = (a + b * quantity) / (1 + e * quantity)
-            if FACTS[name].type == "shares":
+            if rulebook.facts[name].type == "shares":
                 if value.denominator != 1:
                     return _blocked_at(rulebook, scenario, quantity)  # not a whole number: derive it
                 value = int(value)
@@ -637,8 +643,8 @@ def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroo
 
 
 def _establish(rulebook: Rulebook, finding: Finding, missing: str, result: Result) -> str:
-    if missing in FACTS:
-        return f"establish {missing} ({FACTS[missing].description})"
+    if missing in rulebook.facts:
+        return f"establish {missing} ({rulebook.facts[missing].description})"
     state = result.instruments.get(finding.document)
     name = _document_name(rulebook, finding.document)
     event = state.event if state else None

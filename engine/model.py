@@ -25,8 +25,8 @@ class Holding:
     common: int = 0
     preferred: dict[str, int] = field(default_factory=dict)  # series id -> shares
     warrants: int = 0  # shares of Common Stock purchasable under the holder's Warrants
-    # The holder signed a Permitted Transferee Agreement and is bound by PA 6.5 as its
-    # transferor was, though it is in none of the groups (an HMTF parallel investor, say).
+    # The holder signed the deal's joinder (a permitted transferee agreement) and is bound by the
+    # transfer restrictions as its transferor was, though it is in none of the groups.
     permitted_transferee_agreement: bool = False
 
 
@@ -38,9 +38,10 @@ class CapTable:
     holders: tuple[Holding, ...]
     board_size: int | None = None
     source: str = ""
-    # Series A issued at the Closing and since converted into Common: its conversion Common is in
-    # common_outstanding, so the PA 6.6 deemed conversion leaves it out (counted once).
-    series_a_converted: int = 0
+    # Per class (parameters.yaml `classes`): shares issued at the closing and since converted into
+    # Common. Their conversion Common is in common_outstanding, so a deemed conversion of the class
+    # leaves them out (counted once).
+    converted: dict[str, int] = field(default_factory=dict)
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
     instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
 
@@ -78,9 +79,8 @@ class Party:
 
     name: str
     group: str = NO_GROUP
-    purchaser_affiliate: bool | None = None  # a Purchaser Affiliate of the transferor (PA Art. I)
-    held_common_on_signing_date: bool | None = None  # held Common on the PA's "date hereof"
-    hmtf_parallel_investor: bool | None = None  # invests in or in parallel with the HMTF Group
+    # Attributes the rulebook declares for parties (facts.yaml `party_attributes`): name -> value.
+    attributes: dict[str, Any] = field(default_factory=dict)
     is_company: bool = False
     permitted_transferee_agreement: bool = False  # a cap-table holder bound by a signed agreement
 
@@ -106,9 +106,7 @@ class Action:
     permitted_transferee_agreement: bool | None = None  # the transferee signed one before the transfer
     bona_fide_financing: bool = False  # a pledge or security interest in a bona fide financing
     rule144_resale_available: bool | None = None
-    company_offer: str | None = None  # an acquisition by the Company: under which offer, if any
-    full_cumulative_dividends_paid: bool | None = None  # stated for an acquisition by the Company
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # fact name -> value, for the facts the action states
 
     @property
     def trades_securities(self) -> bool:
@@ -236,6 +234,7 @@ class Rule:
     line: int = 0
     order: int = 0
     approval: dict | None = None  # body/threshold metadata for approval_required rules
+    facts: Any = field(default=None, compare=False, repr=False)  # the rulebook's declared facts
 
 
 # --- Findings -------------------------------------------------------------------------------
@@ -262,6 +261,7 @@ class Finding:
     reason: str | None = None  # why not applicable
     approval: dict | None = None
     comparisons: list[dict] = field(default_factory=list)  # each test of the condition: fact, op, value, actual, holds
+    labels: dict[str, str] = field(default_factory=dict)  # fact name -> its label in facts.yaml, for reports
 
     @property
     def explanation(self) -> str:
@@ -283,6 +283,8 @@ class Finding:
             "because": self.because,
             "assumptions": self.assumptions,
         }
+        if self.labels:
+            out["labels"] = self.labels
         if self.exception:
             out["exception"] = self.exception
         if self.missing:

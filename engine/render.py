@@ -257,7 +257,7 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
     s = result.scenario
     out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
     if not data["approvals"]:
-        out.append("No approval of the Series A holders is required.")
+        out.append(f"No approval of {rulebook.approvals_of} is required.")
     else:
         rows = []
         for a in data["approvals"]:

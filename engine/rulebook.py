@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,8 @@ from . import calc
 from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, facts_of
 from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
-from .facts import FACTS, allowed_values
+from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
+from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
 from .model import Assumption, Document, Exception_, Parameter, Rule, Source, StatusEvent
 from .paths import contracts_dir
 from .yamlio import LineDict, LineList, load_yaml
@@ -27,25 +29,36 @@ APPLIES_KEYS = ("actions", "when")
 DOCUMENT_KEYS = ("id", "code", "name", "title", "date", "parties", "file", "lines")
 ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
 DEFINITION_KEYS = ("id", "title", "source", "condition")
-MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions")
-PARAMETER_FILE_KEYS = ("parameters", "securities", "groups", "instrument_events")
+MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions", "approvals_of", "position",
+                 "examples")
+PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "source", "note", "evidence")
 SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
 APPROVAL_KEYS = ("body", "voters", "threshold")
-APPROVAL_VOTERS = ("series_a", "series_a1", "series_a2", "series_a3", "voting_power")
+CLASS_KEYS = ("name", "members", "as_converted", "source")
+FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
+FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
+FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
+             "contradiction")
+ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
+CONSTRAINT_KEYS = ("when", "fields", "message")
+POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom")
+POSITION_ENTRY_KEYS = ("key", "label", "measure", "params", "parameter", "text", "show", "places", "cap")
+COLUMN_KEYS = ("label", "value", "format")
+COLUMN_FORMATS = ("shares", "pct", "cap", "headroom", "text")
+HEADROOM_KEYS = ("fact", "key", "label")
+SHOW_FIELDS = ("shares", "denominator", "pct", "pct_exact", "money", "decimal", "value")
 THRESHOLD = re.compile(r"^(majority|unanimous|\d{1,3}(\.\d{1,4})?%)$")
 OUTCOMES = ("violation", "obligation", "approval_required")
 PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must be
     "closing_date": "date", "signing_date": "date", "first_dividend_payment_date": "date",
     "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
     "dividend_rate": "number", "conversion_price": "number", "warrant_exercise_price": "number",
-    "special_dividend_reference": "number", "series_a_cap": "number",
 }
 OTHERWISE = ("permitted", "not_applicable")
-ACTION_KINDS = FACTS["action.kind"].values
 PERCENT_PLACES = 4  # thresholds are compared exactly as integers scaled by 10**4 (see compiler.py)
 DATE_EXPR = re.compile(r"^\s*(?P<base>\d{4}-\d{2}-\d{2}|[a-z_][a-z0-9_]*)\s*(?:\+\s*(?P<n>\d+)\s*(?P<unit>[ymd]))?\s*$")
 
@@ -57,6 +70,9 @@ class Definition:
     source: Source | None
     raw: Any
     line: int
+
+
+_DEALS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, its Deal)
 
 
 @dataclass
@@ -76,26 +92,53 @@ class Rulebook:
     rules: list[Rule] = field(default_factory=list)
     arithmetic_assumptions: list[str] = field(default_factory=list)  # readings behind engine/calc.py
     events: dict[str, StatusEvent] = field(default_factory=dict)  # events that put instruments in question
+    facts: dict[str, FactSpec] = field(default_factory=dict)  # facts.yaml: every fact a rule may test
+    party_attributes: dict[str, PartyAttribute] = field(default_factory=dict)
+    constraints: list[Constraint] = field(default_factory=list)
+    classes: dict[str, SecurityClass] = field(default_factory=dict)
+    position: dict = field(default_factory=dict)  # rulebook.yaml `position`: what `clausewise position` shows
+    approvals_of: str = "the holders"  # rulebook.yaml `approvals_of`: whose approvals `vote` lists
+
+    @property
+    def action_kinds(self) -> tuple:
+        """The action kinds the rulebook declares (facts.yaml action.kind values)."""
+        spec = self.facts.get("action.kind")
+        return tuple(spec.values or ()) if spec else ()
+
+    def deal(self) -> Deal:
+        """The terms, securities, classes and parameters the measures read (built once per
+        rulebook, kept beside it rather than on it: evaluation leaves the rulebook as loaded)."""
+        entry = _DEALS.get(id(self))
+        if entry is not None and entry[0]() is self:
+            return entry[1]
+        found = Deal(self.terms(), self.securities, self.classes,
+                     {name: p.value for name, p in self.parameters.items()})
+        key = id(self)
+        _DEALS[key] = (weakref.ref(self, lambda _, key=key: _DEALS.pop(key, None)), found)
+        return found
 
     def param(self, name: str) -> Any:
         return self.parameters[name].value
 
     def terms(self) -> calc.Terms:
-        """The stated numbers the exact arithmetic needs."""
-        closing = self.param("closing_date")
+        """The stated numbers the exact arithmetic needs (None where the rulebook states none)."""
+        def value(name: str, number: bool = False) -> Any:
+            param = self.parameters.get(name)
+            if param is None:
+                return None
+            return Decimal(param.value) if number else param.value
+
+        closing = value("closing_date")
         return calc.Terms(
             closing_date=closing,
-            initial_liquidation_preference=Decimal(self.param("initial_liquidation_preference")),
-            dividend_rate=Decimal(self.param("dividend_rate")),
-            first_dividend_payment_date=self.param("first_dividend_payment_date"),
-            last_accretion_date=self.param("last_accretion_date"),
-            conversion_price=Decimal(self.param("conversion_price")),
-            warrant_expiry=self.param("warrant_expiry"),
-            standstill_conversion_date=calc.anniversary(closing, 5),
+            initial_liquidation_preference=value("initial_liquidation_preference", True),
+            dividend_rate=value("dividend_rate", True),
+            first_dividend_payment_date=value("first_dividend_payment_date"),
+            last_accretion_date=value("last_accretion_date"),
+            conversion_price=value("conversion_price", True),
+            warrant_expiry=value("warrant_expiry"),
+            standstill_conversion_date=value("standstill_conversion_date") or closing,
         )
-
-    def series_a_issued(self) -> int:
-        return sum(int(s.get("issued_at_closing", 0)) for s in self.securities.values() if s["class"] == "preferred")
 
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
@@ -223,12 +266,21 @@ class _Loading:
         self.parameters: dict[str, Parameter] = {}
         self.securities: dict[str, dict] = {}
         self.groups: dict[str, dict] = {}
+        self.classes: dict[str, SecurityClass] = {}
+        self.facts: dict[str, FactSpec] = {}
+        self.party_attributes: dict[str, PartyAttribute] = {}
+        self.constraints: list[Constraint] = []
         self.events: dict[str, StatusEvent] = {}
         self.event_nodes: dict[str, tuple[_Ctx, Any]] = {}  # for the assumption check, once assumptions are read
         self.definitions: dict[str, Definition] = {}
         self.raw_definitions: dict[str, Any] = {}
         self.parsed_definitions: dict[str, Any] = {}
         self._texts: dict[str, str | None] = {}
+
+    @property
+    def action_kinds(self) -> tuple:
+        spec = self.facts.get("action.kind")
+        return tuple(spec.values or ()) if spec else ()
 
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
@@ -311,6 +363,11 @@ def _load_parameters(book: _Loading) -> None:
             continue
         source = _source(ctx, item.get("source"), f"parameter {name}.source", book)
         book.parameters[name] = Parameter(name, item.get("value"), source, str(item.get("note") or ""))
+    for name, param in list(book.parameters.items()):
+        # A date stated relative to another ("closing_date + 5y") is resolved once, here.
+        if isinstance(param.value, str) and "+" in param.value:
+            resolved = _date_expr(ctx, data["parameters"][name], "value", f"parameter {name}", book.parameters)
+            book.parameters[name] = Parameter(name, resolved, param.source, param.note)
     for name, item in (data.get("securities") or {}).items():
         if not _check_keys(ctx, item, SECURITY_KEYS, f"security {name}", ("name", "class")):
             continue
@@ -325,6 +382,7 @@ def _load_parameters(book: _Loading) -> None:
         if item.get("definition") is not None:
             _source(ctx, item["definition"], f"group {name}.definition", book)
         book.groups[name] = dict(item)
+    _load_classes(ctx, data.get("classes"), book)
     for name, kind in PARAMETER_TYPES.items():
         param = book.parameters.get(name)
         if param is None:
@@ -337,10 +395,41 @@ def _load_parameters(book: _Loading) -> None:
                     f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
                     f"got {param.value!r}")
     _load_events(ctx, data.get("instrument_events"), book)
-    for needed in ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
-                   "last_accretion_date", "conversion_price", "warrant_expiry"):
+    needed_params: tuple = ("closing_date",)
+    if any(spec.get("class") == "preferred" and spec.get("converts_to_common") for spec in book.securities.values()):
+        # Convertible preferred: the terms its conversion and accretion are computed from.
+        needed_params += ("initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
+                          "last_accretion_date", "conversion_price")
+    for needed in needed_params:
         if needed not in book.parameters:
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+
+
+def _load_classes(ctx: _Ctx, node: Any, book: _Loading) -> None:
+    """`classes`: securities that vote or are counted together, each a list of securities."""
+    if node is None:
+        return
+    if not isinstance(node, dict):
+        ctx.add(node, None, "wrong-type", "classes: expected a mapping of class id: class")
+        return
+    for name, item in node.items():
+        what = f"class {name}"
+        if not _check_keys(ctx, item, CLASS_KEYS, what, ("name", "members")):
+            continue
+        if name in book.securities:
+            ctx.add(item, None, "duplicate-id", f"{what}: a security already has the id '{name}'")
+        members = item.get("members")
+        if not isinstance(members, list) or not members:
+            ctx.add(item, "members", "wrong-type", f"{what}.members: expected a non-empty list of security ids")
+            continue
+        for member in members:
+            if member not in book.securities:
+                ctx.add(item, "members", "dangling-reference",
+                        f"{what}.members: no security '{member}'{did_you_mean(member, book.securities)}")
+        if item.get("source") is not None:
+            _source(ctx, item["source"], f"{what}.source", book)
+        book.classes[str(name)] = SecurityClass(str(name), " ".join(str(item.get("name") or "").split()),
+                                                tuple(str(m) for m in members), item.get("as_converted") is True)
 
 
 def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
@@ -407,7 +496,7 @@ def _load_assumptions(book: _Loading) -> dict[str, Assumption]:
 
 
 def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
-    spec = FACTS[fact]
+    spec = book.facts[fact]
     raw = node.get("value")
     if isinstance(raw, dict):
         if set(raw) != {"param"}:
@@ -449,7 +538,7 @@ def _scalar(ctx: _Ctx, node: dict, spec, raw: Any, where: str, book: _Loading) -
         return None
     if kind == "shares" and (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
         ctx.add(node, "value", "wrong-type", f"{where}: share counts are whole numbers, got {raw}")
-    if kind == "percent" and isinstance(raw, Decimal) and -raw.as_tuple().exponent > PERCENT_PLACES:
+    if kind in ("percent", "money") and isinstance(raw, Decimal) and -raw.as_tuple().exponent > PERCENT_PLACES:
         ctx.add(node, "value", "bad-value", f"{where}: at most {PERCENT_PLACES} decimal places, got {raw}")
     return Decimal(raw)
 
@@ -484,17 +573,19 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
     if "fact" in node:
         _check_keys(ctx, node, ("fact", "op", "value"), "condition", ("fact", "op"))
         fact, op = node.get("fact"), node.get("op")
-        if fact not in FACTS:
-            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
+        if fact not in book.facts:
+            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact '{fact}' (not declared in facts.yaml)"
+                                                  f"{did_you_mean(fact, book.facts)}")
             return TrueCond()
         if op not in OPERATORS:
             ctx.add(node, "op", "unknown-operator",
                     f"condition on {fact}: unknown operator '{op}' (expected one of {' '.join(OPERATORS)})"
                     f"{_operator_hint(op)}")
             return TrueCond()
-        kind = FACTS[fact].type
+        kind = book.facts[fact].type
         allowed_ops = {"bool": ("==", "!="), "enum": ("==", "!=", "in", "not_in"),
-                       "percent": (">", ">=", "<", "<="), "set": ("includes", "excludes"),
+                       "percent": (">", ">=", "<", "<="), "money": (">", ">=", "<", "<="),
+                       "set": ("includes", "excludes"),
                        "text": ()}.get(kind, OPERATORS[:6])
         if op not in allowed_ops:
             ctx.add(node, "op", "unknown-operator", f"condition on {fact}: '{op}' does not apply to a {kind} fact "
@@ -503,7 +594,7 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
         if "value" not in node:
             ctx.add(node, None, "missing-field", f"condition on {fact}: missing 'value'")
             return TrueCond()
-        return Atom(fact, op, _value(ctx, node, fact, op, book))
+        return Atom(fact, op, _value(ctx, node, fact, op, book), kind)
     if len(forms) != 1 or len(node) != 1:
         unknown = [k for k in node if k not in CONDITION_FORMS]
         if unknown:
@@ -587,9 +678,9 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                 ctx.add(applies, "actions", "wrong-type", f"{what}.applies_to.actions: expected a list")
                 raw_actions = []
             for kind in raw_actions:
-                if kind not in ACTION_KINDS:
-                    ctx.add(applies, "actions", "bad-value",
-                            f"{what}.applies_to.actions: unknown action '{kind}'{did_you_mean(kind, ACTION_KINDS)}")
+                if kind not in book.action_kinds:
+                    ctx.add(applies, "actions", "bad-value", f"{what}.applies_to.actions: unknown action '{kind}' "
+                            f"(facts.yaml action.kind){did_you_mean(kind, book.action_kinds)}")
             actions = tuple(raw_actions)
             if applies.get("when") is not None:
                 scope = parse_condition(ctx, applies["when"], book, line=applies.line_of("when"))
@@ -621,20 +712,21 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                         f"{what}.assumptions: no assumption '{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
         figures = item.get("figures") or []
         for fact in figures:
-            if fact not in FACTS:
-                ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
+            if fact not in book.facts:
+                ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, book.facts)}")
         finding = " ".join(_string(ctx, item, "finding", what, required=False).split())
         for placeholder in re.findall(r"\{([^{}]+)\}", finding):
-            if placeholder not in FACTS:
+            if placeholder not in book.facts:
                 ctx.add(item, "finding", "unknown-fact",
-                        f"{what}.finding: unknown placeholder '{{{placeholder}}}'{did_you_mean(placeholder, FACTS)}")
+                        f"{what}.finding: unknown placeholder '{{{placeholder}}}'{did_you_mean(placeholder, book.facts)}")
         approval = item.get("approval")
         if outcome == "approval_required" and approval is None:
             ctx.add(item, None, "missing-field", f"{what}: an approval_required rule needs an 'approval' block")
         if approval is not None and _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval", APPROVAL_KEYS):
-            if approval.get("voters") not in APPROVAL_VOTERS:
-                ctx.add(approval, "voters", "bad-value", f"{what}.approval.voters: expected one of "
-                        f"{', '.join(APPROVAL_VOTERS)}{did_you_mean(approval.get('voters'), APPROVAL_VOTERS)}")
+            voters = list(book.classes) + [s for s, spec in book.securities.items() if spec.get("class") != "warrant"]
+            if approval.get("voters") not in voters:
+                ctx.add(approval, "voters", "bad-value", f"{what}.approval.voters: expected a class or security of "
+                        f"parameters.yaml ({', '.join(voters)}){did_you_mean(approval.get('voters'), voters)}")
             if not THRESHOLD.match(str(approval.get("threshold"))):
                 ctx.add(approval, "threshold", "bad-value", f"{what}.approval.threshold: expected 'NN%', "
                         f"majority or unanimous, got {approval.get('threshold')!r}")
@@ -643,9 +735,9 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             in_force_from=start, in_force_before=before, in_force_text=in_force_text,
             actions=actions, scope=scope, condition=condition, exceptions=tuple(exceptions),
             outcome=str(outcome), otherwise=str(otherwise), finding=finding,
-            assumptions=tuple(rule_assumptions), figures=tuple(f for f in figures if f in FACTS),
+            assumptions=tuple(rule_assumptions), figures=tuple(f for f in figures if f in book.facts),
             file=ctx.file, line=item.line, order=order_start + index,
-            approval=dict(approval) if isinstance(approval, dict) else None,
+            approval=dict(approval) if isinstance(approval, dict) else None, facts=book.facts,
         ))
     return rules
 
@@ -663,7 +755,9 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
     _check_keys(manifest_ctx, manifest, MANIFEST_KEYS, "rulebook", ("id", "title", "rule_files"))
     _load_documents(book)
     _load_parameters(book)
+    _load_facts(book)
     _load_definitions(book)
+    _parse_fact_conditions(book)
     assumptions = _load_assumptions(book)
     for event_id, (ctx, item) in book.event_nodes.items():
         a_id = item.get("assumption")
@@ -681,12 +775,15 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         if a_id not in assumptions:
             manifest_ctx.add(manifest, "arithmetic_assumptions", "dangling-reference",
                              f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
+    position = _position(manifest_ctx, manifest.get("position"), book)
     problems.raise_if_any()
     return Rulebook(
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
-        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events,
+        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, facts=book.facts,
+        party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
+        position=position, approvals_of=" ".join(str(manifest.get("approvals_of") or "the holders").split()),
     )
 
 
@@ -696,3 +793,377 @@ def rule_facts(rule: Rule) -> list[str]:
     for exc in rule.exceptions:
         names += facts_of(exc.condition)
     return list(dict.fromkeys(names))
+
+
+# --- facts.yaml: the facts rules may test -----------------------------------------------------
+
+
+def _load_facts(book: _Loading) -> None:
+    """facts.yaml: every fact a rule may test, each party attribute, and stated facts that conflict.
+
+    Conditions inside it (implied values, constraints) are parsed once every fact is known
+    (`_parse_fact_conditions`).
+    """
+    file = book.path / "facts.yaml"
+    ctx = _Ctx(book.problems, book.display("facts.yaml"))
+    if not file.exists():
+        ctx.add(None, None, "missing-file", "no such file in the rulebook folder (every fact a rule tests is declared there)")
+        return
+    data = load_yaml(file, ctx.file)
+    if not _check_keys(ctx, data, FACTS_FILE_KEYS, "facts.yaml", ("facts",)):
+        return
+    book.facts_ctx = ctx
+    book.facts_data = data
+    attributes = data.get("party_attributes") or {}
+    if not isinstance(attributes, dict):
+        ctx.add(attributes, None, "wrong-type", "party_attributes: expected a mapping of attribute: declaration")
+        attributes = {}
+    for name, item in attributes.items():
+        what = f"party attribute {name}"
+        if not _check_keys(ctx, item, ATTRIBUTE_KEYS, what, ("type", "label")):
+            continue
+        kind = item.get("type")
+        if kind not in ("bool", "enum", "text"):
+            ctx.add(item, "type", "bad-value", f"{what}.type: expected bool, enum or text{did_you_mean(kind, ('bool', 'enum', 'text'))}")
+            continue
+        values = item.get("values")
+        if kind == "enum" and (not isinstance(values, list) or not values):
+            ctx.add(item, "values", "missing-field", f"{what}: an enum needs 'values'")
+            continue
+        book.party_attributes[str(name)] = PartyAttribute(str(name), kind, " ".join(str(item["label"]).split()),
+                                                          " ".join(str(item.get("meaning") or "").split()),
+                                                          tuple(values) if values else None, item.line)
+    facts = data.get("facts") or {}
+    if not isinstance(facts, dict):
+        ctx.add(facts, None, "wrong-type", "facts: expected a mapping of fact name: declaration")
+        return
+    for name, item in facts.items():
+        spec = _fact(ctx, str(name), item, book)
+        if spec is not None:
+            book.facts[spec.name] = spec
+    for name, spec in book.facts.items():  # params that name facts, once every fact is declared
+        for key, value in spec.params.items():
+            if MEASURES[spec.measure].params.get(key) in ("fact", "value_map"):
+                names = [value] if isinstance(value, str) else list(value)
+                for fact in names:
+                    if fact not in book.facts:
+                        ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.params.{key}: unknown fact "
+                                                                    f"'{fact}'{did_you_mean(fact, book.facts)}")
+
+
+FACT_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+
+
+def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
+    """One declared fact, checked: keys, type, label, values, and where its value comes from."""
+    what = f"fact {name}"
+    if not FACT_NAME.match(name):
+        ctx.add(item if isinstance(item, LineDict) else None, None, "bad-value",
+                f"{what}: a fact name is lower_case words joined by dots")
+    if not _check_keys(ctx, item, FACT_KEYS, what, ("type", "label", "meaning", "from")):
+        return None
+    kind = item.get("type")
+    if kind not in FACT_TYPES:
+        ctx.add(item, "type", "bad-value", f"{what}.type: expected one of {', '.join(FACT_TYPES)}{did_you_mean(kind, FACT_TYPES)}")
+        return None
+    values = item.get("values")
+    values_from = item.get("values_from") or []
+    if values is not None and not isinstance(values, list):
+        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a list")
+        values = None
+    if not isinstance(values_from, list):
+        ctx.add(item, "values_from", "wrong-type", f"{what}.values_from: expected a list")
+        values_from = []
+    for source in values_from:
+        if source not in ("securities", "groups", "countries"):
+            ctx.add(item, "values_from", "bad-value", f"{what}.values_from: '{source}' is not one of securities, "
+                                                      f"groups, countries{did_you_mean(source, ('securities', 'groups', 'countries'))}")
+    if kind in ("enum", "set") and not values and not values_from:
+        ctx.add(item, None, "missing-field", f"{what}: an {kind} fact needs 'values' (or 'values_from')")
+    if kind not in ("enum", "set") and (values or values_from):
+        ctx.add(item, "values", "bad-value", f"{what}: only enum and set facts take values")
+    unit = item.get("unit")
+    if unit is not None and kind not in ("shares", "percent", "money"):
+        ctx.add(item, "unit", "bad-value", f"{what}.unit: a {kind} fact has no unit")
+    spec = dict(name=name, type=kind, label=" ".join(str(item.get("label") or "").split()),
+                meaning=" ".join(str(item.get("meaning") or "").split()), unit=str(unit or ""),
+                values=tuple(values) if values else None, values_from=tuple(values_from), line=item.line)
+    origin = item.get("from")
+    if origin == "core":
+        if name not in CORE_FACTS:
+            ctx.add(item, "from", "bad-value", f"{what}.from: core, but the engine computes no fact '{name}' "
+                                               f"(core facts: {', '.join(CORE_FACTS)}){did_you_mean(name, CORE_FACTS)}")
+        elif CORE_FACTS[name][0] != kind:
+            ctx.add(item, "type", "bad-value", f"{what}.type: the engine computes it as a {CORE_FACTS[name][0]}")
+        return FactSpec(origin="core", **spec)
+    if not _check_keys(ctx, origin, FROM_KEYS, f"{what}.from"):
+        return None
+    ways = [k for k in ("field", "party", "measure") if k in origin]
+    if not ways and "implied" not in origin:
+        ctx.add(origin, None, "missing-field", f"{what}.from: give core, field, party (with attribute) or measure")
+        return None
+    if "party" in origin and len(ways) > 1:
+        ctx.add(origin, "party", "bad-value", f"{what}.from: a party attribute is not also a field or a measure")
+    kinds = origin.get("kinds") or []
+    if not isinstance(kinds, list):
+        ctx.add(origin, "kinds", "wrong-type", f"{what}.from.kinds: expected a list of action kinds")
+        kinds = []
+    for k in kinds:
+        if book.action_kinds and k not in book.action_kinds:
+            ctx.add(origin, "kinds", "bad-value", f"{what}.from.kinds: unknown action '{k}' (facts.yaml action.kind)"
+                                                  f"{did_you_mean(k, book.action_kinds)}")
+    spec["kinds"] = tuple(kinds)
+    if "field" in origin:
+        key = origin.get("field")
+        if not isinstance(key, str) or not re.match(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$", key):
+            ctx.add(origin, "field", "bad-value", f"{what}.from.field: expected a field of the action, e.g. "
+                                                  f"company_survives or resulting_entity.form, got {key!r}")
+        elif not kinds:
+            ctx.add(origin, None, "missing-field", f"{what}.from: a stated field needs 'kinds' (the actions that state it)")
+        spec["key"] = key
+        spec["to_company"] = origin.get("to_company") is True
+        if origin.get("default") is not None:
+            spec["default"] = origin["default"]
+    if "party" in origin:
+        role, attribute = origin.get("party"), origin.get("attribute")
+        if role not in ("transferee", "transferor"):
+            ctx.add(origin, "party", "bad-value", f"{what}.from.party: expected transferee or transferor"
+                                                  f"{did_you_mean(role, ('transferee', 'transferor'))}")
+        if attribute not in book.party_attributes:
+            ctx.add(origin, "attribute", "dangling-reference",
+                    f"{what}.from.attribute: no party attribute '{attribute}' under party_attributes"
+                    f"{did_you_mean(attribute, book.party_attributes)}")
+        elif book.party_attributes[attribute].type != kind:
+            ctx.add(item, "type", "bad-value", f"{what}.type: the party attribute '{attribute}' is a "
+                                               f"{book.party_attributes[attribute].type}")
+        spec.update(origin="party", party=role, attribute=attribute)
+    if "measure" in origin:
+        params = _measure_params(ctx, origin, what, book)
+        if params is None:
+            return None
+        measure = MEASURES[origin["measure"]]
+        produced = measure.type_for(params.get("output"))
+        if produced != kind:
+            ctx.add(item, "type", "bad-value", f"{what}.type: measure {origin['measure']}"
+                    + (f" (output {params['output']})" if "output" in params else "") + f" gives a {produced}, not a {kind}")
+        spec.update(measure=origin["measure"], params=params)
+        if "field" not in origin:
+            spec["origin"] = "measure"
+        spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())
+    return FactSpec(**spec)
+
+
+def _measure_params(ctx: _Ctx, origin: dict, what: str, book: _Loading, given: tuple = ()) -> dict | None:
+    """A measure's params from facts.yaml (or the position block), checked and resolved: a
+    parameter's name stands for its value, a date expression for its date."""
+    name = origin.get("measure")
+    if name not in MEASURES:
+        ctx.add(origin, "measure", "bad-value", f"{what}.measure: no measure '{name}' (measures: "
+                                                f"{', '.join(MEASURES)}){did_you_mean(name, MEASURES)}")
+        return None
+    measure = MEASURES[name]
+    raw = origin.get("params") or {}
+    if not isinstance(raw, dict):
+        ctx.add(origin, "params", "wrong-type", f"{what}.params: expected a mapping")
+        return None
+    for needed in measure.required:
+        if needed not in raw and needed not in given:
+            ctx.add(raw if raw else origin, None, "missing-field", f"{what}.params: measure {name} needs '{needed}'")
+    for needed in measure.needs:
+        if needed not in book.parameters:
+            ctx.add(origin, "measure", "missing-field", f"{what}: measure {name} needs the parameter '{needed}' "
+                                                        "in parameters.yaml")
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        kind = measure.params.get(key)
+        where = f"{what}.params.{key}"
+        if kind is None:
+            ctx.add(raw, key, "unknown-key", f"{where}: measure {name} takes no '{key}' (it takes "
+                                             f"{', '.join(measure.params)}){did_you_mean(key, measure.params)}")
+            continue
+        resolved = _param_value(ctx, raw, key, kind, value, where, book)
+        if resolved is not _BAD:
+            out[key] = resolved
+    return out
+
+
+_BAD = object()
+
+
+def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: str, book: _Loading) -> Any:
+    def bad(message: str, choices: Any = ()) -> Any:
+        ctx.add(node, key, "bad-value", f"{where}: {message}{did_you_mean(value, choices) if choices else ''}")
+        return _BAD
+
+    if isinstance(value, str) and value in book.parameters and kind in ("number", "int", "date"):
+        value = book.parameters[value].value
+    if kind == "party":
+        choices = list(PARTIES) + list(book.groups)
+        return value if value in choices else bad(f"{value!r} is not acquirer, transferor, transferee or a group", choices)
+    if kind == "when":
+        return value if value in WHEN else bad(f"expected before or after, got {value!r}", WHEN)
+    if kind == "output":
+        return value if value in ("shares", "pct", "denominator") else bad(
+            f"expected shares, pct or denominator, got {value!r}", ("shares", "pct", "denominator"))
+    if kind.startswith("choice:"):
+        choices = kind[len("choice:"):].split("|")
+        return value if value in choices else bad(f"expected one of {', '.join(choices)}, got {value!r}", choices)
+    if kind == "date":
+        if value == "as_of" or isinstance(value, date):
+            return value
+        resolved = _date_expr(ctx, node, key, where.rsplit(".", 1)[0], book.parameters)
+        return _BAD if resolved is None else resolved
+    if kind == "class":
+        choices = list(book.classes) + list(book.securities)
+        return value if value in choices else bad(f"no class or security '{value}' in parameters.yaml", choices)
+    if kind == "classes":
+        choices = list(book.classes) + list(book.securities)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item not in choices:
+                ctx.add(node, key, "dangling-reference", f"{where}: no class or security '{item}' in parameters.yaml"
+                                                         f"{did_you_mean(item, choices)}")
+                return _BAD
+        return tuple(items)
+    if kind == "securities":
+        if not isinstance(value, list) or not value:
+            return bad("expected a non-empty list of security ids")
+        for item in value:
+            if item not in book.securities:
+                ctx.add(node, key, "dangling-reference", f"{where}: no security '{item}' in parameters.yaml"
+                                                         f"{did_you_mean(item, book.securities)}")
+                return _BAD
+        return tuple(value)
+    if kind in ("number", "int"):
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return bad(f"expected a number or a number parameter, got {value!r}", book.parameters)
+        if kind == "int" and value != int(value):
+            return bad(f"expected a whole number, got {value}")
+        return int(value) if kind == "int" else value
+    if kind == "bool":
+        return value if isinstance(value, bool) else bad(f"expected true or false, got {value!r}")
+    if kind == "fact":
+        return value if isinstance(value, str) else bad(f"expected a fact name, got {value!r}")
+    if kind == "value_map":
+        if not isinstance(value, dict) or len(value) != 1:
+            return bad("expected one {fact: value}")
+        return dict(value)
+    return bad(f"unknown param kind {kind}")
+
+
+def _parse_fact_conditions(book: _Loading) -> None:
+    """Implied values and constraints of facts.yaml: conditions over the declared facts."""
+    data = getattr(book, "facts_data", None)
+    if data is None:
+        return
+    ctx = book.facts_ctx
+    facts = data.get("facts") or {}
+    for name, spec in list(book.facts.items()):
+        origin = facts[name].get("from") if isinstance(facts.get(name), dict) else None
+        if not isinstance(origin, dict) or origin.get("implied") is None:
+            continue
+        implied = origin["implied"]
+        if not isinstance(implied, list):
+            ctx.add(origin, "implied", "wrong-type", f"fact {name}.from.implied: expected a list of {{when, value}}")
+            continue
+        out = []
+        for entry in implied:
+            if not _check_keys(ctx, entry, ("when", "value"), f"fact {name}.from.implied", ("when", "value")):
+                continue
+            condition = parse_condition(ctx, entry["when"], book, line=entry.line_of("when"))
+            value = _scalar(ctx, entry, spec, entry.get("value"), f"fact {name}.from.implied", book)
+            out.append((condition, value))
+        book.facts[name] = replace(spec, implied=tuple(out))
+    constraints = data.get("constraints") or []
+    if not isinstance(constraints, list):
+        ctx.add(constraints, None, "wrong-type", "constraints: expected a list")
+        return
+    for item in constraints:
+        if not _check_keys(ctx, item, CONSTRAINT_KEYS, "constraint", CONSTRAINT_KEYS):
+            continue
+        fields = item.get("fields")
+        if not isinstance(fields, list) or not fields:
+            ctx.add(item, "fields", "wrong-type", "constraint.fields: expected a non-empty list of action fields")
+            continue
+        stated = {spec.key.split(".")[0] for spec in book.facts.values() if spec.key} | {
+            spec.key for spec in book.facts.values() if spec.key}
+        for f in fields:
+            if f not in stated and f.split(".")[0] not in stated:
+                ctx.add(item, "fields", "bad-value", f"constraint.fields: '{f}' is no action field a fact is stated by"
+                                                     f"{did_you_mean(f, stated)}")
+        book.constraints.append(Constraint(parse_condition(ctx, item["when"], book, line=item.line_of("when")),
+                                           tuple(str(f) for f in fields), " ".join(str(item["message"]).split()),
+                                           item.line))
+
+
+def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
+    """rulebook.yaml `position`: the deal-wide terms, the per-group figures and the table columns
+    that `clausewise position` shows, each a measure, a parameter or a text."""
+    if node is None:
+        return {}
+    if not _check_keys(ctx, node, POSITION_KEYS, "position", ("groups", "columns")):
+        return {}
+    out: dict[str, Any] = {"summary": " ".join(str(node.get("summary") or "").split()),
+                           "notes": [" ".join(str(n).split()) for n in node.get("notes") or []]}
+    for section in ("terms", "groups"):
+        entries = []
+        for item in node.get(section) or []:
+            what = f"position.{section}"
+            if not _check_keys(ctx, item, POSITION_ENTRY_KEYS, what, ("key",)):
+                continue
+            what = f"{what}.{item['key']}"
+            entry = {"key": str(item["key"]), "label": str(item.get("label") or item["key"]),
+                     "show": item.get("show", "value"), "places": int(item.get("places", 2))}
+            if "measure" in item:
+                params = _measure_params(ctx, item, what, book, ("party",) if section == "groups" else ())
+                if params is None:
+                    continue
+                if section == "groups" and MEASURES[item["measure"]].params.get("party") and "party" in params:
+                    ctx.add(item, "params", "bad-value", f"{what}.params: the party is each group in turn")
+                entry.update(measure=item["measure"], params=params)
+            elif "parameter" in item:
+                if item["parameter"] not in book.parameters:
+                    ctx.add(item, "parameter", "dangling-reference", f"{what}.parameter: no parameter "
+                            f"'{item['parameter']}'{did_you_mean(item['parameter'], book.parameters)}")
+                    continue
+                entry["parameter"] = item["parameter"]
+            elif "text" in item:
+                entry["text"] = str(item["text"])
+            else:
+                ctx.add(item, None, "missing-field", f"{what}: give a measure, a parameter or a text")
+                continue
+            show = entry["show"]
+            parts = show.values() if isinstance(show, dict) else [show]
+            for part in parts:
+                if part not in SHOW_FIELDS:
+                    ctx.add(item, "show", "bad-value", f"{what}.show: '{part}' is not one of {', '.join(SHOW_FIELDS)}"
+                                                       f"{did_you_mean(part, SHOW_FIELDS)}")
+            if item.get("cap") is not None:
+                if item["cap"] not in book.facts:
+                    ctx.add(item, "cap", "unknown-fact", f"{what}.cap: unknown fact '{item['cap']}'"
+                                                         f"{did_you_mean(item['cap'], book.facts)}")
+                entry["cap"] = item["cap"]
+            entries.append(entry)
+        out[section] = entries
+    keys = [e["key"] for e in out["groups"]]
+    columns = []
+    for item in node.get("columns") or []:
+        if not _check_keys(ctx, item, COLUMN_KEYS, "position.columns", ("label", "value")):
+            continue
+        head = str(item["value"]).split(".")[0]
+        if head not in keys:
+            ctx.add(item, "value", "dangling-reference", f"position.columns: no group figure '{head}'"
+                                                         f"{did_you_mean(head, keys)}")
+        fmt = item.get("format", "shares")
+        if fmt not in COLUMN_FORMATS:
+            ctx.add(item, "format", "bad-value", f"position.columns.format: expected one of {', '.join(COLUMN_FORMATS)}"
+                                                 f"{did_you_mean(fmt, COLUMN_FORMATS)}")
+        columns.append({"label": str(item["label"]), "value": str(item["value"]), "format": fmt})
+    out["columns"] = columns
+    room = node.get("headroom")
+    if room is not None and _check_keys(ctx, room, HEADROOM_KEYS, "position.headroom", HEADROOM_KEYS):
+        if room["fact"] not in book.facts:
+            ctx.add(room, "fact", "unknown-fact", f"position.headroom.fact: unknown fact '{room['fact']}'"
+                                                  f"{did_you_mean(room['fact'], book.facts)}")
+        out["headroom"] = {k: str(room[k]) for k in HEADROOM_KEYS}
+    return out

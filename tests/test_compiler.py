@@ -33,7 +33,7 @@ from clausewise.compiler import Fired, compile_rules
 from clausewise.conditions import All, AnyOf, Atom, Not, atoms, truth
 from clausewise.errors import EngineError
 from clausewise.evaluate import _outcome
-from clausewise.facts import FACTS, allowed_values
+from clausewise.facts import allowed_values
 from clausewise.instruments import instrument_fact
 from clausewise.model import Exception_, Rule, Source
 from clausewise.rulebook import load_rulebook
@@ -144,9 +144,9 @@ def domains(rule: Rule, rulebook) -> dict[str, list]:
     out: dict[str, list] = {"as_of": days or [DEFAULT_DAY],
                             instrument_fact(rule.source.document): ["in_force", "not_in_force", ABSENT]}
     for fact, values in named.items():
-        kind = FACTS[fact].type
+        kind = rulebook.facts[fact].type
         if kind in ("enum", "set"):
-            allowed = allowed_values(FACTS[fact], list(rulebook.securities), list(rulebook.groups))
+            allowed = allowed_values(rulebook.facts[fact], list(rulebook.securities), list(rulebook.groups))
             others = [a for a in allowed if a not in values]
             if kind == "enum":
                 domain = values + others[:1] + [ABSENT]

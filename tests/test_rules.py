@@ -58,7 +58,7 @@ from deal import (
 from clausewise import calc
 from clausewise.conditions import atoms
 from clausewise.evaluate import evaluate, headroom
-from clausewise.facts import FACTS, display
+from clausewise.facts import display
 from clausewise.position import group_headroom, market_purchase, positions
 from clausewise.scenario import load_scenario
 from clausewise.yamlio import load_yaml
@@ -88,7 +88,7 @@ def run(rulebook, make_scenario, data: dict):
 def basis(rulebook, scenario, group: str) -> calc.Ownership:
     """The standstill basis of the scenario's cap table before the action."""
     return calc.standstill_basis(rulebook.terms(), scenario.cap_table, group, scenario.as_of,
-                                 rulebook.series_a_issued())
+                                 rulebook.deal().issued_at_closing("series_a"))
 
 
 def votes(rulebook, scenario, group: str) -> calc.Ownership:
@@ -629,7 +629,7 @@ def test_findings_carry_citation_quote_figures_and_missing_facts(rulebook, name)
         assert finding.explanation.strip() != ""
         for atom in atoms(rule.condition):
             if atom.fact in result.facts:
-                assert finding.figures[atom.fact] == display(FACTS[atom.fact].type, result.facts[atom.fact])
+                assert finding.figures[atom.fact] == display(rulebook.facts[atom.fact].type, result.facts[atom.fact])
         if finding.outcome == "cannot_determine":
             assert finding.missing != []
             assert all(m not in result.facts for m in finding.missing)

@@ -88,7 +88,7 @@ def test_a_rulebook_pickles_after_it_has_been_evaluated(rulebook):
 def test_evaluation_mutates_neither_its_inputs_nor_earlier_results(rulebook, path):
     scenario = load_scenario(path, rulebook)
     book_before, scenario_before = copy.deepcopy(rulebook), copy.deepcopy(scenario)
-    attributes = set(vars(rulebook))
+    attributes, cap_attributes = set(vars(rulebook)), set(vars(scenario.cap_table))
     first = evaluate(rulebook, scenario)
     first_findings = copy.deepcopy(first.findings)
     first_facts = copy.deepcopy(first.facts)
@@ -99,7 +99,7 @@ def test_evaluation_mutates_neither_its_inputs_nor_earlier_results(rulebook, pat
     assert second.findings == first.findings and second.facts == first.facts
     assert [f.to_json() for f in second.findings] == [f.to_json() for f in first_findings]
     assert rulebook == book_before and set(vars(rulebook)) == attributes
-    assert scenario == scenario_before
+    assert scenario == scenario_before and set(vars(scenario.cap_table)) == cap_attributes  # no cache kept on it
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
