@@ -92,11 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--rules", metavar="DIR", type=Path, default=None,
                        help="rulebook folder (default: the bundled rulebook)")
 
+    def pretty_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--pretty", action="store_true",
+                       help="indent JSON output (the default when writing to a terminal; otherwise one line)")
+
     def position_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
         p.add_argument("--cap-table", type=Path, metavar="FILE",
                        help="cap table YAML (default: the rulebook's captables/closing.yaml)")
         p.add_argument("--format", choices=("text", "json"), default="text")
+        pretty_option(p)
         p.add_argument("--instrument", action="append", default=[], metavar="DOC=STATUS",
                        help="state an instrument's status, as a scenario's `instruments` does: DOC=in_force, "
                             "DOC=terminated:YYYY-MM-DD or DOC=cancelled:YYYY-MM-DD (repeatable; overrides the "
@@ -114,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                        help="text: a terminal table (default); markdown: a findings report; json: machine-readable")
     check.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    pretty_option(check)
     rules_option(check)
 
     position = sub.add_parser(
@@ -151,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     vote.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file with a corporate action")
     vote.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     vote.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    pretty_option(vote)
     rules_option(vote)
 
     lint = sub.add_parser(
@@ -185,6 +192,11 @@ def write_output(text: str, out: Path | None) -> None:
         raise
 
 
+def _pretty(args: argparse.Namespace) -> bool:
+    """Indented JSON when asked, or when a person reads it on a terminal."""
+    return args.pretty or (getattr(args, "out", None) is None and sys.stdout.isatty())
+
+
 def _rulebook(path: Path | None):
     from .rulebook import load_rulebook
     return load_rulebook(path or default_rulebook())
@@ -206,7 +218,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
         room = headroom(rulebook, scenario, upper=scenario.action.quantity)
     if args.format == "json":
-        text = render_json(check_json(rulebook, result, room))
+        text = render_json(check_json(rulebook, result, room), _pretty(args))
     elif args.format == "markdown":
         text = check_markdown(rulebook, result, room)
     else:
@@ -224,7 +236,7 @@ def cmd_vote(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, rulebook)
     result = evaluate(rulebook, scenario)
     if args.format == "json":
-        text = render_json(vote_json(rulebook, result))
+        text = render_json(vote_json(rulebook, result), _pretty(args))
     elif args.format == "markdown":
         text = vote_markdown(rulebook, result)
     else:
@@ -241,7 +253,7 @@ def cmd_position(args: argparse.Namespace) -> int:
     cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
-    write_output(position_json(data) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
+    write_output(position_json(data, _pretty(args)) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
     return EXIT_OK
 
 
@@ -258,7 +270,7 @@ def cmd_headroom(args: argparse.Namespace) -> int:
     cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
-    write_output(headroom_json_text(data) if args.format == "json" else headroom_text(rulebook, data), None)
+    write_output(headroom_json_text(data, _pretty(args)) if args.format == "json" else headroom_text(rulebook, data), None)
     return EXIT_OK
 
 

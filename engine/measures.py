@@ -13,6 +13,7 @@ or a thousand.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -81,12 +82,18 @@ class _Index:
         self.sums: dict[tuple, int] = {}
 
 
+_INDEXES: dict[int, tuple] = {}  # id(cap table) -> (a weak reference to it, its _Index)
+
+
 def _index(cap: CapTable) -> _Index:
-    """The cap table's index, built on first use and kept on the (immutable) cap table itself."""
-    found = cap.__dict__.get("_measure_index")
-    if found is None:
-        found = _Index(cap)
-        object.__setattr__(cap, "_measure_index", found)
+    """The cap table's index, built on first use and kept beside the (immutable) cap table, not on
+    it: a measure leaves its inputs as they were."""
+    entry = _INDEXES.get(id(cap))
+    if entry is not None and entry[0]() is cap:
+        return entry[1]
+    found = _Index(cap)
+    key = id(cap)
+    _INDEXES[key] = (weakref.ref(cap, lambda _, key=key: _INDEXES.pop(key, None)), found)
     return found
 
 

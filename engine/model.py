@@ -8,6 +8,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from .explain import explanation as _explanation
+
 # --- Cap tables and scenarios -------------------------------------------------------------
 
 NO_GROUP = "none"
@@ -333,7 +335,7 @@ class Finding:
     document_title: str
     section: str
     quote: str
-    explanation: str
+    because: dict[str, Any] = field(default_factory=dict)  # what decided the outcome, as data (see explain.py)
     figures: dict[str, Any] = field(default_factory=dict)  # fact name -> display value
     assumptions: list[str] = field(default_factory=list)
     exception: str | None = None  # id of the exception that applied
@@ -344,6 +346,11 @@ class Finding:
     parameters: list[dict] = field(default_factory=list)  # dated parameters used: name, value, from, citation
     versions: list[dict] = field(default_factory=list)  # the version of the rule and its definitions applied
     labels: dict[str, str] = field(default_factory=dict)  # fact name -> its label in facts.yaml, for reports
+
+    @property
+    def explanation(self) -> str:
+        """The explanation a person reads, rendered from `because` (never stored)."""
+        return _explanation(self.because)
 
     def to_json(self) -> dict:
         out = {
@@ -357,6 +364,7 @@ class Finding:
             "figures": self.figures,
             "comparisons": self.comparisons,
             "explanation": self.explanation,
+            "because": self.because,
             "assumptions": self.assumptions,
         }
         if self.labels:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -14,7 +13,7 @@ from .conditions import Atom
 from .evaluate import headroom
 from .measures import MEASURES, Situation, measure
 from .model import Action, CapTable, Party, Scenario
-from .render import _table
+from .render import _table, render_json
 from .rulebook import Rulebook
 
 
@@ -172,8 +171,8 @@ def _exact(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def position_json(data: dict) -> str:
-    return json.dumps(data, indent=2) + "\n"
+def position_json(data: dict, pretty: bool = False) -> str:
+    return render_json(data, pretty)
 
 
 def _cell(row: dict, path: str) -> Any:
@@ -219,8 +218,8 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     return "\n".join(lines) + "\n"
 
 
-def headroom_json_text(data: dict) -> str:
-    return json.dumps(data, indent=2) + "\n"
+def headroom_json_text(data: dict, pretty: bool = False) -> str:
+    return render_json(data, pretty)
 
 
 def headroom_text(rulebook: Rulebook, data: dict) -> str:

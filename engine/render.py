@@ -7,8 +7,6 @@ import shutil
 import textwrap
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from . import capital
 from .evaluate import Headroom, Result
 from .model import Finding
@@ -25,8 +23,13 @@ LABEL = {
 }
 
 
-def environment() -> Environment:
-    """The Jinja environment: templates format, never compute; undefined names are errors."""
+def environment():
+    """The Jinja environment: templates format, never compute; undefined names are errors.
+
+    Jinja is imported here, on first use: text and JSON reports do not need it.
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(reports_dir())),
         undefined=StrictUndefined,
@@ -121,17 +124,28 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
-    out = []
-    for a_id in used:
-        a = rulebook.assumptions[a_id]
-        cite = f"{rulebook.documents[a.source.document].code} {a.source.section}" if a.source else ""
-        out.append({"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
-                    "alternative": a.alternative, "catalogue": a.catalogue})
-    return out
+    return [dict(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
 
 
-def render_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str) + "\n"
+_ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
+
+
+def _assumption(a, documents: dict) -> dict:
+    document = documents[a.source.document] if a.source else None
+    key = (a, document)
+    entry = _ASSUMPTIONS.get(key)
+    if entry is None:
+        cite = f"{document.code} {a.source.section}" if a.source else ""
+        entry = _ASSUMPTIONS[key] = {"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
+                                     "alternative": a.alternative, "catalogue": a.catalogue}
+    return entry
+
+
+def render_json(data: Any, pretty: bool = False) -> str:
+    """JSON text: compact (one line, json's C encoder) unless `pretty` asks for indentation."""
+    if pretty:
+        return json.dumps(data, indent=2, default=str) + "\n"
+    return json.dumps(data, separators=(",", ":"), default=str) + "\n"
 
 
 def _wrap(text: str, indent: str, width: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -89,6 +90,9 @@ class Declined:
     amends: str = ""  # for an amendment's provision: the original text it replaces, as "document section"
 
 
+_DEALS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {date or None: its Deal})
+
+
 @dataclass
 class Rulebook:
     """A deal's rulebook: documents, cited parameters, definitions, assumptions and rules."""
@@ -122,14 +126,17 @@ class Rulebook:
 
     def deal(self, on: date | None = None) -> Deal:
         """The terms, securities, classes and parameters the measures read, each dated parameter
-        as in force on `on` (the latest if None); built once per date."""
+        as in force on `on` (the latest if None); built once per rulebook and date, and kept
+        beside the rulebook rather than on it (evaluation leaves the rulebook as loaded)."""
         key = on if self._dated_terms() else None
-        cache = self.__dict__.setdefault("_deals", {})
-        found = cache.get(key)
+        entry = _DEALS.get(id(self))
+        if entry is None or entry[0]() is not self:
+            rid = id(self)
+            entry = _DEALS[rid] = (weakref.ref(self, lambda _, rid=rid: _DEALS.pop(rid, None)), {})
+        found = entry[1].get(key)
         if found is None:
-            found = Deal(self.terms(key), self.securities, self.classes,
-                         {name: _value_on(p, key) for name, p in self.parameters.items()})
-            cache[key] = found
+            found = entry[1][key] = Deal(self.terms(key), self.securities, self.classes,
+                                         {name: _value_on(p, key) for name, p in self.parameters.items()})
         return found
 
     def _dated_terms(self) -> bool:
