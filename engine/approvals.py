@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from fractions import Fraction
 from itertools import combinations
 
 from . import calc
+from .errors import EngineError
+from .measures import vote_threshold
 from .model import COMPANY, NO_GROUP, CapTable, Finding, Scenario
 from .rulebook import Rulebook
 
@@ -28,42 +28,40 @@ def required_shares(threshold: str, outstanding: int) -> int:
     CoD 8(c) counts "the then Outstanding shares", one vote per share (CoD 8(e)); so 69% of
     75,000 is 51,750 and a majority is 37,501 (assumption A-majority-of-outstanding).
     """
-    if threshold == "majority":
-        return outstanding // 2 + 1
-    if threshold == "unanimous":
-        return outstanding
-    pct = Fraction(threshold.rstrip("%"))
-    return math.ceil(pct * outstanding / 100)
+    return vote_threshold(threshold, outstanding)
 
 
-def _series_of(voters: str, rulebook: Rulebook) -> list[str]:
-    if voters in ("series_a", "voting_power"):
-        return [s for s, spec in rulebook.securities.items() if spec["class"] == "preferred"]
-    return [voters]
+def _voting_class(voters: str, rulebook: Rulebook) -> tuple[list[str], bool, bool]:
+    """(the preferred securities that vote, as converted?, does the Common vote?) for `voters`:
+    a class of parameters.yaml or a single security."""
+    spec = rulebook.classes.get(voters)
+    members = list(spec.members) if spec else [voters]
+    preferred = [m for m in members if rulebook.securities.get(m, {}).get("class") == "preferred"]
+    common = any(rulebook.securities.get(m, {}).get("class") == "common" for m in members)
+    return preferred, bool(spec and spec.as_converted), common
 
 
 def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
     """The voting blocs for an approval, Company-held shares excluded (CoD 17 "Outstanding")."""
     cap: CapTable = scenario.cap_table
-    series = _series_of(voters, rulebook)
-    terms = rulebook.terms()
+    series, as_converted, common = _voting_class(voters, rulebook)
     on = scenario.tally.record_date if scenario.tally and scenario.tally.record_date else scenario.as_of
+    terms = rulebook.terms(on)
     by_group = scenario.vote_by == "group"
     counts: dict[str, int] = {}
     for h in cap.holders:
         if h.group == COMPANY:
             continue
         preferred = sum(h.preferred.get(s, 0) for s in series)
-        if voters == "voting_power":
-            shares = h.common + calc.conversion_shares(terms, preferred, on)
-        else:
-            shares = preferred
+        shares = calc.conversion_shares(terms, preferred, on) if as_converted and preferred else preferred
+        if common:
+            shares += h.common
         if shares <= 0:
             continue
         key = h.group if by_group and h.group != NO_GROUP else h.name
         counts[key] = counts.get(key, 0) + shares
     out = [Bloc(name, shares) for name, shares in counts.items()]
-    if voters == "voting_power":
+    if common:
         held = sum(h.common for h in cap.holders if h.group != COMPANY)
         if cap.common_outstanding > held:
             out.append(Bloc(PUBLIC, cap.common_outstanding - held))
@@ -104,7 +102,7 @@ def analyse(rulebook: Rulebook, scenario: Scenario, finding: Finding) -> dict:
         "threshold": threshold,
         "outstanding": outstanding,
         "shares_required": needed,
-        "unit": "votes" if voters == "voting_power" else "shares",
+        "unit": "votes" if _voting_class(voters, rulebook)[1] else "shares",
         "blocs": {b.name: b.shares for b in groups},
         "coalitions": {"minimal_passing": minimal, "can_block_alone": blockers},
         "tally": None,
@@ -157,6 +155,11 @@ def approvals(rulebook: Rulebook, scenario: Scenario, findings: list[Finding]) -
     for f in findings:
         if f.outcome == "approval_required" and f.approval:
             f.approval = dict(analyse(rulebook, scenario, f), rule=f.rule, section=f.section)
+            if f.approval["outstanding"] == 0:
+                # Never "1 of 0 shares": a vote of holders who hold nothing is no approval at all.
+                raise EngineError(f"rule {f.rule}: asks the holders of {f.approval['voters']}, which has no shares "
+                                  "Outstanding; its applies_to must require shares Outstanding so that the "
+                                  "finding is not_applicable")
             out.append(f.approval)
     return out
 

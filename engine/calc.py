@@ -17,14 +17,14 @@ Number = int | Fraction | Decimal
 class Terms:
     """The deal's stated numbers that the arithmetic needs (built from the rulebook's parameters)."""
 
-    closing_date: date  # 2000-04-10
-    initial_liquidation_preference: Decimal  # 10000
-    dividend_rate: Decimal  # Decimal("0.08")
-    first_dividend_payment_date: date  # 2000-06-30
-    last_accretion_date: date  # 2005-06-30 (last DPD on which dividends are added to LP under 6(a))
-    conversion_price: Decimal  # 28.00
-    warrant_expiry: date  # 2005-04-10
-    standstill_conversion_date: date  # fifth anniversary of closing: 2005-04-10
+    closing_date: date | None
+    initial_liquidation_preference: Decimal | None
+    dividend_rate: Decimal | None  # per year
+    first_dividend_payment_date: date | None
+    last_accretion_date: date | None  # the last payment date on which dividends accrete by the terms
+    conversion_price: Decimal | None
+    warrant_expiry: date | None
+    standstill_conversion_date: date | None  # the deemed-conversion date of an ownership-cap basis
 
 
 # --- Rounding helpers ------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def is_business_day(d: date) -> bool:
 
 
 def anniversary(d: date, years: int) -> date:
-    """The `years`-th anniversary of `d` (PA 6.6 "fifth anniversary of the Closing Date"); Feb 29 -> Feb 28."""
+    """The `years`-th anniversary of `d` (a date expression `closing_date + 5y`); Feb 29 -> Feb 28."""
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # February 29 in a year that has none
@@ -211,17 +211,6 @@ def net_issue_shares(warrant_shares: int, fair_market_value: Fraction, exercise_
     return int(_round_half_up(exact, 0))
 
 
-def special_dividend_reference(initial_lp: Decimal = Decimal("10000")) -> Decimal:
-    """CoD 6(b) and CoD 17 "Special Dividend": the stated $14,859.47, reproduced as
-    $10,000 x 1.02^20 rounded half up to cents.
-
-    This is 20 clean quarters at 2%, not the CoD 6(a) day-count path (whose 81-day first stub
-    gives $15,126.94 at June 30, 2005); the stated figure governs (assumption
-    A-special-dividend-reference, catalogue INC-special-dividend-basis).
-    """
-    return _round_half_up(Fraction(initial_lp) * Fraction(102, 100) ** 20, 2)
-
-
 # --- Ownership ---------------------------------------------------------------------------------
 
 
@@ -241,19 +230,22 @@ class Ownership:
 
 
 def group_holdings(cap: CapTable, group: str) -> tuple[Holding, ...]:
-    """The record holders of `group` (PA Art. I "Liberty Group", "HMTF Group", "Gleacher Group")."""
+    """The record holders of `group` (a group of parameters.yaml, as the agreement defines it)."""
     return cap.group(group)
 
 
 def _preferred(holding: Holding) -> int:
-    """CoD 12(a), 12(c): a holder's Series A of every series, surrendered together in one conversion."""
+    """A holder's convertible preferred of every series, surrendered together in one conversion."""
     return sum(holding.preferred.values())
 
 
 def beneficial_ownership(terms: Terms, cap: CapTable, group: str, on: date) -> Ownership:
-    """Rule 13d-3(d)(1)(i), as in 13D Item 5(a): the group's Common plus the Common it could
-    acquire by converting its Series A (one conversion per record holder, CoD 12(a), 12(c))
-    and exercising its Warrants, over the outstanding Common plus those same shares only."""
+    """Rule 13d-3(d)(1)(i), as in a Schedule 13D Item 5(a): the group's Common plus the Common it
+    could acquire on `on` by converting its preferred (one conversion per record holder) and
+    exercising its warrants, over the outstanding Common plus those same shares only.
+
+    A direct reading over a whole cap table, kept as the reference the engine's one-pass
+    measure (engine/measures.py beneficial_ownership) must agree with."""
     rights = sum(
         conversion_shares(terms, _preferred(h), on) + warrant_shares_exercisable(terms, h.warrants, on)
         for h in group_holdings(cap, group)
@@ -264,21 +256,21 @@ def beneficial_ownership(terms: Terms, cap: CapTable, group: str, on: date) -> O
 
 
 def standstill_basis(
-    terms: Terms, cap: CapTable, group: str, on: date, series_a_issued_at_closing: int
+    terms: Terms, cap: CapTable, group: str, on: date, issued_at_closing: int
 ) -> Ownership:
-    """PA 6.6(a)-(c): the group's Common plus the Common it "would have the right to acquire on
-    or prior to the fifth anniversary of the Closing Date upon conversion or exercise", over the
-    outstanding Common "assuming that all shares of Common Stock that would be issuable upon the
-    conversion, on the fifth anniversary of the Closing Date, of all shares of Series A
-    Preferred Stock issued on the Closing Date are outstanding", plus the group's own Warrant
-    shares ("otherwise calculated in accordance with Rule 13d-3(d)(1)(i)").
+    """An ownership-cap basis with a deemed-conversion date (terms.standstill_conversion_date):
+    the group's Common plus the Common it would have the right to acquire on or before that date
+    on conversion or exercise, over the outstanding Common plus the Common issuable on a deemed
+    conversion, on that date, of all the preferred issued at the closing, plus the group's own
+    warrant shares (otherwise as Rule 13d-3(d)(1)(i)).
 
-    Each holder's Series A is converted on the fifth anniversary (one conversion per holder);
-    the denominator adds one deemed conversion of all Series A issued at closing, whoever holds
-    it now (assumption A-standstill-deemed-conversion).
+    Each holder's preferred converts on the date (one conversion per holder); the denominator
+    adds one deemed conversion of all the preferred issued at closing and not yet converted,
+    whoever holds it now. A direct reading over a whole cap table, kept as the reference the
+    engine's one-pass measure (engine/measures.py cap_basis) must agree with.
     """
     conversion_date = terms.standstill_conversion_date
-    # Warrants count if exercisable at some time from `on` to the fifth anniversary.
+    # Warrants count if exercisable at some time from `on` to the deemed-conversion date.
     warrants_count = on <= min(terms.warrant_expiry, conversion_date)
     holdings = group_holdings(cap, group)
     warrant_shares = sum(h.warrants for h in holdings) if warrants_count else 0
@@ -288,18 +280,18 @@ def standstill_basis(
         + warrant_shares
     )
     # Shares already converted are Common in cap.common_outstanding: only the rest is deemed
-    # converted, so conversion Common is counted once (A-converted-series-a-counted-once).
-    unconverted = max(0, series_a_issued_at_closing - cap.series_a_converted)
+    # converted, so conversion Common is counted once.
+    unconverted = max(0, issued_at_closing - sum(cap.converted.values()))
     deemed_conversion = conversion_shares(terms, unconverted, conversion_date)
     return Ownership(numerator, cap.common_outstanding + deemed_conversion + warrant_shares)
 
 
 def voting_power(terms: Terms, cap: CapTable, group: str, on: date) -> Ownership:
-    """CoD 8(b) and 8(e): Series A votes with the Common "on an as-converted basis", so the
-    group's votes are its Common plus its holders' conversion shares on `on`, over all Common
-    plus every holder's conversion shares. Warrants carry no vote (WAR 13)."""
+    """Voting power with the preferred voting with the Common as converted: the group's Common plus
+    its holders' conversion shares on `on`, over all Common plus every holder's conversion shares.
+    Warrants carry no vote. The reference for engine/measures.py voting_power."""
     votes = sum(h.common + conversion_shares(terms, _preferred(h), on) for h in group_holdings(cap, group))
-    # Shares the Company or a subsidiary holds are not Outstanding (CoD 17) and do not vote.
+    # Shares the Company or a subsidiary holds are not outstanding and do not vote.
     all_preferred_votes = sum(conversion_shares(terms, _preferred(h), on) for h in cap.holders if h.group != "company")
     return Ownership(votes, cap.common_outstanding + all_preferred_votes)
 

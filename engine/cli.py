@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ClausewiseError, EngineError, InputError, Problem
-from .paths import default_rulebook, samples_dir
+from .paths import default_cap_table, default_rulebook, rules_dir
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
 
@@ -35,13 +35,35 @@ exit codes: 0 clear (no violation; every required approval shown to pass); 1 a v
 
 EXAMPLES = """\
 examples:
-  clausewise check samples/scenarios/liberty-buys-2m-2003.yaml
-  clausewise check samples/scenarios/liberty-buys-2m-2003.yaml --format markdown --out memo.md
-  clausewise position --as-of 2003-06-02
-  clausewise headroom --holder liberty --as-of 2003-06-02 --format json
-  clausewise vote samples/scenarios/approval-merger-non-qt-cayman.yaml
-  clausewise lint rules/icg-2000
+  clausewise check {scenario}
+  clausewise check {scenario} --format markdown --out memo.md
+  clausewise position --as-of {as_of}
+  clausewise headroom --holder {group} --as-of {as_of} --format json
+  clausewise vote {vote_scenario}
+  clausewise lint {rulebook}
 """
+PLACEHOLDERS = {"scenario": "SCENARIO.yaml", "vote_scenario": "SCENARIO.yaml", "group": "GROUP", "as_of": "DATE"}
+
+
+def examples() -> str:
+    """The help's examples, with the sample paths, group and date the default rulebook names
+    (rulebook.yaml `examples`), or placeholders where it names none."""
+    values = dict(PLACEHOLDERS)
+    root = default_rulebook()
+    try:
+        from .yamlio import load_yaml
+        manifest = load_yaml(root / "rulebook.yaml", "rulebook.yaml")
+        stated = manifest.get("examples") if isinstance(manifest, dict) else None
+    except (ClausewiseError, OSError):
+        stated = None
+    for key in values:
+        if isinstance(stated, dict) and stated.get(key) is not None:
+            values[key] = str(stated[key])
+    try:
+        values["rulebook"] = str(root.relative_to(rules_dir().parent))
+    except ValueError:
+        values["rulebook"] = str(root)
+    return EXAMPLES.format(**values)
 
 
 def _date(text: str) -> date:
@@ -60,7 +82,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="clausewise", description=DESCRIPTION, epilog=EXAMPLES,
+        prog="clausewise", description=DESCRIPTION, epilog=examples(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"clausewise {__version__}")
@@ -68,13 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     def rules_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--rules", metavar="DIR", type=Path, default=None,
-                       help="rulebook folder (default: the bundled rules/icg-2000)")
+                       help="rulebook folder (default: the bundled rulebook)")
+
+    def pretty_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--pretty", action="store_true",
+                       help="indent JSON output (the default when writing to a terminal; otherwise one line)")
 
     def position_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
         p.add_argument("--cap-table", type=Path, metavar="FILE",
-                       help="cap table YAML (default: samples/captables/closing.yaml)")
+                       help="cap table YAML (default: the rulebook's captables/closing.yaml)")
         p.add_argument("--format", choices=("text", "json"), default="text")
+        pretty_option(p)
         p.add_argument("--instrument", action="append", default=[], metavar="DOC=STATUS",
                        help="state an instrument's status, as a scenario's `instruments` does: DOC=in_force, "
                             "DOC=terminated:YYYY-MM-DD or DOC=cancelled:YYYY-MM-DD (repeatable; overrides the "
@@ -92,13 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                        help="text: a terminal table (default); markdown: a findings report; json: machine-readable")
     check.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    pretty_option(check)
     rules_option(check)
 
     position = sub.add_parser(
         "position", help="each group's ownership, standstill and voting power on a date",
-        description="For each holder group: as-converted shares, Warrant shares, beneficial ownership under "
-                    "Rule 13d-3(d)(1)(i), the standstill-basis percentage against its cap with the headroom in "
-                    "shares, and voting power with the Series A voting as converted.",
+        description="For each holder group, the figures the rulebook's position block lists (rulebook.yaml), "
+                    "each a general measure: holdings, as-converted and warrant shares, beneficial ownership "
+                    "under Rule 13d-3(d)(1)(i), an ownership-cap basis against its cap with the headroom in "
+                    "shares, voting power.",
         epilog="example: clausewise position --as-of 2000-04-10 --format json\n"
                "exit codes: 0 done; 2 bad input (a date before the Closing Date, a bad cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -109,15 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="The largest whole number of shares of Common Stock the group may buy in the market on the "
                     "date without a violation of any rule in force, with the rule that binds: N is permitted and "
                     "N+1 is not, both evaluated by the same engine as `check`.",
-        epilog="example: clausewise headroom --holder liberty --as-of 2003-06-02\n"
+        epilog="example: clausewise headroom --holder GROUP --as-of 2003-06-02\n"
                "exit codes: 0 done; 2 bad input (an unknown group, a bad date or cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    room.add_argument("--holder", required=True, metavar="GROUP", help="group id: liberty, hmtf or gleacher")
+    room.add_argument("--holder", required=True, metavar="GROUP",
+                      help="a group id of the rulebook (parameters.yaml groups)")
     position_options(room)
 
     vote = sub.add_parser(
         "vote", help="the approvals a corporate action needs, a tally's result, who can pass or block it",
-        description="List every approval of the Series A holders that the scenario's corporate action needs "
+        description="List every approval of a class or series of holders that the scenario's corporate action needs "
                     "(each cited and quoted, with the shares it takes: 69% of 75,000 is 51,750, a majority is "
                     "37,501), the result of the record-date tally if the scenario gives one, and the minimal "
                     "coalitions that can pass each approval and the voters that can block it alone.",
@@ -127,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     vote.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file with a corporate action")
     vote.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     vote.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    pretty_option(vote)
     rules_option(vote)
 
     lint = sub.add_parser(
@@ -136,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "quotes that do not appear verbatim in their document. One line per problem: "
                     "file:line: category: message. Exit 2 if any.")
     lint.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
-                      help="rulebook folder (default: the bundled rules/icg-2000)")
+                      help="rulebook folder (default: the bundled rulebook)")
     return parser
 
 
@@ -161,13 +192,18 @@ def write_output(text: str, out: Path | None) -> None:
         raise
 
 
+def _pretty(args: argparse.Namespace) -> bool:
+    """Indented JSON when asked, or when a person reads it on a terminal."""
+    return args.pretty or (getattr(args, "out", None) is None and sys.stdout.isatty())
+
+
 def _rulebook(path: Path | None):
     from .rulebook import load_rulebook
     return load_rulebook(path or default_rulebook())
 
 
-def _cap_table_path(path: Path | None) -> Path:
-    return path or samples_dir() / "captables" / "closing.yaml"
+def _cap_table_path(path: Path | None, rulebook) -> Path:
+    return path or default_cap_table(rulebook.path)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -182,7 +218,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
         room = headroom(rulebook, scenario, upper=scenario.action.quantity)
     if args.format == "json":
-        text = render_json(check_json(rulebook, result, room))
+        text = render_json(check_json(rulebook, result, room), _pretty(args))
     elif args.format == "markdown":
         text = check_markdown(rulebook, result, room)
     else:
@@ -200,7 +236,7 @@ def cmd_vote(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, rulebook)
     result = evaluate(rulebook, scenario)
     if args.format == "json":
-        text = render_json(vote_json(rulebook, result))
+        text = render_json(vote_json(rulebook, result), _pretty(args))
     elif args.format == "markdown":
         text = vote_markdown(rulebook, result)
     else:
@@ -214,10 +250,10 @@ def cmd_position(args: argparse.Namespace) -> int:
     from .scenario import load_cap_table
 
     rulebook = _rulebook(args.rules)
-    cap = _stated(load_cap_table(_cap_table_path(args.cap_table), rulebook), args, rulebook)
+    cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
-    write_output(position_json(data) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
+    write_output(position_json(data, _pretty(args)) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
     return EXIT_OK
 
 
@@ -231,10 +267,10 @@ def cmd_headroom(args: argparse.Namespace) -> int:
         raise InputError([Problem("--holder", None, "unknown-holder",
                                   f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
                                   f"{did_you_mean(args.holder, rulebook.groups)}")])
-    cap = _stated(load_cap_table(_cap_table_path(args.cap_table), rulebook), args, rulebook)
+    cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
-    write_output(headroom_json_text(data) if args.format == "json" else headroom_text(rulebook, data), None)
+    write_output(headroom_json_text(data, _pretty(args)) if args.format == "json" else headroom_text(rulebook, data), None)
     return EXIT_OK
 
 
@@ -270,7 +306,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     book = load_rulebook(path)
     check_compiles(book.rules)
     print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
-          f"{len(book.assumptions)} assumptions; every quote found verbatim")
+          f"{len(book.assumptions)} assumptions" + (f", {len(book.declined)} declined provisions" if book.declined else "")
+          + f"; {len(book.facts)} facts declared; every quote found verbatim")
     return EXIT_OK
 
 

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import threading
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
-from durable import engine as durable_engine
+import durable_rules_engine
 
 from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
 from .errors import EngineError
-from .facts import FACTS
+from .facts import CORE_FACTS
 from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
 from .model import Rule
 
@@ -112,11 +114,27 @@ def split(expr: dict) -> list[dict]:
 UNKNOWN = "?"  # posted for a bool or enum fact that is not known
 
 
-def _posted_value(fact: str, value: Any) -> Any:
-    kind = FACTS[fact].type
+def _kind(atom: Atom) -> str:
+    """An atom's fact type: as facts.yaml declares it, or, for an atom built in code without one,
+    read from the value it is compared with."""
+    if atom.kind:
+        return atom.kind
+    value = atom.value[0] if isinstance(atom.value, tuple) and atom.value else atom.value
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "enum"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, int):
+        return "shares"
+    return "percent"
+
+
+def _posted_value(kind: str, value: Any) -> Any:
     if kind == "date":
         return value.toordinal()
-    if kind == "percent":
+    if kind in ("percent", "money"):
         return int(Decimal(value) * SCALE)
     if kind == "shares":
         return int(value)
@@ -125,21 +143,21 @@ def _posted_value(fact: str, value: Any) -> Any:
     return value
 
 
-def _numeric(fact: str, op: str, value: Any) -> dict:
+def _numeric(fact: str, kind: str, op: str, value: Any) -> dict:
     """A comparison of a numeric fact with a constant; it never matches a missing attribute."""
     name = _field(fact)
     durable_op = {"==": None, "!=": "$neq", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}[op]
-    if FACTS[fact].type == "percent":
+    if kind in ("percent", "money"):
         # n/d > t  <=>  n * 10**4 > d * (t * 10**4): exact integers on both sides.
-        return {durable_op: {name + "__n": {"$mul": {"$l": {"$m": name + "__d"}, "$r": _posted_value(fact, value)}}}}
-    posted = _posted_value(fact, value)
+        return {durable_op: {name + "__n": {"$mul": {"$l": {"$m": name + "__d"}, "$r": _posted_value(kind, value)}}}}
+    posted = _posted_value(kind, value)
     return {name: posted} if durable_op is None else {durable_op: {name: posted}}
 
 
 def atom_forms(atom: Atom) -> tuple:
     """(T, F, N, M) of one atom: surely true, surely false, not surely true, not surely false."""
     name, op, value = _field(atom.fact), atom.op, atom.value
-    kind = FACTS[atom.fact].type
+    kind = _kind(atom)
     if kind == "set":  # membership is posted as a "T"/"F"/"?" field per member the rules test
         name, op, value = f"{name}__{value}", ("==" if op == "includes" else "!="), True
         kind = "bool"
@@ -147,7 +165,7 @@ def atom_forms(atom: Atom) -> tuple:
         if kind == "bool":  # x == b  is  x == "T"/"F";  x != b  is  x == the other one
             wanted = (value if op == "==" else not value)
             op, value = "in", (wanted,)
-        values = [("T" if v else "F") if kind == "bool" else _posted_value(atom.fact, v)
+        values = [("T" if v else "F") if kind == "bool" else _posted_value(kind, v)
                   for v in (value if op in ("in", "not_in") else (value,))]
         positive = op in ("in", "==")
         is_one = _or([{name: v} for v in values])
@@ -158,8 +176,8 @@ def atom_forms(atom: Atom) -> tuple:
             return is_one, _and([is_none, not_unknown]), is_none, _or([is_one, unknown])
         return _and([is_none, not_unknown]), is_one, _or([is_one, unknown]), is_none
     missing = {_field(atom.fact) + "__k": 0}
-    holds = _numeric(atom.fact, op, value)
-    fails = _numeric(atom.fact, NEGATION[op], value)
+    holds = _numeric(atom.fact, kind, op, value)
+    fails = _numeric(atom.fact, kind, NEGATION[op], value)
     return holds, fails, _or([missing, fails]), _or([missing, holds])
 
 
@@ -274,8 +292,9 @@ def branches(rule: Rule) -> list[tuple[str, str | None, dict | None]]:
 
 
 def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = None,
-              documents: list[str] | tuple = ()) -> dict[str, Any]:
-    """Facts as durable receives them: every registered fact, as exact integers or strings.
+              documents: list[str] | tuple = (), kinds: dict[str, str] | None = None) -> dict[str, Any]:
+    """Facts as durable receives them: every declared fact (`kinds`: name -> type), as exact
+    integers or strings.
 
     An unknown bool or enum fact is posted as "?"; an unknown number is posted only as its
     `__k` (known) flag, 0, so that no comparison on it can match. A set fact is posted as one
@@ -290,19 +309,19 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
         if value is not None and value not in STATES:
             raise EngineError(f"{name} must be one of {', '.join(STATES)}, got {value!r}")
         posted[_field(name).replace("-", "_")] = UNKNOWN if value is None else value
-    for name, spec in FACTS.items():
+    for name, kind in (kinds or {}).items():
         field = _field(name)
         value = facts.get(name)
-        if spec.type == "text":
+        if kind == "text":
             continue
-        if spec.type == "set":
+        if kind == "set":
             for member in (set_members or {}).get(name, ()):
                 posted[f"{field}__{member}"] = UNKNOWN if value is None else ("T" if member in value else "F")
             continue
-        if spec.type in ("bool", "enum"):
+        if kind in ("bool", "enum"):
             if value is None:
                 posted[field] = UNKNOWN
-            elif spec.type == "bool":
+            elif kind == "bool":
                 if not isinstance(value, bool):
                     raise EngineError(f"{name} must be true or false, got {value!r}")
                 posted[field] = "T" if value else "F"
@@ -312,14 +331,14 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
         posted[field + "__k"] = 0 if value is None else 1
         if value is None:
             continue
-        if spec.type == "percent":
+        if kind in ("percent", "money"):
             frac = Fraction(value)
             numerator, denominator = frac.numerator * SCALE, frac.denominator
             if abs(numerator) >= EXACT_LIMIT or denominator * 100 * SCALE >= EXACT_LIMIT:
                 raise EngineError(f"{name} = {frac} is too large to compare exactly")
             posted[field + "__n"] = numerator
             posted[field + "__d"] = denominator
-        elif spec.type == "date":
+        elif kind == "date":
             posted[field] = value.toordinal()
         else:
             if abs(int(value)) >= EXACT_LIMIT:
@@ -330,13 +349,6 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
     return posted
 
 
-class _SyncHost(durable_engine.Host):
-    """A durable host without its timer thread, which can steal pending actions."""
-
-    def _run(self) -> None:  # noqa: D401 - durable's hook
-        return None
-
-
 @dataclass(frozen=True)
 class Fired:
     rule: str
@@ -344,88 +356,237 @@ class Fired:
     exception: str | None
 
 
-class CompiledRulebook:
-    """A rulebook compiled into one durable_rules ruleset, evaluated one fact set at a time.
+# durable_rules 2.0.28 limits the partitions stay under (see ../shared/notes/durable-rules.md):
+# more than 511 rules in a ruleset hang the first post; more than 64 nodes pending on one fact's
+# match stack fail with error 303; 1,024 live sessions per ruleset. A partition holds at most
+# PARTITION_RULES rules of one set of action kinds, so at most 8 x MAX_PARTS = 384 durable rules
+# and a catch-all; each rule keeps its own guard node and reads its own fact of the batch, so one
+# fact meets only its rule's branches (as when the rule is compiled alone, which lint checks);
+# one session per ruleset is live at a time, deleted after each post.
+PARTITION_RULES = 8
+PROPERTY_BUDGET = 240  # fields posted in one fact (durable refuses more than 255 properties: error 302)
 
-    Use `compile_rules`, which reuses a ruleset already defined in this process: durable cannot
-    redefine or remove a ruleset name, so names come from a hash of the compiled rules.
+
+class _Partition:
+    """Some rules of one set of action kinds, compiled into one durable ruleset.
+
+    Each of its rules reads one fact of the batch posted to it, tagged `t = r<k>` (its guard), so
+    that each rule's branches hang under their own equality node exactly as they do when a rule
+    is compiled alone; the first fact of the batch also carries `c`, the only field the catch-all
+    tests, so the catch-all fires once per post rather than once per rule.
     """
 
-    _host: _SyncHost | None = None
-    _lock = threading.Lock()  # durable is not thread-safe: one evaluation at a time per process
+    def __init__(self, rules: list[Rule], indexes: tuple[int, ...], kinds: frozenset[str]):
+        self.indexes = indexes
+        self.kinds = kinds
+        self._rules = [rules[i] for i in indexes]
+        self.name = ""
+        self.actions: dict[str, tuple[int, Fired]] = {}
+        self.fields: list[tuple[str, ...]] = []  # per rule of the partition: the posted fields its branches read
+        self.definition: dict[str, dict] = {}  # as durable receives it
+        self.handle: int | None = None
+        self.sid = 0
 
-    def __init__(self, rules: list[Rule], name: str, spec: dict[str, tuple[Fired, dict]]):
-        self.rules = rules
-        self.name = name
+    def build(self) -> "_Partition":
+        """Compile the partition's rules and create (or find) its durable ruleset, once."""
+        if self.handle is not None:
+            return self
+        definition: dict[str, dict] = {}
+        actions: dict[str, tuple[int, Fired]] = {}
+        fields: list[tuple[str, ...]] = []
+        for k, (index, rule) in enumerate(zip(self.indexes, self._rules)):
+            parts = _rule_parts(rule, {"t": f"r{k}"})
+            for n, (fired, expr) in enumerate(parts):
+                definition[f"r{k}_{n}"] = {"all": [{"m": expr}]}
+                actions[f"r{k}_{n}"] = (index, fired)
+            names = tuple(sorted(_fields([expr for _, expr in parts])))
+            if len(names) + 3 > PROPERTY_BUDGET:
+                raise EngineError(f"rule {rule.id} reads {len(names)} fields (at most {PROPERTY_BUDGET - 3})")
+            fields.append(names)
+        definition["catch_all"] = {"pri": CATCH_ALL_PRIORITY, "all": [{"m": {"$ex": {"c": 1}}}]}
+        digest = hashlib.sha256(json.dumps(
+            [definition, [[a.rule, a.branch, a.exception] for _, a in actions.values()]],
+            sort_keys=True).encode()).hexdigest()[:16]
+        self.name, self.definition, self.actions, self.fields = f"clausewise_{digest}", definition, actions, fields
+        self.handle = _ruleset(self.name, definition)
+        return self
+
+
+_RULESETS: dict[str, int] = {}  # durable ruleset name -> handle, per process: durable cannot remove one
+_LOCK = threading.RLock()  # durable is not thread-safe: one evaluation at a time per process
+
+
+def _ruleset(name: str, definition: dict) -> int:
+    """The durable ruleset named `name`, created on first use (names come from content hashes)."""
+    with _LOCK:
+        handle = _RULESETS.get(name)
+        if handle is None:
+            try:
+                handle = durable_rules_engine.create_ruleset(name, json.dumps(definition))
+            except Exception as exc:  # durable reports its limits as bare error codes
+                raise EngineError(f"durable_rules rejected the compiled rules: {exc}") from None
+            _RULESETS[name] = handle
+        return handle
+
+
+def _run(partition: _Partition, batch: list[dict]) -> list[tuple[int, Fired]]:
+    """Assert a batch in a fresh session and collect the rules whose actions durable starts.
+
+    The actions are driven here, without durable's Python host: a fired rule only records its
+    name, so there is no state to update and no callback to run (an action's exception, durable
+    swallowing it, or a timer thread stealing an action are all impossible by construction).
+    """
+    handle = partition.handle
+    fired: list[tuple[int, Fired]] = []
+    partition.sid += 1
+    sid = str(partition.sid)
+    for fact in batch:
+        fact["sid"] = sid
+    try:
+        code, state = durable_rules_engine.assert_facts(handle, json.dumps(batch, separators=(",", ":")))
+        if code not in (0, 3):  # 1: some fact matched no rule, so a rule's branches missed a case
+            raise EngineError(f"durable_rules left facts unhandled in {partition.name} (code {code})")
+        result = durable_rules_engine.start_action_for_state(handle, state)
+        message = result[1] if result else None
+        while message:
+            name = message[2:message.index('"', 2)]  # {"<durable rule name>":{...}}
+            action = partition.actions.get(name)
+            if action is not None:
+                fired.append(action)
+            message = durable_rules_engine.complete_and_start_action(handle, state)
+    except EngineError:
+        raise
+    except Exception as exc:  # durable raises plain Exceptions carrying C error codes
+        raise EngineError(f"durable_rules could not evaluate the facts: {exc}") from None
+    finally:
+        try:
+            durable_rules_engine.delete_state(handle, sid)
+        except Exception:  # noqa: BLE001 - a failed clean-up must not hide the real error
+            pass
+    return fired
+
+
+def _rule_parts(rule: Rule, guard: dict) -> list[tuple[Fired, dict]]:
+    """The durable rules one rulebook rule compiles into, each under `guard`."""
+    parts: list[tuple[Fired, dict]] = []
+    for branch, exc_id, expr in branches(rule):
+        if expr is None:  # this branch can never hold for this rule
+            continue
+        for part in split(expr if expr is not _TRUE else guard):
+            parts.append((Fired(rule.id, branch, exc_id), _and([guard, part])))
+    if len(parts) > MAX_PARTS:
+        # Past this durable_rules 2.0.28 corrupts its own memory instead of reporting an error.
+        raise EngineError(f"rule {rule.id} compiles into {len(parts)} durable rules (at most {MAX_PARTS})")
+    return parts
+
+
+def _partitions(rules: list[Rule]) -> list[list[int]]:
+    """Rule indexes grouped by the set of action kinds they apply to, in rulebook order, each
+    group cut into partitions of at most PARTITION_RULES rules."""
+    groups: dict[frozenset, list[int]] = {}
+    for index, rule in enumerate(rules):
+        groups.setdefault(frozenset(rule.actions), []).append(index)
+    return [indexes[i:i + PARTITION_RULES] for indexes in groups.values()
+            for i in range(0, len(indexes), PARTITION_RULES)]
+
+
+class CompiledRulebook:
+    """A rulebook compiled into durable rulesets, one per partition, evaluated one fact set at a time.
+
+    Use `compile_rules`, which reuses what this process has already compiled from equal rules:
+    durable cannot redefine or remove a ruleset, so each partition's name is a hash of its
+    compiled rules, and the rulebook's name a hash of the rules' content.
+    """
+
+    def __init__(self, rules: list[Rule], name: str):
+        self.rules = list(rules)
+        # The type of every declared fact (posted whether or not a rule reads it, so that a value
+        # too large to compare is refused), and of every fact an atom reads.
+        declared = next((rule.facts for rule in rules if rule.facts), None) or {}
+        self.kinds: dict[str, str] = {name: kind for name, (kind, _) in CORE_FACTS.items()}
+        self.kinds.update({name: spec_.type for name, spec_ in declared.items()})
         self.documents = tuple(dict.fromkeys(rule.source.document for rule in rules))
         self.set_members: dict[str, list[str]] = {}
         for rule in rules:
             for cond in [rule.scope, rule.condition] + [e.condition for e in rule.exceptions]:
                 for a in atoms(cond):
-                    if FACTS[a.fact].type == "set" and a.value not in self.set_members.setdefault(a.fact, []):
+                    self.kinds.setdefault(a.fact, _kind(a))
+                    if _kind(a) == "set" and a.value not in self.set_members.setdefault(a.fact, []):
                         self.set_members[a.fact].append(a.value)
-        self._fired: list[Fired] = []
-        self._sid = 0
-        ruleset: dict[str, dict] = {}
-        self.fields: dict[str, set[str]] = {}  # per rule guard: the posted fields its branches read
-        for durable_name, (fired, expr) in spec.items():
-            ruleset[durable_name] = {"all": [{"m": expr}], "run": self._action(fired)}
-            guard = durable_name.split("_", 1)[0]
-            self.fields.setdefault(guard, set()).update(_fields(expr))
-        ruleset["catch_all"] = {"pri": CATCH_ALL_PRIORITY, "all": [{"m": {"$ex": {"t": 1}}}],
-                                "run": self._action(None)}
-        if CompiledRulebook._host is None:
-            CompiledRulebook._host = _SyncHost()
-        try:
-            CompiledRulebook._host.set_rulesets({name: ruleset})
-        except Exception as exc:  # durable reports its limits as bare error codes
-            raise EngineError(f"durable_rules rejected the compiled rules: {exc}") from None
+        self.partitions = [_Partition(self.rules, tuple(indexes), frozenset(self.rules[indexes[0]].actions))
+                           for indexes in _partitions(self.rules)]
+        self.name = "clausewise_" + name
 
-    def _action(self, fired: Fired | None) -> Callable:
-        def run(c) -> None:
-            if fired is not None:
-                self._fired.append(fired)
-        return run
+    def build(self) -> "CompiledRulebook":
+        """Compile every partition now (a rulebook is otherwise compiled partition by partition,
+        as evaluations first need them)."""
+        with _LOCK:
+            for partition in self.partitions:
+                partition.build()
+        return self
 
-    def evaluate(self, facts: dict[str, Any]) -> list[Fired]:
-        """Assert the facts in a fresh session and return the branches that fired.
+    def evaluate(self, facts: dict[str, Any], shortcut: bool = True) -> list[Fired]:
+        """The branches that hold for every rule, in rule order.
 
-        The same facts are asserted once per rulebook rule, each copy tagged `t = r<index>`, so
-        that each rule's branches hang under their own equality node in durable's network (one
-        node may carry at most a fixed number of non-equality successors).
+        Each partition whose rules may apply to the action's kind gets the facts in one post.
+        With `shortcut`, a rule whose action kinds exclude the action's kind is decided without
+        durable: its branch depends on the date, its document's status and the kind alone (see
+        `kind_branch`); without it every partition is posted (tests compare the two).
         """
-        posted = post_form(facts, self.set_members, self.documents)
-        # Each rule's copy carries only the fields its branches read: a smaller fact, same answer.
-        batch = []
-        for index in range(len(self.rules)):
-            guard = f"r{index}"
-            fact = {k: posted[k] for k in self.fields.get(guard, ()) if k in posted}
-            fact.update(t=guard, id=guard)
-            batch.append(fact)
-        with CompiledRulebook._lock:
-            self._sid += 1
-            sid = str(self._sid)
-            self._fired = []
-            for fact in batch:
-                fact["sid"] = sid
-            try:
-                state = CompiledRulebook._host.assert_facts(self.name, batch)
-                # durable swallows an action's exception into the state; no state is an error too.
-                if not isinstance(state, dict) or state.get("exception"):
-                    raise EngineError(f"a rule action failed: {(state or {}).get('exception', 'no state returned')}")
-            except EngineError:
-                raise
-            except Exception as exc:  # durable raises plain Exceptions carrying C error codes
-                raise EngineError(f"durable_rules could not evaluate the facts: {exc}") from None
-            finally:
-                try:
-                    CompiledRulebook._host.delete_state(self.name, sid)
-                except Exception:  # noqa: BLE001 - a failed clean-up must not hide the real error
-                    pass
-            return list(dict.fromkeys(self._fired))  # a split branch may fire more than once
+        decided, posts = self.posts(facts, shortcut)
+        return self.run(decided, posts)
+
+    def posts(self, facts: dict[str, Any], shortcut: bool = True) -> tuple[dict[int, list[Fired]], list]:
+        """The rules decided without durable, and for each other partition the batch it is posted:
+        one fact per rule, carrying only the fields that rule's branches read."""
+        posted = post_form(facts, self.set_members, self.documents, self.kinds)
+        kind = facts.get("action.kind")
+        decided: dict[int, list[Fired]] = {}
+        posts: list[tuple[_Partition, list[dict]]] = []
+        for partition in self.partitions:
+            if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
+                for index in partition.indexes:
+                    rule = self.rules[index]
+                    decided[index] = [Fired(rule.id, kind_branch(rule, facts), None)]
+                continue
+            with _LOCK:
+                partition.build()
+            batch = []
+            for k, names in enumerate(partition.fields):
+                fact = {name: posted[name] for name in names if name in posted}
+                fact["t"] = fact["id"] = f"r{k}"
+                batch.append(fact)
+            batch[0]["c"] = 1
+            posts.append((partition, batch))
+        return decided, posts
+
+    def run(self, decided: dict[int, list[Fired]], posts: list) -> list[Fired]:
+        """Post each batch to its partition's ruleset and merge the branches fired, in rule order."""
+        decided = {index: list(fired) for index, fired in decided.items()}
+        with _LOCK:
+            for partition, batch in posts:
+                for index, fired in _run(partition, batch):
+                    decided.setdefault(index, []).append(fired)
+        # A branch split into several durable rules may fire more than once.
+        return [f for index in range(len(self.rules)) for f in dict.fromkeys(decided.get(index, ()))]
 
 
-_compiled: dict[str, CompiledRulebook] = {}
+def kind_branch(rule: Rule, facts: dict[str, Any]) -> str:
+    """The branch durable would report for a rule whose action kinds exclude the action's kind.
+
+    The same precedence as `branches`: outside the rule's dates it is out of force; inside them,
+    a document not in force decides; otherwise the scope is surely false (the kind is not one of
+    the rule's), which prevails over an unknown document status.
+    """
+    as_of = facts["as_of"]
+    if (rule.in_force_from and as_of < rule.in_force_from) or (rule.in_force_before and as_of >= rule.in_force_before):
+        return "out_of_force"
+    if facts.get(instrument_fact(rule.source.document)) == NOT_IN_FORCE:
+        return "instrument_not_in_force"
+    return "out_of_scope"
+
+
+_compiled: dict[bytes, CompiledRulebook] = {}
 
 
 def _fields(expr: Any) -> set[str]:
@@ -446,29 +607,23 @@ def _fields(expr: Any) -> set[str]:
     return out - {"t"}
 
 
-def compile_rules(rules: list[Rule]) -> CompiledRulebook:
-    """Compile rules into a durable ruleset (or reuse the one already compiled from the same rules)."""
-    spec: dict[str, tuple[Fired, dict]] = {}
-    for index, rule in enumerate(rules):
-        guard = {"t": f"r{index}"}
-        count = 0
-        for n, (branch, exc_id, expr) in enumerate(branches(rule)):
-            if expr is None:  # this branch can never hold for this rule
-                continue
-            for k, part in enumerate(split(expr if expr is not _TRUE else guard)):
-                spec[f"r{index}_{n}_{k}"] = (Fired(rule.id, branch, exc_id), _and([guard, part]))
-                count += 1
-        if count > MAX_PARTS:
-            # Past this durable_rules 2.0.28 corrupts its own memory instead of reporting an error.
-            raise EngineError(f"rule {rule.id} compiles into {count} durable rules (at most {MAX_PARTS})")
-    digest = hashlib.sha256(json.dumps(
-        {k: [v[0].rule, v[0].branch, v[0].exception, v[1]] for k, v in spec.items()},
-        sort_keys=True).encode()).hexdigest()[:16]
-    name = f"clausewise_{digest}"
-    with CompiledRulebook._lock:
-        if name not in _compiled:
-            _compiled[name] = CompiledRulebook(rules, name, spec)
-        return _compiled[name]
+def content_key(rules: list[Rule]) -> bytes:
+    """A digest of the rules' content: equal rules (a folder loaded twice) give the same key."""
+    return hashlib.sha256(pickle.dumps(list(rules), protocol=4)).digest()
+
+
+def compile_rules(rules: list[Rule], eager: bool = True) -> CompiledRulebook:
+    """Compile rules into durable rulesets, once per content per process (or reuse them).
+
+    With `eager=False` each partition is compiled when an evaluation first needs it (a check
+    of a purchase compiles only the partitions of rules that apply to purchases).
+    """
+    key = content_key(rules)
+    with _LOCK:
+        engine = _compiled.get(key)
+        if engine is None:
+            engine = _compiled[key] = CompiledRulebook(rules, key.hex()[:16])
+        return engine.build() if eager else engine
 
 
 def check_compiles(rules: list[Rule]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 OPERATORS = ("==", "!=", ">", ">=", "<", "<=", "in", "not_in", "includes", "excludes")
@@ -17,6 +17,7 @@ class Atom:
     fact: str
     op: str
     value: Any
+    kind: str | None = field(default=None, compare=False)  # the fact's declared type (facts.yaml)
 
     def describe(self) -> str:
         value = ", ".join(map(str, self.value)) if isinstance(self.value, (list, tuple)) else self.value

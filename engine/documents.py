@@ -33,12 +33,24 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", joined).strip()
 
 
+_TEXTS: dict[tuple, str] = {}  # (file, size, mtime, lines) -> normalised text: many rulebooks cite one filing
+
+
 def document_text(path: Path, lines: tuple[int, int] | None = None) -> str:
     """Normalised text of a document file, or of its 1-based inclusive line range.
 
     Bytes that are not UTF-8 are replaced rather than refused, since the filings are
-    kept byte-for-byte as filed.
+    kept byte-for-byte as filed. The text of an unchanged file is normalised once per process.
     """
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, lines)
+    text = _TEXTS.get(key)
+    if text is None:
+        text = _TEXTS[key] = _document_text(path, lines)
+    return text
+
+
+def _document_text(path: Path, lines: tuple[int, int] | None) -> str:
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     if lines is not None:
         first, last = lines

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import re
+import math
+import weakref
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from . import calc
 from .approvals import all_pass, approvals
-from .compiler import Fired, compile_rules
-from .conditions import Atom, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
+from .compiler import CompiledRulebook, Fired, compile_rules
+from .conditions import All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
-from .facts import FACTS, GROUPS, SECURITIES, derive, display
+from .explain import PLACEHOLDER, fill_template, question_text
+from .facts import FactSpec, derive, display
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
-from .rulebook import Rulebook
+from .rulebook import Rulebook, version_at
 
 BLOCKING = ("violation", "cannot_determine")
 
@@ -43,31 +46,84 @@ class Result:
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
-    facts = derive(scenario, rulebook.terms(), rulebook.securities, rulebook.series_a_issued())
+    facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of))
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts
 
 
-def compiled(rulebook: Rulebook):
-    """The rulebook's durable ruleset, compiled once per rulebook object."""
-    engine = getattr(rulebook, "_engine", None)
-    if engine is None or engine.rules is not rulebook.rules:
-        engine = compile_rules(rulebook.rules)
-        rulebook._engine = engine
+_ENGINES: dict[int, tuple[weakref.ref, list, CompiledRulebook]] = {}  # id(rulebook) -> its compiled rules
+
+
+def compiled(rulebook: Rulebook) -> CompiledRulebook:
+    """The rulebook's durable rulesets, compiled on its first evaluation.
+
+    The rulebook itself is left untouched (it pickles as loaded): the compiled rules are found by
+    the rulebook's identity, then by the content of its rules, so a folder loaded twice compiles once.
+    """
+    entry = _ENGINES.get(id(rulebook))
+    if entry is not None and entry[0]() is rulebook and entry[1] is rulebook.rules:
+        return entry[2]
+    engine = compile_rules(rulebook.rules, eager=False)
+    key = id(rulebook)
+    _ENGINES[key] = (weakref.ref(rulebook, lambda _, key=key: _ENGINES.pop(key, None)), rulebook.rules, engine)
     return engine
 
 
-def evaluate(rulebook: Rulebook, scenario: Scenario) -> Result:
-    """Run every rule of the rulebook against the scenario on the durable_rules engine."""
+def evaluate(rulebook: Rulebook, scenario: Scenario, *, shortcut: bool = True) -> Result:
+    """Run every rule of the rulebook against the scenario on the durable_rules engine.
+
+    Neither the rulebook nor the scenario is changed. `shortcut=False` posts every rule to
+    durable, even those whose action kinds exclude the action (tests compare the two paths).
+    """
     facts = scenario_facts(rulebook, scenario)
     states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
-    fired = compiled(rulebook).evaluate(facts)
+    return result_of(rulebook, scenario, facts, states, compiled(rulebook).evaluate(facts, shortcut=shortcut))
+
+
+def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], states: dict[str, InstrumentState],
+              fired: list[Fired]) -> Result:
+    """The findings and approvals from the branches the engine fired for the scenario's facts."""
     by_rule: dict[str, list[Fired]] = {}
     for item in fired:
         by_rule.setdefault(item.rule, []).append(item)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document))
-                for rule in rulebook.rules]
+    plans = _plans(compiled(rulebook))
+    shown = _Shown(facts, rulebook.facts)
+    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan, shown)
+                for rule, plan in zip(rulebook.rules, plans)]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a finding reads from its rule, worked out once per compiled rule."""
+
+    condition_atoms: tuple[Atom, ...]
+    shown: tuple[str, ...]  # facts whose values the finding shows as figures
+    scope: Any  # the scope exactly as compiled (action kinds and applies_to)
+    atoms: tuple[Atom, ...]  # every atom of its scope, condition and exceptions
+    scope_facts: tuple[str, ...]  # the facts its scope reads
+
+
+_PLANS: dict[str, list[_Plan]] = {}  # compiled rulebook name -> a plan per rule
+
+
+def _plan(rule: Rule) -> _Plan:
+    shown = [a.fact for a in atoms(rule.condition)] + list(rule.figures)
+    for exc in rule.exceptions:
+        shown += [a.fact for a in atoms(exc.condition)]
+    scope = _scope_atoms(rule)
+    every = list(atoms(scope)) + list(atoms(rule.condition))
+    for exc in rule.exceptions:
+        every += atoms(exc.condition)
+    return _Plan(tuple(atoms(rule.condition)), tuple(dict.fromkeys(shown)), scope, tuple(every),
+                 tuple(dict.fromkeys(a.fact for a in atoms(scope))))
+
+
+def _plans(engine: CompiledRulebook) -> list[_Plan]:
+    plans = _PLANS.get(engine.name)
+    if plans is None:
+        plans = _PLANS[engine.name] = [_plan(rule) for rule in engine.rules]
+    return plans
 
 
 def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
@@ -101,10 +157,10 @@ def _outcome(rule: Rule, fired: list[Fired]) -> tuple[str, str, list[str]]:
     return outcome, branch, []
 
 
-def _value_text(fact: str, value: Any) -> str:
+def _value_text(specs: dict[str, FactSpec], fact: str, value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        return ", ".join(_value_text(fact, v) for v in value)
-    spec = FACTS[fact]
+        return ", ".join(_value_text(specs, fact, v) for v in value)
+    spec = specs[fact]
     if spec.type == "set" and isinstance(value, str):
         return value  # the member a rule tests for, not a set
     if spec.type == "percent":
@@ -112,106 +168,227 @@ def _value_text(fact: str, value: Any) -> str:
     return display(spec.type, value)
 
 
-def _compared(atom: Atom, facts: dict[str, Any]) -> dict:
-    actual = facts.get(atom.fact)
+_THRESHOLDS: dict[tuple, str] = {}  # (atom, its fact's type) -> its threshold as text, kept once
+
+
+def _threshold(specs: dict[str, FactSpec], atom: Atom) -> str:
+    key = (atom, specs[atom.fact].type)
+    try:
+        text = _THRESHOLDS.get(key)
+    except TypeError:  # an unhashable value: no memo
+        return _value_text(specs, atom.fact, atom.value)
+    if text is None:
+        text = _THRESHOLDS[key] = _value_text(specs, atom.fact, atom.value)
+    return text
+
+
+_UNSET = object()
+
+
+class _Shown(dict):
+    """The display text of each fact of one evaluation, and the truth of each condition node, each
+    worked out once however many findings show it (conditions.truth gives the same values), with
+    the rulebook's declared facts (`specs`) that say how each is shown."""
+
+    def __init__(self, facts: dict[str, Any], specs: dict[str, FactSpec]):
+        super().__init__()
+        self.facts = facts
+        self.specs = specs
+        self.truths: dict[int, bool | None] = {}
+
+    def __missing__(self, name: str) -> str:
+        text = self[name] = display(self.specs[name].type, self.facts[name]) if name in self.facts else "unknown"
+        return text
+
+    def truth(self, cond) -> bool | None:
+        value = self.truths.get(id(cond), _UNSET)
+        if value is not _UNSET:
+            return value
+        if isinstance(cond, Atom):
+            value = truth(cond, self.facts)
+        elif isinstance(cond, Not):
+            inner = self.truth(cond.item)
+            value = None if inner is None else not inner
+        elif isinstance(cond, (All, AnyOf)):
+            values = [self.truth(item) for item in cond.items]
+            decisive = False if isinstance(cond, All) else True
+            value = decisive if decisive in values else None if None in values else not decisive
+        else:
+            value = truth(cond, self.facts)
+        self.truths[id(cond)] = value
+        return value
+
+    def failing(self, cond) -> list[Atom]:
+        """conditions.failing_atoms, on the memoised truths."""
+        if self.truth(cond) is not False:
+            return []
+        if isinstance(cond, Atom):
+            return [cond]
+        if isinstance(cond, (All, AnyOf)):
+            return [a for item in cond.items for a in self.failing(item)]
+        if isinstance(cond, Not):
+            return [a for a in atoms(cond.item) if self.truth(a) is True]
+        return []
+
+
+def _compared(atom: Atom, shown: _Shown) -> dict:
     return {
         "fact": atom.fact,
         "op": atom.op,
-        "value": _value_text(atom.fact, atom.value),
-        "actual": display(FACTS[atom.fact].type, actual) if atom.fact in facts else "unknown",
-        "holds": truth(atom, facts),
+        "value": _threshold(shown.specs, atom),
+        "actual": shown[atom.fact],
+        "holds": shown.truth(atom),
     }
 
 
-def render_template(template: str, facts: dict[str, Any]) -> str:
-    """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
-    def fill(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in FACTS:
-            return match.group(0)
-        spec = FACTS[name]
+def template_values(template: str, facts: dict[str, Any], specs: dict[str, FactSpec]) -> dict[str, str]:
+    """The display value of each `{fact.name}` placeholder of a finding template (`specs`: the
+    rulebook's declared facts)."""
+    values: dict[str, str] = {}
+    for name in PLACEHOLDER.findall(template):
+        if name not in specs or name in values:
+            continue
+        spec = specs[name]
         text = display(spec.type, facts.get(name))
         # In prose an enum reads as words (a charter amendment, the certificate of designation);
         # security and group ids stay as they are, since they name things.
-        if spec.type == "enum" and not {SECURITIES, GROUPS} & set(spec.values or ()):
+        if spec.type == "enum" and not {"securities", "groups"} & set(spec.values_from):
             text = text.replace("_", " ")
-        return text
-    return re.sub(r"\{([a-z_][a-z0-9_.]*)\}", fill, template)
+        values[name] = text
+    return values
+
+
+def render_template(template: str, facts: dict[str, Any], specs: dict[str, FactSpec]) -> str:
+    """Fill `{fact.name}` placeholders with display values; nothing in the template is executed."""
+    return fill_template(template, template_values(template, facts, specs))
 
 
 def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
-             state: InstrumentState | None = None) -> Finding:
+             state: InstrumentState | None = None, plan: _Plan | None = None,
+             shown: _Shown | None = None) -> Finding:
+    """The finding for one rule: its outcome, and what decided it as data (`because`), which
+    the renderers turn into the explanation a person reads."""
+    plan = plan or _plan(rule)
+    specs = rulebook.facts
+    shown = shown if shown is not None else _Shown(facts, specs)
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
-    figures: dict[str, str] = {}
-    shown = [a.fact for a in atoms(rule.condition)] + list(rule.figures)
-    for exc in rule.exceptions:
-        shown += [a.fact for a in atoms(exc.condition)]
-    for name in dict.fromkeys(shown):
-        if name in facts:
-            figures[name] = display(FACTS[name].type, facts[name])
-    finding = Finding(
-        rule=rule.id, title=rule.title, outcome=outcome, document=rule.source.document,
-        document_title=document.title if document else rule.source.document,
-        section=rule.source.section, quote=rule.source.quote, explanation="",
-        figures=figures, assumptions=list(rule.assumptions), approval=rule.approval,
-    )
-    finding.comparisons = [_compared(a, facts) for a in atoms(rule.condition)]
-    code = document.code if document and document.code else rule.source.document
-    cite = f"{code} {rule.source.section}"
+    figures = {name: shown[name] for name in plan.shown if name in facts}
+    on = facts["as_of"]
+    parameters = rulebook.parameters_used(rule, on)
+    versions = rulebook.versions_applied(rule, on)
+    doc_id, section, quote = rule.source.document, rule.source.section, rule.source.quote
+    if rule.versions and versions and versions[0].get("document"):
+        # A version's words are the finding's quote, cited to the document that states them.
+        doc_id, section, quote = versions[0]["document"], versions[0]["section"], versions[0]["quote"]
+        document = rulebook.documents.get(doc_id)
+    code = document.code if document and document.code else doc_id
+    cite = f"{code} {section}"
+    assumptions = list(rule.assumptions)
     if state is not None and state.event is not None and state.event.assumption:
         # On and after the event's date the rule's instrument stands on the reading of its status.
-        if state.event.assumption not in finding.assumptions:
-            finding.assumptions.append(state.event.assumption)
+        if state.event.assumption not in assumptions:
+            assumptions.append(state.event.assumption)
+    reason = exception = None
+    missing: list[str] = []
+    because: dict[str, Any]
     if branch == "out_of_force":
-        finding.reason = "not_in_force"
-        finding.explanation = f"Not in force on {facts['as_of']}: {cite} applies {rule.in_force_text}."
+        reason = "not_in_force"
+        because = {"kind": "not_in_force", "as_of": facts["as_of"].isoformat(), "cite": cite,
+                   "in_force": rule.in_force_text}
     elif branch == "instrument_not_in_force":
-        finding.reason, finding.explanation = _instrument_ended(rulebook, rule, state, facts)
+        reason, because = _instrument_ended(rulebook, rule, state, facts)
     elif branch == "instrument_unknown":
-        finding.reason = "instrument_status_unknown"
-        finding.missing = [instrument_fact(rule.source.document)]
-        finding.explanation = "Cannot determine: " + instrument_question(rulebook, rule.source.document, state) + "."
+        reason = "instrument_status_unknown"
+        missing = [instrument_fact(rule.source.document)]
+        because = {"kind": "instrument_unknown", **instrument_question_data(rulebook, rule.source.document, state)}
     elif branch == "out_of_scope":
-        failing = failing_atoms(_scope_atoms(rule), facts)
-        finding.reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
-        parts = "; ".join(f"{a.fact} is {_value_text(a.fact, facts.get(a.fact))}, "
-                          + ("which a negated part excludes" if truth(a, facts) else f"not {_wanted(a)}") for a in failing)
-        finding.explanation = f"Does not apply to this action: {parts}."
+        failing = _scope_failing(plan, shown)
+        reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
+        because = {"kind": "out_of_scope", "failing": [
+            {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
+             "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
     elif branch == "scope_unknown":
-        finding.missing = deciding_unknowns(_scope_atoms(rule), facts)
-        finding.explanation = "Cannot tell whether the rule applies: unknown " + ", ".join(finding.missing) + "."
+        missing = deciding_unknowns(plan.scope, facts)
+        because = {"kind": "scope_unknown", "missing": list(missing)}
     elif branch == "exception":
         names = [e for e in rule.exceptions if e.id in detail]
-        finding.exception = names[0].id
-        texts = []
-        for exc in names:
-            where = f"{exc.source.section}" if exc.source else rule.source.section
-            texts.append(f"exception '{exc.id}' ({code} {where}: \"{exc.source.quote if exc.source else exc.title}\")")
-        finding.explanation = f"{outcome.replace('_', ' ').capitalize()} under " + "; ".join(texts) + "."
+        exception = names[0].id
+        because = {"kind": "exception", "outcome": outcome, "exceptions": [
+            {"id": exc.id, "cite": f"{_code(rulebook, exc.source.document, code) if exc.source else code} "
+                                   f"{exc.source.section if exc.source else section}",
+             "quote": exc.source.quote if exc.source else exc.title} for exc in names],
+            "tried": _tried(rule, facts)}
     elif branch == "undetermined":
-        missing = deciding_unknowns(rule.condition, facts)
+        unknowns = deciding_unknowns(rule.condition, facts)
         for exc in rule.exceptions:
-            missing += deciding_unknowns(exc.condition, facts)
-        finding.missing = list(dict.fromkeys(missing))
-        finding.explanation = ("Cannot determine: the scenario does not establish "
-                               + ", ".join(f"{m} ({FACTS[m].description})" for m in finding.missing) + ".")
+            unknowns += deciding_unknowns(exc.condition, facts)
+        missing = list(dict.fromkeys(unknowns))
+        because = {"kind": "undetermined", "missing": [{"fact": m, "description": specs[m].description}
+                                                        for m in missing]}
     elif branch == "clear":
-        failed = [_compared(a, facts) for a in failing_atoms(rule.condition, facts)]
-        # An atom that holds can make a negated condition fail: say so rather than "not".
-        parts = "; ".join(f"{c['fact']} is {c['actual']}, " + (
-            f"so {c['op']} {c['value']} holds inside a negation" if c["holds"] else f"not {c['op']} {c['value']}")
-            for c in failed)
-        finding.explanation = f"{outcome.replace('_', ' ').capitalize()}: the condition of {cite} is not met ({parts})."
+        # The dates that pick a version are not part of what the rule tests.
+        because = {"kind": "condition_not_met", "outcome": outcome, "cite": cite,
+                   "failed": [_compared(a, shown) for a in failing_atoms(rule.condition, facts)
+                              if not (rule.versions and a.fact == "as_of")]}
     else:  # breach
-        finding.explanation = render_template(rule.finding, facts)
-        shown = [_compared(a, facts) for a in deciding_atoms(rule.condition, facts)]
-        # A compound condition (a definition such as the Qualifying Transaction test) shows the
+        # A compound condition (a definition that several limbs make up) shows the
         # facts that decided it, so the limb that held or failed is on the page.
-        if shown and not isinstance(rule.condition, Atom):
-            finding.explanation += " Shown by: " + "; ".join(
-                f"{c['fact']} is {c['actual']}" for c in shown) + "."
-    return finding
+        decided = [] if isinstance(rule.condition, Atom) else deciding_atoms(rule.condition, facts)
+        template = _finding_text(rule, facts)
+        because = {"kind": "breach", "template": template, "values": template_values(template, facts, specs),
+                   "shown": [_compared(a, shown) for a in decided], "tried": _tried(rule, facts)}
+    comparisons = [_compared(a, shown) for a in plan.condition_atoms
+                   if not (rule.versions and a.fact == "as_of")]
+    return Finding(
+        rule=rule.id, title=rule.title, outcome=outcome, document=doc_id,
+        document_title=document.title if document else doc_id,
+        section=section, quote=quote, because=because,
+        figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
+        missing=missing, reason=reason, comparisons=comparisons,
+        labels={name: specs[name].label for name in list(figures) + [c["fact"] for c in comparisons]},
+        parameters=parameters, versions=versions,
+    )
+
+
+def _code(rulebook: Rulebook, doc_id: str, default: str) -> str:
+    """The short code a document is cited by (PA, CoD, ...), or `default`."""
+    doc = rulebook.documents.get(doc_id)
+    return doc.code if doc and doc.code else default
+
+
+_FAILING: dict[tuple, list[Atom]] = {}  # (plan, its scope facts' values) -> the scope atoms that fail
+_FAILING_LIMIT = 1 << 14
+
+
+def _scope_failing(plan: _Plan, shown: _Shown) -> list[Atom]:
+    """The atoms that make the rule's scope false: a pure function of the values of the facts
+    the scope reads, so it is kept for values seen before."""
+    try:
+        key = (id(plan), tuple(shown.facts.get(name, _UNSET) for name in plan.scope_facts))
+        hash(key)
+    except TypeError:  # an unhashable value: work it out
+        return shown.failing(plan.scope)
+    failing = _FAILING.get(key)
+    if failing is None:
+        if len(_FAILING) >= _FAILING_LIMIT:
+            _FAILING.clear()
+        failing = _FAILING[key] = shown.failing(plan.scope)
+    return failing
+
+
+def _tried(rule: Rule, facts: dict[str, Any]) -> list[dict]:
+    """Each exception of the rule and whether it held (None: unknown)."""
+    return [{"id": exc.id, "holds": truth(exc.condition, facts)} for exc in rule.exceptions]
+
+
+def _finding_text(rule: Rule, facts: dict[str, Any]) -> str:
+    """The finding template of the rule's version in force (a version may reword it)."""
+    if rule.versions:
+        version = version_at(rule.versions, facts["as_of"])
+        if version.finding:
+            return version.finding
+    return rule.finding
 
 
 def _document_name(rulebook: Rulebook, doc_id: str) -> str:
@@ -219,35 +396,38 @@ def _document_name(rulebook: Rulebook, doc_id: str) -> str:
     return (doc.name or doc.title) if doc else doc_id
 
 
+def instrument_question_data(rulebook: Rulebook, doc_id: str, state: InstrumentState | None) -> dict:
+    """What a scenario must state about an instrument whose status is in question, and why, as data."""
+    event = state.event if state else None
+    data: dict[str, Any] = {"document_id": doc_id, "document": _document_name(rulebook, doc_id), "event": None}
+    if event is not None:
+        src = event.source
+        cited = None
+        if src is not None:
+            doc = rulebook.documents.get(src.document)
+            cited = {"cite": f"{doc.code if doc and doc.code else src.document} {src.section}", "quote": src.quote}
+        data["event"] = {"title": event.title, "source": cited, "assumption": event.assumption or None}
+    return data
+
+
 def instrument_question(rulebook: Rulebook, doc_id: str, state: InstrumentState | None) -> str:
     """What a scenario must state about an instrument whose status is in question, and why."""
-    name = _document_name(rulebook, doc_id)
-    event = state.event if state else None
-    if event is None:
-        return f"the scenario does not establish the instrument status of {name}"
-    src = event.source
-    cite = ""
-    if src is not None:
-        doc = rulebook.documents.get(src.document)
-        cite = f" ({doc.code if doc and doc.code else src.document} {src.section}: \"{src.quote}\")"
-    return (f"the scenario does not establish the instrument status of {name} after {event.title}{cite}; "
-            f"state it under instruments: {doc_id}: in_force, or terminated or cancelled with the date"
-            + (f" ({event.assumption})" if event.assumption else ""))
+    return question_text(instrument_question_data(rulebook, doc_id, state))
 
 
 def _instrument_ended(rulebook: Rulebook, rule: Rule, state: InstrumentState | None,
-                      facts: dict[str, Any]) -> tuple[str, str]:
+                      facts: dict[str, Any]) -> tuple[str, dict]:
     name = _document_name(rulebook, rule.source.document)
     doc = rulebook.documents.get(rule.source.document)
     if state is not None and state.before_its_date and doc is not None:
-        return "not_in_force", f"Not in force on {facts['as_of']}: {name} is dated {doc.date}."
+        return "not_in_force", {"kind": "before_document_date", "as_of": facts["as_of"].isoformat(),
+                                "document": name, "date": str(doc.date)}
     stated = state.stated if state else None
     if stated is None or stated.from_date is None:  # the engine and the statement disagree
         raise EngineError(f"rule {rule.id}: {rule.source.document} reported not in force with no statement")
-    where = f" ({stated.stated_in})" if stated.stated_in else ""
-    note = f": {stated.note}" if stated.note else ""
     return ("instrument_" + stated.status,
-            f"Not applicable: the scenario states {name} {stated.status} from {stated.from_date}{where}{note}.")
+            {"kind": "instrument_ended", "document": name, "status": stated.status,
+             "from": str(stated.from_date), "stated_in": stated.stated_in or None, "note": stated.note or None})
 
 
 def _scope_atoms(rule: Rule):
@@ -255,10 +435,13 @@ def _scope_atoms(rule: Rule):
     return _scope(rule)
 
 
-def _wanted(atom: Atom) -> str:
-    words = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
-             ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
-    return words[atom.op] + _value_text(atom.fact, atom.value)
+_WANTED = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
+           ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ",
+           "includes": "including ", "excludes": "excluding "}
+
+
+def _wanted(specs: dict[str, FactSpec], atom: Atom) -> str:
+    return _WANTED[atom.op] + _threshold(specs, atom)
 
 
 # --- Headroom: the largest purchase the rules permit ------------------------------------------
@@ -297,39 +480,159 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
     """Largest quantity of the scenario's action that no rule blocks (the same engine as `check`).
 
     Ownership only rises with the quantity bought, so the blocked quantities form an upper
-    interval; a binary search finds its start, and both sides are evaluated again as proof. When
-    one share is already blocked by a finding that does not turn on the quantity (a route, an
-    unknown fact), no quantity is the answer and the result says what would clear it instead.
+    interval. Its start is solved from the measures (`_solve`), and the engine confirms it: the
+    answer N is given only when N is evaluated permitted and N+1 blocked; when the measures do
+    not give it, a binary search over the engine's verdicts does. When one share is already
+    blocked by a finding that does not turn on the quantity (a route, an unknown fact), no
+    quantity is the answer and the result says what would clear it instead.
     """
-    def blocked(q: int) -> Result | None:
-        result = evaluate(rulebook, with_quantity(scenario, q))
-        return result if result.blocked else None
-
-    one = blocked(1)
-    if one is not None:
+    at_one = scenario_facts(rulebook, with_quantity(scenario, 1))
+    if _blocked_facts(rulebook, with_quantity(scenario, 1), at_one):
+        one = evaluate(rulebook, with_quantity(scenario, 1))
         not_size = _not_by_size(rulebook, scenario, one)
         if not_size is not None:
             return not_size
         return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
     # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
     lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
-    hi_result = blocked(hi)
-    if hi_result is None:
+    at_hi = scenario_facts(rulebook, with_quantity(scenario, hi))
+    if not _blocked_facts(rulebook, with_quantity(scenario, hi), at_hi):
+        hi_result = evaluate(rulebook, with_quantity(scenario, hi))
         if upper is None:
-            return Headroom(None, None, (evaluate(rulebook, with_quantity(scenario, hi)), None), NO_LIMIT,
-                            "no rule in force limits the quantity on this date")
-        return Headroom(hi, None, (evaluate(rulebook, with_quantity(scenario, hi)), None))
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if blocked(mid) is None:
-            lo = mid
-        else:
-            hi = mid
+            return Headroom(None, None, (hi_result, None), NO_LIMIT, "no rule in force limits the quantity on this date")
+        return Headroom(hi, None, (hi_result, None))
+    solved = _solve(rulebook, scenario, at_one, hi, at_hi)
+    if solved is not None:
+        ok = evaluate(rulebook, with_quantity(scenario, solved))
+        over = evaluate(rulebook, with_quantity(scenario, solved + 1))
+        if not ok.blocked and over.blocked:
+            return Headroom(solved, violations(over)[0], (ok, over))
+    lo = bisect_quantity(rulebook, scenario, lo, hi)
     ok = evaluate(rulebook, with_quantity(scenario, lo))
     over = evaluate(rulebook, with_quantity(scenario, lo + 1))
     if ok.blocked or not over.blocked:
         raise EngineError("headroom: the blocked quantities are not an interval; no single maximum exists")
     return Headroom(lo, violations(over)[0], (ok, over))
+
+
+def bisect_quantity(rulebook: Rulebook, scenario: Scenario, lo: int, hi: int) -> int:
+    """The largest quantity the engine permits between lo (permitted) and hi (blocked), by bisection."""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _blocked_at(rulebook, scenario, mid):
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def _blocked_at(rulebook: Rulebook, scenario: Scenario, quantity: int) -> bool:
+    """Whether the engine blocks the action at `quantity` (see `_blocked_facts`)."""
+    candidate = with_quantity(scenario, quantity)
+    return _blocked_facts(rulebook, candidate, scenario_facts(rulebook, candidate))
+
+
+def _blocked_facts(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any]) -> bool:
+    """Whether the engine blocks the scenario on these facts: the verdict alone, without findings
+    (unless an approval is required, which only the full evaluation decides)."""
+    fired = compiled(rulebook).evaluate(facts)
+    by_rule: dict[str, list[Fired]] = {}
+    for item in fired:
+        by_rule.setdefault(item.rule, []).append(item)
+    outcomes = {_outcome(rule, by_rule.get(rule.id, []))[0] for rule in rulebook.rules}
+    if "approval_required" in outcomes:
+        return evaluate(rulebook, scenario).blocked
+    return bool(outcomes & set(BLOCKING))
+
+
+NUMERIC = ("percent", "shares")
+
+
+def _fit(points: list[tuple[int, Fraction]]) -> tuple[Fraction, Fraction, Fraction] | None:
+    """(a, b, e) with f(x) = (a + b x) / (1 + e x) through three points, or None when singular.
+
+    Ownership after buying x shares is (held + x) / (outstanding + k x) for a measure's own k:
+    a ratio of two linear functions of x, so three exact values determine it.
+    """
+    rows = [[Fraction(1), Fraction(x), -Fraction(x) * y, y] for x, y in points]
+    for col in range(3):
+        pivot = next((r for r in range(col, 3) if rows[r][col] != 0), None)
+        if pivot is None:
+            return None
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(3):
+            if r != col and rows[r][col] != 0:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [v - factor * w for v, w in zip(rows[r], rows[col])]
+    return rows[0][3] / rows[0][0], rows[1][3] / rows[1][1], rows[2][3] / rows[2][2]
+
+
+def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: int,
+           at_hi: dict[str, Any] | None = None) -> int | None:
+    """The largest permitted quantity in [1, hi), worked out from the measures: None when they
+    do not determine it (the caller then searches).
+
+    Each measure that varies with the quantity is fitted exactly (see `_fit`) from its values at
+    1, 2 and `hi`; every rule atom over such a measure changes truth at most once, where the
+    measure crosses its threshold. The verdict can change only at those quantities, so the first
+    blocked quantity is the first of them the engine blocks (found by bisection over them, the
+    engine reading the fitted measures at each). The caller confirms the answer on derived facts.
+    """
+    if hi < 4:
+        return None
+    samples = {1: at_one, 2: scenario_facts(rulebook, with_quantity(scenario, 2)),
+               hi: at_hi if at_hi is not None else scenario_facts(rulebook, with_quantity(scenario, hi))}
+    fitted: dict[str, tuple[Fraction, Fraction, Fraction]] = {}
+    for name in set().union(*samples.values()):
+        values = [facts.get(name) for facts in samples.values()]
+        if values[0] == values[1] == values[2]:
+            continue
+        spec = rulebook.facts.get(name)
+        if spec is None or spec.type not in NUMERIC or any(v is None for v in values):
+            return None  # a fact that changes with the quantity in a way no threshold describes
+        fit = _fit([(x, Fraction(v)) for x, v in zip(samples, values)])
+        if fit is None:
+            return None
+        a, b, e = fit
+        if e < 0 and 1 <= -1 / e <= hi:
+            return None  # a pole inside the range: not a ratio of positive quantities
+        fitted[name] = fit
+    flips: set[int] = {hi}
+    for plan in _plans(compiled(rulebook)):
+        for atom in plan.atoms:
+            if atom.fact not in fitted or atom.op not in (">", ">=", "<", "<=", "==", "!="):
+                continue
+            a, b, e = fitted[atom.fact]
+            t = Fraction(atom.value)
+            if b == t * e:
+                continue  # the measure never crosses the threshold
+            cross = (t - a) / (b - t * e)
+            base = math.floor(cross)
+            value = lambda x: (a + b * x) / (1 + e * x)  # noqa: E731 - the fitted measure
+            for x in range(base - 1, base + 3):
+                if 2 <= x <= hi and _compare(value(x), atom.op, t) != _compare(value(x - 1), atom.op, t):
+                    flips.add(x)
+    candidates = sorted(flips)
+
+    def blocked(quantity: int) -> bool:
+        facts = dict(at_one)
+        for name, (a, b, e) in fitted.items():
+            value = (a + b * quantity) / (1 + e * quantity)
+            if rulebook.facts[name].type == "shares":
+                if value.denominator != 1:
+                    return _blocked_at(rulebook, scenario, quantity)  # not a whole number: derive it
+                value = int(value)
+            facts[name] = value
+        return _blocked_facts(rulebook, with_quantity(scenario, quantity), facts)
+
+    low, high = 0, len(candidates) - 1  # the engine blocks at hi, the last candidate
+    while low < high:
+        mid = (low + high) // 2
+        if blocked(candidates[mid]):
+            high = mid
+        else:
+            low = mid + 1
+    return candidates[low] - 1
 
 
 def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroom | None:
@@ -370,8 +673,8 @@ def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroo
 
 
 def _establish(rulebook: Rulebook, finding: Finding, missing: str, result: Result) -> str:
-    if missing in FACTS:
-        return f"establish {missing} ({FACTS[missing].description})"
+    if missing in rulebook.facts:
+        return f"establish {missing} ({rulebook.facts[missing].description})"
     state = result.instruments.get(finding.document)
     name = _document_name(rulebook, finding.document)
     event = state.event if state else None

@@ -1,56 +1,116 @@
-"""The named facts rules may test, and how each is derived from a scenario in exact arithmetic."""
+"""The facts rules may test, as a rulebook's facts.yaml declares them, and how each is derived
+from a scenario in exact arithmetic.
+
+A rulebook declares every fact (name, type, label, meaning, values, and where its value comes
+from). The engine itself computes only a small core of general securities facts (`CORE_FACTS`:
+the date, the action's kind, security and quantity, who acquires and who parts with the
+securities, their groups, and the Securities Act basis of a transfer); every other value is
+stated by a field of the scenario's action, an attribute of a party, or a named measure
+(engine/measures.py) with the params facts.yaml gives it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from . import calc
-from .model import COMPANY, NO_GROUP, CapTable, Holding, Scenario
+from .conditions import truth
+from .measures import EXERCISE_METHOD, MARKET_PRICE, Deal, Situation, measure
+from .model import COMPANY, NO_GROUP, Scenario
 
-# Enum values that depend on the rulebook are named by a marker resolved in `allowed_values`.
-SECURITIES = "<securities>"
-GROUPS = "<groups>"
+FACT_TYPES = ("date", "enum", "bool", "shares", "percent", "money", "set", "text")
+TRADE_KINDS = ("purchase", "transfer")  # actions that move securities between holders
+VALUE_SOURCES = ("securities", "groups", "countries")  # enum values taken from the rulebook or the engine
+PARTY_ROLES = ("transferee", "transferor")
+
+# The facts the engine computes itself, general to any securities deal: name -> (type, what).
+CORE_FACTS: dict[str, tuple[str, str]] = {
+    "as_of": ("date", "the date of the proposed action"),
+    "action.kind": ("enum", "what is proposed"),
+    "action.security": ("enum", "the security bought or transferred"),
+    "action.security_class": ("enum", "the class (common, preferred, warrant) of that security"),
+    "action.convertible_into_common": ("bool", "the security converts into or is exercisable for Common Stock"),
+    "action.quantity": ("shares", "the number of shares in the action"),
+    "action.seller": ("enum", "who sells in a purchase: the market, the company or a holder"),
+    "acquirer.group": ("enum", "the group of the buyer or transferee"),
+    "transferor.group": ("enum", "the group of the holder parting with the securities"),
+    "transferee.group": ("enum", "the group of the transferee"),
+    "transferee.is_company": ("bool", "the transferee is the issuer"),
+    "transfer.within_group": ("bool", "transferor and transferee are members of the same group"),
+    "transfer.basis": ("enum", "the Securities Act basis of the transfer (registered, rule_144, exempt, none)"),
+    "transfer.bona_fide_financing": ("bool", "a pledge or security interest in a bona fide financing"),
+    "transfer.rule144_resale_available": ("bool", "the securities may already be resold under Rule 144"),
+    "transfer.permitted_transferee_agreement": ("bool", "the transferee signed the deal's joinder before the transfer"),
+    "transferor.permitted_transferee_agreement": ("bool", "the transferring holder is bound by a signed joinder"),
+    EXERCISE_METHOD: ("enum", "how a warrant is exercised: for cash or by net issue"),
+    MARKET_PRICE: ("money", "the fair market value of one share of Common stated for a net issue exercise"),
+}
 
 
 @dataclass(frozen=True)
 class FactSpec:
-    """A fact's name, type and meaning.
+    """A fact as the rulebook declares it: name, type, unit, label, meaning, values, and where its
+    value comes from.
 
-    Types: date, enum, bool, shares, percent, set (of enum values, tested with includes /
-    excludes) and text (shown in findings, never tested). `key` is the field of a scenario's
-    action that states the fact directly, for the action `kinds` listed.
+    Types: date, enum, bool, shares, percent, money, set (of enum values, tested with includes /
+    excludes) and text (shown in findings, never tested). `origin` is core (computed by the
+    engine), field (stated by the scenario action's `field`, for the action `kinds` listed),
+    party (an attribute the rulebook declares for parties), or measure (a named measure with
+    its `params`). A field may also be given by a measure (the stated value first) or `implied`
+    by other facts (a list of (condition, value)).
     """
 
     name: str
     type: str
-    description: str
+    label: str = ""
+    meaning: str = ""
+    unit: str = ""
     values: tuple | None = None
-    key: str | None = None
+    values_from: tuple = ()
+    origin: str = "field"
+    key: str | None = None  # the scenario action's field path
     kinds: tuple = ()
+    party: str | None = None
+    attribute: str | None = None
+    measure: str | None = None
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+    implied: tuple = ()
+    default: Any = None
+    to_company: bool = False  # the field applies only to an acquisition by the issuer
+    contradiction: str = ""  # message when a stated value contradicts the measure's
+    line: int = 0
+
+    @property
+    def description(self) -> str:
+        """What the fact means (explanations name it beside the fact's code name)."""
+        return self.meaning or self.label
 
 
-def _spec(name: str, type_: str, description: str, values: tuple | None = None,
-          key: str | None = None, kinds: tuple = ()) -> FactSpec:
-    return FactSpec(name, type_, description, values, key, kinds)
+@dataclass(frozen=True)
+class PartyAttribute:
+    """An attribute the rulebook declares for the parties named in an action (a buyer, a transferee)."""
+
+    name: str
+    type: str
+    label: str
+    meaning: str = ""
+    values: tuple | None = None
+    line: int = 0
 
 
-PURCHASE_KINDS = ("purchase", "transfer")
-COMBINATIONS = ("merger", "consolidation", "asset_sale")
-FUNDAMENTAL = COMBINATIONS + ("liquidation_plan",)
-AMENDING = ("charter_amendment",) + FUNDAMENTAL
-OFFERS = ("tender_offer", "exchange_offer")
-CORPORATE_KINDS = FUNDAMENTAL + ("charter_amendment", "equity_issuance", "restrictive_agreement") + OFFERS + (
-    "series_split", "material_transaction")
-ACTION_KINDS = PURCHASE_KINDS + CORPORATE_KINDS
-# Actions that may be put to the holders of Common Stock; whether one is, the scenario states.
-STOCKHOLDER_MATTERS = AMENDING + ("equity_issuance", "series_split")
-RANKS = ("senior", "parity", "junior")
-# CoD 8(c)(iv)'s verbs: one class of equity, whichever of them the action is entered as.
-EQUITY_STEPS = ("none", "authorize", "create", "modify_terms", "increase_authorized", "issue")
-EQUITY_KINDS = ("equity_issuance", "charter_amendment")
+@dataclass(frozen=True)
+class Constraint:
+    """A combination of stated facts the rulebook refuses in a scenario, reported at a field."""
+
+    when: Any  # condition tree over the stated facts
+    fields: tuple  # action fields; the first one the action states is where the problem is reported
+    message: str
+    line: int = 0
+
+
 # A jurisdiction of organization: the United States itself, one of its States, the District of
 # Columbia, a territory or possession (not a State), or a foreign country.
 JURISDICTION_KINDS = ("united_states", "us_state", "district_of_columbia", "us_territory", "foreign")
@@ -64,133 +124,6 @@ FOREIGN_COUNTRIES = (
     "united_kingdom",
 )
 
-
-FACTS: dict[str, FactSpec] = {
-    s.name: s
-    for s in (
-        _spec("as_of", "date", "the date of the proposed action"),
-        _spec("action.kind", "enum", "what is proposed", ACTION_KINDS),
-        _spec("action.security", "enum", "the security bought or transferred", (SECURITIES,)),
-        _spec("action.security_class", "enum", "class of that security", ("common", "preferred", "warrant")),
-        _spec("action.convertible_into_common", "bool", "the security converts into or is exercisable for Common Stock"),
-        _spec("action.quantity", "shares", "number of shares (or Warrant shares) in the action"),
-        _spec("action.seller", "enum", "who sells in a purchase", ("market", "company", "holder")),
-        _spec("acquirer.group", "enum", "group of the buyer or transferee", (GROUPS, NO_GROUP, COMPANY)),
-        _spec("transferor.group", "enum", "group of the transferring or selling holder", (GROUPS, NO_GROUP, COMPANY)),
-        _spec("transfer.basis", "enum", "the Securities Act basis the transfer relies on",
-              ("registered", "rule_144", "exempt", "none")),
-        _spec("transfer.within_group", "bool",
-              "transferor and transferee are members of the same group, whose holdings taken as a whole do not change"),
-        _spec("transfer.company_offer", "enum", "the offer under which the Company acquires the securities",
-              ("change_of_control_offer", "purchase_offer", "none")),
-        _spec("transfer.acquires_all_series_a", "bool", "the Company acquires every outstanding share of Series A"),
-        _spec("series_a.full_cumulative_dividends_paid", "bool",
-              "full cumulative dividends on the Series A for all past Dividend Periods have been declared and paid"),
-        _spec("transferor.permitted_transferee_agreement", "bool",
-              "the transferring holder signed a Permitted Transferee Agreement (bound by PA 6.5 as its transferor was)"),
-        _spec("transfer.permitted_transferee_agreement", "bool",
-              "the transferee signed a Permitted Transferee Agreement before the transfer"),
-        _spec("transfer.bona_fide_financing", "bool", "a pledge or security interest in a bona fide financing or hedge"),
-        _spec("transfer.rule144_resale_available", "bool", "the securities may already be resold under Rule 144"),
-        _spec("transferee.group", "enum", "group of the transferee", (GROUPS, NO_GROUP, COMPANY)),
-        _spec("transferee.is_company", "bool", "the transferee is the Company"),
-        _spec("transferee.purchaser_affiliate", "bool", "the transferee is a Purchaser Affiliate of the transferor"),
-        _spec("transferee.held_common_on_signing_date", "bool",
-              "the transferee (or an Affiliate) held Common Stock on the Purchase Agreement's date"),
-        _spec("transferee.hmtf_parallel_investor", "bool", "the transferee invests in or in parallel with the HMTF Group"),
-        _spec("standstill.pct_before", "percent", "acquirer group's standstill-basis ownership before the action"),
-        _spec("standstill.pct_after", "percent", "acquirer group's standstill-basis ownership after the action"),
-        _spec("standstill.shares_after", "shares", "standstill-basis numerator after the action"),
-        _spec("standstill.denominator_after", "shares", "standstill-basis denominator after the action"),
-        _spec("voting_power.pct_after", "percent", "acquirer group's share of the voting power after the action"),
-        _spec("beneficial_ownership.pct_after", "percent", "acquirer group's Rule 13d-3 ownership after the action"),
-        _spec("beneficial_ownership.shares_after", "shares", "acquirer group's Rule 13d-3 shares after the action"),
-        # --- corporate actions: stated by the scenario's action, field by field -------------------
-        _spec("transaction.company_survives", "bool", "the Company is the surviving or continuing person",
-              key="company_survives", kinds=COMBINATIONS),
-        _spec("transaction.series_a_remains_outstanding", "bool", "the Series A stays outstanding",
-              key="series_a_remains_outstanding", kinds=COMBINATIONS),
-        _spec("resulting_entity.form", "enum", "legal form of the resulting entity",
-              ("corporation", "llc", "partnership", "trust", "other"), key="resulting_entity.form", kinds=COMBINATIONS),
-        _spec("resulting_entity.jurisdiction", "text", "where the resulting entity is organized",
-              key="resulting_entity.jurisdiction", kinds=COMBINATIONS),
-        _spec("resulting_entity.jurisdiction_kind", "enum",
-              "kind of that jurisdiction (from a recognised name, or stated as action.resulting_entity."
-              "jurisdiction_kind)", JURISDICTION_KINDS, key="resulting_entity.jurisdiction_kind", kinds=COMBINATIONS),
-        _spec("resulting_entity.country", "enum",
-              "the country whose laws it is organized under (from a recognised name, or stated as "
-              "action.resulting_entity.country; other: a country not in the recognised list)",
-              ("united_states",) + FOREIGN_COUNTRIES + ("other",), key="resulting_entity.country", kinds=COMBINATIONS),
-        _spec("transaction.series_a_exchanged_for_equivalent", "bool",
-              "the Series A becomes shares of the resulting entity with the same or more favorable rights",
-              key="series_a_exchanged_for_equivalent", kinds=COMBINATIONS),
-        _spec("transaction.officers_certificate_delivered", "bool", "an Officers' Certificate was delivered to the Registrar",
-              key="officers_certificate_delivered", kinds=COMBINATIONS),
-        _spec("transaction.opinion_of_counsel_delivered", "bool", "an opinion of counsel was delivered to the Registrar",
-              key="opinion_of_counsel_delivered", kinds=COMBINATIONS),
-        _spec("common_stock.votes", "bool",
-              "the holders of Common Stock are entitled to vote on the action (stated as action.common_stock_votes: "
-              "whether the law, the charter or a listing rule puts it to them)",
-              key="common_stock_votes", kinds=STOCKHOLDER_MATTERS),
-        _spec("amendment.instrument", "enum", "the instrument amended",
-              ("certificate_of_incorporation", "certificate_of_designation", "by_laws", "none"),
-              key="amendment.instrument", kinds=AMENDING),
-        _spec("amendment.adversely_affects", "set", "the preferred series whose rights the amendment affects adversely",
-              (SECURITIES,), key="amendment.adversely_affects", kinds=AMENDING),
-        _spec("amendment.changes_authorized_series_a", "bool", "the amendment increases or decreases the authorized Series A",
-              key="amendment.changes_authorized_series_a", kinds=AMENDING),
-        _spec("amendment.alters_relative_rights", "bool", "the amendment alters relative rights among A-1, A-2 and A-3",
-              key="amendment.alters_relative_rights", kinds=AMENDING),
-        _spec("issuance.step", "enum",
-              "what the action does to a class or series of equity: issue it (an equity_issuance), or, in a "
-              "charter_amendment, authorize, create, modify the terms of or increase the authorized amount of it "
-              "(stated as action.equity; none: no class is touched)", EQUITY_STEPS,
-              key="equity", kinds=("charter_amendment",)),
-        _spec("issuance.class", "enum", "class of equity to be issued, authorized, created or modified",
-              ("series_a", "preferred", "common", "other"), key="class", kinds=EQUITY_KINDS),
-        _spec("issuance.series", "enum", "the Series A series to be issued", (SECURITIES,),
-              key="series", kinds=EQUITY_KINDS),
-        _spec("issuance.quantity", "shares", "shares to be issued", key="quantity", kinds=("equity_issuance",)),
-        _spec("issuance.rank_dividends", "enum", "ranking against the Series A as to dividends", RANKS,
-              key="ranking.dividends", kinds=EQUITY_KINDS),
-        _spec("issuance.rank_redemption", "enum", "ranking against the Series A as to redemption", RANKS,
-              key="ranking.redemption", kinds=EQUITY_KINDS),
-        _spec("issuance.rank_liquidation", "enum", "ranking against the Series A on liquidation", RANKS,
-              key="ranking.liquidation", kinds=EQUITY_KINDS),
-        _spec("issuance.exempt_basis", "enum", "a basis on which CoD 8(c)(iv) excepts the issuance",
-              ("none", "exchange_preferred", "mirror_preferred", "existing_instrument", "series_a3_on_conversion"),
-              key="exempt_basis", kinds=EQUITY_KINDS),
-        _spec("issuance.votes_with_series_a", "bool", "the new series votes with the Series A as one class on other matters",
-              key="votes_with_series_a_as_one_class", kinds=("equity_issuance",)),
-        _spec("issuance.one_vote_per_10000", "bool", "the new series has one vote per $10,000 of liquidation preference",
-              key="one_vote_per_10000_of_liquidation_preference", kinds=("equity_issuance",)),
-        _spec("issuance.series_a_outstanding_after", "shares",
-              "Series A outstanding after the issuance (the Series A Outstanding plus issuance.quantity)"),
-        _spec("agreement.materially_restricts_series_a", "bool",
-              "the agreement materially restricts honoring Series A rights or a holder's ownership rights",
-              key="materially_restricts_series_a_rights", kinds=("restrictive_agreement",)),
-        _spec("offer.by", "enum", "who makes the tender or exchange offer", ("company", "subsidiary", "third_party"),
-              key="by", kinds=OFFERS),
-        _spec("offer.for_common", "bool", "the offer is for Common Stock", key="for_common_stock", kinds=OFFERS),
-        _spec("split.series", "set", "the Series A series subdivided or combined", (SECURITIES,),
-              key="series", kinds=("series_split",)),
-        _spec("split.same_for_every_series", "bool", "every other series is subdivided or combined to the same extent",
-              key="same_for_every_series", kinds=("series_split",)),
-        _spec("split.conversion_rights_protected", "bool", "appropriate provision protects the conversion rights",
-              key="conversion_rights_protected", kinds=("series_split",)),
-        _spec("transaction.type", "enum", "kind of material transaction",
-              ("capital_expenditure", "acquisition", "divestiture"), key="type", kinds=("material_transaction",)),
-        _spec("transaction.material", "bool", "the transaction is material", key="material", kinds=("material_transaction",)),
-        _spec("transaction.outside_ordinary_course", "bool", "the transaction is outside the ordinary course of business",
-              key="outside_ordinary_course", kinds=("material_transaction",)),
-        _spec("board.approved", "bool", "the Board of Directors approved it", key="board.approved",
-              kinds=("material_transaction",)),
-        _spec("board.series_director_voted_for", "bool",
-              "at least one director elected by the Series A-1 or A-2 holders voted in favor",
-              key="board.series_a1_or_a2_director_voted_for", kinds=("material_transaction",)),
-        _spec("series_a.outstanding", "shares", "Series A shares Outstanding (Company-held shares excluded)"),
-    )
-}
 
 US_STATES = frozenset("""alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
 hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
@@ -249,150 +182,120 @@ def jurisdiction(name: str) -> tuple[str, str] | None:
     return None
 
 
+
 def allowed_values(spec: FactSpec, securities: list[str], groups: list[str]) -> list[str] | None:
     """The enum values a fact may take under a rulebook, or None for non-enum facts."""
-    if spec.type not in ("enum", "set") or spec.values is None:
+    if spec.type not in ("enum", "set"):
         return None
     out: list[str] = []
-    for value in spec.values:
-        if value == SECURITIES:
-            out.extend(securities)
-        elif value == GROUPS:
-            out.extend(groups)
-        else:
-            out.append(value)
+    for source in spec.values_from:
+        out.extend({"securities": securities, "groups": groups, "countries": ("united_states",) + FOREIGN_COUNTRIES,
+                    }[source])
+    out.extend(v for v in spec.values or () if v not in out)
     return out
 
 
 # --- Deriving facts from a scenario ---------------------------------------------------------
 
 
-def apply_action(scenario: Scenario, converts: dict[str, bool]) -> CapTable:
-    """The cap table after the action, for the ownership tests "after giving effect thereto"."""
-    cap = scenario.cap_table
+def _security_spec(scenario: Scenario, securities: dict[str, dict], security: str) -> dict:
+    """A security of the rulebook, or another convertible the cap table states (its kind as class)."""
+    if security in securities:
+        return securities[security]
+    return {"class": scenario.cap_table.convertibles[security].kind, "converts_to_common": True}
+
+
+def core_facts(scenario: Scenario, securities: dict[str, dict]) -> dict[str, Any]:
+    """The engine's own general facts about the scenario (see CORE_FACTS); unknown ones left out."""
     action = scenario.action
-    holders = {h.name: h for h in cap.holders}
-    common_outstanding = cap.common_outstanding
-
-    def adjust(name: str, group: str, delta: int) -> None:
-        holding = holders.get(name) or Holding(name=name, group=group)
-        if action.security == "common":
-            holding = replace(holding, common=holding.common + delta)
-        elif action.security == "warrant":
-            holding = replace(holding, warrants=holding.warrants + delta)
-        else:
-            preferred = dict(holding.preferred)
-            preferred[action.security] = preferred.get(action.security, 0) + delta
-            holding = replace(holding, preferred=preferred)
-        holders[name] = holding
-
-    if action.acquirer.is_company:
-        # Securities the Company acquires stop being outstanding in anyone's hands.
-        if action.security == "common":
-            common_outstanding -= action.quantity
-    else:
-        adjust(action.acquirer.name, action.acquirer.group, action.quantity)
-    if action.transferor is not None and not action.transferor.is_company:
-        adjust(action.transferor.name, action.transferor.group, -action.quantity)
-    elif action.seller == "company" and action.security == "common":
-        common_outstanding += action.quantity
-    return replace(cap, common_outstanding=common_outstanding, holders=tuple(holders.values()))
-
-
-def series_a_outstanding(cap: CapTable) -> int:
-    """Series A Outstanding: shares held by the Company (or its subsidiaries) are not (CoD 17)."""
-    return sum(sum(h.preferred.values()) for h in cap.holders if h.group != COMPANY)
-
-
-def derive(scenario: Scenario, terms: calc.Terms, securities: dict[str, dict], series_a_issued: int) -> dict[str, Any]:
-    """Every fact the scenario determines; a fact that cannot be known is left out."""
-    action = scenario.action
-    facts: dict[str, Any] = {
-        "as_of": scenario.as_of,
-        "action.kind": action.kind,
-        "series_a.outstanding": series_a_outstanding(scenario.cap_table),
-    }
-    if not action.trades_securities:
-        facts.update({name: value for name, value in action.details.items() if value is not None})
-        # A recognised name gives the kind and country; a name not recognised leaves them unknown
-        # unless the scenario states them (scenario.py refuses a statement the name contradicts).
-        known = jurisdiction(action.details.get("resulting_entity.jurisdiction") or "")
-        if known:
-            facts.setdefault("resulting_entity.jurisdiction_kind", known[0])
-            facts.setdefault("resulting_entity.country", known[1])
-        if action.kind == "equity_issuance":
-            facts["issuance.step"] = "issue"
-        if (facts.get("issuance.step") == "increase_authorized" and facts.get("issuance.class") == "series_a"):
-            # Increasing the authorized Series A is also CoD 8(c)(i)(B)'s amendment (scenario.py
-            # refuses a statement that it is not).
-            facts["amendment.changes_authorized_series_a"] = True
-        if action.kind == "equity_issuance" and action.details.get("issuance.class") is not None:
-            # A quantity not stated is unknown, never zero shares: the sum stays unknown too.
-            added = action.details.get("issuance.quantity") if action.details["issuance.class"] == "series_a" else 0
-            if added is not None:
-                facts["issuance.series_a_outstanding_after"] = facts["series_a.outstanding"] + added
+    facts: dict[str, Any] = {"as_of": scenario.as_of, "action.kind": action.kind}
+    if action.is_capital_event:
+        # The holder converting or exercising acquires the Common issued on it.
+        spec = _security_spec(scenario, securities, action.security)
+        facts.update({
+            "action.security": action.security,
+            "action.security_class": spec["class"],
+            "action.convertible_into_common": bool(spec.get("converts_to_common", False)),
+            "action.quantity": action.quantity,
+            "acquirer.group": action.acquirer.group,
+        })
+        facts.update({k: action.details[k] for k in (EXERCISE_METHOD, MARKET_PRICE) if action.details.get(k) is not None})
         return facts
-
-    security = securities[action.security]
+    if not action.trades_securities:
+        return facts
+    security = _security_spec(scenario, securities, action.security)
+    acquirer, transferor = action.acquirer, action.transferor
     facts.update({
         "action.security": action.security,
         "action.security_class": security["class"],
         "action.convertible_into_common": bool(security.get("converts_to_common", False)),
         "action.quantity": action.quantity,
-        "acquirer.group": COMPANY if action.acquirer.is_company else action.acquirer.group,
+        "acquirer.group": COMPANY if acquirer.is_company else acquirer.group,
+        # A transferee acquires from the transferring holder (A-transfer-is-purchase).
+        "action.seller": action.seller if action.kind == "purchase" else "holder",
     })
-    # A transferee acquires from the transferring holder (A-transfer-is-purchase).
-    facts["action.seller"] = action.seller if action.kind == "purchase" else "holder"
     # Who parts with the securities: a holder, the Company (an issuance) or the market.
-    transferor = action.transferor
     if transferor is not None:
         facts["transferor.group"] = COMPANY if transferor.is_company else transferor.group
         facts["transferor.permitted_transferee_agreement"] = transferor.permitted_transferee_agreement
     else:
         facts["transferor.group"] = COMPANY if action.seller == "company" else NO_GROUP
-    acquirer = action.acquirer
     facts["transferee.group"] = COMPANY if acquirer.is_company else acquirer.group
     facts["transferee.is_company"] = acquirer.is_company
     facts["transfer.bona_fide_financing"] = action.bona_fide_financing
     facts["transfer.within_group"] = (
         transferor is not None and transferor.group == facts["transferee.group"]
         and transferor.group not in (NO_GROUP, COMPANY))
-    if facts["transferee.group"] == COMPANY and security["class"] == "preferred":
-        facts["transfer.acquires_all_series_a"] = action.quantity >= facts["series_a.outstanding"]
-        # Dividends accreted to the Liquidation Preference under CoD 6(a) are not "declared and
-        # paid" (A-accreted-dividends-not-paid): unless the scenario states otherwise, CoD 7(b) binds.
-        paid = action.full_cumulative_dividends_paid
-        facts["series_a.full_cumulative_dividends_paid"] = False if paid is None else paid
     optional = {
         "transfer.basis": action.basis,
-        "transfer.company_offer": action.company_offer,
         "transfer.permitted_transferee_agreement": action.permitted_transferee_agreement,
         "transfer.rule144_resale_available": action.rule144_resale_available,
-        "transferee.purchaser_affiliate": acquirer.purchaser_affiliate,
-        "transferee.held_common_on_signing_date": acquirer.held_common_on_signing_date,
-        "transferee.hmtf_parallel_investor": acquirer.hmtf_parallel_investor,
     }
     # Not stated is unknown: a rule that needs it answers cannot_determine.
     facts.update({name: value for name, value in optional.items() if value is not None})
+    return facts
 
-    group = facts["acquirer.group"]
-    if group not in (NO_GROUP, COMPANY):
-        after = apply_action(scenario, {})
-        before_basis = calc.standstill_basis(terms, scenario.cap_table, group, scenario.as_of, series_a_issued)
-        after_basis = calc.standstill_basis(terms, after, group, scenario.as_of, series_a_issued)
-        voting = calc.voting_power(terms, after, group, scenario.as_of)
-        owned = calc.beneficial_ownership(terms, after, group, scenario.as_of)
-        facts.update(
-            {
-                "standstill.pct_before": before_basis.pct,
-                "standstill.pct_after": after_basis.pct,
-                "standstill.shares_after": after_basis.shares,
-                "standstill.denominator_after": after_basis.denominator,
-                "voting_power.pct_after": voting.pct,
-                "beneficial_ownership.pct_after": owned.pct,
-                "beneficial_ownership.shares_after": owned.shares,
-            }
-        )
+
+def field_admissible(spec: FactSpec, scenario: Scenario) -> bool:
+    """Whether the scenario's action is one for which the fact's field may be stated."""
+    action = scenario.action
+    if spec.kinds and action.kind not in spec.kinds:
+        return False
+    return not spec.to_company or (action.acquirer is not None and action.acquirer.is_company)
+
+
+def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[str, Any]:
+    """Every declared fact the scenario determines; a fact that cannot be known is left out.
+
+    Core facts first, then stated fields and party attributes, then (in the order facts.yaml
+    declares them) implied values and measures, each of which may read the facts before it.
+    """
+    action = scenario.action
+    core = core_facts(scenario, deal.securities)
+    facts = {name: value for name, value in core.items() if name in specs}
+    for spec in specs.values():
+        if spec.origin == "party" or spec.party:
+            who = action.transferor if spec.party == "transferor" else action.acquirer
+            value = who.attributes.get(spec.attribute) if who is not None else None
+            if value is not None:
+                facts[spec.name] = value
+        elif spec.key is not None and spec.name in action.details and action.details[spec.name] is not None:
+            facts[spec.name] = action.details[spec.name]
+        elif spec.key is not None and spec.default is not None and field_admissible(spec, scenario):
+            facts[spec.name] = spec.default
+    sit = Situation(deal, scenario.cap_table, scenario.as_of, scenario, facts)
+    for spec in specs.values():
+        for condition, value in spec.implied:
+            if truth(condition, facts) is True:
+                facts[spec.name] = value
+                break
+        if spec.measure is None or spec.name in facts:
+            continue
+        if spec.kinds and action.kind not in spec.kinds:
+            continue
+        value = measure(spec.measure, sit, spec.params)
+        if value is not None:
+            facts[spec.name] = value
     return facts
 
 
@@ -404,6 +307,8 @@ def display(spec_type: str, value: Any) -> str:
         return calc.pct_display(Fraction(value), 4) + "%"
     if spec_type == "shares":
         return calc.shares_display(int(value))
+    if spec_type == "money":
+        return calc.money_display(value)
     if spec_type == "bool":
         return "yes" if value else "no"
     if spec_type == "set":

@@ -8,6 +8,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from .explain import explanation as _explanation
+
 # --- Cap tables and scenarios -------------------------------------------------------------
 
 NO_GROUP = "none"
@@ -23,9 +25,28 @@ class Holding:
     common: int = 0
     preferred: dict[str, int] = field(default_factory=dict)  # series id -> shares
     warrants: int = 0  # shares of Common Stock purchasable under the holder's Warrants
-    # The holder signed a Permitted Transferee Agreement and is bound by PA 6.5 as its
-    # transferor was, though it is in none of the groups (an HMTF parallel investor, say).
+    # The holder signed the deal's joinder (a permitted transferee agreement) and is bound by the
+    # transfer restrictions as its transferor was, though it is in none of the groups.
     permitted_transferee_agreement: bool = False
+    # Units of other securities convertible into or exchangeable for Common, by the id the cap
+    # table declares them under (CapTable.convertibles).
+    convertibles: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConvertibleTerms:
+    """A security convertible into or exchangeable for Common Stock other than the rulebook's own,
+    stated on a cap table with its conversion terms (engine/capital.py counts it)."""
+
+    id: str
+    name: str
+    kind: str  # preferred | note | other
+    common_per_unit: Fraction  # a stated conversion ratio, or the face amount over the conversion price
+    fractions: str  # half_up | down: how a fraction of a share issuable to one holder is settled
+    convertible_from: date | None = None  # first day it may be converted (None: from issue)
+    convertible_until: date | None = None  # last day it may be converted (None: no end stated)
+    votes_as_converted: bool = False  # votes with the Common as converted
+    stated_in: str = ""  # file:line of the declaration
 
 
 @dataclass(frozen=True)
@@ -36,11 +57,13 @@ class CapTable:
     holders: tuple[Holding, ...]
     board_size: int | None = None
     source: str = ""
-    # Series A issued at the Closing and since converted into Common: its conversion Common is in
-    # common_outstanding, so the PA 6.6 deemed conversion leaves it out (counted once).
-    series_a_converted: int = 0
+    # Per class (parameters.yaml `classes`): shares issued at the closing and since converted into
+    # Common. Their conversion Common is in common_outstanding, so a deemed conversion of the class
+    # leaves them out (counted once).
+    converted: dict[str, int] = field(default_factory=dict)
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
     instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
+    convertibles: dict[str, ConvertibleTerms] = field(default_factory=dict)  # other convertible securities, by id
 
     def holder(self, name: str) -> Holding | None:
         for h in self.holders:
@@ -76,9 +99,8 @@ class Party:
 
     name: str
     group: str = NO_GROUP
-    purchaser_affiliate: bool | None = None  # a Purchaser Affiliate of the transferor (PA Art. I)
-    held_common_on_signing_date: bool | None = None  # held Common on the PA's "date hereof"
-    hmtf_parallel_investor: bool | None = None  # invests in or in parallel with the HMTF Group
+    # Attributes the rulebook declares for parties (facts.yaml `party_attributes`): name -> value.
+    attributes: dict[str, Any] = field(default_factory=dict)
     is_company: bool = False
     permitted_transferee_agreement: bool = False  # a cap-table holder bound by a signed agreement
 
@@ -104,13 +126,25 @@ class Action:
     permitted_transferee_agreement: bool | None = None  # the transferee signed one before the transfer
     bona_fide_financing: bool = False  # a pledge or security interest in a bona fide financing
     rule144_resale_available: bool | None = None
-    company_offer: str | None = None  # an acquisition by the Company: under which offer, if any
-    full_cumulative_dividends_paid: bool | None = None  # stated for an acquisition by the Company
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # fact name -> value, for the facts the action states
 
     @property
     def trades_securities(self) -> bool:
         return self.kind in ("purchase", "transfer")
+
+    @property
+    def is_capital_event(self) -> bool:
+        """A holder converts a security or exercises a warrant: the acquirer is that holder."""
+        return self.kind in CAPITAL_KINDS
+
+    @property
+    def changes_holdings(self) -> bool:
+        """The action changes what holders hold (a trade, a conversion or an exercise)."""
+        return self.trades_securities or self.is_capital_event
+
+
+# A holder turns a security it holds into Common Stock: conversion or warrant exercise.
+CAPITAL_KINDS = ("conversion", "exercise")
 
 
 VOTE_CHOICES = ("for", "against", "abstain", "not_voting")
@@ -160,7 +194,7 @@ class Document:
     title: str
     date: date
     parties: tuple[str, ...]
-    file: str  # under samples/contracts/
+    file: str  # relative to the rulebook folder (documents/...)
     lines: tuple[int, int] | None = None  # 1-based inclusive line range within file
     code: str = ""  # short citation code, e.g. "PA", "CoD"
     name: str = ""  # how a sentence names it, e.g. "the Certificate of Designation"
@@ -194,13 +228,42 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class ParameterValue:
+    """One dated value of a parameter: in force from `start` until the next value; None ends it."""
+
+    start: date
+    value: Any  # None: the parameter stops having a value on `start`
+    source: Source | None
+    line: int = 0  # where parameters.yaml states it
+
+
+@dataclass(frozen=True)
 class Parameter:
-    """A number or date the documents state, with its citation."""
+    """A number or date the documents state, with its citation.
+
+    A parameter that may change (a conversion price adjusted for anti-dilution, say) has dated
+    `values`, each with its own citation, as OpenFisca keeps them; `value` and `source` are then
+    the latest value and its citation. A parameter stated once has no `values`.
+    """
 
     name: str
     value: Any
     source: Source | None
     note: str = ""
+    values: tuple[ParameterValue, ...] = ()
+
+    def at(self, day: date | None) -> ParameterValue | None:
+        """The value in force on `day` (the latest when `day` is None); None before the first
+        date or after the parameter was ended."""
+        if not self.values:
+            return ParameterValue(date.min, self.value, self.source)
+        if day is None:
+            return self.values[-1] if self.values[-1].value is not None else None
+        current = None
+        for item in self.values:
+            if item.start <= day:
+                current = item
+        return current if current is not None and current.value is not None else None
 
 
 @dataclass(frozen=True)
@@ -234,6 +297,26 @@ class Rule:
     line: int = 0
     order: int = 0
     approval: dict | None = None  # body/threshold metadata for approval_required rules
+    facts: Any = field(default=None, compare=False, repr=False)  # the rulebook's declared facts
+    parameters: tuple[str, ...] = ()  # dated parameters the rule's facts or condition use
+    versions: tuple["Version", ...] = ()  # the rule's text over time, oldest first (see Version)
+    definitions: tuple[str, ...] = ()  # definitions its conditions refer to, directly or not
+
+
+@dataclass(frozen=True)
+class Version:
+    """The text of a rule or definition in force from a date: the original, or an amendment.
+
+    A rule or definition with versions is evaluated under the version in force on the scenario's
+    date; its finding names that version and quotes its words.
+    """
+
+    id: str  # "original", or how the rulebook names the amendment
+    start: date  # in force from this date (inclusive) until the next version
+    source: Source | None
+    title: str = ""
+    note: str = ""
+    finding: str = ""  # the finding's wording under this version, if it changes
 
 
 # --- Findings -------------------------------------------------------------------------------
@@ -252,7 +335,7 @@ class Finding:
     document_title: str
     section: str
     quote: str
-    explanation: str
+    because: dict[str, Any] = field(default_factory=dict)  # what decided the outcome, as data (see explain.py)
     figures: dict[str, Any] = field(default_factory=dict)  # fact name -> display value
     assumptions: list[str] = field(default_factory=list)
     exception: str | None = None  # id of the exception that applied
@@ -260,6 +343,14 @@ class Finding:
     reason: str | None = None  # why not applicable
     approval: dict | None = None
     comparisons: list[dict] = field(default_factory=list)  # each test of the condition: fact, op, value, actual, holds
+    parameters: list[dict] = field(default_factory=list)  # dated parameters used: name, value, from, citation
+    versions: list[dict] = field(default_factory=list)  # the version of the rule and its definitions applied
+    labels: dict[str, str] = field(default_factory=dict)  # fact name -> its label in facts.yaml, for reports
+
+    @property
+    def explanation(self) -> str:
+        """The explanation a person reads, rendered from `because` (never stored)."""
+        return _explanation(self.because)
 
     def to_json(self) -> dict:
         out = {
@@ -273,8 +364,11 @@ class Finding:
             "figures": self.figures,
             "comparisons": self.comparisons,
             "explanation": self.explanation,
+            "because": self.because,
             "assumptions": self.assumptions,
         }
+        if self.labels:
+            out["labels"] = self.labels
         if self.exception:
             out["exception"] = self.exception
         if self.missing:
@@ -283,6 +377,10 @@ class Finding:
             out["reason"] = self.reason
         if self.approval:
             out["approval"] = self.approval
+        if self.parameters:
+            out["parameters"] = self.parameters
+        if self.versions:
+            out["versions"] = self.versions
         return out
 
 

@@ -1,4 +1,4 @@
-"""Where the rulebooks, report templates and samples are, in a checkout or an installed package."""
+"""Where the rulebooks and report templates are, and where a rulebook keeps its own files."""
 
 from __future__ import annotations
 
@@ -28,9 +28,32 @@ def samples_dir() -> Path:
     return _data_dir("samples")
 
 
-def contracts_dir() -> Path:
-    return samples_dir() / "contracts"
-
-
 def default_rulebook() -> Path:
     return rules_dir() / "icg-2000"
+
+
+# A rulebook folder is self-contained: its documents' text, cap tables, scenarios and YAML test
+# cases sit inside it, so every path below is taken from the rulebook folder, never a global one.
+
+
+def document_path(rulebook_dir: Path, file: str) -> Path:
+    """A document's text file: documents.yaml names it relative to the rulebook folder."""
+    return Path(rulebook_dir) / file
+
+
+def captables_dir(rulebook_dir: Path) -> Path:
+    return Path(rulebook_dir) / "captables"
+
+
+def scenarios_dir(rulebook_dir: Path) -> Path:
+    return Path(rulebook_dir) / "scenarios"
+
+
+def cases_dir(rulebook_dir: Path) -> Path:
+    """The rulebook's YAML test cases, each named by a sentence."""
+    return Path(rulebook_dir) / "tests"
+
+
+def default_cap_table(rulebook_dir: Path) -> Path:
+    """The cap table a scenario without one is checked against: the rulebook's closing table."""
+    return captables_dir(rulebook_dir) / "closing.yaml"

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from . import calc
+from typing import Any
+
+from . import calc, capital
 from .conditions import Atom
 from .evaluate import headroom
+from .measures import MEASURES, Situation, measure
 from .model import Action, CapTable, Party, Scenario
-from .render import _table
+from .render import _table, render_json
 from .rulebook import Rulebook
 
 
-def standstill_rule(rulebook: Rulebook, group: str, as_of: date):
-    """The rule in force that caps the group's standstill percentage, and its cap (or None, None)."""
+def cap_rule(rulebook: Rulebook, group: str, as_of: date, fact: str):
+    """The rule in force on a purchase that caps `fact` (a percentage) for the group, and its cap
+    (or None, None)."""
     for rule in rulebook.rules:
         cond = rule.condition
-        if not (isinstance(cond, Atom) and cond.fact == "standstill.pct_after" and cond.op in (">", ">=")):
+        if not (isinstance(cond, Atom) and cond.fact == fact and cond.op in (">", ">=")):
             continue
         if rule.in_force_from and as_of < rule.in_force_from or rule.in_force_before and as_of >= rule.in_force_before:
             continue
@@ -79,69 +82,87 @@ def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -
                            "quote": b.quote, "outcome": b.outcome}
         if b.missing:
             data["binding"]["missing"] = b.missing
-        fig_ok = ok.facts.get("standstill.pct_after") if sized and ok is not None else None
-        fig_over = over.facts.get("standstill.pct_after")
+        # The proof shows the binding fact the rulebook names (rulebook.yaml position.headroom).
+        shown = rulebook.position.get("headroom")
+        fig_ok = ok.facts.get(shown["fact"]) if shown and sized and ok is not None else None
         if fig_ok is not None:
-            data["proof"]["standstill_pct_at_max"] = calc.pct_display(fig_ok, 9)
-            data["proof"]["standstill_pct_one_more"] = calc.pct_display(fig_over, 9)
+            data["proof"][shown["key"] + "_at_max"] = calc.pct_display(fig_ok, 9)
+            data["proof"][shown["key"] + "_one_more"] = calc.pct_display(over.facts.get(shown["fact"]), 9)
     return data
 
 
+def _figure(rulebook: Rulebook, entry: dict, sit: Situation, group: str | None) -> Any:
+    """One figure of the position block: a measure's value, a parameter's, or a stated text."""
+    if "text" in entry:
+        return entry["text"]
+    if "parameter" in entry:
+        return Fraction(rulebook.param(entry["parameter"], sit.as_of))
+    params = dict(entry["params"])
+    spec = MEASURES[entry["measure"]]
+    if group is not None and "party" in spec.params:
+        params["party"] = group
+    if "when" in spec.params:
+        params.setdefault("when", "before")
+    if "output" in spec.params and "output" not in params:
+        # An ownership measure: its shares, denominator and percentage together.
+        return {out: measure(entry["measure"], sit, dict(params, output=out)) for out in ("shares", "denominator", "pct")}
+    return measure(entry["measure"], sit, params)
+
+
+def _shown(value: Any, show: Any, places: int) -> Any:
+    """A figure as the position JSON carries it (`show`: one form, or a mapping key -> form)."""
+    if isinstance(show, dict):
+        return {key: _shown(value, form, places) for key, form in show.items()}
+    if isinstance(value, dict):  # an ownership: pick the part asked for
+        part = value["pct"] if show in ("pct", "pct_exact") else value.get(show, value["shares"])
+        return _shown(part, show, places)
+    if value is None:
+        return None
+    if show == "pct":
+        return calc.pct_display(value, places)
+    if show == "pct_exact":
+        return _exact(value)
+    if show == "money":
+        return calc.money_display(value)
+    if show == "decimal":
+        return str(calc._round_half_up(value, places))
+    if show in ("shares", "denominator"):
+        return int(value)
+    return value if isinstance(value, (int, str)) else str(value)
+
+
 def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
-    """Per group: as-converted and Warrant shares, 13d-3 ownership, standstill basis and voting power."""
-    terms = rulebook.terms()
-    issued = rulebook.series_a_issued()
-    lp = calc.liquidation_preference(terms, as_of)
-    accrued = calc.accrued_dividends(terms, as_of)
-    out: dict = {
-        "as_of": as_of.isoformat(),
-        "common_outstanding": cap.common_outstanding,
-        "terms": {
-            "liquidation_preference": calc.money_display(lp),
-            "accrued_dividends": calc.money_display(accrued),
-            "conversion_price": calc.money_display(terms.conversion_price),
-            "conversion_shares_per_series_a_share": str(calc._round_half_up((lp + accrued) / Fraction(terms.conversion_price), 2)),
-            "special_dividend_reference": calc.money_display(calc.special_dividend_reference(terms.initial_liquidation_preference)),
-            "special_dividend_reference_assumption": "A-special-dividend-reference",
-        },
-        "groups": {},
-    }
+    """Per group, the figures the rulebook's `position` block lists (rulebook.yaml), with each cap
+    in force against its rule and the headroom in shares; and the deal-wide terms on the date."""
+    block = rulebook.position
+    sit = Situation(rulebook.deal(as_of), cap, as_of)
+    out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {}}
+    for entry in block.get("terms", []):
+        out["terms"][entry["key"]] = _shown(_figure(rulebook, entry, sit, None), entry["show"], entry["places"])
     for group in rulebook.groups:
-        members = calc.group_holdings(cap, group)
-        as_converted = sum(calc.conversion_shares(terms, sum(h.preferred.values()), as_of) for h in members)
-        warrants = sum(calc.warrant_shares_exercisable(terms, h.warrants, as_of) for h in members)
-        owned = calc.beneficial_ownership(terms, cap, group, as_of)
-        basis = calc.standstill_basis(terms, cap, group, as_of, issued)
-        voting = calc.voting_power(terms, cap, group, as_of)
-        rule, cap_pct = standstill_rule(rulebook, group, as_of)
-        standstill = {
-            "pct": calc.pct_display(basis.pct, 4),
-            "shares": basis.shares,
-            "denominator": basis.denominator,
-            "cap_pct": str(cap_pct) if cap_pct is not None else None,
-            "rule": rule.id if rule else None,
-            "headroom_shares": None,
-            "headroom_reason": None,
-        }
-        if rule is not None:
-            room = group_headroom(rulebook, cap, group, as_of)
-            standstill["headroom_shares"] = room["max_shares"]
-            if room["max_shares"] is None and room["limit"] != "no_limit":
-                standstill["headroom_reason"] = room["reason"] + "; to clear it: " + "; ".join(room["cure"])
-        out["groups"][group] = {
-            "name": rulebook.groups[group]["name"],
-            "holders": [h.name for h in members],
-            "common_shares": sum(h.common for h in members),
-            "series_a_shares": sum(sum(h.preferred.values()) for h in members),
-            "as_converted_shares": as_converted,
-            "warrant_shares": warrants,
-            "beneficial_ownership": {"shares": owned.shares, "denominator": owned.denominator,
-                                     "pct": calc.pct_display(owned.pct, 2), "pct_exact": _exact(owned.pct)},
-            "standstill": standstill,
-            "voting_power_pct": calc.pct_display(voting.pct, 2),
-            "voting_power": {"votes": voting.shares, "total": voting.denominator,
-                             "pct_exact": _exact(voting.pct)},
-        }
+        members = cap.group(group)
+        row: dict = {"name": rulebook.groups[group]["name"], "holders": [h.name for h in members]}
+        for entry in block.get("groups", []):
+            value = _shown(_figure(rulebook, entry, sit, group), entry["show"], entry["places"])
+            if entry.get("cap"):
+                value.update(_cap(rulebook, cap, group, as_of, entry["cap"]))
+            row[entry["key"]] = value
+        # Above a cap inside a voting-power safe harbor: the day accretion alone ends the harbor.
+        row["accretion_warning"] = capital.accretion_crossing(rulebook, cap, group, as_of)
+        out["groups"][group] = row
+    return out
+
+
+def _cap(rulebook: Rulebook, cap: CapTable, group: str, as_of: date, fact: str) -> dict:
+    """The cap on `fact` in force for the group on the date, its rule, and the headroom under it."""
+    rule, cap_pct = cap_rule(rulebook, group, as_of, fact)
+    out = {"cap_pct": str(cap_pct) if cap_pct is not None else None, "rule": rule.id if rule else None,
+           "headroom_shares": None, "headroom_reason": None}
+    if rule is not None:
+        room = group_headroom(rulebook, cap, group, as_of)
+        out["headroom_shares"] = room["max_shares"]
+        if room["max_shares"] is None and room["limit"] != "no_limit":
+            out["headroom_reason"] = room["reason"] + "; to clear it: " + "; ".join(room["cure"])
     return out
 
 
@@ -150,39 +171,55 @@ def _exact(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def position_json(data: dict) -> str:
-    return json.dumps(data, indent=2) + "\n"
+def position_json(data: dict, pretty: bool = False) -> str:
+    return render_json(data, pretty)
+
+
+def _cell(row: dict, path: str) -> Any:
+    value: Any = row
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
-    t = data["terms"]
-    lines = [f"Positions on {data['as_of']} ({calc.shares_display(data['common_outstanding'])} Common outstanding)",
-             f"Liquidation Preference {t['liquidation_preference']} per Series A share plus {t['accrued_dividends']} "
-             f"accrued; {t['conversion_shares_per_series_a_share']} Common per share at {t['conversion_price']} "
-             f"(CoD 6(a), 12(a)). Special Dividend reference {t['special_dividend_reference']} "
-             f"({t['special_dividend_reference_assumption']}).", ""]
+    block = rulebook.position
+    lines = [f"Positions on {data['as_of']} ({calc.shares_display(data['common_outstanding'])} Common outstanding)"]
+    if block.get("summary"):
+        lines.append(block["summary"].format(**data["terms"]))
+    lines.append("")
     rows = []
+    reasons = []
     for gid, g in data["groups"].items():
-        s = g["standstill"]
-        cap = f"{s['cap_pct']}%" if s["cap_pct"] else "not in force"
-        room = (calc.shares_display(s["headroom_shares"]) if s["headroom_shares"] is not None
-                else "unknown" if s["headroom_reason"] else "-")
-        rows.append([gid, calc.shares_display(g["as_converted_shares"]), calc.shares_display(g["warrant_shares"]),
-                     calc.shares_display(g["beneficial_ownership"]["shares"]), g["beneficial_ownership"]["pct"] + "%",
-                     s["pct"] + "%", cap, room, g["voting_power_pct"] + "%"])
-    lines += _table(["Group", "As-converted", "Warrants", "13d-3 shares", "13d-3 %", "Standstill %", "Cap",
-                     "Headroom", "Voting %"], rows)
-    for gid, g in data["groups"].items():
-        if g["standstill"]["headroom_reason"]:
-            lines.append(f"{gid}: headroom cannot be given: {g['standstill']['headroom_reason']}.")
-    lines += ["", "13d-3: Rule 13d-3(d)(1)(i), the group's own conversion and exercise rights in numerator and "
-                  "denominator.", "Standstill: PA 6.6 basis, the Series A issued at closing and not yet converted deemed "
-                  "converted on the fifth anniversary (A-converted-series-a-counted-once).", "Voting: CoD 8(b)/8(e), Series A voting as converted with the Common."]
+        row = [gid]
+        for column in block.get("columns", []):
+            value, fmt = _cell(g, column["value"]), column["format"]
+            head = _cell(g, column["value"].split(".")[0])
+            if fmt == "cap":
+                row.append(f"{value}%" if value else "not in force")
+            elif fmt == "headroom":
+                reason = head.get("headroom_reason") if isinstance(head, dict) else None
+                row.append(calc.shares_display(value) if value is not None else "unknown" if reason else "-")
+                if reason:
+                    reasons.append(f"{gid}: headroom cannot be given: {reason}.")
+            elif fmt == "pct":
+                row.append(f"{value}%")
+            elif fmt == "shares":
+                row.append(calc.shares_display(value) if value is not None else "-")
+            else:
+                row.append(str(value))
+        rows.append(row)
+    lines += _table(["Group"] + [c["label"] for c in block.get("columns", [])], rows)
+    lines += [f"{gid}: accretion warning: {g['accretion_warning']['message']}."
+              for gid, g in data["groups"].items() if g.get("accretion_warning")]
+    lines += reasons
+    if block.get("notes"):
+        lines += [""] + block["notes"]
     return "\n".join(lines) + "\n"
 
 
-def headroom_json_text(data: dict) -> str:
-    return json.dumps(data, indent=2) + "\n"
+def headroom_json_text(data: dict, pretty: bool = False) -> str:
+    return render_json(data, pretty)
 
 
 def headroom_text(rulebook: Rulebook, data: dict) -> str:
@@ -205,10 +242,11 @@ def headroom_text(rulebook: Rulebook, data: dict) -> str:
     if b:
         lines.append(f"Binding rule: {b['rule']} ({b['document']} section {b['section']}): {b['title']}.")
         p = data["proof"]
-        if "standstill_pct_at_max" in p:
-            lines.append(f"Proof: at {calc.shares_display(p['permitted_at'])} shares the standstill basis is "
-                         f"{p['standstill_pct_at_max']}%; at {calc.shares_display(p['blocked_at'])} it is "
-                         f"{p['standstill_pct_one_more']}%.")
+        shown = rulebook.position.get("headroom")
+        if shown and shown["key"] + "_at_max" in p:
+            lines.append(f"Proof: at {calc.shares_display(p['permitted_at'])} shares {shown['label']} is "
+                         f"{p[shown['key'] + '_at_max']}%; at {calc.shares_display(p['blocked_at'])} it is "
+                         f"{p[shown['key'] + '_one_more']}%.")
     else:
         lines.append("No rule in force limits market purchases of Common Stock on this date.")
     return "\n".join(lines) + "\n"

@@ -7,8 +7,7 @@ import shutil
 import textwrap
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
+from . import capital
 from .evaluate import Headroom, Result
 from .model import Finding
 from .paths import reports_dir
@@ -24,8 +23,13 @@ LABEL = {
 }
 
 
-def environment() -> Environment:
-    """The Jinja environment: templates format, never compute; undefined names are errors."""
+def environment():
+    """The Jinja environment: templates format, never compute; undefined names are errors.
+
+    Jinja is imported here, on first use: text and JSON reports do not need it.
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(reports_dir())),
         undefined=StrictUndefined,
@@ -84,7 +88,33 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
         "findings": [f.to_json() for f in result.findings],
         "headroom": headroom_json(room, s.action.quantity),
         "assumptions": _assumptions(rulebook, result.findings),
+        **capital.check_report(rulebook, result),
+        "declined": declined_json(rulebook),
     }
+
+
+def declined_json(rulebook: Rulebook) -> list[dict]:
+    """The provisions the rulebook deliberately does not encode, each quoted, with the reason."""
+    out = []
+    for d in rulebook.declined:
+        doc = rulebook.documents.get(d.source.document)
+        code = doc.code if doc and doc.code else d.source.document
+        out.append({"id": d.id, "document": d.source.document, "section": d.source.section,
+                    "cite": f"{code} {d.source.section}", "quote": d.source.quote, "reason": d.reason,
+                    "catalogue": d.catalogue, "amends": d.amends})
+    return out
+
+
+def text_lines(f: Finding) -> list[str]:
+    """The dated parameters and the versions of the text a finding used, one line each."""
+    out = []
+    for p in f.parameters:
+        cite = f" ({p['cite']}: \"{p['quote']}\")" if p.get("cite") else ""
+        out.append(f"Parameter {p['name']} = {p['value']}" + (f" from {p['from']}" if p["from"] else "") + cite)
+    for v in f.versions:
+        out.append(f"Version of {v['kind']} {v['provision']}: {v['version']} from {v['from']}"
+                   + (f" ({v['cite']}: \"{v['quote']}\")" if v.get("cite") else ""))
+    return out
 
 
 def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
@@ -94,17 +124,28 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
-    out = []
-    for a_id in used:
-        a = rulebook.assumptions[a_id]
-        cite = f"{rulebook.documents[a.source.document].code} {a.source.section}" if a.source else ""
-        out.append({"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
-                    "alternative": a.alternative, "catalogue": a.catalogue})
-    return out
+    return [dict(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
 
 
-def render_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str) + "\n"
+_ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
+
+
+def _assumption(a, documents: dict) -> dict:
+    document = documents[a.source.document] if a.source else None
+    key = (a, document)
+    entry = _ASSUMPTIONS.get(key)
+    if entry is None:
+        cite = f"{document.code} {a.source.section}" if a.source else ""
+        entry = _ASSUMPTIONS[key] = {"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
+                                     "alternative": a.alternative, "catalogue": a.catalogue}
+    return entry
+
+
+def render_json(data: Any, pretty: bool = False) -> str:
+    """JSON text: compact (one line, json's C encoder) unless `pretty` asks for indentation."""
+    if pretty:
+        return json.dumps(data, indent=2, default=str) + "\n"
+    return json.dumps(data, separators=(",", ":"), default=str) + "\n"
 
 
 def _wrap(text: str, indent: str, width: int) -> str:
@@ -162,11 +203,14 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
                 out.append(f"      {name} = {value}")
         if f.missing:
             out.append("    Missing: " + ", ".join(f.missing))
+        for line in text_lines(f):
+            out.append(_wrap(line, "    ", width))
         if f.outcome == "approval_required" and f.approval and "shares_required" in f.approval:
             out += ["    " + line for line in approval_lines(f.approval)]
         if f.assumptions:
             out.append("    Assumptions: " + ", ".join(f.assumptions))
         out.append("")
+    out += capital.check_lines(rulebook, capital.check_report(rulebook, result), width)
     if room is not None:
         out += headroom_lines(rulebook, room, s.action.quantity, width)
         out.append("")
@@ -179,6 +223,10 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
     out.append("Assumptions (named readings of unclear text; see rules/" + rulebook.id + "/assumptions.yaml):")
     for a in _assumptions(rulebook, result.findings):
         out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
+    if rulebook.declined:
+        out.append("")
+        out.append(f"Declined provisions: {len(rulebook.declined)}, not encoded, each with the reason "
+                   f"(see rules/{rulebook.id}/declined.yaml).")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -226,12 +274,19 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
             rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
                              explanation=f.explanation, cite=_cite(rulebook, f)))
     undecided = [f.to_json() for f in result.findings if f.outcome in ("cannot_determine", "violation")]
+    # An approval this kind of action would need, but whose voters are excluded by its scope (a
+    # series with no shares Outstanding, say): listed with the reason rather than as "1 of 0".
+    not_required = [{"rule": f.rule, "title": f.title, "cite": _cite(rulebook, f), "reason": f.reason,
+                     "explanation": f.explanation}
+                    for f in result.findings
+                    if f.outcome == "not_applicable" and f.approval and f.reason == "not_this_party"]
     return {
         "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat(), "action": s.action.kind,
                      "vote_by": s.vote_by},
         "rulebook": rulebook.id,
         "approvals": rows,
         "undetermined": undecided,
+        "not_required": not_required,
         "all_pass": not result.blocked,
         "assumptions": _assumptions(rulebook, result.findings),
     }
@@ -243,7 +298,7 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
     s = result.scenario
     out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
     if not data["approvals"]:
-        out.append("No approval of the Series A holders is required.")
+        out.append(f"No approval of {rulebook.approvals_of} is required.")
     else:
         rows = []
         for a in data["approvals"]:
@@ -260,6 +315,8 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
             out.append("")
     for f in data["undetermined"]:
         out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
+    for f in data["not_required"]:
+        out.append(_wrap(f"Not required: {f['rule']} ({f['cite']}): {f['explanation']}", "", width))
     out.append("")
     out.append("Result: " + ("every required approval passes" if data["all_pass"] else
                              "an approval is missing, fails or cannot be determined" if data["approvals"] or data["undetermined"]

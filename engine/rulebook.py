@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -13,39 +14,57 @@ from . import calc
 from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, facts_of
 from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
-from .facts import FACTS, allowed_values
-from .model import Assumption, Document, Exception_, Parameter, Rule, Source, StatusEvent
-from .paths import contracts_dir
+from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
+from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
+from .model import Assumption, Document, Exception_, Parameter, ParameterValue, Rule, Source, StatusEvent, Version
+from .paths import document_path
 from .yamlio import LineDict, LineList, load_yaml
 
 RULE_KEYS = ("id", "title", "source", "in_force", "applies_to", "condition", "unless", "outcome",
-             "otherwise", "assumptions", "figures", "finding", "approval")
+             "otherwise", "assumptions", "figures", "finding", "approval", "parameters", "versions")
+VERSION_KEYS = ("id", "from", "title", "source", "condition", "finding", "note")
+DEFINITION_VERSION_KEYS = ("id", "from", "title", "source", "note")
+PARAMETER_VALUE_KEYS = ("value", "source", "note")
+DECLINED_KEYS = ("id", "document", "section", "quote", "reason", "catalogue", "amends")
 SOURCE_KEYS = ("document", "section", "quote")
 EXCEPTION_KEYS = ("id", "title", "source", "condition")
 IN_FORCE_KEYS = ("from", "before", "through")
 APPLIES_KEYS = ("actions", "when")
 DOCUMENT_KEYS = ("id", "code", "name", "title", "date", "parties", "file", "lines")
 ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
-DEFINITION_KEYS = ("id", "title", "source", "condition")
-MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions")
-PARAMETER_FILE_KEYS = ("parameters", "securities", "groups", "instrument_events")
+DEFINITION_KEYS = ("id", "title", "source", "condition", "versions")
+MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions", "approvals_of", "position",
+                 "examples")
+PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
-PARAMETER_KEYS = ("value", "source", "note", "evidence")
-SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "source")
+PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
+SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "source")
+TRANSFER_CONVERSION_KEYS = ("group", "converts_into", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
 APPROVAL_KEYS = ("body", "voters", "threshold")
-APPROVAL_VOTERS = ("series_a", "series_a1", "series_a2", "series_a3", "voting_power")
+CLASS_KEYS = ("name", "members", "as_converted", "source")
+FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
+FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
+FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
+             "contradiction")
+ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
+CONSTRAINT_KEYS = ("when", "fields", "message")
+POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom")
+POSITION_ENTRY_KEYS = ("key", "label", "measure", "params", "parameter", "text", "show", "places", "cap")
+COLUMN_KEYS = ("label", "value", "format")
+COLUMN_FORMATS = ("shares", "pct", "cap", "headroom", "text")
+HEADROOM_KEYS = ("fact", "key", "label")
+SHOW_FIELDS = ("shares", "denominator", "pct", "pct_exact", "money", "decimal", "value")
 THRESHOLD = re.compile(r"^(majority|unanimous|\d{1,3}(\.\d{1,4})?%)$")
 OUTCOMES = ("violation", "obligation", "approval_required")
 PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must be
     "closing_date": "date", "signing_date": "date", "first_dividend_payment_date": "date",
     "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
     "dividend_rate": "number", "conversion_price": "number", "warrant_exercise_price": "number",
-    "special_dividend_reference": "number", "series_a_cap": "number",
+    "conversion_right_expiry": "date",
 }
 OTHERWISE = ("permitted", "not_applicable")
-ACTION_KINDS = FACTS["action.kind"].values
 PERCENT_PLACES = 4  # thresholds are compared exactly as integers scaled by 10**4 (see compiler.py)
 DATE_EXPR = re.compile(r"^\s*(?P<base>\d{4}-\d{2}-\d{2}|[a-z_][a-z0-9_]*)\s*(?:\+\s*(?P<n>\d+)\s*(?P<unit>[ymd]))?\s*$")
 
@@ -57,6 +76,21 @@ class Definition:
     source: Source | None
     raw: Any
     line: int
+    versions: tuple[Version, ...] = ()  # the defined term's text over time, oldest first
+
+
+@dataclass(frozen=True)
+class Declined:
+    """A provision deliberately not encoded, quoted, with the reason (Catala's way)."""
+
+    id: str
+    source: Source
+    reason: str
+    catalogue: str = ""
+    amends: str = ""  # for an amendment's provision: the original text it replaces, as "document section"
+
+
+_DEALS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {date or None: its Deal})
 
 
 @dataclass
@@ -76,26 +110,87 @@ class Rulebook:
     rules: list[Rule] = field(default_factory=list)
     arithmetic_assumptions: list[str] = field(default_factory=list)  # readings behind engine/calc.py
     events: dict[str, StatusEvent] = field(default_factory=dict)  # events that put instruments in question
+    declined: list[Declined] = field(default_factory=list)  # provisions deliberately not encoded
+    facts: dict[str, FactSpec] = field(default_factory=dict)  # facts.yaml: every fact a rule may test
+    party_attributes: dict[str, PartyAttribute] = field(default_factory=dict)
+    constraints: list[Constraint] = field(default_factory=list)
+    classes: dict[str, SecurityClass] = field(default_factory=dict)
+    position: dict = field(default_factory=dict)  # rulebook.yaml `position`: what `clausewise position` shows
+    approvals_of: str = "the holders"  # rulebook.yaml `approvals_of`: whose approvals `vote` lists
 
-    def param(self, name: str) -> Any:
-        return self.parameters[name].value
+    @property
+    def action_kinds(self) -> tuple:
+        """The action kinds the rulebook declares (facts.yaml action.kind values)."""
+        spec = self.facts.get("action.kind")
+        return tuple(spec.values or ()) if spec else ()
 
-    def terms(self) -> calc.Terms:
-        """The stated numbers the exact arithmetic needs."""
-        closing = self.param("closing_date")
+    def deal(self, on: date | None = None) -> Deal:
+        """The terms, securities, classes and parameters the measures read, each dated parameter
+        as in force on `on` (the latest if None); built once per rulebook and date, and kept
+        beside the rulebook rather than on it (evaluation leaves the rulebook as loaded)."""
+        key = on if self._dated_terms() else None
+        entry = _DEALS.get(id(self))
+        if entry is None or entry[0]() is not self:
+            rid = id(self)
+            entry = _DEALS[rid] = (weakref.ref(self, lambda _, rid=rid: _DEALS.pop(rid, None)), {})
+        found = entry[1].get(key)
+        if found is None:
+            found = entry[1][key] = Deal(self.terms(key), self.securities, self.classes,
+                                         {name: _value_on(p, key) for name, p in self.parameters.items()})
+        return found
+
+    def _dated_terms(self) -> bool:
+        """Whether any parameter has dated values (else every date reads the same terms)."""
+        return any(p.values for p in self.parameters.values())
+
+    def param(self, name: str, on: date | None = None) -> Any:
+        """A parameter's value: the one in force on `on`, or the latest when no date is given."""
+        found = self.parameters[name].at(on)
+        if found is None:
+            param = self.parameters[name]
+            ended = [v.start for v in param.values if v.value is None and (on is None or v.start <= on)]
+            why = f"it was ended on {ended[-1]}" if ended else f"its first value is from {param.values[0].start}"
+            problems = ProblemList()
+            problems.add(str(self.path / "parameters.yaml"), param.values[0].line if param.values else None,
+                         "no-value", f"parameter {name} has no value on {on}: {why}")
+            problems.raise_if_any()
+        return found.value
+
+    def terms(self, on: date | None = None) -> calc.Terms:
+        """The stated numbers the exact arithmetic needs, each as in force on `on` (the latest if
+        None); None where the rulebook states none."""
+        def value(name: str, number: bool = False) -> Any:
+            if name not in self.parameters:
+                return None
+            found = self.param(name, on)
+            return Decimal(found) if number else found
+
+        closing = value("closing_date")
         return calc.Terms(
             closing_date=closing,
-            initial_liquidation_preference=Decimal(self.param("initial_liquidation_preference")),
-            dividend_rate=Decimal(self.param("dividend_rate")),
-            first_dividend_payment_date=self.param("first_dividend_payment_date"),
-            last_accretion_date=self.param("last_accretion_date"),
-            conversion_price=Decimal(self.param("conversion_price")),
-            warrant_expiry=self.param("warrant_expiry"),
-            standstill_conversion_date=calc.anniversary(closing, 5),
+            initial_liquidation_preference=value("initial_liquidation_preference", True),
+            dividend_rate=value("dividend_rate", True),
+            first_dividend_payment_date=value("first_dividend_payment_date"),
+            last_accretion_date=value("last_accretion_date"),
+            conversion_price=value("conversion_price", True),
+            warrant_expiry=value("warrant_expiry"),
+            standstill_conversion_date=value("standstill_conversion_date") or closing,
         )
 
-    def series_a_issued(self) -> int:
-        return sum(int(s.get("issued_at_closing", 0)) for s in self.securities.values() if s["class"] == "preferred")
+    def parameters_used(self, rule: Rule, on: date) -> list[dict]:
+        """The parameters a rule uses, each with the value in force on `on` and its citation."""
+        return [_parameter_entry(self, name, self.parameters[name].at(on)) for name in rule.parameters]
+
+    def versions_applied(self, rule: Rule, on: date) -> list[dict]:
+        """The version in force on `on` of the rule and of each definition it uses that has versions."""
+        out = []
+        if rule.versions:
+            out.append(_version_entry(self, "rule", rule.id, version_at(rule.versions, on)))
+        for def_id in rule.definitions:
+            definition = self.definitions.get(def_id)
+            if definition is not None and definition.versions:
+                out.append(_version_entry(self, "definition", def_id, version_at(definition.versions, on)))
+        return out
 
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
@@ -105,6 +200,43 @@ class Rulebook:
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+
+def _value_on(param: Parameter, on: date | None) -> Any:
+    """A parameter's value in force on `on` (the latest if None), None where it has none then."""
+    found = param.at(on)
+    return found.value if found is not None else None
+
+
+def version_at(versions: tuple[Version, ...], on: date) -> Version:
+    """The version in force on `on`: the latest that started on or before it (the first, before any)."""
+    current = versions[0]
+    for version in versions:
+        if version.start <= on:
+            current = version
+    return current
+
+
+def _cite(book: Rulebook, source: Source | None) -> dict:
+    if source is None:
+        return {}
+    doc = book.documents.get(source.document)
+    code = doc.code if doc and doc.code else source.document
+    return {"document": source.document, "section": source.section, "quote": source.quote,
+            "cite": f"{code} {source.section}"}
+
+
+def _parameter_entry(book: Rulebook, name: str, found: ParameterValue | None) -> dict:
+    if found is None:
+        return {"name": name, "value": None, "from": None}
+    value = found.value.isoformat() if isinstance(found.value, date) else str(found.value)
+    start = None if found.start == date.min else found.start.isoformat()
+    return {"name": name, "value": value, "from": start, **_cite(book, found.source)}
+
+
+def _version_entry(book: Rulebook, kind: str, provision: str, version: Version) -> dict:
+    return {"provision": provision, "kind": kind, "version": version.id, "from": version.start.isoformat(),
+            "title": version.title, **_cite(book, version.source)}
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -223,17 +355,49 @@ class _Loading:
         self.parameters: dict[str, Parameter] = {}
         self.securities: dict[str, dict] = {}
         self.groups: dict[str, dict] = {}
+        self.classes: dict[str, SecurityClass] = {}
+        self.facts: dict[str, FactSpec] = {}
+        self.party_attributes: dict[str, PartyAttribute] = {}
+        self.constraints: list[Constraint] = []
         self.events: dict[str, StatusEvent] = {}
         self.event_nodes: dict[str, tuple[_Ctx, Any]] = {}  # for the assumption check, once assumptions are read
         self.definitions: dict[str, Definition] = {}
         self.raw_definitions: dict[str, Any] = {}
         self.parsed_definitions: dict[str, Any] = {}
         self._texts: dict[str, str | None] = {}
+        # What each definition (and the rule being read, under "") refers to, for the findings
+        # that name the definitions' versions and the parameters used.
+        self.parsing: list[str] = []
+        self.def_refs: dict[str, list[str]] = {}
+        self.def_params: dict[str, list[str]] = {}
+
+    @property
+    def owner(self) -> str:
+        return self.parsing[-1] if self.parsing else ""
+
+    def closure(self, names: list[str], table: dict[str, list[str]]) -> list[str]:
+        """Definitions reachable from `names` (refs of refs too), or what `table` maps them to."""
+        out: list[str] = []
+        todo = list(names)
+        while todo:
+            name = todo.pop(0)
+            if name in out:
+                continue
+            out.append(name)
+            todo.extend(self.def_refs.get(name, []))
+        if table is self.def_refs:
+            return out
+        return list(dict.fromkeys(p for name in out for p in table.get(name, [])))
+
+    @property
+    def action_kinds(self) -> tuple:
+        spec = self.facts.get("action.kind")
+        return tuple(spec.values or ()) if spec else ()
 
     def document_text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
             doc = self.documents[doc_id]
-            path = contracts_dir() / doc.file
+            path = document_path(self.path, doc.file)
             self._texts[doc_id] = document_text(path, doc.lines) if doc.file and path.is_file() else None
         return self._texts[doc_id]
 
@@ -286,8 +450,8 @@ def _load_documents(book: _Loading) -> None:
             ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last]")
             lines = None
         file = _string(ctx, item, "file", f"document {doc_id}", required=False)
-        if file and not (contracts_dir() / file).is_file():
-            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file samples/contracts/{file}")
+        if file and not document_path(book.path, file).is_file():
+            ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file {file} in the rulebook folder")
         book.documents[doc_id] = Document(
             id=doc_id, title=_string(ctx, item, "title", "document", required=False),
             date=when if isinstance(when, date) else None,
@@ -307,10 +471,20 @@ def _load_parameters(book: _Loading) -> None:
     if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_REQUIRED):
         return
     for name, item in (data.get("parameters") or {}).items():
+        if isinstance(item, dict) and "values" in item:
+            param = _dated_parameter(ctx, name, item, book)
+            if param is not None:
+                book.parameters[name] = param
+            continue
         if not _check_keys(ctx, item, PARAMETER_KEYS, f"parameter {name}", ("value", "source")):
             continue
         source = _source(ctx, item.get("source"), f"parameter {name}.source", book)
         book.parameters[name] = Parameter(name, item.get("value"), source, str(item.get("note") or ""))
+    for name, param in list(book.parameters.items()):
+        # A date stated relative to another ("closing_date + 5y") is resolved once, here.
+        if isinstance(param.value, str) and "+" in param.value:
+            resolved = _date_expr(ctx, data["parameters"][name], "value", f"parameter {name}", book.parameters)
+            book.parameters[name] = Parameter(name, resolved, param.source, param.note)
     for name, item in (data.get("securities") or {}).items():
         if not _check_keys(ctx, item, SECURITY_KEYS, f"security {name}", ("name", "class")):
             continue
@@ -325,22 +499,127 @@ def _load_parameters(book: _Loading) -> None:
         if item.get("definition") is not None:
             _source(ctx, item["definition"], f"group {name}.definition", book)
         book.groups[name] = dict(item)
+    _check_transfer_conversions(ctx, data.get("securities") or {}, book)
+    _load_classes(ctx, data.get("classes"), book)
     for name, kind in PARAMETER_TYPES.items():
         param = book.parameters.get(name)
         if param is None:
             continue
-        ok = isinstance(param.value, date) if kind == "date" else (
-            isinstance(param.value, (int, Decimal)) and not isinstance(param.value, bool) and param.value >= 0)
-        if not ok:
-            node = data["parameters"][name]
-            ctx.add(node, "value", "wrong-type",
-                    f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
-                    f"got {param.value!r}")
+        stated = [(v.value, v.line) for v in param.values if v.value is not None] or [(param.value, None)]
+        for value, line in stated:
+            ok = isinstance(value, date) if kind == "date" else (
+                isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value >= 0)
+            if not ok:
+                node = data["parameters"][name]
+                ctx.add(line or node, "value", "wrong-type",
+                        f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
+                        f"got {value!r}")
     _load_events(ctx, data.get("instrument_events"), book)
-    for needed in ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
-                   "last_accretion_date", "conversion_price", "warrant_expiry"):
+    needed_params: tuple = ("closing_date",)
+    if any(spec.get("class") == "preferred" and spec.get("converts_to_common") for spec in book.securities.values()):
+        # Convertible preferred: the terms its conversion and accretion are computed from.
+        needed_params += ("initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
+                          "last_accretion_date", "conversion_price")
+    for needed in needed_params:
         if needed not in book.parameters:
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+
+
+def _check_transfer_conversions(ctx: _Ctx, securities: dict, book: _Loading) -> None:
+    """`on_transfer_outside_group`: a series that becomes another on a transfer to anyone outside
+    one group (the rulebook's own reclassification on transfer, applied by a history)."""
+    for name, item in securities.items():
+        spec = item.get("on_transfer_outside_group") if isinstance(item, dict) else None
+        if spec is None:
+            continue
+        what = f"security {name}.on_transfer_outside_group"
+        if not _check_keys(ctx, spec, TRANSFER_CONVERSION_KEYS, what, TRANSFER_CONVERSION_KEYS):
+            continue
+        if spec.get("group") not in book.groups:
+            ctx.add(spec, "group", "dangling-reference", f"{what}.group: no group {spec.get('group')!r}"
+                    f"{did_you_mean(spec.get('group'), book.groups)}")
+        into = spec.get("converts_into")
+        if into not in book.securities or into == name or book.securities[into].get("class") != item.get("class"):
+            ctx.add(spec, "converts_into", "dangling-reference", f"{what}.converts_into: {into!r} is not another "
+                    f"security of the same class{did_you_mean(into, book.securities)}")
+        _source(ctx, spec.get("source"), f"{what}.source", book)
+
+
+def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parameter | None:
+    """A parameter whose value changes on dates (OpenFisca's form): `values: {DATE: {value, source}}`.
+
+    Each value carries its own citation; a value that stops is ended with `null` (or `value:
+    null`), never deleted. The dates must be in order, and no value may start before the date
+    of the document that states it.
+    """
+    what = f"parameter {name}"
+    if not _check_keys(ctx, item, PARAMETER_KEYS, what, ("values",)):
+        return None
+    for key in ("value", "source"):
+        if key in item:
+            ctx.add(item, key, "unknown-key", f"{what}: a dated parameter states '{key}' inside each of its values")
+    raw = item.get("values")
+    if not isinstance(raw, dict) or not raw:
+        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a mapping of DATE: {{value, source}}")
+        return None
+    values: list[ParameterValue] = []
+    previous: date | None = None
+    for key, entry in raw.items():
+        line = raw.line_of(key) if isinstance(raw, LineDict) else item.line
+        where = f"{what}.values.{key}"
+        try:
+            start = key if isinstance(key, date) else date.fromisoformat(str(key))
+        except ValueError:
+            ctx.add(line, None, "bad-date", f"{where}: expected a date YYYY-MM-DD as the key, got {key!r}")
+            continue
+        if previous is not None and start <= previous:
+            ctx.add(line, None, "bad-date", f"{where}: dates must be in order; {start} is not after {previous}")
+        previous = start
+        if entry is None or (isinstance(entry, dict) and "value" in entry and entry.get("value") is None):
+            if not values:
+                ctx.add(line, None, "bad-value", f"{where}: null ends a value, but no value is in force before it")
+            values.append(ParameterValue(start, None, None, line))
+            continue
+        if not _check_keys(ctx, entry, PARAMETER_VALUE_KEYS, where, ("value", "source")):
+            continue
+        source = _source(ctx, entry.get("source"), f"{where}.source", book)
+        if source is not None and source.document in book.documents:
+            doc_date = book.documents[source.document].date
+            if doc_date is not None and start < doc_date:
+                ctx.add(line, None, "bad-date", f"{where}: starts before the date of {source.document} "
+                                                f"({doc_date}), which states it")
+        values.append(ParameterValue(start, entry.get("value"), source, line))
+    if not values:
+        return None
+    latest = next((v for v in reversed(values) if v.value is not None), values[0])
+    return Parameter(name, latest.value, latest.source, " ".join(str(item.get("note") or "").split()), tuple(values))
+
+
+def _load_classes(ctx: _Ctx, node: Any, book: _Loading) -> None:
+    """`classes`: securities that vote or are counted together, each a list of securities."""
+    if node is None:
+        return
+    if not isinstance(node, dict):
+        ctx.add(node, None, "wrong-type", "classes: expected a mapping of class id: class")
+        return
+    for name, item in node.items():
+        what = f"class {name}"
+        if not _check_keys(ctx, item, CLASS_KEYS, what, ("name", "members")):
+            continue
+        if name in book.securities:
+            ctx.add(item, None, "duplicate-id", f"{what}: a security already has the id '{name}'")
+        members = item.get("members")
+        if not isinstance(members, list) or not members:
+            ctx.add(item, "members", "wrong-type", f"{what}.members: expected a non-empty list of security ids")
+            continue
+        for member in members:
+            if member not in book.securities:
+                ctx.add(item, "members", "dangling-reference",
+                        f"{what}.members: no security '{member}'{did_you_mean(member, book.securities)}")
+        if item.get("source") is not None:
+            _source(ctx, item["source"], f"{what}.source", book)
+        book.classes[str(name)] = SecurityClass(str(name), " ".join(str(item.get("name") or "").split()),
+                                                tuple(str(m) for m in members), item.get("as_converted") is True)
 
 
 def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
@@ -373,6 +652,85 @@ def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
                 assumption=str(item.get("assumption") or ""))
 
 
+def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source | None,
+              keys: tuple) -> list[tuple[Version, Any]]:
+    """`versions:` of a rule or definition: the text in force from each date, oldest first.
+
+    The item's own source is the original version, in force from its document's date; each
+    listed version (an amendment) replaces it from its `from` date. Returned with each version's
+    raw condition (None: the condition does not change), the original first; empty without versions.
+    """
+    raw = item.get("versions")
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not raw:
+        ctx.add(item, "versions", "wrong-type", f"{what}.versions: expected a list of versions")
+        return []
+    doc = book.documents.get(source.document) if source else None
+    if doc is None or doc.date is None:
+        return []  # the missing source, unknown document or bad date is reported where it is
+    out: list[tuple[Version, Any]] = [(Version("original", doc.date, source, str(item.get("title") or "")), None)]
+    seen: dict = {"original": item.line}
+    for entry in raw:
+        if not _check_keys(ctx, entry, keys, f"{what} version", ("id", "from", "source")):
+            continue
+        version_id = _ids(ctx, entry, seen, f"{what} version")
+        where = f"{what} version {version_id}"
+        start = entry.get("from")
+        if not isinstance(start, date):
+            ctx.add(entry, "from", "bad-date", f"{where}.from: expected a date YYYY-MM-DD, got {start!r}")
+            continue
+        if start <= out[-1][0].start:
+            ctx.add(entry, "from", "bad-date", f"{where}.from: versions must be in order; {start} is not after "
+                                               f"{out[-1][0].start} ({out[-1][0].id})")
+        v_source = _source(ctx, entry.get("source"), f"{where}.source", book)
+        v_doc = book.documents.get(v_source.document) if v_source else None
+        if v_doc is not None and v_doc.date is not None and start < v_doc.date:
+            ctx.add(entry, "from", "bad-date", f"{where}.from: {start} is before the date of {v_doc.id} "
+                                               f"({v_doc.date}), which states it")
+        out.append((Version(version_id, start, v_source, str(entry.get("title") or ""),
+                            " ".join(str(entry.get("note") or "").split()),
+                            " ".join(str(entry.get("finding") or "").split())), entry.get("condition")))
+    return out
+
+
+def _dated(start: date | None, before: date | None, condition: Any) -> Any:
+    """A version's condition, holding only from `start` and before `before` (durable tests the date)."""
+    guards = []
+    if start is not None:
+        guards.append(Atom("as_of", ">=", start))
+    if before is not None:
+        guards.append(Atom("as_of", "<", before))
+    return All(tuple(guards) + (condition,))
+
+
+def _load_declined(book: _Loading) -> list:
+    """declined.yaml: provisions deliberately not encoded, each quoted verbatim with the reason."""
+    ctx, items = _load_list(book, "declined.yaml", required=False)
+    out = []
+    seen: dict = {}
+    for item in items:
+        if not _check_keys(ctx, item, DECLINED_KEYS, "declined provision", ("id", "document", "section", "quote",
+                                                                            "reason")):
+            continue
+        declined_id = _ids(ctx, item, seen, "declined provision")
+        what = f"declined {declined_id}"
+        doc_id = _string(ctx, item, "document", what, required=False)
+        quote = _string(ctx, item, "quote", what, required=False)
+        if doc_id and doc_id not in book.documents:
+            ctx.add(item, "document", "dangling-reference",
+                    f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
+        elif doc_id and quote and book.check_quotes:
+            text = book.document_text(doc_id)
+            if text is not None and not quote_found(quote, text):
+                ctx.add(item, "quote", "quote-not-found",
+                        f"{what}.quote: not found verbatim in {doc_id} ({book.documents[doc_id].file})")
+        source = Source(doc_id, _string(ctx, item, "section", what, required=False), " ".join(quote.split()))
+        out.append(Declined(declined_id, source, " ".join(str(item.get("reason") or "").split()),
+                            str(item.get("catalogue") or ""), str(item.get("amends") or "")))
+    return out
+
+
 def _load_definitions(book: _Loading) -> None:
     ctx, items = _load_list(book, "definitions.yaml", required=False)
     seen: dict = {}
@@ -383,8 +741,9 @@ def _load_definitions(book: _Loading) -> None:
         source = _source(ctx, item.get("source"), f"definition {def_id}.source", book)
         if item.get("condition") is None:
             continue  # reported as missing above
+        versions = _versions(ctx, item, f"definition {def_id}", book, source, DEFINITION_VERSION_KEYS)
         book.definitions[def_id] = Definition(def_id, str(item.get("title") or def_id), source, item["condition"],
-                                              item.line)
+                                              item.line, tuple(v for v, _ in versions))
         book.raw_definitions[def_id] = (ctx, item["condition"], item.line_of("condition"))
 
 
@@ -407,7 +766,7 @@ def _load_assumptions(book: _Loading) -> dict[str, Assumption]:
 
 
 def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
-    spec = FACTS[fact]
+    spec = book.facts[fact]
     raw = node.get("value")
     if isinstance(raw, dict):
         if set(raw) != {"param"}:
@@ -418,6 +777,11 @@ def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
             ctx.add(raw, "param", "dangling-reference",
                     f"condition on {fact}: no parameter '{name}'{did_you_mean(name, book.parameters)}")
             return None
+        if len([v for v in book.parameters[name].values if v.value is not None]) > 1:
+            ctx.add(raw, "param", "bad-value", f"condition on {fact}: parameter '{name}' has more than one dated "
+                                               f"value; a condition compares with one (give the rule a version instead)")
+            return None
+        book.def_params.setdefault(book.owner, []).append(name)
         raw = book.parameters[name].value
     where = f"condition on {fact}"
     if op in ("in", "not_in"):
@@ -449,7 +813,7 @@ def _scalar(ctx: _Ctx, node: dict, spec, raw: Any, where: str, book: _Loading) -
         return None
     if kind == "shares" and (isinstance(raw, Decimal) and raw != raw.to_integral_value()):
         ctx.add(node, "value", "wrong-type", f"{where}: share counts are whole numbers, got {raw}")
-    if kind == "percent" and isinstance(raw, Decimal) and -raw.as_tuple().exponent > PERCENT_PLACES:
+    if kind in ("percent", "money") and isinstance(raw, Decimal) and -raw.as_tuple().exponent > PERCENT_PLACES:
         ctx.add(node, "value", "bad-value", f"{where}: at most {PERCENT_PLACES} decimal places, got {raw}")
     return Decimal(raw)
 
@@ -484,17 +848,19 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
     if "fact" in node:
         _check_keys(ctx, node, ("fact", "op", "value"), "condition", ("fact", "op"))
         fact, op = node.get("fact"), node.get("op")
-        if fact not in FACTS:
-            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
+        if fact not in book.facts:
+            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact '{fact}' (not declared in facts.yaml)"
+                                                  f"{did_you_mean(fact, book.facts)}")
             return TrueCond()
         if op not in OPERATORS:
             ctx.add(node, "op", "unknown-operator",
                     f"condition on {fact}: unknown operator '{op}' (expected one of {' '.join(OPERATORS)})"
                     f"{_operator_hint(op)}")
             return TrueCond()
-        kind = FACTS[fact].type
+        kind = book.facts[fact].type
         allowed_ops = {"bool": ("==", "!="), "enum": ("==", "!=", "in", "not_in"),
-                       "percent": (">", ">=", "<", "<="), "set": ("includes", "excludes"),
+                       "percent": (">", ">=", "<", "<="), "money": (">", ">=", "<", "<="),
+                       "set": ("includes", "excludes"),
                        "text": ()}.get(kind, OPERATORS[:6])
         if op not in allowed_ops:
             ctx.add(node, "op", "unknown-operator", f"condition on {fact}: '{op}' does not apply to a {kind} fact "
@@ -503,7 +869,7 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
         if "value" not in node:
             ctx.add(node, None, "missing-field", f"condition on {fact}: missing 'value'")
             return TrueCond()
-        return Atom(fact, op, _value(ctx, node, fact, op, book))
+        return Atom(fact, op, _value(ctx, node, fact, op, book), kind)
     if len(forms) != 1 or len(node) != 1:
         unknown = [k for k in node if k not in CONDITION_FORMS]
         if unknown:
@@ -536,9 +902,14 @@ def _definition(ctx: _Ctx, node: dict, name: Any, book: _Loading, stack: tuple) 
         ctx.add(node, "ref", "dangling-reference",
                 f"condition: no definition '{name}' in definitions.yaml{did_you_mean(name, book.raw_definitions)}")
         return TrueCond()
+    book.def_refs.setdefault(book.owner, []).append(name)
     if name not in book.parsed_definitions:
         def_ctx, raw, line = book.raw_definitions[name]
-        book.parsed_definitions[name] = parse_condition(def_ctx, raw, book, stack + (name,), line)
+        book.parsing.append(name)
+        try:
+            book.parsed_definitions[name] = parse_condition(def_ctx, raw, book, stack + (name,), line)
+        finally:
+            book.parsing.pop()
     return book.parsed_definitions[name]
 
 
@@ -554,6 +925,8 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
         rule_id = _ids(ctx, item, seen, "rule")
         what = f"rule {rule_id}"
         source = _source(ctx, item.get("source"), f"{what}.source", book) or Source("", "", "")
+        book.def_refs[""] = []
+        book.def_params[""] = []
         start = before = None
         in_force_text = "always"
         window = item.get("in_force")
@@ -587,14 +960,24 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                 ctx.add(applies, "actions", "wrong-type", f"{what}.applies_to.actions: expected a list")
                 raw_actions = []
             for kind in raw_actions:
-                if kind not in ACTION_KINDS:
-                    ctx.add(applies, "actions", "bad-value",
-                            f"{what}.applies_to.actions: unknown action '{kind}'{did_you_mean(kind, ACTION_KINDS)}")
+                if kind not in book.action_kinds:
+                    ctx.add(applies, "actions", "bad-value", f"{what}.applies_to.actions: unknown action '{kind}' "
+                            f"(facts.yaml action.kind){did_you_mean(kind, book.action_kinds)}")
             actions = tuple(raw_actions)
             if applies.get("when") is not None:
                 scope = parse_condition(ctx, applies["when"], book, line=applies.line_of("when"))
         condition = (parse_condition(ctx, item["condition"], book, line=item.line_of("condition"))
                      if item.get("condition") is not None else TrueCond())
+        versions = _versions(ctx, item, what, book, source, VERSION_KEYS)
+        if any(raw is not None for _, raw in versions):
+            # A version that changes the condition: each version's condition holds only in its own
+            # dates, so durable decides on the text in force on the scenario's date.
+            parts = []
+            for i, (version, raw) in enumerate(versions):
+                cond = condition if raw is None else parse_condition(ctx, raw, book, line=item.line_of("versions"))
+                before = versions[i + 1][0].start if i + 1 < len(versions) else None
+                parts.append(_dated(version.start if i else None, before, cond))
+            condition = AnyOf(tuple(parts))
         exceptions = []
         exc_seen: dict = {}
         for exc in item.get("unless") or []:
@@ -621,31 +1004,45 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
                         f"{what}.assumptions: no assumption '{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
         figures = item.get("figures") or []
         for fact in figures:
-            if fact not in FACTS:
-                ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, FACTS)}")
+            if fact not in book.facts:
+                ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, book.facts)}")
         finding = " ".join(_string(ctx, item, "finding", what, required=False).split())
         for placeholder in re.findall(r"\{([^{}]+)\}", finding):
-            if placeholder not in FACTS:
+            if placeholder not in book.facts:
                 ctx.add(item, "finding", "unknown-fact",
-                        f"{what}.finding: unknown placeholder '{{{placeholder}}}'{did_you_mean(placeholder, FACTS)}")
+                        f"{what}.finding: unknown placeholder '{{{placeholder}}}'{did_you_mean(placeholder, book.facts)}")
         approval = item.get("approval")
         if outcome == "approval_required" and approval is None:
             ctx.add(item, None, "missing-field", f"{what}: an approval_required rule needs an 'approval' block")
         if approval is not None and _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval", APPROVAL_KEYS):
-            if approval.get("voters") not in APPROVAL_VOTERS:
-                ctx.add(approval, "voters", "bad-value", f"{what}.approval.voters: expected one of "
-                        f"{', '.join(APPROVAL_VOTERS)}{did_you_mean(approval.get('voters'), APPROVAL_VOTERS)}")
+            voters = list(book.classes) + [s for s, spec in book.securities.items() if spec.get("class") != "warrant"]
+            if approval.get("voters") not in voters:
+                ctx.add(approval, "voters", "bad-value", f"{what}.approval.voters: expected a class or security of "
+                        f"parameters.yaml ({', '.join(voters)}){did_you_mean(approval.get('voters'), voters)}")
             if not THRESHOLD.match(str(approval.get("threshold"))):
                 ctx.add(approval, "threshold", "bad-value", f"{what}.approval.threshold: expected 'NN%', "
                         f"majority or unanimous, got {approval.get('threshold')!r}")
+        declared = item.get("parameters") or []
+        if not isinstance(declared, list):
+            ctx.add(item, "parameters", "wrong-type", f"{what}.parameters: expected a list of parameter names")
+            declared = []
+        for name in declared:
+            if name not in book.parameters:
+                ctx.add(item, "parameters", "dangling-reference", f"{what}.parameters: no parameter '{name}' in "
+                                                                  f"parameters.yaml{did_you_mean(name, book.parameters)}")
+        definitions = book.closure(book.def_refs[""], book.def_refs)
+        used_params = [n for n in declared if n in book.parameters] + book.def_params[""] + book.closure(
+            book.def_refs[""], book.def_params)
         rules.append(Rule(
             id=rule_id, title=_string(ctx, item, "title", what, required=False), source=source,
             in_force_from=start, in_force_before=before, in_force_text=in_force_text,
             actions=actions, scope=scope, condition=condition, exceptions=tuple(exceptions),
             outcome=str(outcome), otherwise=str(otherwise), finding=finding,
-            assumptions=tuple(rule_assumptions), figures=tuple(f for f in figures if f in FACTS),
+            assumptions=tuple(rule_assumptions), figures=tuple(f for f in figures if f in book.facts),
             file=ctx.file, line=item.line, order=order_start + index,
-            approval=dict(approval) if isinstance(approval, dict) else None,
+            approval=dict(approval) if isinstance(approval, dict) else None, facts=book.facts,
+            parameters=tuple(dict.fromkeys(used_params)), versions=tuple(v for v, _ in versions),
+            definitions=tuple(definitions),
         ))
     return rules
 
@@ -663,7 +1060,9 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
     _check_keys(manifest_ctx, manifest, MANIFEST_KEYS, "rulebook", ("id", "title", "rule_files"))
     _load_documents(book)
     _load_parameters(book)
+    _load_facts(book)
     _load_definitions(book)
+    _parse_fact_conditions(book)
     assumptions = _load_assumptions(book)
     for event_id, (ctx, item) in book.event_nodes.items():
         a_id = item.get("assumption")
@@ -676,17 +1075,21 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         rules.extend(_load_rules(book, str(name), seen, assumptions, len(rules)))
     for def_id in book.raw_definitions:
         _definition(None, {}, def_id, book, ())  # report problems in unused definitions too
+    declined = _load_declined(book)
     arithmetic = manifest.get("arithmetic_assumptions") or []
     for a_id in arithmetic:
         if a_id not in assumptions:
             manifest_ctx.add(manifest, "arithmetic_assumptions", "dangling-reference",
                              f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
+    position = _position(manifest_ctx, manifest.get("position"), book)
     problems.raise_if_any()
     return Rulebook(
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
-        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events,
+        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, declined=declined,
+        facts=book.facts, party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
+        position=position, approvals_of=" ".join(str(manifest.get("approvals_of") or "the holders").split()),
     )
 
 
@@ -696,3 +1099,380 @@ def rule_facts(rule: Rule) -> list[str]:
     for exc in rule.exceptions:
         names += facts_of(exc.condition)
     return list(dict.fromkeys(names))
+
+
+# --- facts.yaml: the facts rules may test -----------------------------------------------------
+
+
+def _load_facts(book: _Loading) -> None:
+    """facts.yaml: every fact a rule may test, each party attribute, and stated facts that conflict.
+
+    Conditions inside it (implied values, constraints) are parsed once every fact is known
+    (`_parse_fact_conditions`).
+    """
+    file = book.path / "facts.yaml"
+    ctx = _Ctx(book.problems, book.display("facts.yaml"))
+    if not file.exists():
+        ctx.add(None, None, "missing-file", "no such file in the rulebook folder (every fact a rule tests is declared there)")
+        return
+    data = load_yaml(file, ctx.file)
+    if not _check_keys(ctx, data, FACTS_FILE_KEYS, "facts.yaml", ("facts",)):
+        return
+    book.facts_ctx = ctx
+    book.facts_data = data
+    attributes = data.get("party_attributes") or {}
+    if not isinstance(attributes, dict):
+        ctx.add(attributes, None, "wrong-type", "party_attributes: expected a mapping of attribute: declaration")
+        attributes = {}
+    for name, item in attributes.items():
+        what = f"party attribute {name}"
+        if not _check_keys(ctx, item, ATTRIBUTE_KEYS, what, ("type", "label")):
+            continue
+        kind = item.get("type")
+        if kind not in ("bool", "enum", "text"):
+            ctx.add(item, "type", "bad-value", f"{what}.type: expected bool, enum or text{did_you_mean(kind, ('bool', 'enum', 'text'))}")
+            continue
+        values = item.get("values")
+        if kind == "enum" and (not isinstance(values, list) or not values):
+            ctx.add(item, "values", "missing-field", f"{what}: an enum needs 'values'")
+            continue
+        book.party_attributes[str(name)] = PartyAttribute(str(name), kind, " ".join(str(item["label"]).split()),
+                                                          " ".join(str(item.get("meaning") or "").split()),
+                                                          tuple(values) if values else None, item.line)
+    facts = data.get("facts") or {}
+    if not isinstance(facts, dict):
+        ctx.add(facts, None, "wrong-type", "facts: expected a mapping of fact name: declaration")
+        return
+    for name, item in facts.items():
+        spec = _fact(ctx, str(name), item, book)
+        if spec is not None:
+            book.facts[spec.name] = spec
+    for name, spec in book.facts.items():  # params that name facts, once every fact is declared
+        for key, value in spec.params.items():
+            if MEASURES[spec.measure].params.get(key) in ("fact", "value_map"):
+                names = [value] if isinstance(value, str) else list(value)
+                for fact in names:
+                    if fact not in book.facts:
+                        ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.params.{key}: unknown fact "
+                                                                    f"'{fact}'{did_you_mean(fact, book.facts)}")
+
+
+FACT_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+
+
+def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
+    """One declared fact, checked: keys, type, label, values, and where its value comes from."""
+    what = f"fact {name}"
+    if not FACT_NAME.match(name):
+        ctx.add(item if isinstance(item, LineDict) else None, None, "bad-value",
+                f"{what}: a fact name is lower_case words joined by dots")
+    if not _check_keys(ctx, item, FACT_KEYS, what, ("type", "label", "meaning", "from")):
+        return None
+    kind = item.get("type")
+    if kind not in FACT_TYPES:
+        ctx.add(item, "type", "bad-value", f"{what}.type: expected one of {', '.join(FACT_TYPES)}{did_you_mean(kind, FACT_TYPES)}")
+        return None
+    values = item.get("values")
+    values_from = item.get("values_from") or []
+    if values is not None and not isinstance(values, list):
+        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a list")
+        values = None
+    if not isinstance(values_from, list):
+        ctx.add(item, "values_from", "wrong-type", f"{what}.values_from: expected a list")
+        values_from = []
+    for source in values_from:
+        if source not in ("securities", "groups", "countries"):
+            ctx.add(item, "values_from", "bad-value", f"{what}.values_from: '{source}' is not one of securities, "
+                                                      f"groups, countries{did_you_mean(source, ('securities', 'groups', 'countries'))}")
+    if kind in ("enum", "set") and not values and not values_from:
+        ctx.add(item, None, "missing-field", f"{what}: an {kind} fact needs 'values' (or 'values_from')")
+    if kind not in ("enum", "set") and (values or values_from):
+        ctx.add(item, "values", "bad-value", f"{what}: only enum and set facts take values")
+    unit = item.get("unit")
+    if unit is not None and kind not in ("shares", "percent", "money"):
+        ctx.add(item, "unit", "bad-value", f"{what}.unit: a {kind} fact has no unit")
+    spec = dict(name=name, type=kind, label=" ".join(str(item.get("label") or "").split()),
+                meaning=" ".join(str(item.get("meaning") or "").split()), unit=str(unit or ""),
+                values=tuple(values) if values else None, values_from=tuple(values_from), line=item.line)
+    origin = item.get("from")
+    if origin == "core":
+        if name not in CORE_FACTS:
+            ctx.add(item, "from", "bad-value", f"{what}.from: core, but the engine computes no fact '{name}' "
+                                               f"(core facts: {', '.join(CORE_FACTS)}){did_you_mean(name, CORE_FACTS)}")
+        elif CORE_FACTS[name][0] != kind:
+            ctx.add(item, "type", "bad-value", f"{what}.type: the engine computes it as a {CORE_FACTS[name][0]}")
+        return FactSpec(origin="core", **spec)
+    if not _check_keys(ctx, origin, FROM_KEYS, f"{what}.from"):
+        return None
+    ways = [k for k in ("field", "party", "measure") if k in origin]
+    if not ways and "implied" not in origin:
+        ctx.add(origin, None, "missing-field", f"{what}.from: give core, field, party (with attribute) or measure")
+        return None
+    if "party" in origin and len(ways) > 1:
+        ctx.add(origin, "party", "bad-value", f"{what}.from: a party attribute is not also a field or a measure")
+    kinds = origin.get("kinds") or []
+    if not isinstance(kinds, list):
+        ctx.add(origin, "kinds", "wrong-type", f"{what}.from.kinds: expected a list of action kinds")
+        kinds = []
+    for k in kinds:
+        if book.action_kinds and k not in book.action_kinds:
+            ctx.add(origin, "kinds", "bad-value", f"{what}.from.kinds: unknown action '{k}' (facts.yaml action.kind)"
+                                                  f"{did_you_mean(k, book.action_kinds)}")
+    spec["kinds"] = tuple(kinds)
+    if "field" in origin:
+        key = origin.get("field")
+        if not isinstance(key, str) or not re.match(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$", key):
+            ctx.add(origin, "field", "bad-value", f"{what}.from.field: expected a field of the action, e.g. "
+                                                  f"company_survives or resulting_entity.form, got {key!r}")
+        elif not kinds:
+            ctx.add(origin, None, "missing-field", f"{what}.from: a stated field needs 'kinds' (the actions that state it)")
+        spec["key"] = key
+        spec["to_company"] = origin.get("to_company") is True
+        if origin.get("default") is not None:
+            spec["default"] = origin["default"]
+    if "party" in origin:
+        role, attribute = origin.get("party"), origin.get("attribute")
+        if role not in ("transferee", "transferor"):
+            ctx.add(origin, "party", "bad-value", f"{what}.from.party: expected transferee or transferor"
+                                                  f"{did_you_mean(role, ('transferee', 'transferor'))}")
+        if attribute not in book.party_attributes:
+            ctx.add(origin, "attribute", "dangling-reference",
+                    f"{what}.from.attribute: no party attribute '{attribute}' under party_attributes"
+                    f"{did_you_mean(attribute, book.party_attributes)}")
+        elif book.party_attributes[attribute].type != kind:
+            ctx.add(item, "type", "bad-value", f"{what}.type: the party attribute '{attribute}' is a "
+                                               f"{book.party_attributes[attribute].type}")
+        spec.update(origin="party", party=role, attribute=attribute)
+    if "measure" in origin:
+        params = _measure_params(ctx, origin, what, book)
+        if params is None:
+            return None
+        measure = MEASURES[origin["measure"]]
+        produced = measure.type_for(params.get(measure.typed_by))
+        if produced != kind:
+            ctx.add(item, "type", "bad-value", f"{what}.type: measure {origin['measure']}"
+                    + (f" ({measure.typed_by} {params[measure.typed_by]})" if measure.typed_by in params else "")
+                    + f" gives a {produced}, not a {kind}")
+        spec.update(measure=origin["measure"], params=params)
+        if "field" not in origin:
+            spec["origin"] = "measure"
+        spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())
+    return FactSpec(**spec)
+
+
+def _measure_params(ctx: _Ctx, origin: dict, what: str, book: _Loading, given: tuple = ()) -> dict | None:
+    """A measure's params from facts.yaml (or the position block), checked and resolved: a
+    parameter's name stands for its value, a date expression for its date."""
+    name = origin.get("measure")
+    if name not in MEASURES:
+        ctx.add(origin, "measure", "bad-value", f"{what}.measure: no measure '{name}' (measures: "
+                                                f"{', '.join(MEASURES)}){did_you_mean(name, MEASURES)}")
+        return None
+    measure = MEASURES[name]
+    raw = origin.get("params") or {}
+    if not isinstance(raw, dict):
+        ctx.add(origin, "params", "wrong-type", f"{what}.params: expected a mapping")
+        return None
+    for needed in measure.required:
+        if needed not in raw and needed not in given:
+            ctx.add(raw if raw else origin, None, "missing-field", f"{what}.params: measure {name} needs '{needed}'")
+    for needed in measure.needs:
+        if needed not in book.parameters:
+            ctx.add(origin, "measure", "missing-field", f"{what}: measure {name} needs the parameter '{needed}' "
+                                                        "in parameters.yaml")
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        kind = measure.params.get(key)
+        where = f"{what}.params.{key}"
+        if kind is None:
+            ctx.add(raw, key, "unknown-key", f"{where}: measure {name} takes no '{key}' (it takes "
+                                             f"{', '.join(measure.params)}){did_you_mean(key, measure.params)}")
+            continue
+        resolved = _param_value(ctx, raw, key, kind, value, where, book)
+        if resolved is not _BAD:
+            out[key] = resolved
+    return out
+
+
+_BAD = object()
+
+
+def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: str, book: _Loading) -> Any:
+    def bad(message: str, choices: Any = ()) -> Any:
+        ctx.add(node, key, "bad-value", f"{where}: {message}{did_you_mean(value, choices) if choices else ''}")
+        return _BAD
+
+    if isinstance(value, str) and value in book.parameters and kind in ("number", "int", "date"):
+        if len([v for v in book.parameters[value].values if v.value is not None]) > 1:
+            return bad(f"parameter '{value}' has more than one dated value; a measure's param reads one")
+        value = book.parameters[value].value
+    if kind == "party":
+        choices = list(PARTIES) + list(book.groups)
+        return value if value in choices else bad(f"{value!r} is not acquirer, transferor, transferee or a group", choices)
+    if kind == "when":
+        return value if value in WHEN else bad(f"expected before or after, got {value!r}", WHEN)
+    if kind == "output":
+        return value if value in ("shares", "pct", "denominator") else bad(
+            f"expected shares, pct or denominator, got {value!r}", ("shares", "pct", "denominator"))
+    if kind.startswith("choice:"):
+        choices = kind[len("choice:"):].split("|")
+        return value if value in choices else bad(f"expected one of {', '.join(choices)}, got {value!r}", choices)
+    if kind == "date":
+        if value == "as_of" or isinstance(value, date):
+            return value
+        resolved = _date_expr(ctx, node, key, where.rsplit(".", 1)[0], book.parameters)
+        return _BAD if resolved is None else resolved
+    if kind == "class":
+        choices = list(book.classes) + list(book.securities)
+        return value if value in choices else bad(f"no class or security '{value}' in parameters.yaml", choices)
+    if kind == "classes":
+        choices = list(book.classes) + list(book.securities)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if item not in choices:
+                ctx.add(node, key, "dangling-reference", f"{where}: no class or security '{item}' in parameters.yaml"
+                                                         f"{did_you_mean(item, choices)}")
+                return _BAD
+        return tuple(items)
+    if kind == "securities":
+        if not isinstance(value, list) or not value:
+            return bad("expected a non-empty list of security ids")
+        for item in value:
+            if item not in book.securities:
+                ctx.add(node, key, "dangling-reference", f"{where}: no security '{item}' in parameters.yaml"
+                                                         f"{did_you_mean(item, book.securities)}")
+                return _BAD
+        return tuple(value)
+    if kind in ("number", "int"):
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return bad(f"expected a number or a number parameter, got {value!r}", book.parameters)
+        if kind == "int" and value != int(value):
+            return bad(f"expected a whole number, got {value}")
+        return int(value) if kind == "int" else value
+    if kind == "bool":
+        return value if isinstance(value, bool) else bad(f"expected true or false, got {value!r}")
+    if kind == "fact":
+        return value if isinstance(value, str) else bad(f"expected a fact name, got {value!r}")
+    if kind == "value_map":
+        if not isinstance(value, dict) or len(value) != 1:
+            return bad("expected one {fact: value}")
+        return dict(value)
+    return bad(f"unknown param kind {kind}")
+
+
+def _parse_fact_conditions(book: _Loading) -> None:
+    """Implied values and constraints of facts.yaml: conditions over the declared facts."""
+    data = getattr(book, "facts_data", None)
+    if data is None:
+        return
+    ctx = book.facts_ctx
+    facts = data.get("facts") or {}
+    for name, spec in list(book.facts.items()):
+        origin = facts[name].get("from") if isinstance(facts.get(name), dict) else None
+        if not isinstance(origin, dict) or origin.get("implied") is None:
+            continue
+        implied = origin["implied"]
+        if not isinstance(implied, list):
+            ctx.add(origin, "implied", "wrong-type", f"fact {name}.from.implied: expected a list of {{when, value}}")
+            continue
+        out = []
+        for entry in implied:
+            if not _check_keys(ctx, entry, ("when", "value"), f"fact {name}.from.implied", ("when", "value")):
+                continue
+            condition = parse_condition(ctx, entry["when"], book, line=entry.line_of("when"))
+            value = _scalar(ctx, entry, spec, entry.get("value"), f"fact {name}.from.implied", book)
+            out.append((condition, value))
+        book.facts[name] = replace(spec, implied=tuple(out))
+    constraints = data.get("constraints") or []
+    if not isinstance(constraints, list):
+        ctx.add(constraints, None, "wrong-type", "constraints: expected a list")
+        return
+    for item in constraints:
+        if not _check_keys(ctx, item, CONSTRAINT_KEYS, "constraint", CONSTRAINT_KEYS):
+            continue
+        fields = item.get("fields")
+        if not isinstance(fields, list) or not fields:
+            ctx.add(item, "fields", "wrong-type", "constraint.fields: expected a non-empty list of action fields")
+            continue
+        stated = {spec.key.split(".")[0] for spec in book.facts.values() if spec.key} | {
+            spec.key for spec in book.facts.values() if spec.key}
+        for f in fields:
+            if f not in stated and f.split(".")[0] not in stated:
+                ctx.add(item, "fields", "bad-value", f"constraint.fields: '{f}' is no action field a fact is stated by"
+                                                     f"{did_you_mean(f, stated)}")
+        book.constraints.append(Constraint(parse_condition(ctx, item["when"], book, line=item.line_of("when")),
+                                           tuple(str(f) for f in fields), " ".join(str(item["message"]).split()),
+                                           item.line))
+
+
+def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
+    """rulebook.yaml `position`: the deal-wide terms, the per-group figures and the table columns
+    that `clausewise position` shows, each a measure, a parameter or a text."""
+    if node is None:
+        return {}
+    if not _check_keys(ctx, node, POSITION_KEYS, "position", ("groups", "columns")):
+        return {}
+    out: dict[str, Any] = {"summary": " ".join(str(node.get("summary") or "").split()),
+                           "notes": [" ".join(str(n).split()) for n in node.get("notes") or []]}
+    for section in ("terms", "groups"):
+        entries = []
+        for item in node.get(section) or []:
+            what = f"position.{section}"
+            if not _check_keys(ctx, item, POSITION_ENTRY_KEYS, what, ("key",)):
+                continue
+            what = f"{what}.{item['key']}"
+            entry = {"key": str(item["key"]), "label": str(item.get("label") or item["key"]),
+                     "show": item.get("show", "value"), "places": int(item.get("places", 2))}
+            if "measure" in item:
+                params = _measure_params(ctx, item, what, book, ("party",) if section == "groups" else ())
+                if params is None:
+                    continue
+                if section == "groups" and MEASURES[item["measure"]].params.get("party") and "party" in params:
+                    ctx.add(item, "params", "bad-value", f"{what}.params: the party is each group in turn")
+                entry.update(measure=item["measure"], params=params)
+            elif "parameter" in item:
+                if item["parameter"] not in book.parameters:
+                    ctx.add(item, "parameter", "dangling-reference", f"{what}.parameter: no parameter "
+                            f"'{item['parameter']}'{did_you_mean(item['parameter'], book.parameters)}")
+                    continue
+                entry["parameter"] = item["parameter"]
+            elif "text" in item:
+                entry["text"] = str(item["text"])
+            else:
+                ctx.add(item, None, "missing-field", f"{what}: give a measure, a parameter or a text")
+                continue
+            show = entry["show"]
+            parts = show.values() if isinstance(show, dict) else [show]
+            for part in parts:
+                if part not in SHOW_FIELDS:
+                    ctx.add(item, "show", "bad-value", f"{what}.show: '{part}' is not one of {', '.join(SHOW_FIELDS)}"
+                                                       f"{did_you_mean(part, SHOW_FIELDS)}")
+            if item.get("cap") is not None:
+                if item["cap"] not in book.facts:
+                    ctx.add(item, "cap", "unknown-fact", f"{what}.cap: unknown fact '{item['cap']}'"
+                                                         f"{did_you_mean(item['cap'], book.facts)}")
+                entry["cap"] = item["cap"]
+            entries.append(entry)
+        out[section] = entries
+    keys = [e["key"] for e in out["groups"]]
+    columns = []
+    for item in node.get("columns") or []:
+        if not _check_keys(ctx, item, COLUMN_KEYS, "position.columns", ("label", "value")):
+            continue
+        head = str(item["value"]).split(".")[0]
+        if head not in keys:
+            ctx.add(item, "value", "dangling-reference", f"position.columns: no group figure '{head}'"
+                                                         f"{did_you_mean(head, keys)}")
+        fmt = item.get("format", "shares")
+        if fmt not in COLUMN_FORMATS:
+            ctx.add(item, "format", "bad-value", f"position.columns.format: expected one of {', '.join(COLUMN_FORMATS)}"
+                                                 f"{did_you_mean(fmt, COLUMN_FORMATS)}")
+        columns.append({"label": str(item["label"]), "value": str(item["value"]), "format": fmt})
+    out["columns"] = columns
+    room = node.get("headroom")
+    if room is not None and _check_keys(ctx, room, HEADROOM_KEYS, "position.headroom", HEADROOM_KEYS):
+        if room["fact"] not in book.facts:
+            ctx.add(room, "fact", "unknown-fact", f"position.headroom.fact: unknown fact '{room['fact']}'"
+                                                  f"{did_you_mean(room['fact'], book.facts)}")
+        out["headroom"] = {k: str(room[k]) for k in HEADROOM_KEYS}
+    return out

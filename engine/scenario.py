@@ -11,9 +11,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import calc
+from . import calc, capital
 from .errors import InputError, ProblemList, did_you_mean
-from .facts import CORPORATE_KINDS, FACTS, allowed_values, jurisdiction
+from .conditions import truth
+from .facts import TRADE_KINDS, allowed_values
+from .measures import Situation, measure
 from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding,
                     InstrumentStatus, Party, Scenario, Tally)
 from .rulebook import Rulebook
@@ -22,26 +24,19 @@ from .yamlio import LineDict, LineList, load_yaml
 SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote")
 INSTRUMENT_KEYS = ("status", "from", "note")
 VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
-CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "series_a_converted", "holders",
-                  "instruments", "history")
-CAP_TABLE_OVERRIDE_KEYS = ("file",) + CAP_TABLE_KEYS
-ACTION_KINDS = ("purchase", "transfer") + CORPORATE_KINDS
+CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "holders", "instruments",
+                  "history", "convertibles")
 TRANSFER_FACT_KEYS = ("basis", "permitted_transferee_agreement", "rule144_resale_available")
-COMPANY_ACQUISITION_KEYS = ("company_offer", "full_cumulative_dividends_paid")
 ACTION_KEYS = {
     "purchase": ("kind", "buyer", "security", "quantity", "seller") + TRANSFER_FACT_KEYS,
-    "transfer": ("kind", "from", "to", "security", "quantity") + TRANSFER_FACT_KEYS
-                + ("pledge_in_bona_fide_financing",) + COMPANY_ACQUISITION_KEYS,
+    "transfer": ("kind", "from", "to", "security", "quantity") + TRANSFER_FACT_KEYS + ("pledge_in_bona_fide_financing",),
 }
 ACTION_REQUIRED = {
     "purchase": ("buyer", "security", "quantity"),
     "transfer": ("from", "to", "security", "quantity"),
 }
-PARTY_FLAGS = ("purchaser_affiliate", "held_common_on_signing_date", "hmtf_parallel_investor")
-PARTY_KEYS = ("name", "group") + PARTY_FLAGS
 SELLERS = ("market", "company")
 BASES = ("registered", "rule_144", "exempt", "none")
-COMPANY_OFFERS = ("change_of_control_offer", "purchase_offer", "none")
 ROUTE_MOVED = ("action.route: no longer a key: state the Securities Act basis as `basis` ("
                + ", ".join(BASES) + "); whether the transfer goes to a Permitted Transferee follows from "
                "the transferee (`to`) and `permitted_transferee_agreement`")
@@ -253,12 +248,23 @@ def _raise(problems: ProblemList, first_file: str | None = None) -> None:
 # --- cap tables -----------------------------------------------------------------------------------
 
 
+def converted_classes(rulebook: Rulebook) -> list[str]:
+    """Classes of convertible preferred (parameters.yaml `classes`) whose shares converted since the
+    closing a cap table states as `<class>_converted`."""
+    return [c.id for c in rulebook.classes.values()
+            if all(rulebook.securities.get(m, {}).get("class") == "preferred" for m in c.members)]
+
+
+def cap_table_keys(rulebook: Rulebook) -> tuple:
+    return CAP_TABLE_KEYS + tuple(f"{c}_converted" for c in converted_classes(rulebook))
+
+
 def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: ProblemList) -> CapTable | None:
     data = _load(path, display, problems)
     if data is _FAILED:
         return None
     ck = _Checker(problems, display)
-    if not ck.mapping(data, "", CAP_TABLE_KEYS, ("common_outstanding", "holders"), line=1):
+    if not ck.mapping(data, "", cap_table_keys(rulebook), ("common_outstanding", "holders"), line=1):
         return None
     before = len(problems.problems)
     table = _apply_cap_table(ck, data, "", CapTable(0, (), None, display), rulebook, inline=True)
@@ -297,16 +303,22 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         elif "group" not in item:
             where = "" if inline else f", who is not on {base_name}"
             ck.add(_line(item) or line, "missing-field", f"{item_path}.group: missing for '{name}'{where}")
-    converted = ck.shares(node, "series_a_converted", path, 0)
+    converted = dict(base.converted)
+    for class_id in converted_classes(rulebook):
+        count = ck.shares(node, f"{class_id}_converted", path, 0)
+        if count is not None:
+            converted[class_id] = count
     table = CapTable(
         common_outstanding=base.common_outstanding if outstanding is None else outstanding,
         holders=tuple(holders.values()),
         board_size=base.board_size if board_size is None else board_size,
         source=base.source,
-        series_a_converted=base.series_a_converted if converted is None else converted,
+        converted=converted,
         last_event=base.last_event,
         instruments={**base.instruments, **instruments(ck, node, path, rulebook)},
+        convertibles={**base.convertibles, **capital.parse_convertibles(ck, node, path, rulebook)},
     )
+    capital.check_holdings(ck, node, path, table)
     held = sum(h.common for h in table.holders)
     if held > table.common_outstanding:
         ck.add(_line(node, "common_outstanding"), "bad-value",
@@ -320,7 +332,8 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
 def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
                    rulebook: Rulebook) -> tuple[str, dict] | None:
     series = [s for s, spec in rulebook.securities.items() if spec.get("class") == "preferred"]
-    allowed = ("name", "group", "common") + tuple(series) + ("warrants", "permitted_transferee_agreement")
+    allowed = ("name", "group", "common") + tuple(series) + ("warrants", "permitted_transferee_agreement",
+                                                              "convertibles")
     if not ck.mapping(item, path, allowed, ("name",), line=line):
         return None
     name = ck.text(item, "name", path)
@@ -328,6 +341,9 @@ def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
     group = ck.group(item, "group", path, rulebook)
     if group is not None:
         fields["group"] = group
+    convertibles = capital.parse_holding(ck, item, path)
+    if convertibles is not None:
+        fields["convertibles"] = convertibles
     bound = ck.boolean(item, "permitted_transferee_agreement", path)
     if bound is not None:
         fields["permitted_transferee_agreement"] = bound
@@ -341,7 +357,7 @@ def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,
 def _merge_holding(holding: Holding, fields: dict) -> Holding:
     preferred = dict(holding.preferred)
     for key, value in fields.items():
-        if key not in ("group", "common", "warrants", "permitted_transferee_agreement"):
+        if key not in ("group", "common", "warrants", "permitted_transferee_agreement", "convertibles"):
             preferred[key] = value
     return replace(
         holding,
@@ -351,6 +367,7 @@ def _merge_holding(holding: Holding, fields: dict) -> Holding:
         permitted_transferee_agreement=fields.get("permitted_transferee_agreement",
                                                   holding.permitted_transferee_agreement),
         preferred={s: n for s, n in preferred.items() if n},
+        convertibles={**holding.convertibles, **fields.get("convertibles", {})},
     )
 
 
@@ -437,15 +454,25 @@ def instruments(ck: _Checker, node: dict, path: str, rulebook: Rulebook) -> dict
 
 
 def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Action:
-    """A corporate action: each field states one fact of the registry (engine/facts.py)."""
-    specs = [spec for spec in FACTS.values() if spec.key and kind in spec.kinds]
+    """A corporate action: each field states one fact the rulebook declares (facts.yaml)."""
+    details = _stated_fields(ck, node, kind, rulebook, top=("kind",))
+    _contradictions(ck, node, details, rulebook)
+    return Action(kind=kind, details={k: v for k, v in details.items() if v is not None})
+
+
+def _stated_fields(ck: _Checker, node: dict, kind: str, rulebook: Rulebook, top: tuple = (),
+                   only: bool = True) -> dict:
+    """The facts an action's fields state, for the facts.yaml facts declared with `field` and
+    this action kind; `only`: any other key of the action is reported (keys in `top` allowed)."""
+    specs = [spec for spec in rulebook.facts.values() if spec.key and kind in spec.kinds]
     tree: dict = {}
     for spec in specs:
         head, _, tail = spec.key.partition(".")
         if tail:
             tree.setdefault(head, []).append(tail)
-    top = ("kind",) + tuple(dict.fromkeys(spec.key.split(".")[0] for spec in specs))
-    ck.mapping(node, "action", top, what=f" for a {kind}")
+    top = top + tuple(dict.fromkeys(spec.key.split(".")[0] for spec in specs))
+    if only:
+        ck.mapping(node, "action", top, what=f" for a {kind}")
     for head, keys in tree.items():
         if head in node and node[head] is not None:
             ck.mapping(node[head], f"action.{head}", tuple(keys), line=_line(node, head), what=f" for a {kind}")
@@ -479,47 +506,39 @@ def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Actio
                 ck.add(line, "bad-value", f"{path}: {_show(v)} is not one of {', '.join(allowed)}{did_you_mean(v, allowed)}")
             if not bad:
                 details[spec.name] = frozenset(items) if spec.type == "set" else value
-    _check_jurisdiction(ck, node, details)
-    _check_equity(ck, node, details)
-    return Action(kind=kind, details={k: v for k, v in details.items() if v is not None})
+    return details
 
 
-def _check_equity(ck: _Checker, node: dict, details: dict) -> None:
-    """The class of equity an issuance or amendment touches: its statements must agree."""
-    step, klass = details.get("issuance.step"), details.get("issuance.class")
-    stated = [key for key in ("class", "series", "ranking", "exempt_basis") if node.get(key) is not None]
-    if step == "none" and stated:
-        ck.add(_line(node, stated[0]), "contradiction",
-               f"action.{stated[0]}: the amendment touches no class of equity (equity: none)")
-    if klass == "series_a" and node.get("ranking") is not None:
-        ck.add(_line(node, "ranking"), "contradiction",
-               "action.ranking: the Series A's ranking is fixed by CoD 9(a) (each series on a parity with the "
-               "others); state a ranking only for other equity")
-    if details.get("issuance.exempt_basis") == "series_a3_on_conversion" and (
-            klass != "series_a" or details.get("issuance.series") not in (None, "series_a3")):
-        ck.add(_line(node, "exempt_basis"), "contradiction",
-               "action.exempt_basis: series_a3_on_conversion is an issuance of class series_a, series series_a3")
-    amendment = node.get("amendment")
-    if (step == "increase_authorized" and klass == "series_a" and isinstance(amendment, dict)
-            and details.get("amendment.changes_authorized_series_a") is False):
-        ck.add(_line(amendment, "changes_authorized_series_a"), "contradiction",
-               "action.amendment.changes_authorized_series_a: false, but the amendment increases the authorized "
-               "amount of the Series A (equity: increase_authorized, class: series_a)")
+def _stated(node: dict, path: str) -> bool:
+    head, _, tail = path.partition(".")
+    value = node.get(head)
+    if tail:
+        return isinstance(value, dict) and value.get(tail) is not None
+    return value is not None
 
 
-def _check_jurisdiction(ck: _Checker, node: dict, details: dict) -> None:
-    """A stated jurisdiction kind or country must agree with a recognised jurisdiction name."""
-    where = details.get("resulting_entity.jurisdiction")
-    known = jurisdiction(where) if where else None
-    if known is None:
-        return
-    entity = node.get("resulting_entity")
-    for fact, value in zip(("resulting_entity.jurisdiction_kind", "resulting_entity.country"), known):
-        stated = details.get(fact)
-        if stated is not None and stated != value:
-            key = fact.split(".", 1)[1]
-            ck.add(_line(entity, key), "contradiction",
-                   f"action.resulting_entity.{key}: {stated} contradicts the jurisdiction {where!r}, which is {value}")
+def _contradictions(ck: _Checker, node: dict, details: dict, rulebook: Rulebook) -> None:
+    """Stated facts that cannot hold together (facts.yaml `constraints`), and a stated value that a
+    measure of another stated fact contradicts (a jurisdiction's kind against its name)."""
+    for constraint in rulebook.constraints:
+        stated = [f for f in constraint.fields if _stated(node, f)]
+        if stated and truth(constraint.when, details) is True:
+            head, _, tail = stated[0].partition(".")
+            line = _line(node[head], tail) if tail else _line(node, head)
+            ck.add(line, "contradiction", f"action.{stated[0]}: {constraint.message}")
+    sit = None
+    for spec in rulebook.facts.values():
+        if not (spec.key and spec.measure and spec.contradiction) or details.get(spec.name) is None:
+            continue
+        sit = sit or Situation(rulebook.deal(), CapTable(0, ()), rulebook.param("closing_date"), None, details)
+        measured = measure(spec.measure, sit, spec.params)
+        stated = details[spec.name]
+        if measured is not None and measured != stated:
+            source = next((v for k, v in spec.params.items() if k.endswith("_fact")), None)
+            head, _, tail = spec.key.partition(".")
+            line = _line(node.get(head), tail) if tail and isinstance(node.get(head), dict) else _line(node, head)
+            text = spec.contradiction.format(stated=stated, measured=measured, input=details.get(source))
+            ck.add(line, "contradiction", f"action.{spec.key}: {text}")
 
 
 def _vote(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: CapTable | None):
@@ -572,7 +591,7 @@ def _scenario_cap_table(ck: _Checker, data: dict, rulebook: Rulebook, base_dir: 
     if isinstance(node, str):
         ref, overrides = node, None
     elif isinstance(node, dict):
-        if not ck.mapping(node, "cap_table", CAP_TABLE_OVERRIDE_KEYS):
+        if not ck.mapping(node, "cap_table", ("file",) + cap_table_keys(rulebook)):
             return None
         ref, overrides = node.get("file"), node
         if ref is not None and not isinstance(ref, str):
@@ -616,34 +635,46 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
         ck.add(line, "wrong-type", f"action: expected a mapping, got {_show(node)}")
         return None
     kind = node.get("kind")
-    if kind in CORPORATE_KINDS:
+    kinds = rulebook.action_kinds
+    if kind in kinds and kind in capital.CAPITAL_KINDS:
+        return capital.parse_action(ck, node, rulebook, cap)
+    if kind in kinds and kind not in TRADE_KINDS:
         return _corporate(ck, node, kind, rulebook)
     if kind is None:
-        every = tuple(dict.fromkeys(ACTION_KEYS["purchase"] + ACTION_KEYS["transfer"]))
+        every = tuple(dict.fromkeys(_trade_keys("purchase", rulebook) + _trade_keys("transfer", rulebook)))
         ck.mapping(node, "action", every, ("kind",))
         return None
-    if kind not in ACTION_KINDS:
+    if kind not in kinds or kind not in TRADE_KINDS:
         ck.add(_line(node, "kind"), "bad-value", f"action.kind: {_show(kind)} is not one of "
-                                                 f"{', '.join(ACTION_KINDS)}{did_you_mean(kind, ACTION_KINDS)}")
+                                                 f"{', '.join(kinds)}{did_you_mean(kind, kinds)}")
         return None
     if "route" in node:
         ck.add(_line(node, "route"), "unknown-key", ROUTE_MOVED)
-    ck.mapping(node, "action", ACTION_KEYS[kind] + ("route",), ACTION_REQUIRED[kind], what=f" for a {kind}")
-    security = _security(ck, node, rulebook)
+    ck.mapping(node, "action", _trade_keys(kind, rulebook) + ("route",), ACTION_REQUIRED[kind], what=f" for a {kind}")
+    security = _security(ck, node, rulebook, cap)
     quantity = ck.shares(node, "quantity", "action", 1)
     if kind == "purchase":
         return _purchase(ck, node, rulebook, cap, security, quantity)
     return _transfer(ck, node, rulebook, cap, security, quantity)
 
 
-def _security(ck: _Checker, node: dict, rulebook: Rulebook) -> str | None:
+def _trade_keys(kind: str, rulebook: Rulebook) -> tuple:
+    """A purchase's or transfer's keys: the engine's own, and the fields facts.yaml declares for it."""
+    fields = (spec.key.split(".")[0] for spec in rulebook.facts.values() if spec.key and kind in spec.kinds)
+    return tuple(dict.fromkeys(ACTION_KEYS[kind] + tuple(fields)))
+
+
+def _security(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None = None) -> str | None:
     value = node.get("security")
     if value is None:
         return None
-    if not isinstance(value, str) or value not in rulebook.securities:
+    stated = list(cap.convertibles) if cap is not None else []  # other convertibles the cap table declares
+    if not isinstance(value, str) or (value not in rulebook.securities and value not in stated):
+        known = list(rulebook.securities) + stated
         ck.add(_line(node, "security"), "unknown-security",
-               f"action.security: unknown security {_show(value)}{did_you_mean(value, rulebook.securities)}; "
-               f"the rulebook has {', '.join(rulebook.securities)}")
+               f"action.security: unknown security {_show(value)}{did_you_mean(value, known)}; "
+               f"the rulebook has {', '.join(rulebook.securities)}"
+               + (f" and the cap table {', '.join(stated)}" if stated else ""))
         return None
     return value
 
@@ -674,13 +705,15 @@ def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
                 ck.add(_line(node, key), "unknown-key",
                        f"action.{key}: applies only to a purchase from a holder (a transfer), not from the {seller}")
     facts = _transfer_facts(ck, node)
+    details = {k: v for k, v in _stated_fields(ck, node, "purchase", rulebook, only=False).items() if v is not None}
     if buyer is None or security is None or quantity is None or facts is None:
         return None
     if transferor is not None:
         # One event, one encoding: a purchase from a holder is the holder's Securities Transfer.
         return Action(kind="transfer", security=security, quantity=quantity, acquirer=buyer, seller="holder",
-                      transferor=transferor, **facts)
-    return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller)
+                      transferor=transferor, details=details, **facts)
+    return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller,
+                  details=details)
 
 
 def _transfer_facts(ck: _Checker, node: dict) -> dict | None:
@@ -718,25 +751,21 @@ def _transfer(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
     transferee = _party(ck, node, "to", rulebook, cap, company_allowed=True)
     facts = _transfer_facts(ck, node)
     financing = ck.boolean(node, "pledge_in_bona_fide_financing", "action")
-    offer = node.get("company_offer")
-    if offer is not None and offer not in COMPANY_OFFERS:
-        ck.add(_line(node, "company_offer"), "bad-value",
-               f"action.company_offer: {_show(offer)} is not one of {', '.join(COMPANY_OFFERS)}"
-               f"{did_you_mean(offer, COMPANY_OFFERS)}")
-        offer = None
-    dividends = ck.boolean(node, "full_cumulative_dividends_paid", "action")
+    details = _stated_fields(ck, node, "transfer", rulebook, only=False)
     if transferee is not None and not transferee.is_company:
-        for key in COMPANY_ACQUISITION_KEYS:
-            if key in node:
-                ck.add(_line(node, key), "unknown-key", f"action.{key}: applies only to a transfer to the Company")
+        for spec in rulebook.facts.values():
+            if spec.to_company and spec.key and "transfer" in spec.kinds and spec.key.split(".")[0] in node:
+                ck.add(_line(node, spec.key.split(".")[0]), "unknown-key",
+                       f"action.{spec.key}: applies only to a transfer to the Company")
+                details.pop(spec.name, None)
     if transferor is not None and transferee is not None and transferor.name == transferee.name:
         ck.add(_line(node, "to"), "contradiction", f"action.to: {transferor.name} cannot transfer to itself")
         return None
     if transferor is None or transferee is None or security is None or quantity is None or facts is None:
         return None
     return Action(kind="transfer", security=security, quantity=quantity, acquirer=transferee, seller="holder",
-                  transferor=transferor, bona_fide_financing=bool(financing), company_offer=offer,
-                  full_cumulative_dividends_paid=dividends, **facts)
+                  transferor=transferor, bona_fide_financing=bool(financing),
+                  details={k: v for k, v in details.items() if v is not None}, **facts)
 
 
 def _holder(ck: _Checker, node: dict, key: str, cap: CapTable | None, extra: tuple = (),
@@ -765,11 +794,25 @@ def _party(ck: _Checker, node: dict, key: str, rulebook: Rulebook, cap: CapTable
             return THE_COMPANY
         holder = _holder(ck, node, key, cap, hint="; name a newcomer as a mapping {name, group}")
         return Party(name=holder.name, group=holder.group) if holder else None
-    if not ck.mapping(value, path, PARTY_KEYS, ("name",), line=_line(node, key)):
+    declared = rulebook.party_attributes
+    if not ck.mapping(value, path, ("name", "group") + tuple(declared), ("name",), line=_line(node, key)):
         return None
     name = ck.text(value, "name", path)
     group = ck.group(value, "group", path, rulebook)
-    flags = {flag: ck.boolean(value, flag, path) for flag in PARTY_FLAGS}
+    flags = {}
+    for attr, spec in declared.items():
+        if spec.type == "bool":
+            stated = ck.boolean(value, attr, path)
+        elif spec.type == "text":
+            stated = ck.text(value, attr, path)
+        else:
+            stated = value.get(attr)
+            if stated is not None and stated not in spec.values:
+                ck.add(_line(value, attr), "bad-value", f"{path}.{attr}: {_show(stated)} is not one of "
+                       f"{', '.join(spec.values)} ({spec.label}){did_you_mean(stated, spec.values)}")
+                stated = None
+        if stated is not None:
+            flags[attr] = stated
     if name is None or cap is None:
         return None
     holder = cap.holder(name)
@@ -783,20 +826,14 @@ def _party(ck: _Checker, node: dict, key: str, rulebook: Rulebook, cap: CapTable
         if "group" not in value:
             ck.add(_line(value), "missing-field", f"{path}.group: missing for '{name}', who is not on the cap table")
         return None
-    return Party(name=name, group=group, **flags)
+    return Party(name=name, group=group, attributes=flags)
 
 
 def _check_held(ck: _Checker, node: dict, holder: Holding, security: str | None, quantity: int | None,
                 rulebook: Rulebook, verb: str) -> None:
     if security is None or quantity is None:
         return
-    kind = rulebook.securities[security].get("class")
-    if kind == "common":
-        held = holder.common
-    elif kind == "warrant":
-        held = holder.warrants
-    else:
-        held = holder.preferred.get(security, 0)
+    held = capital.held(holder, security, rulebook.securities.get(security, {}).get("class"))
     if held < quantity:
         ck.add(_line(node, "quantity"), "bad-value",
                f"action.quantity: {holder.name} holds {held:,} of {security}, fewer than the {quantity:,} to be {verb}")
@@ -817,18 +854,18 @@ EXERCISE_METHODS = ("cash", "net_issue")
 def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook) -> CapTable:
     """Apply `node['history']`, a list of dated events since the Closing, in order, to `table`.
 
-    Conversion (CoD 12(a), 12(c)) and Warrant exercise (WAR 2, 3) compute the Common issued; the
-    conversion Common joins the Common outstanding and the converted Series A leaves the PA 6.6
-    deemed conversion, so each share is counted once.
+    Conversion and warrant exercise compute the Common issued under the rulebook's terms; the
+    conversion Common joins the Common outstanding and the converted preferred is counted as
+    converted in its class (cap_table `<class>_converted`), so that a deemed conversion of the
+    class counts each share once.
     """
     items = node["history"]
     if not isinstance(items, list):
         ck.add(_line(node, "history"), "wrong-type", f"{path}: expected a list of events, got {_show(items)}")
         return table
-    terms = rulebook.terms()
     closing = rulebook.param("closing_date")
     holders = {h.name: h for h in table.holders}
-    outstanding, converted, last = table.common_outstanding, table.series_a_converted, table.last_event
+    outstanding, converted, last = table.common_outstanding, dict(table.converted), table.last_event
     previous = closing
     for index, item in enumerate(items):
         where = f"{path}[{index}]"
@@ -878,12 +915,19 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 ck.add(_line(item, "security"), "bad-value", f"{where}.security: {_show(security)} is not a "
                        "convertible preferred series of the rulebook")
                 return table
+            right_ends = rulebook.parameters.get("conversion_right_expiry")
+            if right_ends is not None and when > right_ends.value:
+                ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the conversion right expired "
+                       f"({right_ends.value}, {_cited(rulebook, right_ends)}); the shares can no longer be converted")
+                return table
             if h is None or (h := take(h, security, "converted")) is None:
                 return table
-            issued = calc.conversion_shares(terms, quantity, when)
+            issued = calc.conversion_shares(rulebook.terms(when), quantity, when)  # the price in force then
             holders[h.name] = replace(h, common=h.common + issued)
             outstanding += issued
-            converted += quantity
+            for class_id in converted_classes(rulebook):
+                if security in rulebook.classes[class_id].members:
+                    converted[class_id] = converted.get(class_id, 0) + quantity
         elif kind == "exercise":
             h = holder("holder")
             if h is None:
@@ -904,11 +948,11 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 issued = quantity
             else:
                 fmv = item.get("fair_market_value")
-                price = Fraction(rulebook.param("warrant_exercise_price"))
+                price = Fraction(rulebook.param("warrant_exercise_price", when))
                 if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or Fraction(fmv) <= price:
                     ck.add(_line(item, "fair_market_value") or line, "bad-value",
                            f"{where}.fair_market_value: a net issue exercise (WAR 2(c)) needs the fair market "
-                           f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price')):.2f} "
+                           f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price', when)):.2f} "
                            f"Exercise Price; got {_show(fmv)}")
                     return table
                 issued = calc.net_issue_shares(quantity, Fraction(fmv), price)
@@ -936,11 +980,14 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                 if target is None:
                     return table
             kind_ = rulebook.securities[security].get("class")
-            holders[target.name] = _moved(holders.get(target.name, target), security, quantity, kind_)
+            # A reclassification on transfer: the transferee outside the series' group receives the
+            # series the rulebook names (parameters.yaml `on_transfer_outside_group`).
+            received = capital.reclassified_on_transfer(rulebook, security, target.group)
+            holders[target.name] = _moved(holders.get(target.name, target), received, quantity, kind_)
         else:  # issuance or repurchase of Common by the Company
             if item.get("security", "common") != "common":
                 ck.add(_line(item, "security"), "bad-value", f"{where}.security: only Common Stock is issued or "
-                       "repurchased in a history (a Series A issuance is a corporate action)")
+                       "repurchased in a history (an issuance of preferred is a corporate action)")
                 return table
             key = "to" if kind == "issuance" else "from"
             if item.get(key) is not None:
@@ -959,7 +1006,16 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                        "less Common outstanding than the holders hold")
                 return table
     return replace(table, holders=tuple(holders.values()), common_outstanding=outstanding,
-                   series_a_converted=converted, last_event=last)
+                   converted=converted, last_event=last)
+
+
+def _cited(rulebook: Rulebook, param) -> str:
+    """A parameter's source as a citation: the document's code and the section."""
+    if param.source is None:
+        return param.name
+    doc = rulebook.documents.get(param.source.document)
+    code = doc.code if doc is not None and doc.code else param.source.document
+    return f"{code} {param.source.section}"
 
 
 def _moved(h: Holding, security: str, delta: int, kind: str | None) -> Holding:

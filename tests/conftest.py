@@ -12,8 +12,8 @@ from clausewise.scenario import load_cap_table, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 RULEBOOK = ROOT / "rules" / "icg-2000"
-CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
-SCENARIOS = ROOT / "samples" / "scenarios"
+CLOSING = RULEBOOK / "captables" / "closing.yaml"
+SCENARIOS = RULEBOOK / "scenarios"
 
 
 @pytest.fixture(scope="session")

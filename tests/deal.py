@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "samples" / "scenarios"
+SCENARIOS = ROOT / "rules" / "icg-2000" / "scenarios"
 # One problem line as the command prints it: file:line: category: message.
-CLOSING_FILE = str(ROOT / "samples" / "captables" / "closing.yaml")
+CLOSING_FILE = str(ROOT / "rules" / "icg-2000" / "captables" / "closing.yaml")
 PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<category>[a-z][a-z-]*): (?P<message>.+)$")
 
 # Schedule I holders.

@@ -348,8 +348,11 @@ def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_sce
     action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1_000,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario, corporate(action))
-    # More Series A is also a Parity Share issuance (CoD 8(c)(iv), 9(a)): 69%.
-    assert decided(result) == {COD_2: APPROVAL, PARITY: APPROVAL}
+    # More Series A is also a Parity Share issuance (CoD 8(c)(iv), 9(a)): 69%. The Series A-3 issued
+    # to date is not stated and there is no history: the series' authority cannot be decided.
+    assert decided(result) == {COD_2: APPROVAL, PARITY: APPROVAL, "cod.2.series-authority": "cannot_determine"}
+    assert result.by_rule("cod.2.series-authority").missing == ["issuance.series_issued_to_date",
+                                                                 "issuance.series_issued_after"]
     assert figures(result) == [(COD_2,) + UNANIMOUS, (PARITY,) + SIXTY_NINE]
     assert result.facts["issuance.series_a_outstanding_after"] == 76_000
     assert result.by_rule(COD_2).explanation == (

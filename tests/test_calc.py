@@ -26,11 +26,11 @@ from clausewise.calc import (
     money_display,
     pct_display,
     shares_display,
-    special_dividend_reference,
     standstill_basis,
     voting_power,
     warrant_shares_exercisable,
 )
+from clausewise.measures import compounded
 from clausewise.model import CapTable, Holding
 
 CLOSING = date(2000, 4, 10)
@@ -259,6 +259,11 @@ def test_warrants_count_through_expiry_day_only():
     assert warrant_shares_exercisable(TERMS, 6_666_667, date(2005, 4, 11)) == 0
     # WAR 2(d): exercisable "from the date hereof" (2000-04-10).
     assert warrant_shares_exercisable(TERMS, 6_666_667, date(2000, 4, 9)) == 0
+
+
+def special_dividend_reference() -> Decimal:
+    """The compounding measure with the rulebook's special dividend parameters (parameters.yaml)."""
+    return compounded(None, Decimal("10000"), Decimal("0.02"), 20)
 
 
 def test_special_dividend_reference():

@@ -33,7 +33,7 @@ from clausewise.compiler import Fired, compile_rules
 from clausewise.conditions import All, AnyOf, Atom, Not, atoms, truth
 from clausewise.errors import EngineError
 from clausewise.evaluate import _outcome
-from clausewise.facts import FACTS, allowed_values
+from clausewise.facts import allowed_values
 from clausewise.instruments import instrument_fact
 from clausewise.model import Exception_, Rule, Source
 from clausewise.rulebook import load_rulebook
@@ -144,9 +144,9 @@ def domains(rule: Rule, rulebook) -> dict[str, list]:
     out: dict[str, list] = {"as_of": days or [DEFAULT_DAY],
                             instrument_fact(rule.source.document): ["in_force", "not_in_force", ABSENT]}
     for fact, values in named.items():
-        kind = FACTS[fact].type
+        kind = rulebook.facts[fact].type
         if kind in ("enum", "set"):
-            allowed = allowed_values(FACTS[fact], list(rulebook.securities), list(rulebook.groups))
+            allowed = allowed_values(rulebook.facts[fact], list(rulebook.securities), list(rulebook.groups))
             others = [a for a in allowed if a not in values]
             if kind == "enum":
                 domain = values + others[:1] + [ABSENT]
@@ -279,7 +279,10 @@ def test_every_branch_of_every_rule_is_reached(rulebook, all_dicts):
         scope_facts = {"action.kind"} | {a.fact for a in atoms(rule.scope)}
         if any(a.fact not in scope_facts for a in atoms(rule.condition)):
             # (PA 6.5's condition, action.kind == transfer, is implied by its scope: never clear.)
-            wanted |= {("clear", None), ("undetermined", None)}
+            wanted.add(("clear", None))
+            # A scenario always states its date: a condition on as_of alone is never undetermined.
+            if any(a.fact not in scope_facts | {"as_of"} for a in atoms(rule.condition)):
+                wanted.add(("undetermined", None))
         if rule.in_force_from or rule.in_force_before:
             wanted.add(("out_of_force", None))
         assert wanted <= reached[rule.id], (rule.id, wanted - reached[rule.id])
@@ -426,7 +429,8 @@ def test_a_rule_too_large_for_durable_is_refused_before_durable_sees_it(rulebook
 def _liberty_facts(pct, **extra) -> dict:
     return {"as_of": date(2003, 6, 2), "action.kind": "purchase", "action.security": "common",
             "acquirer.group": "liberty", "action.seller": "market", "standstill.pct_after": pct,
-            "voting_power.pct_after": Fraction(30), "transfer.within_group": False, **IN_FORCE, **extra}
+            "voting_power.pct_after": Fraction(30), "transfer.within_group": False,
+            "acquisition.upon_conversion_or_exercise": False, **IN_FORCE, **extra}
 
 
 # After the Chapter 11 plan of April 3, 2002 a document's status decides only when stated.

@@ -44,7 +44,7 @@ def test_a_conversion_issues_the_cod_12_common_and_counts_it_once(rulebook, tmp_
     terms = rulebook.terms()
     assert calc.conversion_shares(terms, 50_000, JUNE_2002) == LIBERTY_CONVERSION
     liberty = after.holder(LIBERTY)
-    assert (liberty.common, liberty.preferred, after.common_outstanding, after.series_a_converted) == (
+    assert (liberty.common, liberty.preferred, after.common_outstanding, after.converted["series_a"]) == (
         LIBERTY_CONVERSION, {}, 48_582_035 + LIBERTY_CONVERSION, 50_000)
     # Voting power counts the Series A as converted, so converting changes nobody's on the same day;
     # Rule 13d-3 changes only for the others, whose denominator now holds Liberty's Common issued.

@@ -6,7 +6,7 @@ AND load_rulebook in-process. Both must report the same problems, one line per p
 `file:line: category: message`, exit code 2 and no traceback. Expected line numbers are
 computed from the edited text, never taken from the engine.
 
-The documents live in samples/contracts (engine.paths), so a copied rulebook still finds them.
+The documents live inside the rulebook folder (documents/), so a copy carries them along.
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def test_dangling_parameter_reference(rb):
 
 
 def test_dangling_document_file(rb):
-    n = edit(rb, "documents.yaml", "  file: warrant-2000-04-10.txt", "  file: warrant-2000-04-11.txt")
+    n = edit(rb, "documents.yaml", "  file: documents/warrant-2000-04-10.txt", "  file: documents/warrant-2000-04-11.txt")
     lines = lint(rb)
     assert len(lines) == 1, lines
     the_line(lines, where(rb, "documents.yaml", n, "dangling-reference"), "warrant-2000-04-11.txt")
@@ -335,11 +335,11 @@ def test_bad_value_with_did_you_mean(rb):
 
 
 def test_bad_value_for_a_group(rb):
-    n = edit(rb, PA, '        - {fact: acquirer.group, op: "==", value: liberty}',
-             '        - {fact: acquirer.group, op: "==", value: libery}')
+    n = edit(rb, "definitions.yaml", '  condition: {fact: acquirer.group, op: "==", value: liberty}',
+             '  condition: {fact: acquirer.group, op: "==", value: libery}')
     lines = lint(rb)
     assert len(lines) == 1, lines
-    the_line(lines, where(rb, PA, n, "bad-value"), "'libery'", "(did you mean 'liberty'?)")
+    the_line(lines, where(rb, "definitions.yaml", n, "bad-value"), "'libery'", "(did you mean 'liberty'?)")
 
 
 def test_missing_rule_file(rb):
@@ -365,12 +365,12 @@ def test_lint_of_a_missing_folder(tmp_path):
 
 
 def test_malformed_yaml(rb):
-    edit(rb, PA, "    actions: [purchase, transfer]\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}",
-         "    actions: [purchase, transfer\n    when:\n      all:\n        - {fact: acquirer.group, op: \"==\", value: liberty}")
+    edit(rb, PA, "    actions: [purchase, transfer, conversion, exercise]\n    when:\n      all:\n        - {ref: liberty-holder}",
+         "    actions: [purchase, transfer, conversion, exercise\n    when:\n      all:\n        - {ref: liberty-holder}")
     lines = lint(rb)
     assert len(lines) == 1, lines
     # PyYAML notices the unclosed list on the next line, where `when:` starts
-    when = line_of(rb, PA, "    actions: [purchase, transfer\n") + 1
+    when = line_of(rb, PA, "    actions: [purchase, transfer, conversion, exercise\n") + 1
     the_line(lines, where(rb, PA, when, "yaml"), "malformed YAML")
 
 
@@ -437,7 +437,7 @@ def test_definition_without_condition_is_a_missing_field(rb):
 
 
 def test_document_without_file_is_a_missing_field(rb):
-    edit(rb, "documents.yaml", "  file: warrant-2000-04-10.txt\n", "")
+    edit(rb, "documents.yaml", "  file: documents/warrant-2000-04-10.txt\n", "")
     lines = lint(rb)
     the_line(lines, where(rb, "documents.yaml", line_of(rb, "documents.yaml", "- id: warrant\n"), "missing-field"),
              "'file'")

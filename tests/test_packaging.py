@@ -38,6 +38,18 @@ def test_the_wheel_holds_rules_templates_samples_and_contracts(installed):
     assert (package / "reports" / "vote.md.j2").is_file()
     assert (package / "samples" / "captables" / "closing.yaml").is_file()
     assert (package / "samples" / "contracts" / "13d-liberty-2000-04-20.txt").is_file()
+    # The rulebook folder is self-contained: its documents, cap tables, scenarios and cases.
+    folder = package / "rules" / "icg-2000"
+    assert (folder / "documents" / "13d-liberty-2000-04-20.txt").is_file()
+    assert (folder / "captables" / "closing.yaml").is_file()
+    assert (folder / "scenarios" / "liberty-buys-2m-2003.yaml").is_file()
+    assert (folder / "tests" / "transfers.yaml").is_file()
+
+
+def test_installed_position_reads_the_default_cap_table_from_the_rulebook_folder(installed, tmp_path):
+    result = run_installed(installed, "position", "--as-of", "2003-06-01", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Positions on 2003-06-01 (48,582,035 Common outstanding)")
 
 
 def test_installed_command_finds_its_rulebook_outside_a_checkout(installed, tmp_path):

@@ -15,11 +15,11 @@ import pytest
 from deal import ROOT
 
 from clausewise.documents import ELISION, document_text, normalise, quote_found
-from clausewise.paths import contracts_dir
+from clausewise.paths import document_path
 from clausewise.yamlio import load_yaml
 
 RULEBOOK = ROOT / "rules" / "icg-2000"
-CLOSING = ROOT / "samples" / "captables" / "closing.yaml"
+CLOSING = RULEBOOK / "captables" / "closing.yaml"
 
 
 # --- collecting every quoted source ------------------------------------------------------------
@@ -33,7 +33,7 @@ def _documents() -> dict[str, dict]:
 def text_of(doc_id: str) -> str:
     doc = _documents()[doc_id]
     lines = tuple(doc["lines"]) if doc.get("lines") else None
-    return document_text(contracts_dir() / doc["file"], lines)
+    return document_text(document_path(RULEBOOK, doc["file"]), lines)
 
 
 def _sources() -> list[tuple[str, dict]]:
@@ -50,13 +50,21 @@ def _sources() -> list[tuple[str, dict]]:
             add(f"{name}: rule {rule['id']}", rule.get("source"))
             for exc in rule.get("unless") or []:
                 add(f"{name}: rule {rule['id']} exception {exc['id']}", exc.get("source"))
+            for version in rule.get("versions") or []:
+                add(f"{name}: rule {rule['id']} version {version['id']}", version.get("source"))
     for item in load_yaml(RULEBOOK / "definitions.yaml") or []:
         add(f"definitions.yaml: {item['id']}", item.get("source"))
+        for version in item.get("versions") or []:
+            add(f"definitions.yaml: {item['id']} version {version['id']}", version.get("source"))
+    for item in load_yaml(RULEBOOK / "declined.yaml") or []:
+        add(f"declined.yaml: {item['id']}", item)
     for item in load_yaml(RULEBOOK / "assumptions.yaml") or []:
         add(f"assumptions.yaml: {item['id']}", item.get("source"))
     params = load_yaml(RULEBOOK / "parameters.yaml")
     for name, item in params["parameters"].items():
         add(f"parameters.yaml: parameter {name}", item.get("source"))
+        for start, value in (item.get("values") or {}).items():  # a dated parameter: one citation per value
+            add(f"parameters.yaml: parameter {name} from {start}", (value or {}).get("source"))
     for name, item in (params.get("securities") or {}).items():
         add(f"parameters.yaml: security {name}", item.get("source"))
     for name, item in (params.get("groups") or {}).items():
@@ -91,7 +99,7 @@ def test_quote_appears_verbatim_in_its_document(label, source):
 
 def test_every_document_file_exists_and_has_text():
     for doc_id, doc in _documents().items():
-        path = contracts_dir() / doc["file"]
+        path = document_path(RULEBOOK, doc["file"])
         assert path.is_file(), doc_id
         assert len(text_of(doc_id)) > 1000, doc_id
 

@@ -57,7 +57,7 @@ from deal import (
 from clausewise import calc
 from clausewise.errors import InputError
 from clausewise.evaluate import evaluate
-from clausewise.facts import FACTS
+from clausewise.measures import compounded
 
 CLOSING_DATE = date(2000, 4, 10)
 
@@ -228,11 +228,13 @@ def test_a_special_dividend_reference_is_the_stated_figure_not_the_cod_path(rule
     """A-special-dividend-reference: the Special Dividend uses $14,859.47 as the CoD states it
     ($10,000 x 1.02^20), not the CoD 6(a) path's Liquidation Preference at June 30, 2005, which
     rounds to $15,126.94."""
-    assert calc.special_dividend_reference() == Decimal("14859.47")
+    reference = compounded(None, rulebook.param("initial_liquidation_preference"),
+                           rulebook.param("special_dividend_quarterly_rate"), rulebook.param("special_dividend_quarters"))
+    assert reference == Decimal("14859.47")
     assert rulebook.param("special_dividend_reference") == Decimal("14859.47")
     cod_path = calc.liquidation_preference(rulebook.terms(), date(2005, 6, 30))
     assert calc.money_display(cod_path) == "$15,126.94"
-    assert Decimal(str(calc._round_half_up(cod_path, 2))) == Decimal("15126.94") != calc.special_dividend_reference()
+    assert Decimal(str(calc._round_half_up(cod_path, 2))) == Decimal("15126.94") != reference
 
 
 def test_a_special_dividend_reference_in_the_position_report():
@@ -358,7 +360,7 @@ def test_a_pta_scope_has_no_input_for_what_the_agreement_binds_to(rulebook, make
     """A-pta-scope: whether the agreement binds the transferee to PA 6.5 alone or to the whole
     Agreement is not asked: there is no such fact, and a scenario that tries to state it is
     refused as an unknown key."""
-    assert sorted(name for name in FACTS if "permitted_transferee" in name) == [
+    assert sorted(name for name in rulebook.facts if "permitted_transferee" in name) == [
         "transfer.permitted_transferee_agreement", "transferor.permitted_transferee_agreement"]
     data = transfer(HMTF_BRIDGE, HM4_QUALIFIED, "series_a2", 1_000, basis="exempt",
                     permitted_transferee_agreement=True, permitted_transferee_agreement_scope="section_6_5")

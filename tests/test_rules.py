@@ -58,12 +58,12 @@ from deal import (
 from clausewise import calc
 from clausewise.conditions import atoms
 from clausewise.evaluate import evaluate, headroom
-from clausewise.facts import FACTS, display
+from clausewise.facts import display
 from clausewise.position import group_headroom, market_purchase, positions
 from clausewise.scenario import load_scenario
 from clausewise.yamlio import load_yaml
 
-CASES = ROOT / "tests" / "cases"
+CASES = ROOT / "rules" / "icg-2000" / "tests"
 
 
 def purchase(buyer: str, quantity: int, as_of: date, security: str = "common", seller: str = "market",
@@ -88,7 +88,7 @@ def run(rulebook, make_scenario, data: dict):
 def basis(rulebook, scenario, group: str) -> calc.Ownership:
     """The standstill basis of the scenario's cap table before the action."""
     return calc.standstill_basis(rulebook.terms(), scenario.cap_table, group, scenario.as_of,
-                                 rulebook.series_a_issued())
+                                 rulebook.deal().issued_at_closing("series_a"))
 
 
 def votes(rulebook, scenario, group: str) -> calc.Ownership:
@@ -557,6 +557,14 @@ SAMPLE_OUTCOMES = {
     "liberty-transfers-a1-to-hmtf.yaml": {PA_65: ("permitted", "exempt"), HMTF_RULE: ("violation", None),
                                           COD_4: ("permitted", "exempt"), COD_12I_A1: ("obligation", None)},
     "transfer-missing-rule144-fact.yaml": {PA_65: ("violation", None), COD_4: ("cannot_determine", None)},
+    # Capital events: conversion, exercise, another convertible, an issuance of Common.
+    "liberty-converts-a1-2002.yaml": {LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None)},
+    "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
+                                                       "war.10.exercise-before-expiry": ("permitted", None),
+                                                       LIBERTY_RULE: ("permitted", None)},
+    "liberty-exercises-warrants-after-expiry.yaml": {"war.10.exercise-before-expiry": ("violation", None)},
+    "hmtf-buys-convertible-notes-2001.yaml": {HMTF_RULE: ("violation", None)},
+    "issuance-of-common-after-liberty-conversion.yaml": {},
     # Corporate actions: the approvals each name and description claims.
     "approval-acquisition-with-series-director.yaml": {COD_15: ("permitted", "board-route")},
     "approval-acquisition-without-series-director.yaml": {COD_15: APPROVAL},
@@ -570,7 +578,10 @@ SAMPLE_OUTCOMES = {
     "approval-issuance-parity-preferred.yaml": {"cod.8c-iv.parity-issuance-69": APPROVAL},
     "approval-issuance-senior-preferred.yaml": {"cod.8c-iv.senior-issuance-75": APPROVAL},
     "approval-issuance-series-a-over-cap.yaml": {"cod.2.series-a-cap-unanimous": APPROVAL,
+                                                 "cod.2.series-authority": ("violation", None),
                                                  "cod.8c-iv.parity-issuance-69": APPROVAL},
+    "approval-issuance-a1-after-conversion.yaml": {"cod.2.series-authority": ("violation", None),
+                                                   "cod.8c-iv.parity-issuance-69": APPROVAL},
     "approval-issuance-voting-preferred.yaml": {"cod.8e.voting-preferred-unanimous": APPROVAL},
     "approval-liquidation-plan.yaml": {COD_8B: APPROVAL, "cod.8c-ii.liquidation-plan-69": APPROVAL},
     "approval-merger-amends-cod-adverse-a2.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL, NON_QT: APPROVAL,
@@ -629,7 +640,7 @@ def test_findings_carry_citation_quote_figures_and_missing_facts(rulebook, name)
         assert finding.explanation.strip() != ""
         for atom in atoms(rule.condition):
             if atom.fact in result.facts:
-                assert finding.figures[atom.fact] == display(FACTS[atom.fact].type, result.facts[atom.fact])
+                assert finding.figures[atom.fact] == display(rulebook.facts[atom.fact].type, result.facts[atom.fact])
         if finding.outcome == "cannot_determine":
             assert finding.missing != []
             assert all(m not in result.facts for m in finding.missing)
@@ -647,7 +658,7 @@ def test_a_standstill_finding_shows_the_compared_facts(rulebook):
         "standstill.pct_after": "37.0375%", "standstill.shares_after": "35,208,264",
         "standstill.denominator_after": "95,061,097", "standstill.pct_before": "34.9336%",
         "voting_power.pct_after": "30.0373%", "beneficial_ownership.pct_after": "40.4077%",
-        "action.seller": "market", "transfer.within_group": "no"}
+        "acquisition.upon_conversion_or_exercise": "no", "action.seller": "market", "transfer.within_group": "no"}
     assert finding.comparisons == [{"fact": "standstill.pct_after", "op": ">", "value": "37.0000%",
                                     "actual": "37.0375%", "holds": True}]
     assert "A-standstill-deemed-conversion" in finding.assumptions

@@ -212,8 +212,8 @@ action:
     action = load_scenario(path, rulebook).action
     assert action == Action(
         kind="transfer", security="series_a1", quantity=10_000,
-        acquirer=Party(name="Acme Capital LLC", group="none", purchaser_affiliate=False,
-                       held_common_on_signing_date=False, hmtf_parallel_investor=False),
+        acquirer=Party(name="Acme Capital LLC", group="none", attributes={
+            "purchaser_affiliate": False, "held_common_on_signing_date": False, "hmtf_parallel_investor": False}),
         seller="holder", transferor=Party(name=LIBERTY, group="liberty"), basis="exempt",
         permitted_transferee_agreement=True, bona_fide_financing=False, rule144_resale_available=None)
 

@@ -1,0 +1,723 @@
+"""General securities measures, each a defined term of securities practice, in exact arithmetic.
+
+A rulebook's facts.yaml names a measure and its params (`from: {measure: cap_basis, params:
+{...}}`); the engine never names a deal's groups, classes or dates. Every measure reads a
+`Situation` (a cap table, the proposed action and the date) and returns a value, or None when
+the value cannot be known (a party in no group, say). A measure walks only the members of the
+group it measures: the cap table is indexed by group once, and sums over every holder (the
+votes of all holders, for a voting-power denominator) are kept per cap table and date and
+adjusted for the two holders an action changes, so a measure costs the same for ten holders
+or a thousand.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Callable
+
+from . import calc
+from .model import COMPANY, NO_GROUP, CapTable, ConvertibleTerms, Holding, Scenario
+
+PARTIES = ("acquirer", "transferor", "transferee")  # or a group id of the rulebook
+WHEN = ("before", "after")
+OWNERSHIP_OUTPUTS = ("shares", "pct", "denominator")
+ROUNDINGS = ("hundredths_then_half_up", "half_up", "down")
+
+
+# --- the situation a measure reads ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecurityClass:
+    """A class of securities declared by the rulebook (parameters.yaml `classes`): the
+    securities it is made of, and whether its votes are counted per share or as converted."""
+
+    id: str
+    name: str
+    members: tuple[str, ...]
+    as_converted: bool = False
+
+
+@dataclass(frozen=True)
+class Deal:
+    """What the measures need from a rulebook: its terms, securities, classes and parameters."""
+
+    terms: calc.Terms
+    securities: dict[str, dict]
+    classes: dict[str, SecurityClass]
+    parameters: dict[str, Any]
+
+    def of_class(self, kind: str) -> list[str]:
+        """Security ids whose declared class (common, preferred, warrant) is `kind`."""
+        return [s for s, spec in self.securities.items() if spec.get("class") == kind]
+
+    def members(self, class_or_security: str) -> tuple[str, ...]:
+        if class_or_security in self.classes:
+            return self.classes[class_or_security].members
+        return (class_or_security,)
+
+    def issued_at_closing(self, class_id: str) -> int:
+        return sum(int(self.securities[s].get("issued_at_closing", 0) or 0) for s in self.members(class_id)
+                   if s in self.securities)
+
+
+class _Index:
+    """One cap table indexed once: holders by group and by name, and per-date sums over all holders."""
+
+    def __init__(self, cap: CapTable):
+        self.by_group: dict[str, list[Holding]] = {}
+        self.by_name: dict[str, Holding] = {}
+        # Outside the Company, holding any preferred or another convertible the cap table states.
+        self.preferred_holders: list[Holding] = []
+        for h in cap.holders:
+            self.by_group.setdefault(h.group, []).append(h)
+            self.by_name[h.name] = h
+            if (h.preferred or h.convertibles) and h.group != COMPANY:
+                self.preferred_holders.append(h)
+        self.sums: dict[tuple, int] = {}
+
+
+_INDEXES: dict[int, tuple] = {}  # id(cap table) -> (a weak reference to it, its _Index)
+
+
+def _index(cap: CapTable) -> _Index:
+    """The cap table's index, built on first use and kept beside the (immutable) cap table, not on
+    it: a measure leaves its inputs as they were."""
+    entry = _INDEXES.get(id(cap))
+    if entry is not None and entry[0]() is cap:
+        return entry[1]
+    found = _Index(cap)
+    key = id(cap)
+    _INDEXES[key] = (weakref.ref(cap, lambda _, key=key: _INDEXES.pop(key, None)), found)
+    return found
+
+
+@dataclass
+class Situation:
+    """A cap table, the action proposed on it (if any) and the date: what every measure reads.
+
+    `after` gives the two holders an action changes (buyer or transferee, and transferor; the
+    holder converting or exercising), as they would stand "after giving effect thereto", the
+    Common outstanding then and the shares converted per class. After a conversion or exercise
+    whose Common issued is unknown (the right has ended, a value is not stated), nothing "after"
+    is known and the measures of it give None.
+    """
+
+    deal: Deal
+    cap: CapTable
+    as_of: date
+    scenario: Scenario | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    _after: tuple | None = None
+
+    @property
+    def action(self):
+        return self.scenario.action if self.scenario is not None else None
+
+    def group_of(self, party: str) -> str | None:
+        """A party named by a measure's params, as a group id (None: in no group, or the Company)."""
+        action = self.action
+        if party in PARTIES:
+            if action is None or not action.changes_holdings:
+                return None
+            who = action.transferor if party == "transferor" else action.acquirer
+            if who is None or who.is_company or who.group in (NO_GROUP, COMPANY):
+                return None
+            return who.group
+        return party
+
+    def _changes(self) -> bool:
+        return self.action is not None and self.action.changes_holdings
+
+    def changed(self) -> tuple[dict[str, Holding], int, dict[str, int]] | None:
+        """(holders the action changes, by name; Common outstanding; shares converted per class)
+        after the action, or None when the Common a conversion or exercise issues is unknown."""
+        if self._after is None:
+            self._after = (_apply(self.cap, self.action, _index(self.cap), self.deal, self.as_of),)
+        return self._after[0]
+
+    def known(self, when: str) -> bool:
+        """Whether the cap table `when` (before or after the action) is known."""
+        return when == "before" or not self._changes() or self.changed() is not None
+
+    def converted(self, when: str) -> dict[str, int]:
+        """Shares issued at the closing and converted since, per class (counted once)."""
+        if when == "before" or not self._changes():
+            return self.cap.converted
+        return self.changed()[2]
+
+    def holdings(self, group: str, when: str) -> list[Holding]:
+        base = _index(self.cap).by_group.get(group, [])
+        if when == "before" or not self._changes():
+            return base
+        changes = self.changed()[0]
+        out = [changes.get(h.name, h) for h in base]
+        names = {h.name for h in base}
+        out += [h for name, h in changes.items() if h.group == group and name not in names]
+        return out
+
+    def common_outstanding(self, when: str) -> int:
+        if when == "before" or not self._changes():
+            return self.cap.common_outstanding
+        return self.changed()[1]
+
+    def preferred_sum(self, key: tuple, per_holder: Callable[[Holding], int], when: str) -> int:
+        """A sum over every holder of preferred outside the Company (`per_holder` is 0 for a holder
+        without preferred), kept per cap table; after an action only the changed holders' terms
+        are recomputed."""
+        index = _index(self.cap)
+        total = index.sums.get(key)
+        if total is None:
+            total = sum(per_holder(h) for h in index.preferred_holders)
+            index.sums[key] = total
+        if when == "before" or not self._changes():
+            return total
+        for name, after in self.changed()[0].items():
+            before = index.by_name.get(name)
+            if before is not None and before.group != COMPANY:
+                total -= per_holder(before)
+            if after.group != COMPANY:
+                total += per_holder(after)
+        return total
+
+
+def _apply(cap: CapTable, action, index: _Index, deal: Deal, on: date) -> tuple | None:
+    """The holders an action changes, after it, the Common outstanding after it and the shares
+    converted per class after it; None when a conversion or exercise issues an unknown number."""
+    changes: dict[str, Holding] = {}
+    outstanding = cap.common_outstanding
+    klass = deal.securities.get(action.security, {}).get("class")
+
+    def adjust(name: str, group: str, delta: int) -> None:
+        holding = changes.get(name) or index.by_name.get(name) or Holding(name=name, group=group)
+        if action.security in cap.convertibles:
+            units = dict(holding.convertibles)
+            units[action.security] = units.get(action.security, 0) + delta
+            holding = replace(holding, convertibles={s: n for s, n in units.items() if n})
+        elif klass == "common":
+            holding = replace(holding, common=holding.common + delta)
+        elif klass == "warrant":
+            holding = replace(holding, warrants=holding.warrants + delta)
+        else:
+            preferred = dict(holding.preferred)
+            preferred[action.security] = preferred.get(action.security, 0) + delta
+            holding = replace(holding, preferred=preferred)
+        changes[name] = holding
+
+    if action.is_capital_event:
+        # The holder gives up the security and receives the Common issued on it; converted
+        # shares issued at the closing leave any deemed conversion of their class.
+        issued = event_common(deal, action, on)
+        if issued is None:
+            return None
+        adjust(action.acquirer.name, action.acquirer.group, -action.quantity)
+        holder = changes[action.acquirer.name]
+        changes[action.acquirer.name] = replace(holder, common=holder.common + issued)
+        converted = dict(cap.converted)
+        if klass == "preferred" and deal.securities[action.security].get("issued_at_closing"):
+            for class_id, spec in deal.classes.items():
+                if action.security in spec.members and _convertible(deal, spec.members) == spec.members:
+                    converted[class_id] = converted.get(class_id, 0) + action.quantity
+        return changes, outstanding + issued, converted
+    if action.acquirer.is_company:
+        # Securities the Company acquires stop being outstanding in anyone's hands.
+        if action.security == "common":
+            outstanding -= action.quantity
+    else:
+        adjust(action.acquirer.name, action.acquirer.group, action.quantity)
+    if action.transferor is not None and not action.transferor.is_company:
+        adjust(action.transferor.name, action.transferor.group, -action.quantity)
+    elif action.seller == "company" and action.security == "common":
+        outstanding += action.quantity
+    return changes, outstanding, cap.converted
+
+
+def cap_table_after(deal: Deal, scenario: Scenario) -> CapTable | None:
+    """The whole cap table after the scenario's action (as it is, for an action that changes no
+    holding), or None when a conversion or exercise issues an unknown number of shares."""
+    cap, action = scenario.cap_table, scenario.action
+    if not action.changes_holdings:
+        return cap
+    after = Situation(deal, cap, scenario.as_of, scenario).changed()
+    if after is None:
+        return None
+    changes, outstanding, converted = after
+    names = {h.name for h in cap.holders}
+    holders = [changes.get(h.name, h) for h in cap.holders] + [h for n, h in changes.items() if n not in names]
+    return replace(cap, holders=tuple(holders), common_outstanding=outstanding, converted=converted)
+
+
+# --- arithmetic shared by the measures ----------------------------------------------------------
+
+
+def round_shares(exact: Fraction, rounding: str = "hundredths_then_half_up") -> int:
+    """Whole shares from an exact amount under a stated rounding: `hundredths_then_half_up` (to the
+    nearest 1/100 of a share, then a fraction of 0.5 or more up), `half_up`, or `down`."""
+    if rounding == "down":
+        return math.floor(exact)
+    if rounding == "half_up":
+        return int(calc._round_half_up(exact, 0))
+    return calc._round_conversion(exact)
+
+
+def _preferred_in(h: Holding, securities: tuple[str, ...] | None) -> int:
+    if not h.preferred:
+        return 0
+    if securities is None:
+        return sum(h.preferred.values())
+    return sum(h.preferred.get(s, 0) for s in securities)
+
+
+def _convertible(deal: Deal, securities: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(s for s in securities if deal.securities.get(s, {}).get("class") == "preferred")
+
+
+def conversion(deal: Deal, shares: int, on: date, rounding: str = "hundredths_then_half_up") -> int:
+    """Common issuable when one holder converts `shares` of convertible preferred together on `on`."""
+    if shares == 0:
+        return 0
+    if rounding == "hundredths_then_half_up":
+        return calc.conversion_shares(deal.terms, shares, on)
+    return round_shares(calc.conversion_shares_exact(deal.terms, shares, on), rounding)
+
+
+def exercisable(deal: Deal, warrants: int, start: date, end: date) -> int:
+    """Warrant shares exercisable at some time from `start` through `end` (inclusive)."""
+    terms = deal.terms
+    if not warrants or start > end:
+        return 0
+    if terms.closing_date is not None and end < terms.closing_date:
+        return 0  # not yet issued
+    return warrants if terms.warrant_expiry is None or start <= terms.warrant_expiry else 0
+
+
+# Action details the engine reads for an exercise (also core facts of that name, engine/facts.py).
+EXERCISE_METHOD, MARKET_PRICE = "exercise.method", "exercise.market_price"
+
+
+def event_common(deal: Deal, action, on: date) -> int | None:
+    """Common issued on a proposed conversion or warrant exercise under the rulebook's terms: a
+    conversion at the date's rate (the shares surrendered together, one conversion); a cash
+    exercise one share per warrant share; a net issue exercise the warrant's value at the fair
+    market value stated over that value (unknown unless stated and above the exercise price,
+    parameter `warrant_exercise_price`). None once the right has ended: after the parameter
+    `conversion_right_expiry` for a conversion, after the warrant's expiry for an exercise."""
+    if action.kind == "conversion":
+        ends = deal.parameters.get("conversion_right_expiry")
+        if ends is not None and on > ends:
+            return None
+        return conversion(deal, action.quantity, on)
+    expiry = deal.terms.warrant_expiry
+    if expiry is not None and on > expiry:
+        return None
+    if action.details.get(EXERCISE_METHOD) == "cash":
+        return action.quantity
+    market, price = action.details.get(MARKET_PRICE), deal.parameters.get("warrant_exercise_price")
+    if market is None or price is None or Fraction(market) <= Fraction(price):
+        return None
+    return calc.net_issue_shares(action.quantity, Fraction(market), Fraction(price))
+
+
+def common_issuable(terms: ConvertibleTerms, units: int) -> int:
+    """Common issuable on converting one holder's `units` of a convertible the cap table states,
+    together, the fraction of a share settled as its terms say (half up, or down)."""
+    exact = terms.common_per_unit * units
+    if terms.fractions == "half_up":
+        return int(calc._round_half_up(exact, 0))
+    return exact.numerator // exact.denominator
+
+
+def convertible_between(terms: ConvertibleTerms, start: date, end: date) -> bool:
+    """The convertible may be converted on some day from `start` to `end`, both included."""
+    first = terms.convertible_from or date.min
+    last = terms.convertible_until or date.max
+    return first <= end and last >= start
+
+
+def other_rights(cap: CapTable, holders, on: date, horizon_days: int = 60) -> int:
+    """Rule 13d-3(d)(1)(i): the Common the holders could acquire within `horizon_days` of `on` by
+    converting the other convertibles the cap table states (each holder's units together)."""
+    end = on + timedelta(days=int(horizon_days))
+    return sum(common_issuable(cap.convertibles[cid], units) for h in holders for cid, units in h.convertibles.items()
+               if units and convertible_between(cap.convertibles[cid], on, end))
+
+
+def other_votes(cap: CapTable, holding: Holding) -> int:
+    """The votes of a holder's other convertibles that the cap table states vote as converted."""
+    return sum(common_issuable(cap.convertibles[cid], units) for cid, units in holding.convertibles.items()
+               if cap.convertibles[cid].votes_as_converted)
+
+
+def _ratio(shares: int, denominator: int, output: str) -> Any:
+    if output == "shares":
+        return shares
+    if output == "denominator":
+        return denominator
+    if denominator == 0:
+        return None  # undefined: nothing outstanding
+    return Fraction(100 * shares, denominator)
+
+
+def _date_param(sit: Situation, value: Any) -> date:
+    if value in (None, "as_of"):
+        return sit.as_of
+    return value
+
+
+# --- the measures ---------------------------------------------------------------------------------
+
+
+def beneficial_ownership(sit: Situation, party: str, when: str = "after", output: str = "pct",
+                         horizon_days: int = 60, rounding: str = "hundredths_then_half_up") -> Any:
+    """Rule 13d-3(d)(1)(i): the group's Common plus the Common it may obtain within `horizon_days`
+    (converting its preferred, one conversion per record holder, at the test date's rate, and
+    exercising its warrants exercisable in that window, converting other convertibles the cap
+    table states that are convertible in that window), over the Common outstanding plus the
+    group's own obtainable shares only (other holders' rights are not deemed outstanding)."""
+    group = sit.group_of(party)
+    if group is None or not sit.known(when):
+        return None
+    end = sit.as_of + timedelta(days=int(horizon_days))
+    common = rights = 0
+    holdings = sit.holdings(group, when)
+    for h in holdings:
+        common += h.common
+        rights += conversion(sit.deal, sum(h.preferred.values()), sit.as_of, rounding)
+        rights += exercisable(sit.deal, h.warrants, sit.as_of, end)
+    rights += other_rights(sit.cap, holdings, sit.as_of, horizon_days)
+    return _ratio(common + rights, sit.common_outstanding(when) + rights, output)
+
+
+def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstanding: tuple[str, ...],
+              when: str = "after", output: str = "pct", rounding: str = "hundredths_then_half_up",
+              horizon_days: int = 60) -> Any:
+    """An ownership-cap basis with a deemed-conversion date.
+
+    Numerator: the group's Common, plus the Common its holders would receive converting all
+    their preferred on `conversion_date` (one conversion per holder), plus its warrant shares
+    if exercisable at any time from the test date to `conversion_date`. Denominator: the Common
+    outstanding, plus the Common issuable on one deemed conversion on `conversion_date` of all
+    of `deemed_outstanding` (classes or securities, each share counted once) issued at the
+    closing and not yet converted (converted shares are
+    already Common outstanding: each counted once), plus the group's own warrant shares. Other
+    convertibles the cap table states count for the group, in numerator and denominator, as Rule
+    13d-3(d)(1)(i) counts them: when convertible within `horizon_days` of the test date.
+    """
+    group = sit.group_of(party)
+    if group is None or not sit.known(when):
+        return None
+    deal = sit.deal
+    holdings = sit.holdings(group, when)
+    # The group's own rights that count in the denominator too: warrants and other convertibles.
+    warrants = sum(exercisable(deal, h.warrants, sit.as_of, conversion_date) for h in holdings)
+    warrants += other_rights(sit.cap, holdings, sit.as_of, horizon_days)
+    numerator = (sum(h.common for h in holdings)
+                 + sum(conversion(deal, sum(h.preferred.values()), conversion_date, rounding) for h in holdings)
+                 + warrants)
+    members = tuple(dict.fromkeys(m for c in deemed_outstanding for m in deal.members(c)))
+    issued = sum(int(deal.securities[m].get("issued_at_closing", 0) or 0) for m in members if m in deal.securities)
+    converted = sit.converted(when)
+    unconverted = max(0, issued - sum(converted.get(c, 0) for c in deemed_outstanding))
+    deemed = conversion(deal, unconverted, conversion_date, rounding)
+    return _ratio(numerator, sit.common_outstanding(when) + deemed + warrants, output)
+
+
+def voting_power(sit: Situation, party: str, voting_class: str, when: str = "after", output: str = "pct",
+                 rounding: str = "hundredths_then_half_up") -> Any:
+    """The group's votes over all votes of a voting class: Common one vote a share, preferred
+    members as converted on the test date (one conversion per holder); shares the Company
+    holds are not outstanding and do not vote; warrants carry no vote; another convertible the
+    cap table states votes as converted only when stated to."""
+    group = sit.group_of(party)
+    if group is None or not sit.known(when):
+        return None
+    deal = sit.deal
+    preferred = _convertible(deal, deal.members(voting_class))
+    counts_common = any(deal.securities.get(s, {}).get("class") == "common" for s in deal.members(voting_class))
+
+    def converted(h: Holding) -> int:
+        return conversion(deal, _preferred_in(h, preferred), sit.as_of, rounding) + other_votes(sit.cap, h)
+
+    votes = sum((h.common if counts_common else 0) + converted(h) for h in sit.holdings(group, when))
+    total = sit.preferred_sum(("voting_power", voting_class, sit.as_of, rounding), converted, when)
+    if counts_common:
+        total += sit.common_outstanding(when)
+    return _ratio(votes, total, output)
+
+
+def holding(sit: Situation, party: str, securities: list[str], when: str = "after", output: str = "shares",
+            as_converted: bool = False, denominator: str = "common_outstanding",
+            rounding: str = "hundredths_then_half_up") -> Any:
+    """A party's holding of the listed securities: Common share for share, warrants as exercisable
+    on the test date, preferred as shares or (as_converted) as the Common it converts into. As a
+    percentage it is over the Common outstanding (`denominator: common_outstanding`) or over the
+    Common outstanding plus the party's own counted warrant and conversion shares
+    (`common_outstanding_plus_own_rights`)."""
+    group = sit.group_of(party)
+    if group is None or not sit.known(when):
+        return None
+    deal = sit.deal
+    listed = tuple(securities)
+    preferred = _convertible(deal, listed)
+    kinds = {deal.securities.get(s, {}).get("class") for s in listed}
+    shares = rights = 0
+    for h in sit.holdings(group, when):
+        if "common" in kinds:
+            shares += h.common
+        if "warrant" in kinds:
+            rights += exercisable(deal, h.warrants, sit.as_of, sit.as_of)
+        if preferred:
+            held = _preferred_in(h, preferred)
+            if as_converted:
+                rights += conversion(deal, held, sit.as_of, rounding)
+            else:
+                shares += held
+    base = sit.common_outstanding(when) + (rights if denominator == "common_outstanding_plus_own_rights" else 0)
+    return _ratio(shares + rights, base, output)
+
+
+def as_converted_shares(sit: Situation, party: str | None = None, securities: list[str] | None = None,
+                        when: str = "after", on: Any = "as_of", per_share: bool = False,
+                        rounding: str = "hundredths_then_half_up") -> Any:
+    """Common issuable on converting preferred: a party's listed series (each holder's surrendered
+    together, one conversion), rounded as stated; or `per_share`, the exact Common per share."""
+    deal = sit.deal
+    day = _date_param(sit, on)
+    if per_share:
+        return calc.conversion_shares_exact(deal.terms, 1, day)
+    group = sit.group_of(party) if party else None
+    if group is None or not sit.known(when):
+        return None
+    listed = _convertible(deal, tuple(securities)) if securities else None
+    return sum(conversion(deal, _preferred_in(h, listed), day, rounding) for h in sit.holdings(group, when))
+
+
+def accreted_value(sit: Situation, on: Any = "as_of", include: str = "accreted",
+                   day_count: str = "actual_360_then_30_360", places: int | None = None) -> Any:
+    """A liquidation preference accreted under its day-count convention on its payment dates
+    (terms in parameters.yaml): `accreted` (added on payment dates on or before `on`), `accrued`
+    (accrued since the last payment date, not yet added) or `total` (both). The convention
+    implemented is `actual_360_then_30_360`: actual days over 360 to the first payment date, a
+    30/360 quarter after it, payment dates rolled to the next business day. With `places`, the
+    exact amount rounded half up to that many decimals, as a figure reported to the cent (the
+    arithmetic itself never reads the rounded figure)."""
+    terms = sit.deal.terms
+    day = _date_param(sit, on)
+    accreted = calc.liquidation_preference(terms, day)
+    accrued = calc.accrued_dividends(terms, day) if include != "accreted" else 0
+    value = {"accreted": accreted, "accrued": accrued, "total": accreted + accrued}[include]
+    return value if places is None else calc._round_half_up(value, int(places))
+
+
+def compounded(sit: Situation, principal: Any, rate: Any, periods: Any, places: int = 2) -> Decimal:
+    """`principal` x (1 + `rate`)^`periods`, rounded half up to `places` decimals (a stated
+    reference amount built from clean compounding periods)."""
+    exact = Fraction(principal) * (1 + Fraction(rate)) ** int(periods)
+    return calc._round_half_up(exact, int(places))
+
+
+def outstanding(sit: Situation, securities: list[str], when: str = "before", add_fact: str | None = None,
+                add_when: dict | None = None) -> Any:
+    """Shares of the listed securities Outstanding (shares held by the Company excluded); with
+    `add_fact`, plus that fact's quantity when the `add_when` fact has the stated value (an
+    issuance of the same class), unknown when either is unknown."""
+    listed = tuple(securities)
+    total = sit.preferred_sum(("outstanding", listed), lambda h: _preferred_in(h, listed), "before")
+    if add_fact is None:
+        return total
+    if add_when is not None:
+        (test, wanted), = add_when.items()
+        if test not in sit.facts:
+            return None
+        if sit.facts[test] != wanted:
+            return total
+    added = sit.facts.get(add_fact)
+    return None if added is None else total + added
+
+
+def securities_outstanding(sit: Situation, securities: list[str]) -> frozenset:
+    """The listed securities with at least one share Outstanding (shares the Company holds are not):
+    a class or series vote needs holders of it to vote."""
+    return frozenset(s for s in securities if outstanding(sit, [s]) > 0)
+
+
+def _holds(sit: Situation, only_when: dict | None) -> bool | None:
+    """Whether the `only_when` fact has the stated value (None: that fact is unknown)."""
+    if only_when is None:
+        return True
+    (test, wanted), = only_when.items()
+    if test not in sit.facts:
+        return None
+    return sit.facts[test] == wanted
+
+
+def issued_to_date(sit: Situation, security_fact: str, only_when: dict | None = None) -> Any:
+    """Shares of the security the `security_fact` names issued to date, counting those since
+    converted, reacquired or cancelled, from the record: a cap table with a history carries every
+    event since the closing (transfers, conversions and exercises, never an issuance of preferred),
+    so its shares issued to date are those issued at the closing. Unknown without a history, or
+    unless the `only_when` fact has the stated value."""
+    if _holds(sit, only_when) is not True or sit.cap.last_event is None:
+        return None
+    security = sit.facts.get(security_fact)
+    if security not in sit.deal.securities:
+        return None
+    return int(sit.deal.securities[security].get("issued_at_closing", 0) or 0)
+
+
+def sum_of(sit: Situation, fact: str, add_fact: str, only_when: dict | None = None) -> Any:
+    """The `fact` plus the `add_fact` (a cumulative figure after an action, say); unknown when either
+    is unknown, or unless the `only_when` fact has the stated value."""
+    if _holds(sit, only_when) is not True:
+        return None
+    first, second = sit.facts.get(fact), sit.facts.get(add_fact)
+    return None if first is None or second is None else first + second
+
+
+def acquires_all_outstanding(sit: Situation, securities: list[str], by_company: bool = True) -> Any:
+    """Whether an acquisition (by the Company, if `by_company`) of one of the listed securities takes
+    every share of them Outstanding; unknown for any other action."""
+    action = sit.action
+    if action is None or not action.trades_securities or action.security not in securities:
+        return None
+    if by_company and not action.acquirer.is_company:
+        return None
+    return action.quantity >= outstanding(sit, securities)
+
+
+def jurisdiction(sit: Situation, name_fact: str, output: str = "kind") -> Any:
+    """A jurisdiction of organization recognised from its stated name: its kind (united_states,
+    us_state, district_of_columbia, us_territory, foreign) or its country; unknown if not recognised."""
+    from .facts import jurisdiction as recognise
+    name = sit.facts.get(name_fact)
+    known = recognise(name) if isinstance(name, str) else None
+    if known is None:
+        return None
+    return known[0] if output == "kind" else known[1]
+
+
+def other_convertible_shares(sit: Situation, party: str, when: str = "after", horizon_days: int = 60) -> Any:
+    """The Common a party's group could acquire within `horizon_days` by converting the other
+    convertibles the cap table states (Rule 13d-3(d)(1)(i))."""
+    group = sit.group_of(party)
+    if group is None or not sit.known(when):
+        return None
+    return other_rights(sit.cap, sit.holdings(group, when), sit.as_of, horizon_days)
+
+
+def common_issued(sit: Situation, figure: str = "whole") -> Any:
+    """The Common the proposed conversion or exercise issues (`event_common`): whole shares, or
+    (`figure: hundredths`, a conversion) the aggregate to the nearest 1/100 of a share before it
+    is rounded to a whole share, as text."""
+    action = sit.action
+    if action is None or not action.is_capital_event:
+        return None
+    if figure == "whole":
+        return event_common(sit.deal, action, sit.as_of)
+    if action.kind != "conversion":
+        return None
+    exact = calc.conversion_shares_exact(sit.deal.terms, action.quantity, sit.as_of)
+    return f"{calc._round_half_up(exact, 2):,}"
+
+
+def amount(sit: Situation, value: Any, times: str | None = None, when: dict | None = None) -> Any:
+    """A stated amount (a number or a number parameter), or that amount times the value of the
+    fact `times`; with `when`, only while that {fact: value} holds (unknown otherwise)."""
+    if when is not None:
+        (test, wanted), = when.items()
+        if sit.facts.get(test) != wanted:
+            return None
+    if times is None:
+        return Decimal(value)
+    factor = sit.facts.get(times)
+    return None if factor is None else Decimal(value) * factor
+
+
+def vote_threshold(threshold: str, outstanding_votes: int) -> int:
+    """Votes needed for a class or series approval: "at least NN%" rounds up; a majority is more
+    than half; unanimous is all."""
+    if threshold == "majority":
+        return outstanding_votes // 2 + 1
+    if threshold == "unanimous":
+        return outstanding_votes
+    pct = Fraction(threshold.rstrip("%"))
+    return math.ceil(pct * outstanding_votes / 100)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure's function, the fact type it gives (per output) and the params it accepts.
+
+    Param kinds: party, when, output, date (a date parameter, a date expression or as_of),
+    class (a class or security id), classes (one, or a list of them), securities (a list of security ids), number (a literal or a
+    number parameter), int, bool, fact (a fact name), choice:a|b (one of the listed words),
+    value_map ({fact: value}).
+    """
+
+    fn: Callable
+    params: dict[str, str]
+    required: tuple[str, ...]
+    types: dict[str, str]  # output -> fact type; "" key for a measure with one output
+    needs: tuple[str, ...] = ()  # parameters the arithmetic reads
+    typed_by: str = "output"  # the param whose value selects the type
+
+    def type_for(self, output: str | None) -> str:
+        return self.types.get(output or "", self.types.get("", "shares"))
+
+
+_OWNERSHIP_TYPES = {"shares": "shares", "denominator": "shares", "pct": "percent", "": "percent"}
+_CONVERTING = ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
+               "conversion_price")
+_ROUNDING = "choice:" + "|".join(ROUNDINGS)
+
+MEASURES: dict[str, Measure] = {
+    "beneficial_ownership": Measure(beneficial_ownership, {
+        "party": "party", "when": "when", "output": "output", "horizon_days": "int", "rounding": _ROUNDING},
+        ("party",), _OWNERSHIP_TYPES, _CONVERTING),
+    "cap_basis": Measure(cap_basis, {
+        "party": "party", "when": "when", "output": "output", "conversion_date": "date",
+        "deemed_outstanding": "classes", "rounding": _ROUNDING, "horizon_days": "int"},
+        ("party", "conversion_date", "deemed_outstanding"), _OWNERSHIP_TYPES, _CONVERTING),
+    "voting_power": Measure(voting_power, {
+        "party": "party", "when": "when", "output": "output", "voting_class": "class", "rounding": _ROUNDING},
+        ("party", "voting_class"), _OWNERSHIP_TYPES, _CONVERTING),
+    "holding": Measure(holding, {
+        "party": "party", "when": "when", "output": "output", "securities": "securities", "as_converted": "bool",
+        "denominator": "choice:common_outstanding|common_outstanding_plus_own_rights", "rounding": _ROUNDING},
+        ("party", "securities"), {"shares": "shares", "denominator": "shares", "pct": "percent", "": "shares"}),
+    "as_converted_shares": Measure(as_converted_shares, {
+        "party": "party", "securities": "securities", "when": "when", "on": "date", "per_share": "bool",
+        "rounding": _ROUNDING}, (), {"": "shares"}, _CONVERTING),
+    "accreted_value": Measure(accreted_value, {"on": "date", "include": "choice:accreted|accrued|total",
+                                               "day_count": "choice:actual_360_then_30_360", "places": "int"}, (),
+                              {"": "money"}, _CONVERTING),
+    "compounded": Measure(compounded, {"principal": "number", "rate": "number", "periods": "number",
+                                       "places": "int"}, ("principal", "rate", "periods"), {"": "money"}),
+    "outstanding": Measure(outstanding, {"securities": "securities", "when": "when", "add_fact": "fact",
+                                         "add_when": "value_map"}, ("securities",), {"": "shares"}),
+    "securities_outstanding": Measure(securities_outstanding, {"securities": "securities"}, ("securities",),
+                                      {"": "set"}),
+    "issued_to_date": Measure(issued_to_date, {"security_fact": "fact", "only_when": "value_map"},
+                              ("security_fact",), {"": "shares"}),
+    "sum_of": Measure(sum_of, {"fact": "fact", "add_fact": "fact", "only_when": "value_map"}, ("fact", "add_fact"),
+                      {"": "shares"}),
+    "acquires_all_outstanding": Measure(acquires_all_outstanding, {"securities": "securities", "by_company": "bool"},
+                                        ("securities",), {"": "bool"}),
+    "other_convertible_shares": Measure(other_convertible_shares, {"party": "party", "when": "when",
+                                                                   "horizon_days": "int"}, ("party",), {"": "shares"}),
+    "common_issued": Measure(common_issued, {"figure": "choice:whole|hundredths"}, (),
+                             {"whole": "shares", "hundredths": "text", "": "shares"}, _CONVERTING, "figure"),
+    "amount": Measure(amount, {"value": "number", "times": "fact", "when": "value_map"}, ("value",), {"": "money"}),
+    "jurisdiction": Measure(jurisdiction, {"name_fact": "fact", "output": "choice:kind|country"}, ("name_fact",),
+                            {"": "enum"}),
+}
+
+
+def measure(name: str, sit: Situation, params: dict[str, Any]) -> Any:
+    """Call a measure by name with params already checked and resolved by the rulebook loader."""
+    return MEASURES[name].fn(sit, **params)
