@@ -45,12 +45,14 @@ def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
     """The voting blocs for an approval, Company-held shares excluded (CoD 17 "Outstanding")."""
     cap: CapTable = scenario.cap_table
     series, as_converted, common = _voting_class(voters, rulebook)
+    spec = rulebook.classes.get(voters)
+    held_by = spec.held_by if spec else ()
     on = scenario.tally.record_date if scenario.tally and scenario.tally.record_date else scenario.as_of
     terms = rulebook.terms(on)
     by_group = scenario.vote_by == "group"
     counts: dict[str, int] = {}
     for h in cap.holders:
-        if h.group == COMPANY:
+        if h.group == COMPANY or held_by and h.group not in held_by:
             continue
         preferred = sum(h.preferred.get(s, 0) for s in series)
         shares = calc.conversion_shares(terms, preferred, on) if as_converted and preferred else preferred
@@ -61,7 +63,7 @@ def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
         key = h.group if by_group and h.group != NO_GROUP else h.name
         counts[key] = counts.get(key, 0) + shares
     out = [Bloc(name, shares) for name, shares in counts.items()]
-    if common:
+    if common and not held_by:
         held = sum(h.common for h in cap.holders if h.group != COMPANY)
         if cap.common_outstanding > held:
             out.append(Bloc(PUBLIC, cap.common_outstanding - held))

@@ -35,12 +35,15 @@ ROUNDINGS = ("hundredths_then_half_up", "half_up", "down")
 @dataclass(frozen=True)
 class SecurityClass:
     """A class of securities declared by the rulebook (parameters.yaml `classes`): the
-    securities it is made of, and whether its votes are counted per share or as converted."""
+    securities it is made of, whether its votes are counted per share or as converted, and
+    (`held_by`) the groups whose holdings alone make up the class (shares "for so long as they
+    are held by" a group), or () for every holder."""
 
     id: str
     name: str
     members: tuple[str, ...]
     as_converted: bool = False
+    held_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ class Situation:
 
     `after` gives the two holders an action changes (buyer or transferee, and transferor; the
     holder converting or exercising), as they would stand "after giving effect thereto", the
-    Common outstanding then and the shares converted per class. After a conversion or exercise
+    Common outstanding then (with the Common an issuance by the Company adds) and the shares
+    converted per class. After a conversion or exercise
     whose Common issued is unknown (the right has ended, a value is not stated), nothing "after"
     is known and the measures of it give None.
     """
@@ -132,7 +136,7 @@ class Situation:
         return party
 
     def _changes(self) -> bool:
-        return self.action is not None and self.action.changes_holdings
+        return self.action is not None and (self.action.changes_holdings or self.action.kind == ISSUANCE)
 
     def changed(self) -> tuple[dict[str, Holding], int, dict[str, int]] | None:
         """(holders the action changes, by name; Common outstanding; shares converted per class)
@@ -188,7 +192,10 @@ class Situation:
 
 def _apply(cap: CapTable, action, index: _Index, deal: Deal, on: date) -> tuple | None:
     """The holders an action changes, after it, the Common outstanding after it and the shares
-    converted per class after it; None when a conversion or exercise issues an unknown number."""
+    converted per class after it; None when a conversion or exercise issues an unknown number, or
+    an issuance by the Company is of an unknown class or quantity."""
+    if action.kind == ISSUANCE:
+        return _issuance(cap, action)
     changes: dict[str, Holding] = {}
     outstanding = cap.common_outstanding
     klass = deal.securities.get(action.security, {}).get("class")
@@ -235,6 +242,25 @@ def _apply(cap: CapTable, action, index: _Index, deal: Deal, on: date) -> tuple 
     elif action.seller == "company" and action.security == "common":
         outstanding += action.quantity
     return changes, outstanding, cap.converted
+
+
+# An issuance of capital stock by the Company, and the facts it states that the measures read.
+ISSUANCE, ISSUANCE_CLASS, ISSUANCE_QUANTITY = "equity_issuance", "issuance.class", "issuance.quantity"
+
+
+def _issuance(cap: CapTable, action) -> tuple | None:
+    """After an issuance by the Company: Common issued is outstanding (to no holder of the cap
+    table); any other class leaves the Common as it was. Unknown when the class, or the quantity
+    of Common, is not stated."""
+    klass = action.details.get(ISSUANCE_CLASS)
+    if klass is None:
+        return None
+    if klass != "common":
+        return {}, cap.common_outstanding, cap.converted
+    quantity = action.details.get(ISSUANCE_QUANTITY)
+    if quantity is None:
+        return None
+    return {}, cap.common_outstanding + quantity, cap.converted
 
 
 def cap_table_after(deal: Deal, scenario: Scenario) -> CapTable | None:
@@ -286,6 +312,16 @@ def conversion(deal: Deal, shares: int, on: date, rounding: str = "hundredths_th
     return round_shares(calc.conversion_shares_exact(deal.terms, shares, on), rounding)
 
 
+def first_exercise_date(deal: Deal) -> date | None:
+    """The first day the warrants may be exercised: the earliest date parameter a warrant security
+    names as `exercisable_from` (a cap table's warrants are one holding); None when none does, and
+    the warrants are exercisable from their issue."""
+    dates = [deal.parameters.get(spec["exercisable_from"]) for spec in deal.securities.values()
+             if spec.get("class") == "warrant" and spec.get("exercisable_from")]
+    dates = [d for d in dates if isinstance(d, date)]
+    return min(dates) if dates else None
+
+
 def exercisable(deal: Deal, warrants: int, start: date, end: date) -> int:
     """Warrant shares exercisable at some time from `start` through `end` (inclusive)."""
     terms = deal.terms
@@ -293,6 +329,9 @@ def exercisable(deal: Deal, warrants: int, start: date, end: date) -> int:
         return 0
     if terms.closing_date is not None and end < terms.closing_date:
         return 0  # not yet issued
+    first = first_exercise_date(deal)
+    if first is not None and end < first:
+        return 0  # not yet exercisable in the window
     return warrants if terms.warrant_expiry is None or start <= terms.warrant_expiry else 0
 
 
@@ -452,12 +491,12 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
 
 def holding(sit: Situation, party: str, securities: list[str], when: str = "after", output: str = "shares",
             as_converted: bool = False, denominator: str = "common_outstanding",
-            rounding: str = "hundredths_then_half_up") -> Any:
+            rounding: str = "hundredths_then_half_up", horizon_days: int = 0) -> Any:
     """A party's holding of the listed securities: Common share for share, warrants as exercisable
-    on the test date, preferred as shares or (as_converted) as the Common it converts into. As a
-    percentage it is over the Common outstanding (`denominator: common_outstanding`) or over the
-    Common outstanding plus the party's own counted warrant and conversion shares
-    (`common_outstanding_plus_own_rights`)."""
+    on the test date or within `horizon_days` after it (both days included), preferred as shares
+    or (as_converted) as the Common it converts into. As a percentage it is over the Common
+    outstanding (`denominator: common_outstanding`) or over the Common outstanding plus the
+    party's own counted warrant and conversion shares (`common_outstanding_plus_own_rights`)."""
     group = sit.group_of(party)
     if group is None or not sit.known(when):
         return None
@@ -470,7 +509,7 @@ def holding(sit: Situation, party: str, securities: list[str], when: str = "afte
         if "common" in kinds:
             shares += h.common
         if "warrant" in kinds:
-            rights += exercisable(deal, h.warrants, sit.as_of, sit.as_of)
+            rights += exercisable(deal, h.warrants, sit.as_of, sit.as_of + timedelta(days=int(horizon_days)))
         if preferred:
             held = _preferred_in(h, preferred)
             if as_converted:
@@ -688,7 +727,8 @@ MEASURES: dict[str, Measure] = {
         ("party", "voting_class"), _OWNERSHIP_TYPES, _CONVERTING),
     "holding": Measure(holding, {
         "party": "party", "when": "when", "output": "output", "securities": "securities", "as_converted": "bool",
-        "denominator": "choice:common_outstanding|common_outstanding_plus_own_rights", "rounding": _ROUNDING},
+        "denominator": "choice:common_outstanding|common_outstanding_plus_own_rights", "rounding": _ROUNDING,
+        "horizon_days": "int"},
         ("party", "securities"), {"shares": "shares", "denominator": "shares", "pct": "percent", "": "shares"}),
     "as_converted_shares": Measure(as_converted_shares, {
         "party": "party", "securities": "securities", "when": "when", "on": "date", "per_share": "bool",

@@ -39,11 +39,12 @@ PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrum
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
-SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "source")
+SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "source",
+                 "exercisable_from")
 TRANSFER_CONVERSION_KEYS = ("group", "converts_into", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
 APPROVAL_KEYS = ("body", "voters", "threshold")
-CLASS_KEYS = ("name", "members", "as_converted", "source")
+CLASS_KEYS = ("name", "members", "as_converted", "held_by", "source")
 FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
 FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
 FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
@@ -492,6 +493,7 @@ def _load_parameters(book: _Loading) -> None:
             ctx.add(item, "class", "bad-value", f"security {name}.class: expected common, preferred or warrant")
         if item.get("source") is not None:
             _source(ctx, item["source"], f"security {name}.source", book)
+        _check_exercisable_from(ctx, name, item, book)
         book.securities[name] = dict(item)
     for name, item in (data.get("groups") or {}).items():
         if not _check_keys(ctx, item, GROUP_KEYS, f"group {name}", ("name",)):
@@ -523,6 +525,21 @@ def _load_parameters(book: _Loading) -> None:
     for needed in needed_params:
         if needed not in book.parameters:
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+
+
+def _check_exercisable_from(ctx: _Ctx, name: str, item: dict, book: _Loading) -> None:
+    """`exercisable_from`: a warrant's first exercise date, named by a date parameter (the
+    measures count its shares only from that date, engine/measures.py `exercisable`)."""
+    first = item.get("exercisable_from")
+    if first is None:
+        return
+    if item.get("class") != "warrant":
+        ctx.add(item, "exercisable_from", "bad-value", f"security {name}.exercisable_from: only a warrant has one")
+    param = book.parameters.get(first) if isinstance(first, str) else None
+    if param is None or not isinstance(param.value, date):
+        dates = [n for n, p in book.parameters.items() if isinstance(p.value, date)]
+        ctx.add(item, "exercisable_from", "bad-value", f"security {name}.exercisable_from: {first!r} is not a date "
+                f"parameter{did_you_mean(first, dates)}")
 
 
 def _check_transfer_conversions(ctx: _Ctx, securities: dict, book: _Loading) -> None:
@@ -618,8 +635,15 @@ def _load_classes(ctx: _Ctx, node: Any, book: _Loading) -> None:
                         f"{what}.members: no security '{member}'{did_you_mean(member, book.securities)}")
         if item.get("source") is not None:
             _source(ctx, item["source"], f"{what}.source", book)
+        held_by = item.get("held_by") or []
+        if not isinstance(held_by, list) or any(g not in book.groups for g in held_by):
+            bad = held_by if not isinstance(held_by, list) else next(g for g in held_by if g not in book.groups)
+            ctx.add(item, "held_by", "dangling-reference", f"{what}.held_by: expected a list of groups; no group "
+                    f"{bad!r}{did_you_mean(bad, book.groups)}")
+            held_by = []
         book.classes[str(name)] = SecurityClass(str(name), " ".join(str(item.get("name") or "").split()),
-                                                tuple(str(m) for m in members), item.get("as_converted") is True)
+                                                tuple(str(m) for m in members), item.get("as_converted") is True,
+                                                tuple(str(g) for g in held_by))
 
 
 def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
