@@ -304,6 +304,19 @@ def pct_display(value: Fraction, places: int = 2) -> str:
     return str(_round_half_up(value, places))
 
 
+def pct_display_against(value: Number, thresholds: tuple = (), places: int = 4, most: int = 10) -> str:
+    """A percentage rounded half up to `places`, or to as many more places (up to `most`) as it
+    takes for the figure shown to sit on the same side of each threshold it is compared with as
+    the exact value: 15,000,000 / 150,000,001 shows "9.99999933", not "10.0000", beside "less
+    than 10%"; a value exactly at a threshold shows at `places`."""
+    exact = Fraction(value)
+    for shown_places in range(places, most + 1):
+        shown = Fraction(_round_half_up(exact, shown_places))
+        if all((shown > t) - (shown < t) == (exact > t) - (exact < t) for t in map(Fraction, thresholds)):
+            return str(_round_half_up(exact, shown_places))
+    return str(_round_half_up(exact, most))
+
+
 def money_display(value: Number) -> str:
     """Dollars rounded half up to cents with thousands separators, e.g. "$14,859.47"."""
     cents = _round_half_up(value, 2)

@@ -406,9 +406,10 @@ def issuance_effect(rulebook, scenario: Scenario, facts: dict[str, Any]) -> dict
 
         was, now = figure(before, "pct"), figure(after, "pct")
         votes = measured(rulebook, voting, after, group, on, "pct") if voting else None
+        capped = rulebook.facts[fact].thresholds
         groups[group] = {
-            "pct_before": calc.pct_display(was, 4) if was is not None else None,
-            "pct_after": calc.pct_display(now, 4) if now is not None else None,
+            "pct_before": calc.pct_display_against(was, capped, 4) if was is not None else None,
+            "pct_after": calc.pct_display_against(now, capped, 4) if now is not None else None,
             "denominator_before": figure(before, "denominator"), "denominator_after": figure(after, "denominator"),
             "shares": figure(after, "shares"),
             "cap_pct": str(cap_pct) if cap_pct is not None else None, "rule": rule.id if rule else None,
@@ -418,11 +419,13 @@ def issuance_effect(rulebook, scenario: Scenario, facts: dict[str, Any]) -> dict
             "groups": groups}
 
 
-def _reported(spec_type: str, value: Any) -> Any:
+def _reported(spec, value: Any) -> Any:
     """A fact's value as the report's JSON carries it: shares as a number, a percentage to four
-    places, money as dollars, a yes/no as true/false."""
+    places (more where four would put it on or across a threshold it is compared with), money
+    as dollars, a yes/no as true/false."""
+    spec_type = spec.type
     if spec_type == "percent":
-        return calc.pct_display(Fraction(value), 4)
+        return calc.pct_display_against(Fraction(value), spec.thresholds, 4)
     if spec_type == "money":
         return calc.money_display(value)
     if spec_type in ("shares", "bool"):
@@ -442,7 +445,7 @@ def check_report(rulebook, result) -> dict:
         rules = sorted((r for r in rulebook.rules if action.kind in r.actions),
                        key=lambda r: not set(r.actions) <= set(CAPITAL_KINDS))
         names = [f for rule in rules for f in rule.figures]
-        event = {name: _reported(rulebook.facts[name].type, facts[name])
+        event = {name: _reported(rulebook.facts[name], facts[name])
                  for name in dict.fromkeys(names) if name in facts}
     return {"capital_event": event, "standstill_effect": issuance_effect(rulebook, result.scenario, facts),
             "warnings": [dict(w, kind="accretion") for w in accretion_warnings(rulebook, result)]}

@@ -14,7 +14,7 @@ from .compiler import CompiledRulebook, Fired, compile_rules
 from .conditions import All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .explain import PLACEHOLDER, fill_template, question_text
-from .facts import FactSpec, derive, display
+from .facts import FactSpec, derive, display, display_fact
 from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook, version_at
@@ -197,7 +197,7 @@ class _Shown(dict):
         self.truths: dict[int, bool | None] = {}
 
     def __missing__(self, name: str) -> str:
-        text = self[name] = display(self.specs[name].type, self.facts[name]) if name in self.facts else "unknown"
+        text = self[name] = display_fact(self.specs[name], self.facts[name]) if name in self.facts else "unknown"
         return text
 
     def truth(self, cond) -> bool | None:
@@ -249,7 +249,7 @@ def template_values(template: str, facts: dict[str, Any], specs: dict[str, FactS
         if name not in specs or name in values:
             continue
         spec = specs[name]
-        text = display(spec.type, facts.get(name))
+        text = display_fact(spec, facts.get(name))
         # In prose an enum reads as words (a charter amendment, the certificate of designation);
         # security and group ids stay as they are, since they name things.
         if spec.type == "enum" and not {"securities", "groups"} & set(spec.values_from):

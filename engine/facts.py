@@ -82,6 +82,9 @@ class FactSpec:
     to_company: bool = False  # the field applies only to an acquisition by the issuer
     contradiction: str = ""  # message when a stated value contradicts the measure's
     line: int = 0
+    # The numbers the rulebook's conditions compare the fact with (a percent fact is shown with
+    # enough places to be on the right side of each, `display_fact`).
+    thresholds: tuple = field(default=(), hash=False, compare=False)
 
     @property
     def description(self) -> str:
@@ -297,6 +300,14 @@ def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[s
         if value is not None:
             facts[spec.name] = value
     return facts
+
+
+def display_fact(spec: FactSpec, value: Any) -> str:
+    """A declared fact's value as a person reads it: as `display`, a percentage with more than 4
+    places where 4 would put it on (or across) a threshold the rulebook compares it with."""
+    if spec.type == "percent" and value is not None and spec.thresholds:
+        return calc.pct_display_against(Fraction(value), spec.thresholds, 4) + "%"
+    return display(spec.type, value)
 
 
 def display(spec_type: str, value: Any) -> str:

@@ -109,17 +109,19 @@ def _figure(rulebook: Rulebook, entry: dict, sit: Situation, group: str | None) 
     return measure(entry["measure"], sit, params)
 
 
-def _shown(value: Any, show: Any, places: int) -> Any:
-    """A figure as the position JSON carries it (`show`: one form, or a mapping key -> form)."""
+def _shown(value: Any, show: Any, places: int, thresholds: tuple = ()) -> Any:
+    """A figure as the position JSON carries it (`show`: one form, or a mapping key -> form); a
+    percentage capped by a rule has more places where `places` would put it on (or across) one of
+    the `thresholds` its fact is compared with."""
     if isinstance(show, dict):
-        return {key: _shown(value, form, places) for key, form in show.items()}
+        return {key: _shown(value, form, places, thresholds) for key, form in show.items()}
     if isinstance(value, dict):  # an ownership: pick the part asked for
         part = value["pct"] if show in ("pct", "pct_exact") else value.get(show, value["shares"])
-        return _shown(part, show, places)
+        return _shown(part, show, places, thresholds)
     if value is None:
         return None
     if show == "pct":
-        return calc.pct_display(value, places)
+        return calc.pct_display_against(value, thresholds, places)
     if show == "pct_exact":
         return _exact(value)
     if show == "money":
@@ -143,7 +145,8 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
         members = cap.group(group)
         row: dict = {"name": rulebook.groups[group]["name"], "holders": [h.name for h in members]}
         for entry in block.get("groups", []):
-            value = _shown(_figure(rulebook, entry, sit, group), entry["show"], entry["places"])
+            capped = rulebook.facts[entry["cap"]].thresholds if entry.get("cap") else ()
+            value = _shown(_figure(rulebook, entry, sit, group), entry["show"], entry["places"], capped)
             if entry.get("cap"):
                 value.update(_cap(rulebook, cap, group, as_of, entry["cap"]))
             row[entry["key"]] = value

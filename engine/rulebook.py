@@ -7,11 +7,12 @@ import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from . import calc
-from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, facts_of
+from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, atoms, facts_of
 from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
 from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
@@ -1107,6 +1108,7 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
                              f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
     position = _position(manifest_ctx, manifest.get("position"), book)
     problems.raise_if_any()
+    _note_thresholds(book.facts, rules)
     return Rulebook(
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
@@ -1115,6 +1117,21 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         facts=book.facts, party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
         position=position, approvals_of=" ".join(str(manifest.get("approvals_of") or "the holders").split()),
     )
+
+
+def _note_thresholds(facts: dict[str, FactSpec], rules: list[Rule]) -> None:
+    """Give each percent fact the numbers the rules' scopes, conditions and exceptions compare it
+    with, so that its figure is shown on the right side of each (facts.display_fact)."""
+    found: dict[str, set] = {}
+    for rule in rules:
+        for cond in [rule.scope, rule.condition] + [exc.condition for exc in rule.exceptions]:
+            for atom in atoms(cond):
+                spec = facts.get(atom.fact)
+                if (spec is not None and spec.type == "percent" and atom.op in ("<", "<=", ">", ">=", "==", "!=")
+                        and isinstance(atom.value, (int, Decimal, Fraction)) and not isinstance(atom.value, bool)):
+                    found.setdefault(atom.fact, set()).add(Fraction(atom.value))
+    for name, values in found.items():
+        facts[name] = replace(facts[name], thresholds=tuple(sorted(values)))
 
 
 def rule_facts(rule: Rule) -> list[str]:

@@ -375,6 +375,21 @@ def test_pct_display_rounds_half_up():
     assert pct_display(Fraction(37)) == "37.00"
 
 
+@pytest.mark.parametrize("value, thresholds, shown", [
+    # 15,000,000 / 150,000,001 = 9.99999993...%: "10.0000" would sit on the 10% line.
+    (Fraction(100 * 15_000_000, 150_000_001), (10,), "9.9999999"),
+    (Fraction(10), (10,), "10.0000"),  # exactly at the threshold: four places say so
+    (Fraction(37_000_001, 1_000_000), (Decimal("25.1"), 37), "37.000001"),
+    (Fraction(36_999_999, 1_000_000), (37,), "36.999999"),
+    (Fraction(1, 3) + 19, (Decimal("19.9"),), "19.3333"),  # far from it: four places
+    (Fraction(17_500_001, 1_000_000), (), "17.5000"),  # compared with nothing: four places
+    # Within 10**-10 of the line: ten places is as far as it goes.
+    (Fraction(10) - Fraction(1, 10**12), (10,), "10.0000000000"),
+])
+def test_pct_display_against_shows_the_side_of_each_threshold(value, thresholds, shown):
+    assert calc.pct_display_against(value, thresholds) == shown
+
+
 def test_money_and_shares_display():
     # 1,234,567.895 -> $1,234,567.90 (half up); -29.125 -> -$29.13.
     assert money_display(Fraction(1_234_567_895, 1000)) == "$1,234,567.90"

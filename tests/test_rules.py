@@ -134,7 +134,9 @@ def test_liberty_market_purchase_at_and_over_37_percent(rulebook, make_scenario,
     assert result.facts["standstill.pct_after"] == pct_after
     assert result.facts["standstill.pct_before"] == Fraction(34_208_264, 1_000_000)
     assert result.facts["voting_power.pct_after"] == voting_after
-    assert finding.figures["standstill.pct_after"] == "37.0000%"
+    # At the cap 4 places show it; one share over, 4 places would read "37.0000%" beside "more than
+    # 37%", so the figure is shown to the places that put it above the cap.
+    assert finding.figures["standstill.pct_after"] == ("37.0000%" if outcome == "permitted" else "37.000001%")
     assert finding.figures["standstill.shares_after"] == f"{shares_after:,}"
     assert finding.figures["standstill.denominator_after"] == "100,000,000"
     assert finding.figures["voting_power.pct_after"] == "30.3880%"
@@ -144,7 +146,7 @@ def test_liberty_market_purchase_at_and_over_37_percent(rulebook, make_scenario,
         assert result.blocked is False
     else:
         assert finding.explanation == (
-            "After this acquisition the Liberty Holders would beneficially own 37.0000% of the Common Stock "
+            "After this acquisition the Liberty Holders would beneficially own 37.000001% of the Common Stock "
             "on the PA 6.6 basis (before: 34.2083%), above the 37% cap, and would hold 30.3880% of the "
             "voting power, above the 25.1% safe harbor.")
         assert result.blocked is True
@@ -186,7 +188,8 @@ def test_liberty_voting_power_safe_harbor_at_and_over_25_1_percent(rulebook, mak
     assert result.facts["standstill.denominator_after"] == 97_568_347
     assert result.facts["standstill.pct_after"] == Fraction(100 * (36_208_264 + quantity), 97_568_347)
     assert finding.figures["standstill.pct_after"] == "38.0172%"
-    assert finding.figures["voting_power.pct_after"] == "25.1000%"
+    # 25.1000013...% is shown above the 25.1% harbor (25.100001%), 25.1% exactly as 25.1000%.
+    assert finding.figures["voting_power.pct_after"] == ("25.1000%" if exception else "25.100001%")
 
 
 def test_purchase_from_the_company_is_excepted_and_both_exceptions_are_named(rulebook, make_scenario):
@@ -322,10 +325,10 @@ def test_constructed_hmtf_and_gleacher_bases(rulebook, make_scenario, buyer, gro
 @pytest.mark.parametrize("buyer, rule, table, quantity, outcome, shares_after, pct_after, shown", [
     (HMTF_BRIDGE, HMTF_RULE, HMTF_CAP, HMTF_AT_CAP, "permitted", 17_500_000, Fraction(35, 2), "17.5000%"),
     (HMTF_BRIDGE, HMTF_RULE, HMTF_CAP, HMTF_AT_CAP + 1, "violation", 17_500_001,
-     Fraction(17_500_001, 1_000_000), "17.5000%"),
+     Fraction(17_500_001, 1_000_000), "17.500001%"),
     (GLEACHER, GLEACHER_RULE, GLEACHER_CAP, GLEACHER_AT_CAP, "permitted", 3_000_000, Fraction(3), "3.0000%"),
     (GLEACHER, GLEACHER_RULE, GLEACHER_CAP, GLEACHER_AT_CAP + 1, "violation", 3_000_001,
-     Fraction(3_000_001, 1_000_000), "3.0000%"),
+     Fraction(3_000_001, 1_000_000), "3.000001%"),
 ])
 def test_hmtf_and_gleacher_at_and_over_the_cap(rulebook, make_scenario, buyer, rule, table, quantity, outcome,
                                                shares_after, pct_after, shown):
@@ -347,7 +350,7 @@ def test_hmtf_with_low_voting_power_still_violates(rulebook, make_scenario):
     finding = result.by_rule(HMTF_RULE)
     assert finding.outcome == "violation"
     assert finding.explanation == (
-        "After this acquisition the HMTF Holders would beneficially own 17.5000% of the Common Stock on the "
+        "After this acquisition the HMTF Holders would beneficially own 17.500001% of the Common Stock on the "
         "PA 6.6 basis (before: 15.2758%), above the 17.5% cap. PA 6.6(b) has no voting-power safe harbor.")
 
 

@@ -295,8 +295,16 @@ def _held(holders: dict, group: str, as_of, warrants: bool) -> int:
     return sum(h["common"] + (h["warrants"] if counts else 0) for h in holders.values() if h["group"] == group)
 
 
-def _pct(shares: int, outstanding: int) -> str:
-    return str((Decimal(100 * shares) / Decimal(outstanding)).quantize(Decimal("0.0001"), ROUND_HALF_UP)) + "%"
+def _pct(shares: int, outstanding: int, threshold=None) -> str:
+    """Half up to 4 places; beside a threshold, to as many places (up to 10) as put the figure on
+    the side of it the exact value is on."""
+    exact = Fraction(100 * shares, outstanding)
+    for places in range(4, 11):
+        shown = (Decimal(100 * shares) / Decimal(outstanding)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if threshold is None or (Fraction(shown) < threshold) == (exact < threshold) and (
+                Fraction(shown) > threshold) == (exact > threshold):
+            return f"{shown}%"
+    return f"{shown}%"
 
 
 def _reference(case: dict) -> dict:
@@ -312,6 +320,7 @@ def _reference(case: dict) -> dict:
            "action.quantity": f"{action['quantity']:,}"}
     # IA 5.2: "ceases to own at least 10%".
     threshold = Fraction(str(PARAMS["board_threshold_pct"]))
+    out["board.pct_after"] = _pct(owned_after, after_out, threshold)
     ceases = Fraction(100 * owned_before, before_out) >= threshold > Fraction(100 * owned_after, after_out)
     out["ia.5.2.designee-resignation"] = ("obligation" if ceases and action["kind"] in ("transfer", "equity_issuance")
                                           else "not_applicable")
@@ -324,7 +333,9 @@ def _reference(case: dict) -> dict:
         shares = _held(after, INVESTOR, as_of, True)
         out["standstill.shares_after"] = f"{shares:,}"
         out["standstill.pct_before"] = _pct(_held(before, INVESTOR, as_of, True), before_out)
-        over = Fraction(100 * shares, after_out) > Fraction(str(PARAMS["standstill_pct"]))
+        cap = Fraction(str(PARAMS["standstill_pct"]))
+        out["standstill.pct_after"] = _pct(shares, after_out, cap)
+        over = Fraction(100 * shares, after_out) > cap
         out["ia.3.1.standstill"] = "violation" if over else "permitted"
     return out
 
@@ -360,3 +371,42 @@ def test_the_hand_worked_headroom_agrees_with_the_reference_arithmetic(case):
     if "groups.investor.standstill.shares" in expect:
         _, holders = _reference_cap({})
         assert expect["groups.investor.standstill.shares"] == _held(holders, INVESTOR, as_of, True)
+
+
+# --- The engine's general options the rulebook uses, refused when misnamed ----------------------
+
+
+@pytest.mark.parametrize("old, new, fragment", [
+    ("exercisable_from: warrant_first_exercise_date", "exercisable_from: warrant_first_exercise_dat",
+     "security warrant.exercisable_from: 'warrant_first_exercise_dat' is not a date parameter "
+     "(did you mean 'warrant_first_exercise_date'?)"),
+    ("held_by: [investor]", "held_by: [investors]",
+     "class investor_shares.held_by: expected a list of groups; no group 'investors' (did you mean 'investor'?)"),
+])
+def test_lint_refuses_a_misnamed_first_exercise_date_or_holding_group(tmp_path, old, new, fragment):
+    import shutil
+    copy = tmp_path / "kestrel-2021"
+    shutil.copytree(BOOK, copy)
+    text = (copy / "parameters.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    (copy / "parameters.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    result = run("lint", copy)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if fragment in line], result.stderr
+
+
+def test_an_issuance_of_preferred_leaves_the_common_outstanding_and_an_unstated_class_is_unknown(tmp_path):
+    """After an issuance of another class the Common outstanding is as before; with the class not
+    stated, nothing "after" is known and Section 5.2 cannot be decided."""
+    for action, outcome, missing in (
+            ({"kind": "equity_issuance", "class": "preferred", "quantity": 900_000_000,
+              "ranking": {"dividends": "junior", "liquidation": "junior"}}, "not_applicable", []),
+            ({"kind": "equity_issuance", "quantity": 50_000_001}, "cannot_determine", ["board.pct_after"])):
+        scenario = _absolute({"name": "an issuance", "as_of": date(2023, 9, 1), "action": action}, CASES)
+        path = tmp_path / "scenario.yaml"
+        path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+        _, data = _check(path)
+        finding = next(f for f in data["findings"] if f["rule"] == "ia.5.2.designee-resignation")
+        assert (finding["outcome"], finding.get("missing", [])) == (outcome, missing)
+        if outcome == "not_applicable":
+            assert finding["figures"]["common.outstanding_after"] == "100,000,000"
