@@ -29,7 +29,19 @@ def samples_dir() -> Path:
 
 
 def default_rulebook() -> Path:
-    return rules_dir() / "icg-2000"
+    """The rulebook folder named by rules/default.yaml (`default: FOLDER`), the one the command
+    line uses when none is given; the first folder with a rulebook.yaml if it names none."""
+    import yaml
+
+    root = rules_dir()
+    try:
+        named = (yaml.safe_load((root / "default.yaml").read_text(encoding="utf-8")) or {}).get("default")
+    except (OSError, yaml.YAMLError, AttributeError):
+        named = None
+    if isinstance(named, str) and (root / named / "rulebook.yaml").is_file():
+        return root / named
+    found = sorted(p.parent for p in root.glob("*/rulebook.yaml"))
+    return found[0] if found else root / "default"
 
 
 # A rulebook folder is self-contained: its documents' text, cap tables, scenarios and YAML test

@@ -41,6 +41,42 @@ def test_no_file_under_engine_names_a_deal():
     assert hits == []
 
 
+# Generic words in party names; every other word of four or more letters names a deal's party.
+COMMON_NAME_WORDS = {"corporation", "company", "communications", "media", "fund", "funds", "investors",
+                     "partners", "growth", "qualified", "private", "coinvestors", "holdings", "capital",
+                     "group", "bridge", "limited", "trust", "american", "stock", "transfer", "networks",
+                     "optical", "the", "and", "inc", "llc"}
+
+
+def party_words() -> set[str]:
+    """Distinctive words of the parties every bundled rulebook names: document parties, group
+    members and cap-table holders."""
+    import yaml
+    names: list[str] = []
+    for folder in (ROOT / "rules").iterdir():
+        if not (folder / "rulebook.yaml").is_file():
+            continue
+        for doc in yaml.safe_load((folder / "documents.yaml").read_text(encoding="utf-8")) or []:
+            names += doc.get("parties") or []
+        for group in (yaml.safe_load((folder / "parameters.yaml").read_text(encoding="utf-8")).get("groups") or {}).values():
+            names += group.get("members") or []
+        for table in (folder / "captables").glob("*.yaml"):
+            names += [h["name"] for h in yaml.safe_load(table.read_text(encoding="utf-8")).get("holders") or []]
+    words = {w.lower() for name in names for w in re.findall(r"[A-Za-z]{4,}|\b[A-Z]{3}\b", name)}
+    return words - COMMON_NAME_WORDS
+
+
+def test_no_file_under_engine_names_a_party_of_any_bundled_rulebook():
+    words = party_words()
+    assert {"liberty", "gleacher", "icg", "bramblecote", "kestrel"} <= words  # both rulebooks are read
+    pattern = re.compile(r"\b(" + "|".join(sorted(words)) + r")\b", re.IGNORECASE)
+    files = sorted(p for p in ENGINE.rglob("*.py") if "__pycache__" not in p.parts)
+    hits = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+            for p in files for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if pattern.search(line)]
+    assert hits == []
+
+
 def test_the_pattern_would_catch_a_deal_name():
     for text in ("the Liberty Holders", "HMTF Group", "Series A Preferred", "series_a1", "series-a",
                  "fifth anniversary", "1.02 ** 20", "a Qualifying Transaction", "Teligent", "gleacher"):
