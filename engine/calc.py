@@ -93,6 +93,33 @@ def is_business_day(d: date) -> bool:
     return d.weekday() < 5 and d not in _bank_holidays(d.year)
 
 
+def _day_after_thanksgiving(d: date) -> bool:
+    return d == _nth_weekday(d.year, 11, 3, 4) + timedelta(days=1)
+
+
+# Named business-day calendars a rulebook may cite: which weekdays count as business days.
+CALENDARS = {
+    # Banks in New York City not authorized or required by law to close (Federal Reserve holidays).
+    "new_york_banks": is_business_day,
+    # The same, and not the day after Thanksgiving (a definition some agreements add).
+    "new_york_banks_and_day_after_thanksgiving": lambda d: is_business_day(d) and not _day_after_thanksgiving(d),
+    # Monday to Friday, whatever the holidays.
+    "weekdays": lambda d: d.weekday() < 5,
+}
+
+
+def business_days_after(start: date, days: int, calendar: str = "new_york_banks") -> date:
+    """The `days`-th business day after `start` under a named calendar ("within five Business Days
+    thereafter": the day after `start` is the first counted)."""
+    counts = CALENDARS[calendar]
+    d = start
+    for _ in range(days):
+        d += timedelta(days=1)
+        while not counts(d):
+            d += timedelta(days=1)
+    return d
+
+
 def anniversary(d: date, years: int) -> date:
     """The `years`-th anniversary of `d` (a date expression `closing_date + 5y`); Feb 29 -> Feb 28."""
     try:

@@ -629,6 +629,12 @@ def acquires_all_outstanding(sit: Situation, securities: list[str], by_company: 
     return action.quantity >= outstanding(sit, securities)
 
 
+def business_days_after(sit: Situation, days: int, calendar: str = "new_york_banks", start: Any = "as_of") -> date:
+    """A deadline: the `days`-th business day after `start` (the scenario's date unless a date is
+    given) under a named holiday calendar (calc.CALENDARS)."""
+    return calc.business_days_after(_date_param(sit, start), days, calendar)
+
+
 def jurisdiction(sit: Situation, name_fact: str, output: str = "kind") -> Any:
     """A jurisdiction of organization recognised from its stated name: its kind (united_states,
     us_state, district_of_columbia, us_territory, foreign) or its country; unknown if not recognised."""
@@ -753,6 +759,8 @@ MEASURES: dict[str, Measure] = {
     "common_issued": Measure(common_issued, {"figure": "choice:whole|hundredths"}, (),
                              {"whole": "shares", "hundredths": "text", "": "shares"}, _CONVERTING, "figure"),
     "amount": Measure(amount, {"value": "number", "times": "fact", "when": "value_map"}, ("value",), {"": "money"}),
+    "business_days_after": Measure(business_days_after, {
+        "days": "int", "calendar": "choice:" + "|".join(calc.CALENDARS), "start": "date"}, ("days",), {"": "date"}),
     "jurisdiction": Measure(jurisdiction, {"name_fact": "fact", "output": "choice:kind|country"}, ("name_fact",),
                             {"": "enum"}),
 }

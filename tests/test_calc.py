@@ -396,3 +396,18 @@ def test_money_and_shares_display():
     assert money_display(Decimal("-29.125")) == "-$29.13"
     assert money_display(0) == "$0.00"
     assert shares_display(39_812_395) == "39,812,395"
+
+
+# --- business days under a named calendar ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("start, days, calendar, expected", [
+    (date(2023, 2, 1), 5, "new_york_banks", date(2023, 2, 8)),       # Wednesday: Thu, Fri, Mon, Tue, Wed
+    (date(2023, 9, 1), 5, "new_york_banks", date(2023, 9, 11)),      # Labor Day (Sept 4) is not counted
+    (date(2023, 9, 1), 5, "weekdays", date(2023, 9, 8)),             # ... unless holidays are not excluded
+    (date(2023, 11, 22), 1, "new_york_banks", date(2023, 11, 24)),   # Thanksgiving (Nov 23) skipped
+    (date(2023, 11, 22), 1, "new_york_banks_and_day_after_thanksgiving", date(2023, 11, 27)),
+    (date(2023, 2, 1), 0, "new_york_banks", date(2023, 2, 1)),
+])
+def test_business_days_after_counts_from_the_next_day_under_the_named_calendar(start, days, calendar, expected):
+    assert calc.business_days_after(start, days, calendar) == expected

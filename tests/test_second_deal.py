@@ -130,7 +130,7 @@ def test_lint_accepts_the_second_rulebook():
     result = run("lint", BOOK)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (f"{BOOK}: ok: 5 rules, 1 documents, 3 assumptions, 4 declined provisions; "
-                                     "24 facts declared; every quote found verbatim")
+                                     "25 facts declared; every quote found verbatim")
 
 
 def test_lint_without_a_path_lints_the_bundled_rulebook_and_with_one_the_second():
@@ -315,6 +315,30 @@ def _pct(shares: int, outstanding: int, threshold=None) -> str:
     return f"{shown}%"
 
 
+# Days banks in New York, New York were closed by law, 2021-2024 (Federal Reserve holidays), written
+# out from the published calendars rather than computed, so the deadline is checked independently.
+NY_BANK_HOLIDAYS = {
+    date(2021, 1, 1), date(2021, 1, 18), date(2021, 2, 15), date(2021, 5, 31), date(2021, 6, 18),
+    date(2021, 7, 5), date(2021, 9, 6), date(2021, 10, 11), date(2021, 11, 11), date(2021, 11, 25),
+    date(2022, 1, 17), date(2022, 2, 21), date(2022, 5, 30), date(2022, 6, 20), date(2022, 7, 4),
+    date(2022, 9, 5), date(2022, 10, 10), date(2022, 11, 11), date(2022, 11, 24), date(2022, 12, 26),
+    date(2023, 1, 2), date(2023, 1, 16), date(2023, 2, 20), date(2023, 5, 29), date(2023, 6, 19),
+    date(2023, 7, 4), date(2023, 9, 4), date(2023, 10, 9), date(2023, 11, 23), date(2023, 12, 25),
+    date(2024, 1, 1), date(2024, 1, 15), date(2024, 2, 19), date(2024, 5, 27), date(2024, 6, 19),
+    date(2024, 7, 4), date(2024, 9, 2), date(2024, 10, 14), date(2024, 11, 11), date(2024, 11, 28),
+    date(2024, 12, 25),
+}
+
+
+def _fifth_business_day_after(start) -> str:
+    """IA 5.2 "within five Business Days thereafter", by the definition in IA 1.1."""
+    d, counted = start, 0
+    while counted < 5:
+        d += timedelta(days=1)
+        counted += d.weekday() < 5 and d not in NY_BANK_HOLIDAYS
+    return d.isoformat()
+
+
 def _reference(case: dict) -> dict:
     """The figures and the IA 3.1 and 5.2 outcomes of a case, by the reference arithmetic."""
     scenario = case["scenario"]
@@ -329,6 +353,7 @@ def _reference(case: dict) -> dict:
     # IA 5.2: "ceases to own at least 10%".
     threshold = Fraction(str(PARAMS["board_threshold_pct"]))
     out["board.pct_after"] = _pct(owned_after, after_out, threshold)
+    out["board.notice_deadline"] = _fifth_business_day_after(as_of)
     ceases = Fraction(100 * owned_before, before_out) >= threshold > Fraction(100 * owned_after, after_out)
     out["ia.5.2.designee-resignation"] = ("obligation" if ceases and action["kind"] in ("transfer", "equity_issuance")
                                           else "not_applicable")
