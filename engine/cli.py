@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
         "lint", help="validate a rulebook folder",
         description="Check a rulebook: unknown keys, wrong types, unknown operators and facts, bad dates, "
                     "duplicate ids, dangling document, definition, parameter and assumption references, and "
-                    "quotes that do not appear verbatim in their document. One line per problem: "
+                    "quotes that do not appear verbatim in their document; then the folder's cap tables and "
+                    "scenarios, read as check reads them, and its YAML test cases' rule ids and outcomes. "
+                    "One line per problem: "
                     "file:line: category: message. Exit 2 if any.")
     lint.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
                       help="rulebook folder (default: the bundled rulebook)")
@@ -302,12 +304,20 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
     from .compiler import check_compiles
 
+    from .errors import ProblemList
+    from .folder import check_folder
+
     path = args.path or default_rulebook()
     book = load_rulebook(path)
     check_compiles(book.rules)
+    problems = ProblemList()
+    counts = check_folder(book, problems)
+    problems.raise_if_any()
+    checked = ", ".join(f"{n} {kind if n != 1 else kind[:-1]}" for kind, n in counts.items() if n)
     print(f"{path}: ok: {len(book.rules)} rules, {len(book.documents)} documents, "
           f"{len(book.assumptions)} assumptions" + (f", {len(book.declined)} declined provisions" if book.declined else "")
-          + f"; {len(book.facts)} facts declared; every quote found verbatim")
+          + f"; {len(book.facts)} facts declared; every quote found verbatim"
+          + (f"; {checked} read as the commands read them" if checked else ""))
     return EXIT_OK
 
 

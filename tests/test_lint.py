@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -481,3 +482,43 @@ def test_wrong_parameter_value_never_gives_a_traceback_in_check(rb):
     assert "Traceback" not in result.stderr
     assert result.returncode == 2
     assert result.stdout == ""
+
+
+# --- the rest of the folder: cap tables, scenarios and YAML test cases -----------------------------
+
+
+def test_lint_reads_the_folders_scenarios_and_cases_and_reports_each_problem_on_its_line(tmp_path):
+    folder = tmp_path / "kestrel"
+    shutil.copytree(ROOT / "rules" / "kestrel-2021", folder)
+    scenario = folder / "scenarios" / "investor-buys-2900001-over-cap.yaml"
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("quantity: 2900001", "quantity: -5"),
+                        encoding="utf-8")
+    cases = folder / "tests" / "check.yaml"
+    text = cases.read_text(encoding="utf-8")
+    first = text.index("ia.4.2.competitor-ban: {outcome: permitted}")
+    cases.write_text(text[:first] + "ia.4.2.competitor-bam: {outcome: permited}" + text[first + 43:], encoding="utf-8")
+    line = text[:first].count("\n") + 1
+    result = subprocess.run([sys.executable, "-m", "clausewise", "lint", str(folder)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stdout == "" or "ok:" not in result.stdout
+    assert result.stderr.splitlines() == [
+        f"{scenario}:11: bad-value: action.quantity: expected a whole number of shares >= 1, got -5",
+        f"{cases}:{line}: dangling-reference: case 'A sale of 1,000,000 shares to a non-Affiliate on September 14, "
+        "2022 violates the lock-up': expect names no rule 'ia.4.2.competitor-bam' (did you mean "
+        "'ia.4.2.competitor-ban'?)",
+    ]
+
+
+def test_lint_refuses_an_outcome_that_does_not_exist(tmp_path):
+    folder = tmp_path / "kestrel"
+    shutil.copytree(ROOT / "rules" / "kestrel-2021", folder)
+    cases = folder / "tests" / "check.yaml"
+    text = cases.read_text(encoding="utf-8")
+    first = text.index("ia.4.2.competitor-ban: {outcome: permitted}")
+    cases.write_text(text[:first] + "ia.4.2.competitor-ban: {outcome: permited}" + text[first + 43:], encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "clausewise", "lint", str(folder)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "bad-value: case 'A sale of 1,000,000 shares to a non-Affiliate on September 14, 2022 violates the " \
+           "lock-up': ia.4.2.competitor-ban: outcome 'permited' is not one of violation, permitted, obligation, " \
+           "approval_required, not_applicable, cannot_determine" in result.stderr
