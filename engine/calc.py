@@ -185,6 +185,7 @@ def conversion_shares_exact(terms: Terms, preferred_shares: int, on: date) -> Fr
     return preferred_shares * per_share / Fraction(terms.conversion_price)
 
 
+@lru_cache(maxsize=1 << 14)  # pure function of hashable inputs; every ownership measure converts per holder
 def conversion_shares(terms: Terms, preferred_shares: int, on: date) -> int:
     """CoD 12(a) and 12(c): whole shares of Common issued when one holder surrenders
     `preferred_shares` at one time: the aggregate to the nearest 1/100 of a share, then the
