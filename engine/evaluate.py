@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import weakref
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -88,8 +90,10 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
         by_rule.setdefault(item.rule, []).append(item)
     plans = _plans(compiled(rulebook))
     shown = _Shown(facts, rulebook.facts)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan, shown)
-                for rule, plan in zip(rulebook.rules, plans)]
+    kept = _kept(rulebook)
+    findings = [_kept_finding(kept, index, rulebook, rule, by_rule.get(rule.id, []), facts,
+                              states.get(rule.source.document), plan, shown)
+                for index, (rule, plan) in enumerate(zip(rulebook.rules, plans))]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
 
 
@@ -349,6 +353,71 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         labels={name: specs[name].label for name in list(figures) + [c["fact"] for c in comparisons]},
         parameters=parameters, versions=versions,
     )
+
+
+class _Kept:
+    """A rulebook's findings that do not apply (out of scope or out of force), or whose scope is
+    unknown, kept by what decides them: a pure function of the rule, its branch, the values of
+    the facts the finding shows or tests, the parameters and versions in force (the span of
+    dates between their changes) and the reading an instrument's event adds. Most findings of
+    a check are of these kinds and repeat from one check to the next."""
+
+    LIMIT = 1 << 13
+
+    def __init__(self, rulebook: Rulebook):
+        self.findings: dict[tuple, Finding] = {}
+        self.reads: dict[int, tuple[tuple[str, ...], tuple[date, ...]]] = {}
+        self.rulebook = rulebook
+
+    def reads_of(self, index: int, rule: Rule, plan: _Plan) -> tuple[tuple[str, ...], tuple]:
+        """The facts a kept finding of the rule reads, and the dates its parameters or versions change."""
+        found = self.reads.get(index)
+        if found is None:
+            names = tuple(dict.fromkeys([*plan.shown, *(a.fact for a in plan.condition_atoms), *plan.scope_facts]))
+            changes = {v.start for name in rule.parameters for v in self.rulebook.parameters[name].values}
+            changes.update(v.start for v in rule.versions)
+            for def_id in rule.definitions:
+                definition = self.rulebook.definitions.get(def_id)
+                if definition is not None:
+                    changes.update(v.start for v in definition.versions)
+            found = self.reads[index] = (names, tuple(sorted(changes)))
+        return found
+
+
+_KEPT: dict[int, tuple[weakref.ref, _Kept]] = {}  # id(rulebook) -> its kept findings
+_KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown"))
+
+
+def _kept(rulebook: Rulebook) -> _Kept:
+    entry = _KEPT.get(id(rulebook))
+    if entry is not None and entry[0]() is rulebook:
+        return entry[1]
+    kept = _Kept(rulebook)
+    key = id(rulebook)
+    _KEPT[key] = (weakref.ref(rulebook, lambda _, key=key: _KEPT.pop(key, None)), kept)
+    return kept
+
+
+def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired: list[Fired],
+                  facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown) -> Finding:
+    """`_finding`, the same finding object again for a finding of a kept kind decided as before."""
+    branch = fired[0].branch if len(fired) == 1 else None
+    if branch not in _KEPT_BRANCHES:
+        return _finding(rulebook, rule, fired, facts, state, plan, shown)
+    names, changes = kept.reads_of(index, rule, plan)
+    on = facts["as_of"]
+    event = state.event.assumption if state is not None and state.event is not None else None
+    key = (index, branch, on if branch == "out_of_force" else bisect_right(changes, on), event,
+           tuple([facts.get(name, _UNSET) for name in names]))
+    try:
+        found = kept.findings.get(key)
+    except TypeError:  # an unhashable value: work it out
+        return _finding(rulebook, rule, fired, facts, state, plan, shown)
+    if found is None:
+        if len(kept.findings) >= kept.LIMIT:
+            kept.findings.clear()
+        found = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+    return found
 
 
 def _code(rulebook: Rulebook, doc_id: str, default: str) -> str:
