@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import weakref
 from bisect import bisect_right
@@ -175,7 +176,25 @@ def _value_text(specs: dict[str, FactSpec], fact: str, value: Any) -> str:
 _THRESHOLDS: dict[tuple, str] = {}  # (atom, its fact's type) -> its threshold as text, kept once
 
 
+_THRESHOLD_OF: dict[tuple[int, str], tuple[Atom, str]] = {}  # (id(atom), type) -> (the atom, its text)
+
+
 def _threshold(specs: dict[str, FactSpec], atom: Atom) -> str:
+    kind = specs[atom.fact].type
+    known = _THRESHOLD_OF.get((id(atom), kind))
+    if known is not None and known[0] is atom:
+        return known[1]
+    text = _threshold_text(specs, atom)
+    if len(_THRESHOLD_OF) >= _THRESHOLDS_LIMIT:
+        _THRESHOLD_OF.clear()
+    _THRESHOLD_OF[(id(atom), kind)] = (atom, text)  # the atom is held, so its id is not reused
+    return text
+
+
+_THRESHOLDS_LIMIT = 1 << 14
+
+
+def _threshold_text(specs: dict[str, FactSpec], atom: Atom) -> str:
     key = (atom, specs[atom.fact].type)
     try:
         text = _THRESHOLDS.get(key)
@@ -357,30 +376,39 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
 
 class _Kept:
     """A rulebook's findings that do not apply (out of scope or out of force), or whose scope is
-    unknown, kept by what decides them: a pure function of the rule, its branch, the values of
-    the facts the finding shows or tests, the parameters and versions in force (the span of
-    dates between their changes) and the reading an instrument's event adds. Most findings of
-    a check are of these kinds and repeat from one check to the next."""
+    unknown, kept by what decides everything in them but their figures and comparisons: the rule,
+    its branch, the values of the facts its scope reads, which of the facts it shows are known,
+    the parameters and versions in force (the span of dates between their changes) and the
+    reading an instrument's event adds. Most findings of a check are of these kinds and differ
+    from one check to the next only in the figures they show."""
 
     LIMIT = 1 << 13
 
     def __init__(self, rulebook: Rulebook):
         self.findings: dict[tuple, Finding] = {}
-        self.reads: dict[int, tuple[tuple[str, ...], tuple[date, ...]]] = {}
+        self.changes: dict[int, tuple[date, ...]] = {}
+        self.variants: dict[tuple, Finding] = {}  # (the kept key, the values of the facts shown) -> finding
+        self.shows: dict[int, tuple[str, ...]] = {}
         self.rulebook = rulebook
 
-    def reads_of(self, index: int, rule: Rule, plan: _Plan) -> tuple[tuple[str, ...], tuple]:
-        """The facts a kept finding of the rule reads, and the dates its parameters or versions change."""
-        found = self.reads.get(index)
+    def shows_of(self, index: int, plan: _Plan) -> tuple[str, ...]:
+        """The facts whose values a finding of the rule shows (figures) or compares."""
+        found = self.shows.get(index)
         if found is None:
-            names = tuple(dict.fromkeys([*plan.shown, *(a.fact for a in plan.condition_atoms), *plan.scope_facts]))
-            changes = {v.start for name in rule.parameters for v in self.rulebook.parameters[name].values}
-            changes.update(v.start for v in rule.versions)
+            found = self.shows[index] = tuple(dict.fromkeys([*plan.shown, *(a.fact for a in plan.condition_atoms)]))
+        return found
+
+    def changes_of(self, index: int, rule: Rule) -> tuple[date, ...]:
+        """The dates on which a parameter the rule uses, its version or a definition's changes."""
+        found = self.changes.get(index)
+        if found is None:
+            dates = {v.start for name in rule.parameters for v in self.rulebook.parameters[name].values}
+            dates.update(v.start for v in rule.versions)
             for def_id in rule.definitions:
                 definition = self.rulebook.definitions.get(def_id)
                 if definition is not None:
-                    changes.update(v.start for v in definition.versions)
-            found = self.reads[index] = (names, tuple(sorted(changes)))
+                    dates.update(v.start for v in definition.versions)
+            found = self.changes[index] = tuple(sorted(dates))
         return found
 
 
@@ -400,23 +428,40 @@ def _kept(rulebook: Rulebook) -> _Kept:
 
 def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired: list[Fired],
                   facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown) -> Finding:
-    """`_finding`, the same finding object again for a finding of a kept kind decided as before."""
+    """`_finding`, for a finding of a kept kind made from the one kept (its `kept_from`) with this
+    check's figures and comparisons, worked out as `_finding` works them out."""
     branch = fired[0].branch if len(fired) == 1 else None
     if branch not in _KEPT_BRANCHES:
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
-    names, changes = kept.reads_of(index, rule, plan)
     on = facts["as_of"]
     event = state.event.assumption if state is not None and state.event is not None else None
-    key = (index, branch, on if branch == "out_of_force" else bisect_right(changes, on), event,
-           tuple([facts.get(name, _UNSET) for name in names]))
+    key = (index, branch, on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on), event,
+           tuple([facts.get(name, _UNSET) for name in plan.scope_facts]), tuple([name in facts for name in plan.shown]))
     try:
-        found = kept.findings.get(key)
+        template = kept.findings.get(key)
     except TypeError:  # an unhashable value: work it out
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
-    if found is None:
+    if template is None:
         if len(kept.findings) >= kept.LIMIT:
             kept.findings.clear()
-        found = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+        template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+        template.kept_from = template
+        return template
+    # The figures and comparisons are a pure function of the values of the facts they show.
+    shown_key = (key, tuple([facts.get(name, _UNSET) for name in kept.shows_of(index, plan)]))
+    found = kept.variants.get(shown_key)
+    if found is not None:
+        return found
+    figures = {name: shown[name] for name in plan.shown if name in facts}
+    comparisons = [_compared(a, shown) for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of")]
+    if figures == template.figures and comparisons == template.comparisons:
+        found = template
+    else:
+        found = copy.copy(template)
+        found.figures, found.comparisons = figures, comparisons
+    if len(kept.variants) >= kept.LIMIT:
+        kept.variants.clear()
+    kept.variants[shown_key] = found
     return found
 
 

@@ -166,6 +166,12 @@ class _Encoded(dict):
         out.text = entry.text
         return out
 
+    @classmethod
+    def copy_of_text(cls, data: dict, text: str) -> "_Encoded":
+        out = cls(data)
+        out.text = text
+        return out
+
     def _changed(self) -> None:
         self.text = None
 
@@ -195,22 +201,47 @@ class _Encoded(dict):
     del _mutator
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+if _C_ENCODER is not None:  # json's own C encoder, made once rather than on every call
+    _C_ENCODER = _C_ENCODER(None, str, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
 def _dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), default=str)
+    """json.dumps(data, separators=(",", ":"), default=str), the same text."""
+    if _C_ENCODER is None or isinstance(data, str):
+        return _ENCODER.encode(data)
+    return "".join(_C_ENCODER(data, 0))
 
 
-_FINDING_TEXTS: dict[int, tuple[weakref.ref, _Encoded]] = {}  # id(finding) -> its entry, while it lives
+_PARTS: dict[int, tuple] = {}  # id(kept finding) -> (a weak reference to it, its entry, text before and after)
 
 
 def _finding_json(finding: Finding) -> _Encoded:
-    """The finding's report entry. The evaluation hands out the same finding again when it is
-    decided the same way (evaluate._kept_finding), so its entry is encoded once while it lives."""
-    key = id(finding)
-    entry = _FINDING_TEXTS.get(key)
-    if entry is None or entry[0]() is not finding:
-        entry = _FINDING_TEXTS[key] = (weakref.ref(finding, lambda _, key=key: _FINDING_TEXTS.pop(key, None)),
-                                       _Encoded.of(finding.to_json()))
-    return _Encoded.copy_of(entry[1])
+    """The finding's report entry. A finding made from a kept one (evaluate._kept_finding) differs
+    from it only in its figures and comparisons: the rest of its entry is encoded once."""
+    template = finding.__dict__.get("kept_from")
+    if template is None:
+        return _Encoded.of(finding.to_json())
+    key = id(template)
+    parts = _PARTS.get(key)
+    if parts is None or parts[0]() is not template:
+        data = template.to_json()
+        items = [(k, _dumps(k) + ":" + _dumps(v)) for k, v in data.items()]
+        at = [k for k, _ in items].index("figures")
+        if items[at + 1][0] != "comparisons":
+            return _Encoded.of(finding.to_json())
+        head = "{" + ",".join(text for _, text in items[:at]) + ',"figures":'
+        tail = "".join("," + text for _, text in items[at + 2:]) + "}"
+        parts = _PARTS[key] = (weakref.ref(template, lambda _, key=key: _PARTS.pop(key, None)), data, head, tail,
+                               _dumps(data))
+    if finding is template:
+        return _Encoded.copy_of_text(parts[1], parts[4])
+    out = _Encoded(parts[1])
+    dict.__setitem__(out, "figures", finding.figures)
+    dict.__setitem__(out, "comparisons", finding.comparisons)
+    out.text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _dumps(finding.comparisons) + parts[3]
+    return out
 
 
 _DECLINED: dict[int, tuple[weakref.ref, list[_Encoded]]] = {}  # id(rulebook) -> its declined entries
