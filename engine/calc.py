@@ -148,6 +148,16 @@ def liquidation_preference(terms: Terms, on: date) -> Fraction:
     (assumption A-no-cash-dividends), so the 2% a quarter continues. Nothing is rounded
     between periods (assumption A-lp-unrounded).
     """
+    payments = dividend_payment_dates(terms, on)
+    if not payments:
+        return Fraction(terms.initial_liquidation_preference)
+    # Only the payment dates on or before `on` count: the value is the one on the last of them.
+    return _preference_on_payment_date(terms, payments[-1])
+
+
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; one entry per Dividend Payment Date
+def _preference_on_payment_date(terms: Terms, on: date) -> Fraction:
+    """liquidation_preference on a Dividend Payment Date, worked out as that function states it."""
     rate = Fraction(terms.dividend_rate)
     lp = Fraction(terms.initial_liquidation_preference)
     for index, payment_date in enumerate(dividend_payment_dates(terms, on)):

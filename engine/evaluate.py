@@ -387,15 +387,17 @@ class _Kept:
     def __init__(self, rulebook: Rulebook):
         self.findings: dict[tuple, Finding] = {}
         self.changes: dict[int, tuple[date, ...]] = {}
-        self.variants: dict[tuple, Finding] = {}  # (the kept key, the values of the facts shown) -> finding
+        self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, the values it reads) -> finding
         self.shows: dict[int, tuple[str, ...]] = {}
         self.rulebook = rulebook
 
-    def shows_of(self, index: int, plan: _Plan) -> tuple[str, ...]:
-        """The facts whose values a finding of the rule shows (figures) or compares."""
+    def reads_of(self, index: int, plan: _Plan) -> tuple[str, ...]:
+        """The facts a kept finding of the rule reads: those its scope tests, and those it shows
+        (figures) or compares."""
         found = self.shows.get(index)
         if found is None:
-            found = self.shows[index] = tuple(dict.fromkeys([*plan.shown, *(a.fact for a in plan.condition_atoms)]))
+            found = self.shows[index] = tuple(dict.fromkeys(
+                [*plan.scope_facts, *plan.shown, *(a.fact for a in plan.condition_atoms)]))
         return found
 
     def changes_of(self, index: int, rule: Rule) -> tuple[date, ...]:
@@ -435,23 +437,24 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     on = facts["as_of"]
     event = state.event.assumption if state is not None and state.event is not None else None
-    key = (index, branch, on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on), event,
-           tuple([facts.get(name, _UNSET) for name in plan.scope_facts]), tuple([name in facts for name in plan.shown]))
+    when = on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on)
+    # The figures and comparisons are a pure function of the values of the facts they show.
+    shown_key = (index, branch, when, event, tuple([facts.get(name, _UNSET) for name in kept.reads_of(index, plan)]))
     try:
-        template = kept.findings.get(key)
+        found = kept.variants.get(shown_key)
     except TypeError:  # an unhashable value: work it out
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
+    if found is not None:
+        return found
+    key = (index, branch, when, event, tuple([facts.get(name, _UNSET) for name in plan.scope_facts]),
+           tuple([name in facts for name in plan.shown]))
+    template = kept.findings.get(key)
     if template is None:
         if len(kept.findings) >= kept.LIMIT:
             kept.findings.clear()
         template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
         template.kept_from = template
         return template
-    # The figures and comparisons are a pure function of the values of the facts they show.
-    shown_key = (key, tuple([facts.get(name, _UNSET) for name in kept.shows_of(index, plan)]))
-    found = kept.variants.get(shown_key)
-    if found is not None:
-        return found
     figures = {name: shown[name] for name in plan.shown if name in facts}
     comparisons = [_compared(a, shown) for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of")]
     if figures == template.figures and comparisons == template.comparisons:

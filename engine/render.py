@@ -240,8 +240,20 @@ def _finding_json(finding: Finding) -> _Encoded:
     out = _Encoded(parts[1])
     dict.__setitem__(out, "figures", finding.figures)
     dict.__setitem__(out, "comparisons", finding.comparisons)
+    # A finding made from a kept one is itself handed out again for the same figures.
+    own = _VARIANTS.get(id(finding))
+    if own is not None and own[0]() is finding:
+        out.text = own[1]
+        return out
     out.text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _dumps(finding.comparisons) + parts[3]
+    if len(_VARIANTS) < _VARIANTS_LIMIT:
+        key = id(finding)
+        _VARIANTS[key] = (weakref.ref(finding, lambda _, key=key: _VARIANTS.pop(key, None)), out.text)
     return out
+
+
+_VARIANTS: dict[int, tuple[weakref.ref, str]] = {}  # id(finding made from a kept one) -> its text, while it lives
+_VARIANTS_LIMIT = 1 << 14
 
 
 _DECLINED: dict[int, tuple[weakref.ref, list[_Encoded]]] = {}  # id(rulebook) -> its declined entries
