@@ -131,8 +131,22 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
 _ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
 
 
+_ASSUMPTION_OF: dict[tuple[int, int], tuple] = {}  # (id(assumption), id(document)) -> (both, the entry)
+
+
 def _assumption(a, documents: dict) -> dict:
     document = documents[a.source.document] if a.source else None
+    known = _ASSUMPTION_OF.get((id(a), id(document)))
+    if known is not None and known[0] is a and known[1] is document:
+        return known[2]
+    entry = _assumption_entry(a, document)
+    if len(_ASSUMPTION_OF) >= 1 << 12:
+        _ASSUMPTION_OF.clear()
+    _ASSUMPTION_OF[(id(a), id(document))] = (a, document, entry)  # both held, so their ids are not reused
+    return entry
+
+
+def _assumption_entry(a, document) -> dict:
     key = (a, document)
     entry = _ASSUMPTIONS.get(key)
     if entry is None:
@@ -277,8 +291,20 @@ def _compact(data: Any) -> str:
         return "[" + ",".join([_compact(item) for item in data]) + "]"
     if type(data) is dict and all(type(k) is str for k in data) and any(
             type(v) is _Encoded or (type(v) is list and v and type(v[0]) is _Encoded) for v in data.values()):
-        return "{" + ",".join([_dumps(k) + ":" + _compact(v) for k, v in data.items()]) + "}"
+        return "{" + ",".join([_key_text(k) + ":" + _compact(v) for k, v in data.items()]) + "}"
     return _dumps(data)
+
+
+_KEYS: dict[str, str] = {}  # a report's key -> its JSON text
+
+
+def _key_text(key: str) -> str:
+    text = _KEYS.get(key)
+    if text is None:
+        text = _dumps(key)
+        if len(_KEYS) < 1 << 10:
+            _KEYS[key] = text
+    return text
 
 
 def render_json(data: Any, pretty: bool = False) -> str:
