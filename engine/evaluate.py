@@ -92,8 +92,12 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
     plans = _plans(compiled(rulebook))
     shown = _Shown(facts, rulebook.facts)
     kept = _kept(rulebook)
+    # The facts as kept findings are looked up by: a Fraction by its numerator and denominator,
+    # which hash far faster than the Fraction itself (a distinct key, never a different finding).
+    keyed = {name: (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
+             for name, value in facts.items()}
     findings = [_kept_finding(kept, index, rulebook, rule, by_rule.get(rule.id, []), facts,
-                              states.get(rule.source.document), plan, shown)
+                              states.get(rule.source.document), plan, shown, keyed)
                 for index, (rule, plan) in enumerate(zip(rulebook.rules, plans))]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
 
@@ -206,6 +210,7 @@ def _threshold_text(specs: dict[str, FactSpec], atom: Atom) -> str:
 
 
 _UNSET = object()
+_FRACTION = object()  # marks a Fraction's (numerator, denominator) in a kept finding's key
 
 
 class _Shown(dict):
@@ -429,7 +434,8 @@ def _kept(rulebook: Rulebook) -> _Kept:
 
 
 def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired: list[Fired],
-                  facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown) -> Finding:
+                  facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown,
+                  keyed: dict[str, Any] | None = None) -> Finding:
     """`_finding`, for a finding of a kept kind made from the one kept (its `kept_from`) with this
     check's figures and comparisons, worked out as `_finding` works them out."""
     branch = fired[0].branch if len(fired) == 1 else None
@@ -439,14 +445,15 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     event = state.event.assumption if state is not None and state.event is not None else None
     when = on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on)
     # The figures and comparisons are a pure function of the values of the facts they show.
-    shown_key = (index, branch, when, event, tuple([facts.get(name, _UNSET) for name in kept.reads_of(index, plan)]))
+    keyed = facts if keyed is None else keyed
+    shown_key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in kept.reads_of(index, plan)]))
     try:
         found = kept.variants.get(shown_key)
     except TypeError:  # an unhashable value: work it out
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     if found is not None:
         return found
-    key = (index, branch, when, event, tuple([facts.get(name, _UNSET) for name in plan.scope_facts]),
+    key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in plan.scope_facts]),
            tuple([name in facts for name in plan.shown]))
     template = kept.findings.get(key)
     if template is None:
