@@ -33,13 +33,14 @@ class Terms:
 def _round_half_up(value: Number, places: int) -> Decimal:
     """Round exactly to `places` decimals, halves away from zero (Decimal's ROUND_HALF_UP), the
     rounding CoD 12(c) states for shares and the display convention for money and percentages."""
-    scaled = abs(Fraction(value)) * 10**places
-    whole, rest = divmod(scaled.numerator, scaled.denominator)
-    if 2 * rest >= scaled.denominator:
+    exact = value if isinstance(value, Fraction) else Fraction(value)
+    numerator, denominator = exact.numerator, exact.denominator  # in integers: the same value, faster
+    whole, rest = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * rest >= denominator:
         whole += 1
-    sign = 1 if value < 0 and whole else 0
+    sign = 1 if numerator < 0 and whole else 0
     # Built from a digit tuple so that no Decimal context precision can round it again.
-    return Decimal((sign, tuple(int(c) for c in str(whole)), -places))
+    return Decimal((sign, tuple(map(int, str(whole))), -places))
 
 
 def _round_conversion(exact: Fraction) -> int:
@@ -174,6 +175,16 @@ def liquidation_preference(terms: Terms, on: date) -> Fraction:
     (assumption A-no-cash-dividends), so the 2% a quarter continues. Nothing is rounded
     between periods (assumption A-lp-unrounded).
     """
+    payments = dividend_payment_dates(terms, on)
+    if not payments:
+        return Fraction(terms.initial_liquidation_preference)
+    # Only the payment dates on or before `on` count: the value is the one on the last of them.
+    return _preference_on_payment_date(terms, payments[-1])
+
+
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; one entry per Dividend Payment Date
+def _preference_on_payment_date(terms: Terms, on: date) -> Fraction:
+    """liquidation_preference on a Dividend Payment Date, worked out as that function states it."""
     rate = Fraction(terms.dividend_rate)
     lp = Fraction(terms.initial_liquidation_preference)
     for index, payment_date in enumerate(dividend_payment_dates(terms, on)):
@@ -212,12 +223,28 @@ def conversion_shares_exact(terms: Terms, preferred_shares: int, on: date) -> Fr
     return preferred_shares * per_share / Fraction(terms.conversion_price)
 
 
+@lru_cache(maxsize=1 << 14)  # pure function of hashable inputs; every ownership measure converts per holder
 def conversion_shares(terms: Terms, preferred_shares: int, on: date) -> int:
     """CoD 12(a) and 12(c): whole shares of Common issued when one holder surrenders
     `preferred_shares` at one time: the aggregate to the nearest 1/100 of a share, then the
     fraction rounded down below 0.5 and up at 0.5 or more."""
     # 12(c): "computed on the basis of the aggregate number of shares [...] so surrendered"
-    return _round_conversion(conversion_shares_exact(terms, preferred_shares, on))
+    if preferred_shares == 0 or on < terms.closing_date:
+        return 0
+    rate = _common_per_preferred_share(terms, on)
+    # _round_conversion of shares x rate, in integers: to the nearest 1/100, then half up to a whole share.
+    numerator, denominator = preferred_shares * rate.numerator, rate.denominator
+    hundredths, rest = divmod(100 * numerator, denominator)
+    if 2 * rest >= denominator:
+        hundredths += 1
+    whole, fraction = divmod(hundredths, 100)
+    return whole + 1 if fraction >= 50 else whole
+
+
+@lru_cache(maxsize=4096)  # pure function of hashable inputs
+def _common_per_preferred_share(terms: Terms, on: date) -> Fraction:
+    """CoD 12(a) for one share: (Liquidation Preference + accrued and unpaid dividends) / Conversion Price."""
+    return conversion_shares_exact(terms, 1, on)
 
 
 def warrant_shares_exercisable(terms: Terms, warrant_shares: int, on: date) -> int:

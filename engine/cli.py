@@ -200,8 +200,11 @@ def _pretty(args: argparse.Namespace) -> bool:
 
 
 def _rulebook(path: Path | None):
+    """The rulebook a command reads. Its quotes are verified against the documents by `lint`
+    (which a rulebook must pass before it is used), not again on every command: reading and
+    normalising the filings is most of a cold load."""
     from .rulebook import load_rulebook
-    return load_rulebook(path or default_rulebook())
+    return load_rulebook(path or default_rulebook(), check_quotes=False)
 
 
 def _cap_table_path(path: Path | None, rulebook) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -33,25 +34,33 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", joined).strip()
 
 
-_TEXTS: dict[tuple, str] = {}  # (file, size, mtime, lines) -> normalised text: many rulebooks cite one filing
+_TEXTS: dict[tuple, str] = {}  # (digest of the file's bytes, lines) -> normalised text: many rulebooks cite one filing
+_TEXTS_LIMIT = 64
 
 
 def document_text(path: Path, lines: tuple[int, int] | None = None) -> str:
     """Normalised text of a document file, or of its 1-based inclusive line range.
 
     Bytes that are not UTF-8 are replaced rather than refused, since the filings are
-    kept byte-for-byte as filed. The text of an unchanged file is normalised once per process.
+    kept byte-for-byte as filed. The same bytes are normalised once per process, wherever
+    the file is (rulebook folders copied from one another carry the same filings).
     """
-    stat = Path(path).stat()
-    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, lines)
+    data = Path(path).read_bytes()
+    key = (hashlib.sha256(data).digest(), lines)
     text = _TEXTS.get(key)
     if text is None:
-        text = _TEXTS[key] = _document_text(path, lines)
+        if len(_TEXTS) >= _TEXTS_LIMIT:
+            _TEXTS.clear()
+        text = _TEXTS[key] = _document_text(_universal_newlines(data.decode("utf-8", errors="replace")), lines)
     return text
 
 
-def _document_text(path: Path, lines: tuple[int, int] | None) -> str:
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
+def _universal_newlines(text: str) -> str:
+    """Line ends as a file read in text mode has them (what the text was always read as)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _document_text(text: str, lines: tuple[int, int] | None) -> str:
     if lines is not None:
         first, last = lines
         text = "\n".join(text.split("\n")[first - 1 : last])

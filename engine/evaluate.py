@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import weakref
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -88,8 +91,14 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
         by_rule.setdefault(item.rule, []).append(item)
     plans = _plans(compiled(rulebook))
     shown = _Shown(facts, rulebook.facts)
-    findings = [_finding(rulebook, rule, by_rule.get(rule.id, []), facts, states.get(rule.source.document), plan, shown)
-                for rule, plan in zip(rulebook.rules, plans)]
+    kept = _kept(rulebook)
+    # The facts as kept findings are looked up by: a Fraction by its numerator and denominator,
+    # which hash far faster than the Fraction itself (a distinct key, never a different finding).
+    keyed = {name: (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
+             for name, value in facts.items()}
+    findings = [_kept_finding(kept, index, rulebook, rule, by_rule.get(rule.id, []), facts,
+                              states.get(rule.source.document), plan, shown, keyed)
+                for index, (rule, plan) in enumerate(zip(rulebook.rules, plans))]
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
 
 
@@ -171,7 +180,25 @@ def _value_text(specs: dict[str, FactSpec], fact: str, value: Any) -> str:
 _THRESHOLDS: dict[tuple, str] = {}  # (atom, its fact's type) -> its threshold as text, kept once
 
 
+_THRESHOLD_OF: dict[tuple[int, str], tuple[Atom, str]] = {}  # (id(atom), type) -> (the atom, its text)
+
+
 def _threshold(specs: dict[str, FactSpec], atom: Atom) -> str:
+    kind = specs[atom.fact].type
+    known = _THRESHOLD_OF.get((id(atom), kind))
+    if known is not None and known[0] is atom:
+        return known[1]
+    text = _threshold_text(specs, atom)
+    if len(_THRESHOLD_OF) >= _THRESHOLDS_LIMIT:
+        _THRESHOLD_OF.clear()
+    _THRESHOLD_OF[(id(atom), kind)] = (atom, text)  # the atom is held, so its id is not reused
+    return text
+
+
+_THRESHOLDS_LIMIT = 1 << 14
+
+
+def _threshold_text(specs: dict[str, FactSpec], atom: Atom) -> str:
     key = (atom, specs[atom.fact].type)
     try:
         text = _THRESHOLDS.get(key)
@@ -183,6 +210,7 @@ def _threshold(specs: dict[str, FactSpec], atom: Atom) -> str:
 
 
 _UNSET = object()
+_FRACTION = object()  # marks a Fraction's (numerator, denominator) in a kept finding's key
 
 
 class _Shown(dict):
@@ -349,6 +377,102 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         labels={name: specs[name].label for name in list(figures) + [c["fact"] for c in comparisons]},
         parameters=parameters, versions=versions,
     )
+
+
+class _Kept:
+    """A rulebook's findings that do not apply (out of scope or out of force), or whose scope is
+    unknown, kept by what decides everything in them but their figures and comparisons: the rule,
+    its branch, the values of the facts its scope reads, which of the facts it shows are known,
+    the parameters and versions in force (the span of dates between their changes) and the
+    reading an instrument's event adds. Most findings of a check are of these kinds and differ
+    from one check to the next only in the figures they show."""
+
+    LIMIT = 1 << 13
+
+    def __init__(self, rulebook: Rulebook):
+        self.findings: dict[tuple, Finding] = {}
+        self.changes: dict[int, tuple[date, ...]] = {}
+        self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, the values it reads) -> finding
+        self.shows: dict[int, tuple[str, ...]] = {}
+        self.rulebook = rulebook
+
+    def reads_of(self, index: int, plan: _Plan) -> tuple[str, ...]:
+        """The facts a kept finding of the rule reads: those its scope tests, and those it shows
+        (figures) or compares."""
+        found = self.shows.get(index)
+        if found is None:
+            found = self.shows[index] = tuple(dict.fromkeys(
+                [*plan.scope_facts, *plan.shown, *(a.fact for a in plan.condition_atoms)]))
+        return found
+
+    def changes_of(self, index: int, rule: Rule) -> tuple[date, ...]:
+        """The dates on which a parameter the rule uses, its version or a definition's changes."""
+        found = self.changes.get(index)
+        if found is None:
+            dates = {v.start for name in rule.parameters for v in self.rulebook.parameters[name].values}
+            dates.update(v.start for v in rule.versions)
+            for def_id in rule.definitions:
+                definition = self.rulebook.definitions.get(def_id)
+                if definition is not None:
+                    dates.update(v.start for v in definition.versions)
+            found = self.changes[index] = tuple(sorted(dates))
+        return found
+
+
+_KEPT: dict[int, tuple[weakref.ref, _Kept]] = {}  # id(rulebook) -> its kept findings
+_KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown"))
+
+
+def _kept(rulebook: Rulebook) -> _Kept:
+    entry = _KEPT.get(id(rulebook))
+    if entry is not None and entry[0]() is rulebook:
+        return entry[1]
+    kept = _Kept(rulebook)
+    key = id(rulebook)
+    _KEPT[key] = (weakref.ref(rulebook, lambda _, key=key: _KEPT.pop(key, None)), kept)
+    return kept
+
+
+def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired: list[Fired],
+                  facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown,
+                  keyed: dict[str, Any] | None = None) -> Finding:
+    """`_finding`, for a finding of a kept kind made from the one kept (its `kept_from`) with this
+    check's figures and comparisons, worked out as `_finding` works them out."""
+    branch = fired[0].branch if len(fired) == 1 else None
+    if branch not in _KEPT_BRANCHES:
+        return _finding(rulebook, rule, fired, facts, state, plan, shown)
+    on = facts["as_of"]
+    event = state.event.assumption if state is not None and state.event is not None else None
+    when = on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on)
+    # The figures and comparisons are a pure function of the values of the facts they show.
+    keyed = facts if keyed is None else keyed
+    shown_key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in kept.reads_of(index, plan)]))
+    try:
+        found = kept.variants.get(shown_key)
+    except TypeError:  # an unhashable value: work it out
+        return _finding(rulebook, rule, fired, facts, state, plan, shown)
+    if found is not None:
+        return found
+    key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in plan.scope_facts]),
+           tuple([name in facts for name in plan.shown]))
+    template = kept.findings.get(key)
+    if template is None:
+        if len(kept.findings) >= kept.LIMIT:
+            kept.findings.clear()
+        template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+        template.kept_from = template
+        return template
+    figures = {name: shown[name] for name in plan.shown if name in facts}
+    comparisons = [_compared(a, shown) for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of")]
+    if figures == template.figures and comparisons == template.comparisons:
+        found = template
+    else:
+        found = copy.copy(template)
+        found.figures, found.comparisons = figures, comparisons
+    if len(kept.variants) >= kept.LIMIT:
+        kept.variants.clear()
+    kept.variants[shown_key] = found
+    return found
 
 
 def _code(rulebook: Rulebook, doc_id: str, default: str) -> str:

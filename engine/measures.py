@@ -118,6 +118,18 @@ class Situation:
     scenario: Scenario | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     _after: tuple | None = None
+    _counts: dict = field(default_factory=dict, repr=False)  # a measure's (shares, denominator), per its params
+
+    def counted(self, key: tuple, count: Callable[[], tuple[int, int] | None]) -> tuple[int, int] | None:
+        """`count()`, worked out once per situation for each key: the outputs of one ownership
+        measure (its percentage, shares and denominator) share their counts."""
+        try:
+            if key in self._counts:
+                return self._counts[key]
+        except TypeError:  # an unhashable param: count it
+            return count()
+        found = self._counts[key] = count()
+        return found
 
     @property
     def action(self):
@@ -421,15 +433,20 @@ def beneficial_ownership(sit: Situation, party: str, when: str = "after", output
     group = sit.group_of(party)
     if group is None or not sit.known(when):
         return None
-    end = sit.as_of + timedelta(days=int(horizon_days))
-    common = rights = 0
-    holdings = sit.holdings(group, when)
-    for h in holdings:
-        common += h.common
-        rights += conversion(sit.deal, sum(h.preferred.values()), sit.as_of, rounding)
-        rights += exercisable(sit.deal, h.warrants, sit.as_of, end)
-    rights += other_rights(sit.cap, holdings, sit.as_of, horizon_days)
-    return _ratio(common + rights, sit.common_outstanding(when) + rights, output)
+
+    def count() -> tuple[int, int]:
+        end = sit.as_of + timedelta(days=int(horizon_days))
+        common = rights = 0
+        holdings = sit.holdings(group, when)
+        for h in holdings:
+            common += h.common
+            rights += conversion(sit.deal, sum(h.preferred.values()), sit.as_of, rounding)
+            rights += exercisable(sit.deal, h.warrants, sit.as_of, end)
+        rights += other_rights(sit.cap, holdings, sit.as_of, horizon_days)
+        return common + rights, sit.common_outstanding(when) + rights
+
+    shares, denominator = sit.counted(("beneficial_ownership", group, when, horizon_days, rounding), count)
+    return _ratio(shares, denominator, output)
 
 
 def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstanding: tuple[str, ...],
@@ -450,6 +467,15 @@ def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstand
     group = sit.group_of(party)
     if group is None or not sit.known(when):
         return None
+    shares, denominator = sit.counted(
+        ("cap_basis", group, conversion_date, deemed_outstanding, when, rounding, horizon_days),
+        lambda: _cap_basis_counts(sit, group, conversion_date, deemed_outstanding, when, rounding, horizon_days))
+    return _ratio(shares, denominator, output)
+
+
+def _cap_basis_counts(sit: Situation, group: str, conversion_date: date, deemed_outstanding: tuple[str, ...],
+                      when: str, rounding: str, horizon_days: int) -> tuple[int, int]:
+    """cap_basis's numerator and denominator."""
     deal = sit.deal
     holdings = sit.holdings(group, when)
     # The group's own rights that count in the denominator too: warrants and other convertibles.
@@ -463,7 +489,7 @@ def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstand
     converted = sit.converted(when)
     unconverted = max(0, issued - sum(converted.get(c, 0) for c in deemed_outstanding))
     deemed = conversion(deal, unconverted, conversion_date, rounding)
-    return _ratio(numerator, sit.common_outstanding(when) + deemed + warrants, output)
+    return numerator, sit.common_outstanding(when) + deemed + warrants
 
 
 def voting_power(sit: Situation, party: str, voting_class: str, when: str = "after", output: str = "pct",

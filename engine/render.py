@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+import weakref
 from typing import Any
 
 from . import capital
@@ -85,11 +86,11 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
         "rulebook": rulebook.id,
         "verdict": verdict(result).lower().replace(" ", "_"),
         "counts": _counts(result.findings),
-        "findings": [f.to_json() for f in result.findings],
+        "findings": [_finding_json(f) for f in result.findings],
         "headroom": headroom_json(room, s.action.quantity),
         "assumptions": _assumptions(rulebook, result.findings),
         **capital.check_report(rulebook, result),
-        "declined": declined_json(rulebook),
+        "declined": _declined_entries(rulebook),
     }
 
 
@@ -124,28 +125,193 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
-    return [dict(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
+    return [_Encoded.copy_of(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
 
 
 _ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
 
 
+_ASSUMPTION_OF: dict[tuple[int, int], tuple] = {}  # (id(assumption), id(document)) -> (both, the entry)
+
+
 def _assumption(a, documents: dict) -> dict:
     document = documents[a.source.document] if a.source else None
+    known = _ASSUMPTION_OF.get((id(a), id(document)))
+    if known is not None and known[0] is a and known[1] is document:
+        return known[2]
+    entry = _assumption_entry(a, document)
+    if len(_ASSUMPTION_OF) >= 1 << 12:
+        _ASSUMPTION_OF.clear()
+    _ASSUMPTION_OF[(id(a), id(document))] = (a, document, entry)  # both held, so their ids are not reused
+    return entry
+
+
+def _assumption_entry(a, document) -> dict:
     key = (a, document)
     entry = _ASSUMPTIONS.get(key)
     if entry is None:
         cite = f"{document.code} {a.source.section}" if a.source else ""
-        entry = _ASSUMPTIONS[key] = {"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
-                                     "alternative": a.alternative, "catalogue": a.catalogue}
+        entry = _ASSUMPTIONS[key] = _Encoded.of({"id": a.id, "title": a.title, "reading": a.reading, "source": cite,
+                                                 "alternative": a.alternative, "catalogue": a.catalogue})
     return entry
+
+
+# --- compact JSON from entries encoded once ----------------------------------------------------
+
+
+class _Encoded(dict):
+    """A report entry (a finding, an assumption, a declined provision) with its compact JSON text,
+    encoded once when the entry is made. `render_json` writes the text instead of encoding the
+    entry again; an entry changed through its own methods drops the text and is encoded as usual
+    (the engine never changes an entry once made)."""
+
+    __slots__ = ("text",)
+
+    @classmethod
+    def of(cls, data: dict) -> "_Encoded":
+        out = cls(data)
+        out.text = _dumps(data)
+        return out
+
+    @classmethod
+    def copy_of(cls, entry: "_Encoded") -> "_Encoded":
+        """A fresh entry with the same contents and text (a report's entries are its own)."""
+        out = cls(entry)
+        out.text = entry.text
+        return out
+
+    @classmethod
+    def copy_of_text(cls, data: dict, text: str) -> "_Encoded":
+        out = cls(data)
+        out.text = text
+        return out
+
+    def _changed(self) -> None:
+        self.text = None
+
+    def __setitem__(self, key, value):
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._changed()
+        super().__delitem__(key)
+
+    def _mutator(name: str):  # noqa: N805 - builds the methods below
+        method = getattr(dict, name)
+
+        def changed(self, *args, **kwargs):
+            self._changed()
+            return method(self, *args, **kwargs)
+        changed.__name__ = name
+        return changed
+
+    update = _mutator("update")
+    pop = _mutator("pop")
+    popitem = _mutator("popitem")
+    setdefault = _mutator("setdefault")
+    clear = _mutator("clear")
+    __ior__ = _mutator("__ior__")
+    del _mutator
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+if _C_ENCODER is not None:  # json's own C encoder, made once rather than on every call
+    _C_ENCODER = _C_ENCODER(None, str, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
+def _dumps(data: Any) -> str:
+    """json.dumps(data, separators=(",", ":"), default=str), the same text."""
+    if _C_ENCODER is None or isinstance(data, str):
+        return _ENCODER.encode(data)
+    return "".join(_C_ENCODER(data, 0))
+
+
+_PARTS: dict[int, tuple] = {}  # id(kept finding) -> (a weak reference to it, its entry, text before and after)
+
+
+def _finding_json(finding: Finding) -> _Encoded:
+    """The finding's report entry. A finding made from a kept one (evaluate._kept_finding) differs
+    from it only in its figures and comparisons: the rest of its entry is encoded once."""
+    template = finding.__dict__.get("kept_from")
+    if template is None:
+        return _Encoded.of(finding.to_json())
+    key = id(template)
+    parts = _PARTS.get(key)
+    if parts is None or parts[0]() is not template:
+        data = template.to_json()
+        items = [(k, _dumps(k) + ":" + _dumps(v)) for k, v in data.items()]
+        at = [k for k, _ in items].index("figures")
+        if items[at + 1][0] != "comparisons":
+            return _Encoded.of(finding.to_json())
+        head = "{" + ",".join(text for _, text in items[:at]) + ',"figures":'
+        tail = "".join("," + text for _, text in items[at + 2:]) + "}"
+        parts = _PARTS[key] = (weakref.ref(template, lambda _, key=key: _PARTS.pop(key, None)), data, head, tail,
+                               _dumps(data))
+    if finding is template:
+        return _Encoded.copy_of_text(parts[1], parts[4])
+    out = _Encoded(parts[1])
+    dict.__setitem__(out, "figures", finding.figures)
+    dict.__setitem__(out, "comparisons", finding.comparisons)
+    # A finding made from a kept one is itself handed out again for the same figures.
+    own = _VARIANTS.get(id(finding))
+    if own is not None and own[0]() is finding:
+        out.text = own[1]
+        return out
+    out.text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _dumps(finding.comparisons) + parts[3]
+    if len(_VARIANTS) < _VARIANTS_LIMIT:
+        key = id(finding)
+        _VARIANTS[key] = (weakref.ref(finding, lambda _, key=key: _VARIANTS.pop(key, None)), out.text)
+    return out
+
+
+_VARIANTS: dict[int, tuple[weakref.ref, str]] = {}  # id(finding made from a kept one) -> its text, while it lives
+_VARIANTS_LIMIT = 1 << 14
+
+
+_DECLINED: dict[int, tuple[weakref.ref, list[_Encoded]]] = {}  # id(rulebook) -> its declined entries
+
+
+def _declined_entries(rulebook: Rulebook) -> list[dict]:
+    """declined_json, each entry encoded once per rulebook."""
+    key = id(rulebook)
+    entry = _DECLINED.get(key)
+    if entry is None or entry[0]() is not rulebook:
+        entry = _DECLINED[key] = (weakref.ref(rulebook, lambda _, key=key: _DECLINED.pop(key, None)),
+                                  [_Encoded.of(d) for d in declined_json(rulebook)])
+    return [_Encoded.copy_of(d) for d in entry[1]]
+
+
+def _compact(data: Any) -> str:
+    """Compact JSON, byte for byte as json.dumps writes it, with encoded entries written as encoded."""
+    if type(data) is _Encoded and data.text is not None:
+        return data.text
+    if type(data) is list and any(type(item) is _Encoded for item in data):
+        return "[" + ",".join([_compact(item) for item in data]) + "]"
+    if type(data) is dict and all(type(k) is str for k in data) and any(
+            type(v) is _Encoded or (type(v) is list and v and type(v[0]) is _Encoded) for v in data.values()):
+        return "{" + ",".join([_key_text(k) + ":" + _compact(v) for k, v in data.items()]) + "}"
+    return _dumps(data)
+
+
+_KEYS: dict[str, str] = {}  # a report's key -> its JSON text
+
+
+def _key_text(key: str) -> str:
+    text = _KEYS.get(key)
+    if text is None:
+        text = _dumps(key)
+        if len(_KEYS) < 1 << 10:
+            _KEYS[key] = text
+    return text
 
 
 def render_json(data: Any, pretty: bool = False) -> str:
     """JSON text: compact (one line, json's C encoder) unless `pretty` asks for indentation."""
     if pretty:
         return json.dumps(data, indent=2, default=str) + "\n"
-    return json.dumps(data, separators=(",", ":"), default=str) + "\n"
+    return _compact(data) + "\n"
 
 
 def _wrap(text: str, indent: str, width: int) -> str:

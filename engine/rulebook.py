@@ -19,7 +19,7 @@ from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute,
 from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
 from .model import Assumption, Document, Exception_, Parameter, ParameterValue, Rule, Source, StatusEvent, Version
 from .paths import document_path
-from .yamlio import LineDict, LineList, load_yaml
+from .yamlio import LineDict, LineList, load_yaml_shared
 
 RULE_KEYS = ("id", "title", "source", "in_force", "applies_to", "condition", "unless", "outcome",
              "otherwise", "assumptions", "figures", "finding", "approval", "parameters", "versions")
@@ -417,7 +417,7 @@ def _load_list(book: _Loading, name: str, required: bool = True) -> tuple[_Ctx, 
         if required:
             ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
         return ctx, LineList()
-    data = load_yaml(file, ctx.file)
+    data = load_yaml_shared(file, ctx.file)
     if data is None:
         return ctx, LineList()
     if not isinstance(data, list):
@@ -469,7 +469,7 @@ def _load_parameters(book: _Loading) -> None:
     if not file.exists():
         ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
         return
-    data = load_yaml(file, ctx.file)
+    data = load_yaml_shared(file, ctx.file)
     if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_REQUIRED):
         return
     for name, item in (data.get("parameters") or {}).items():
@@ -1081,7 +1081,7 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
     if not (path / "rulebook.yaml").exists():
         manifest_ctx.add(None, None, "missing-file", f"{path} is not a rulebook folder (no rulebook.yaml)")
         problems.raise_if_any()
-    manifest = load_yaml(path / "rulebook.yaml", manifest_ctx.file)
+    manifest = load_yaml_shared(path / "rulebook.yaml", manifest_ctx.file)
     _check_keys(manifest_ctx, manifest, MANIFEST_KEYS, "rulebook", ("id", "title", "rule_files"))
     _load_documents(book)
     _load_parameters(book)
@@ -1156,7 +1156,7 @@ def _load_facts(book: _Loading) -> None:
     if not file.exists():
         ctx.add(None, None, "missing-file", "no such file in the rulebook folder (every fact a rule tests is declared there)")
         return
-    data = load_yaml(file, ctx.file)
+    data = load_yaml_shared(file, ctx.file)
     if not _check_keys(ctx, data, FACTS_FILE_KEYS, "facts.yaml", ("facts",)):
         return
     book.facts_ctx = ctx

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,32 @@ def load_yaml(path: Path | str, display: str | None = None) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(name, None, "unreadable-file", str(exc))]) from None
     return load_yaml_text(text, name)
+
+
+_SHARED: dict[bytes, Any] = {}  # digest of a rulebook file's text -> its loaded tree, read and never changed
+_SHARED_LIMIT = 256
+
+
+def load_yaml_shared(path: Path | str, display: str | None = None) -> Any:
+    """load_yaml for a rulebook's own files, whose loaded trees are only read: the same text is
+    parsed once per process, wherever the file is (rulebook folders copied from one another, a
+    folder loaded again), and every caller gets the same tree, which none may change."""
+    path = Path(path)
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(name, None, "missing-file", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(name, None, "unreadable-file", str(exc))]) from None
+    key = hashlib.sha256(text.encode("utf-8")).digest()
+    if key in _SHARED:
+        return _SHARED[key]
+    data = load_yaml_text(text, name)
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()
+    _SHARED[key] = data
+    return data
 
 
 def load_yaml_text(text: str, name: str) -> Any:

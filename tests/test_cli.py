@@ -532,3 +532,20 @@ def test_module_entry_point_matches_the_script():
     assert "Traceback" not in result.stderr
     assert result.returncode == 0
     assert json.loads(result.stdout)["verdict"] == "clear"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_every_sample_renders_in_every_format_without_an_error(fmt, capsys, tmp_path):
+    from clausewise.cli import main
+
+    for path in sorted(Path(SCENARIOS).glob("*.yaml")):
+        out = tmp_path / f"{path.stem}.{fmt}"
+        code = main(["check", str(path), "--format", fmt, "--out", str(out)])
+        captured = capsys.readouterr()
+        assert code in (0, 1), (path.name, captured.err)
+        assert captured.err == "", (path.name, captured.err)
+        text = out.read_text(encoding="utf-8")
+        assert "Largest permitted quantity: none" not in text or "no quantity cures it" in text or \
+               "no contractual limit" in text or "cannot be determined" in text, path.name
+        if fmt == "markdown":
+            assert text.startswith("# "), path.name
