@@ -464,7 +464,7 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
     s = result.scenario
     out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
     if not data["approvals"]:
-        out.append(f"No approval of {rulebook.approvals_of} is required.")
+        out.append(_no_approval(rulebook.approvals_of, data["undetermined"]))
     else:
         rows = []
         for a in data["approvals"]:
@@ -492,9 +492,25 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _no_approval(voters: str, undecided: list[dict]) -> str:
+    """The headline when no rule requires an approval: final only when no rule is left undecided;
+    a violation found on the way is named as such, not as an open question."""
+    unknown = sum(1 for f in undecided if f["outcome"] == "cannot_determine")
+    violations = len(undecided) - unknown
+    if not unknown:
+        head = f"No approval of {voters} is required."
+        return head + (f" The action is blocked otherwise: {violations} "
+                       f"{'rule finds a violation' if violations == 1 else 'rules find a violation'} (below)."
+                       if violations else "")
+    rules = "rule" if unknown == 1 else "rules"
+    return (f"No approval of {voters} is shown to be required, but {unknown} {rules} cannot be determined on "
+            f"the facts given (below): an approval may yet be required.")
+
+
 def vote_markdown(rulebook: Rulebook, result: Result) -> str:
     data = vote_json(rulebook, result)
-    return environment().get_template("vote.md.j2").render(report=data)
+    return environment().get_template("vote.md.j2").render(
+        report=data, no_approval=_no_approval(rulebook.approvals_of, data["undetermined"]))
 
 
 def check_markdown(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:

@@ -335,6 +335,12 @@ def _source(ctx: _Ctx, node: Any, what: str, book: "_Loading", require_quote: bo
     doc_id = _string(ctx, node, "document", what, required=False)  # presence checked just above
     section = _string(ctx, node, "section", what, required=False)
     quote = _string(ctx, node, "quote", what, required=False)
+    _check_cited(ctx, node, what, doc_id, quote, book)
+    return Source(doc_id, section, " ".join(quote.split()))
+
+
+def _check_cited(ctx: _Ctx, node: Any, what: str, doc_id: str | None, quote: str | None, book: "_Loading") -> None:
+    """A citation names a document of documents.yaml, and its quote is in that document verbatim."""
     if doc_id and doc_id not in book.documents:
         ctx.add(node, "document", "dangling-reference",
                 f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
@@ -343,7 +349,6 @@ def _source(ctx: _Ctx, node: Any, what: str, book: "_Loading", require_quote: bo
         if text is not None and not quote_found(quote, text):
             ctx.add(node, "quote", "quote-not-found",
                     f"{what}.quote: not found verbatim in {doc_id} ({book.documents[doc_id].file})")
-    return Source(doc_id, section, " ".join(quote.split()))
 
 
 class _Loading:
@@ -742,14 +747,7 @@ def _load_declined(book: _Loading) -> list:
         what = f"declined {declined_id}"
         doc_id = _string(ctx, item, "document", what, required=False)
         quote = _string(ctx, item, "quote", what, required=False)
-        if doc_id and doc_id not in book.documents:
-            ctx.add(item, "document", "dangling-reference",
-                    f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
-        elif doc_id and quote and book.check_quotes:
-            text = book.document_text(doc_id)
-            if text is not None and not quote_found(quote, text):
-                ctx.add(item, "quote", "quote-not-found",
-                        f"{what}.quote: not found verbatim in {doc_id} ({book.documents[doc_id].file})")
+        _check_cited(ctx, item, what, doc_id, quote, book)
         source = Source(doc_id, _string(ctx, item, "section", what, required=False), " ".join(quote.split()))
         out.append(Declined(declined_id, source, " ".join(str(item.get("reason") or "").split()),
                             str(item.get("catalogue") or ""), str(item.get("amends") or "")))

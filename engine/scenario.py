@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +42,8 @@ ROUTE_MOVED = ("action.route: no longer a key: state the Securities Act basis as
                + ", ".join(BASES) + "); whether the transfer goes to a Permitted Transferee follows from "
                "the transferee (`to`) and `permitted_transferee_agreement`")
 THE_COMPANY = Party(name="the Company", group=COMPANY, is_company=True)
+DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_SHARES = 10**11  # a share count above this is a typing error, and too large to compare exactly
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -187,6 +190,10 @@ class _Checker:
         if value < minimum:
             self.add(_line(node, key), "bad-value", expected)
             return None
+        if value > MAX_SHARES:
+            self.add(_line(node, key), "bad-value", f"{_join(path, key)}: {int(value):,} is more shares than any "
+                                                   f"issuer has (at most {MAX_SHARES:,})")
+            return None
         return int(value)
 
     def boolean(self, node: dict, key: str, path: str) -> bool | None:
@@ -204,6 +211,12 @@ class _Checker:
             return value.date()
         if isinstance(value, date):
             return value
+        if isinstance(value, str) and DATE_TEXT.fullmatch(value.strip()):
+            try:  # a date written in quotes ("2001-06-01") is the same date
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                self.add(_line(node, key), "bad-date", f"{_join(path, key)}: {value!r} is not a calendar date")
+                return None
         self.add(_line(node, key), "bad-date", f"{_join(path, key)}: expected a date YYYY-MM-DD, got {_show(value)}")
         return None
 
@@ -648,6 +661,11 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
         ck.add(_line(node, "kind"), "bad-value", f"action.kind: {_show(kind)} is not one of "
                                                  f"{', '.join(kinds)}{did_you_mean(kind, kinds)}")
         return None
+    buyer, seller = node.get("buyer"), node.get("seller")
+    if kind == "purchase" and (buyer == COMPANY or isinstance(buyer, dict) and buyer.get("group") == COMPANY) \
+            and isinstance(seller, str) and seller not in SELLERS:
+        # The Company buying from a holder is the holder's transfer to the Company: one event.
+        node, kind = _renamed(node, {"buyer": "to", "seller": "from"}), "transfer"
     if "route" in node:
         ck.add(_line(node, "route"), "unknown-key", ROUTE_MOVED)
     ck.mapping(node, "action", _trade_keys(kind, rulebook) + ("route",), ACTION_REQUIRED[kind], what=f" for a {kind}")
@@ -706,14 +724,38 @@ def _purchase(ck: _Checker, node: dict, rulebook: Rulebook, cap: CapTable | None
                        f"action.{key}: applies only to a purchase from a holder (a transfer), not from the {seller}")
     facts = _transfer_facts(ck, node)
     details = {k: v for k, v in _stated_fields(ck, node, "purchase", rulebook, only=False).items() if v is not None}
+    if seller == "company" and security in rulebook.securities and rulebook.securities[security]["class"] == "preferred":
+        ck.add(_line(node, "seller"), "bad-value",
+               f"action.seller: company: the Company selling {security} is an issuance of it; state it as kind: "
+               f"equity_issuance (with its class, series and quantity) so that the rules on issuing it decide it")
+        return None
     if buyer is None or security is None or quantity is None or facts is None:
         return None
+    if seller == "market" and security == "common" and cap is not None:
+        held = sum(h.common for h in cap.holders)
+        floating = cap.common_outstanding - held
+        if quantity > floating:
+            ck.add(_line(node, "quantity"), "bad-value",
+                   f"action.quantity: {quantity:,} shares of common cannot be bought in the market, which holds "
+                   f"{floating:,} ({cap.common_outstanding:,} outstanding, {held:,} held on the cap table)")
+            return None
     if transferor is not None:
         # One event, one encoding: a purchase from a holder is the holder's Securities Transfer.
         return Action(kind="transfer", security=security, quantity=quantity, acquirer=buyer, seller="holder",
                       transferor=transferor, details=details, **facts)
     return Action(kind="purchase", security=security, quantity=quantity, acquirer=buyer, seller=seller,
                   details=details)
+
+
+def _renamed(node: dict, names: dict[str, str]) -> dict:
+    """The same mapping with some keys renamed, each keeping its line."""
+    out = LineDict()
+    out.line = getattr(node, "line", 0)
+    out.key_lines = {}
+    for key, value in node.items():
+        out[names.get(key, key)] = value
+        out.key_lines[names.get(key, key)] = _line(node, key)
+    return out
 
 
 def _transfer_facts(ck: _Checker, node: dict) -> dict | None:
@@ -815,6 +857,13 @@ def _party(ck: _Checker, node: dict, key: str, rulebook: Rulebook, cap: CapTable
             flags[attr] = stated
     if name is None or cap is None:
         return None
+    if group == COMPANY:
+        if not company_allowed:
+            ck.add(_line(value, "group"), "bad-value",
+                   f"{path}.group: company: the Company does not buy its own securities in the market; a sale "
+                   "to the Company by a holder is a transfer (kind: transfer, from: HOLDER, to: company)")
+            return None
+        return replace(THE_COMPANY, name=name)  # the Company, however the scenario names it
     holder = cap.holder(name)
     if holder is not None:
         if group is not None and group != holder.group:

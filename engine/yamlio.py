@@ -36,6 +36,12 @@ class LineList(list):
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Limits on what one YAML file may hold (a scenario, a cap table or a rulebook file): far above
+# any real one, well below what would exhaust memory or the stack.
+MAX_CHARS = 2_000_000  # characters of text
+MAX_DEPTH = 40  # mappings and lists nested in one another
+MAX_VALUES = 200_000  # values built, each use of an alias counted again (no "billion laughs")
+
 _RESOLVED: dict[tuple, str] = {}  # (scalar text, implicit flags) -> tag: a pure function, kept once
 _RESOLVED_LIMIT = 1 << 16
 
@@ -79,12 +85,22 @@ class _Builder:
         self.loader = loader
         self.built: dict[int, Any] = {}
         self.building: set[int] = set()
+        self.depth = 0
+        self.values = 0
+        self.sizes: dict[int, int] = {}  # node -> values in it once aliases are expanded
         self.scalars = {tag: fn for tag, fn in loader.yaml_constructors.items() if tag is not None}
 
     def build(self, node: yaml.Node) -> Any:
         key = id(node)
+        # Every value counts as often as it appears once aliases are expanded, since whoever walks
+        # the result walks it that many times.
+        self.values += self.sizes.get(key, 1)
+        if self.values > MAX_VALUES:
+            raise yaml.constructor.ConstructorError(None, None, f"more than {MAX_VALUES:,} values once aliases "
+                                                    "are expanded", node.start_mark)
         if key in self.built:
             return self.built[key]
+        before = self.values
         if key in self.building:
             raise yaml.constructor.ConstructorError(None, None, "found unconstructable recursive node",
                                                     node.start_mark)
@@ -98,6 +114,10 @@ class _Builder:
             self.built[key] = value
             return value
         self.building.add(key)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                                    node.start_mark)
         if isinstance(node, yaml.MappingNode) and node.tag == yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG:
             value = self._mapping(node)
         elif isinstance(node, yaml.SequenceNode) and node.tag == yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG:
@@ -106,8 +126,10 @@ class _Builder:
             value.item_lines = [child.start_mark.line + 1 for child in node.value]
         else:
             value = self.loader.construct_object(node, deep=True)  # any other tag: yaml's constructors
+        self.depth -= 1
         self.building.discard(key)
         self.built[key] = value
+        self.sizes[key] = 1 + self.values - before
         return value
 
     def _mapping(self, node: yaml.MappingNode) -> "LineDict":
@@ -179,17 +201,21 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def load_yaml(path: Path | str, display: str | None = None) -> Any:
-    """Load one YAML file safely; malformed YAML raises InputError naming file and line."""
-    path = Path(path)
-    name = display or str(path)
+def _read(path: Path, name: str) -> str:
+    """A YAML file's text; a missing or unreadable file is one problem naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([Problem(name, None, "missing-file", "no such file")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(name, None, "unreadable-file", str(exc))]) from None
-    return load_yaml_text(text, name)
+
+
+def load_yaml(path: Path | str, display: str | None = None) -> Any:
+    """Load one YAML file safely; malformed YAML raises InputError naming file and line."""
+    path = Path(path)
+    name = display or str(path)
+    return load_yaml_text(_read(path, name), name)
 
 
 _SHARED: dict[bytes, Any] = {}  # digest of a rulebook file's text -> its loaded tree, read and never changed
@@ -202,12 +228,7 @@ def load_yaml_shared(path: Path | str, display: str | None = None) -> Any:
     folder loaded again), and every caller gets the same tree, which none may change."""
     path = Path(path)
     name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(name, None, "missing-file", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(name, None, "unreadable-file", str(exc))]) from None
+    text = _read(path, name)
     key = hashlib.sha256(text.encode("utf-8")).digest()
     if key in _SHARED:
         return _SHARED[key]
@@ -219,7 +240,10 @@ def load_yaml_shared(path: Path | str, display: str | None = None) -> Any:
 
 
 def load_yaml_text(text: str, name: str) -> Any:
-    """Load YAML from a string (see load_yaml)."""
+    """Load YAML from a string (see load_yaml), within MAX_CHARS, MAX_DEPTH and MAX_VALUES."""
+    if len(text) > MAX_CHARS:
+        raise InputError([Problem(name, None, "too-large", f"{len(text):,} characters; a YAML file may have at "
+                                                           f"most {MAX_CHARS:,}")])
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from (C)SafeLoader
     except yaml.MarkedYAMLError as exc:
@@ -231,6 +255,8 @@ def load_yaml_text(text: str, name: str) -> Any:
         raise InputError([Problem(name, line, "yaml", f"malformed YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(name, None, "yaml", f"malformed YAML: {exc}")]) from None
+    except RecursionError:  # the parser's own stack, before MAX_DEPTH could be counted
+        raise InputError([Problem(name, None, "yaml", f"nested more than {MAX_DEPTH} levels deep")]) from None
 
 
 def line_of(node: Any, key: str | None = None) -> int | None:

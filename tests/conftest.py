@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,11 @@ def make_scenario(rulebook):
         return scenario_from_dict(data, rulebook, file="<test>", base_dir=ROOT)
 
     return build
+
+
+@pytest.fixture
+def rb(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled rulebook folder, for a test to break on purpose."""
+    target = tmp_path / "icg-2000"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "rules" / "icg-2000", target)
+    return target

@@ -69,3 +69,14 @@ NO_AMENDMENT = {"instrument": "none", "adversely_affects": [], "changes_authoriz
 SURVIVOR_MERGER = {"kind": "merger", "common_stock_votes": True, "company_survives": True, "series_a_remains_outstanding": True,
                    "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True,
                    "amendment": NO_AMENDMENT}
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> int:
+    """Replace the one occurrence of `old` in folder/name with `new` (a rulebook copy a test
+    breaks on purpose); return the line where `new` starts."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+    start = text.index(old)
+    path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
+    return text[:start].count("\n") + 1

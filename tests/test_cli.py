@@ -549,3 +549,59 @@ def test_every_sample_renders_in_every_format_without_an_error(fmt, capsys, tmp_
                "no contractual limit" in text or "cannot be determined" in text, path.name
         if fmt == "markdown":
             assert text.startswith("# "), path.name
+
+
+# --- the Company, however a sale to it is written ---------------------------------------------------
+
+TO_COMPANY = {
+    "transfer to: company": {"kind": "transfer", "from": "Liberty Media Corporation", "to": "company"},
+    "transfer to the Company by name": {"kind": "transfer", "from": "Liberty Media Corporation",
+                                        "to": {"name": "ICG Communications, Inc.", "group": "company"}},
+    "purchase by the Company": {"kind": "purchase", "buyer": "company", "seller": "Liberty Media Corporation"},
+}
+
+
+def test_a_sale_to_the_company_is_one_event_however_it_is_written(tmp_path):
+    answers = {}
+    for name, action in TO_COMPANY.items():
+        path = tmp_path / f"{len(answers)}.yaml"
+        path.write_text(json.dumps({"name": "A sale of Series A-1 to the Company", "as_of": "2001-06-01",
+                                    "cap_table": str(ROOT / "samples" / "captables" / "closing.yaml"),
+                                    "action": {**action, "security": "series_a1", "quantity": 1000, "basis": "none",
+                                               "company_offer": "none"}}), encoding="utf-8")
+        code, data = run_json("check", str(path))
+        answers[name] = (code, [(f["rule"], f["outcome"], f.get("exception"), f.get("figures"))
+                                for f in data["findings"]])
+    first = answers["transfer to: company"]
+    assert first[0] == 1
+    decided = {rule: outcome for rule, outcome, _, _ in first[1] if outcome != "not_applicable"}
+    assert decided == {"pa.6.5.transfer-restriction": "violation", "cod.4.transfer-restriction": "permitted",
+                       "cod.7b-v.series-a-repurchase": "violation", "cod.18.reacquired-series-a-cancelled": "obligation"}
+    assert all(answer == first for answer in answers.values()), answers
+
+
+@pytest.mark.parametrize("action, fragment", [
+    ({"kind": "purchase", "buyer": "Liberty Media Corporation", "seller": "company", "security": "series_a1",
+      "quantity": 1000}, "action.seller: company: the Company selling series_a1 is an issuance of it; state it as "
+                         "kind: equity_issuance"),
+    ({"kind": "purchase", "buyer": "Liberty Media Corporation", "seller": "market", "security": "common",
+      "quantity": 48_582_036}, "action.quantity: 48,582,036 shares of common cannot be bought in the market, which "
+                               "holds 48,582,035"),
+    ({"kind": "purchase", "buyer": "Liberty Media Corporation", "seller": "market", "security": "common",
+      "quantity": 10**12}, "action.quantity: 1,000,000,000,000 is more shares than any issuer has"),
+    ({"kind": "purchase", "buyer": {"name": "ICG Communications, Inc.", "group": "company"}, "seller": "market",
+      "security": "common", "quantity": 10}, "the Company does not buy its own securities in the market"),
+])
+def test_an_impossible_trade_is_bad_input_on_one_line(tmp_path, action, fragment):
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps({"name": "x", "as_of": "2001-06-01",
+                                "cap_table": str(ROOT / "samples" / "captables" / "closing.yaml"), "action": action}),
+                    encoding="utf-8")
+    result = run("check", str(path))
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and fragment in result.stderr, result.stderr
+
+
+def test_the_market_float_edge_passes_the_parser():
+    path = ROOT / "samples" / "scenarios" / "liberty-buys-2m-2003.yaml"
+    assert run("check", str(path)).returncode == 1  # parsed and decided, not refused

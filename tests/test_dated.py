@@ -7,14 +7,13 @@ loader, lint and evaluation read the copy exactly as they read the bundled folde
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 from clitools import run, run_json
-from deal import PROBLEM, ROOT
+from deal import PROBLEM, ROOT, edit
 
 from clausewise.errors import InputError
 from clausewise.evaluate import evaluate
@@ -39,21 +38,6 @@ ADJUSTMENT = '''      2002-01-01:
 INITIAL = "          quote: The Conversion Price shall initially be $28.00 per share of Common Stock.\n"
 
 
-@pytest.fixture
-def rb(tmp_path: Path) -> Path:
-    target = tmp_path / "icg-2000"
-    shutil.copytree(RULEBOOK, target)
-    return target
-
-
-def edit(rb: Path, name: str, old: str, new: str) -> int:
-    """Replace the one occurrence of `old` with `new`; the line where `new` starts."""
-    path = rb / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    start = text.index(old)
-    path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
-    return text[:start].count("\n") + 1
 
 
 def problems(rb: Path) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from clitools import run, run_json
-from deal import ROOT
+from deal import ROOT, edit
 
 from clausewise.conditions import facts_of
 from clausewise.errors import InputError
@@ -133,20 +133,6 @@ def test_the_measured_facts_name_their_measure_and_params():
     assert book.facts["action.kind"].origin == "core"
 
 
-@pytest.fixture
-def rb(tmp_path: Path) -> Path:
-    target = tmp_path / "icg-2000"
-    shutil.copytree(RULEBOOK, target)
-    return target
-
-
-def edit(rb: Path, name: str, old: str, new: str) -> int:
-    path = rb / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
-    start = text.index(old)
-    path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
-    return text[:start].count("\n") + 1
 
 
 def problems(rb: Path) -> list[str]:

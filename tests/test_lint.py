@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from clitools import CLI
-from deal import PROBLEM, ROOT
+from deal import PROBLEM, ROOT, edit
 
 from clausewise.errors import InputError
 from clausewise.rulebook import load_rulebook
@@ -33,22 +33,6 @@ LIBERTY_CAP = 'condition: {fact: standstill.pct_after, op: ">", value: 37}'
 # --- helpers -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def rb(tmp_path: Path) -> Path:
-    """A fresh copy of the bundled rulebook."""
-    target = tmp_path / "icg-2000"
-    shutil.copytree(RULEBOOK, target)
-    return target
-
-
-def edit(rb: Path, name: str, old: str, new: str) -> int:
-    """Replace the one occurrence of `old` in rb/name with `new`; return the line where `new` starts."""
-    path = rb / name
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
-    start = text.index(old)
-    path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
-    return text[:start].count("\n") + 1
 
 
 def line_of(rb: Path, name: str, needle: str) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import subprocess
+import sys
 import pytest
 from deal import LIBERTY
 
@@ -349,3 +351,30 @@ action: {kind: transfer, from: Parallel Fund LP, to: {name: Acme Capital LLC, gr
     assert scenario.cap_table.holder("Parallel Fund LP").permitted_transferee_agreement is True
     assert scenario.action.transferor == Party(name="Parallel Fund LP", group="none",
                                                permitted_transferee_agreement=True)
+
+
+# --- YAML limits: size, nesting and aliases -----------------------------------------------------
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("a: " + "[" * 41 + "]" * 41, "nested more than 40 levels deep"),
+    ("a: " + "[" * 100000 + "]" * 100000, "malformed YAML"),
+    ("a: &a [x,x,x,x,x,x,x,x,x]\n" + "\n".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 9) + "]" for i in range(9)),
+     "more than 200,000 values once aliases are expanded"),
+    ("a: " + "x" * 2_000_001, "characters; a YAML file may have at most 2,000,000"),
+])
+def test_a_yaml_file_past_a_limit_is_one_problem_not_a_hang(tmp_path, text, fragment):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "clausewise", "check", str(path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and fragment in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_within_the_limits_loads_and_aliases_share_their_value():
+    from clausewise.yamlio import load_yaml_text
+    data = load_yaml_text("a: " + "[" * 39 + "1" + "]" * 39 + "\nb: &b {x: 1}\nc: *b\n", "ok.yaml")
+    assert data["c"] == {"x": 1}

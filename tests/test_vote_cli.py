@@ -475,3 +475,18 @@ def test_vote_even_split_needs_75_percent():
     assert (result.returncode, result.stderr) == (1, "")
     assert table(result.stdout)[1:] == [
         ["CoD 8(c)(i)(B)", "Series A voting as one class", "75%", "56,250 of 75,000", "no tally"]]
+
+
+def test_no_approval_is_final_only_when_nothing_is_left_undetermined(tmp_path):
+    undecided = run("vote", str(ROOT / "samples" / "scenarios" / "transfer-missing-rule144-fact.yaml"))
+    assert "No approval of the Series A holders is shown to be required, but" in undecided.stdout
+    assert "cannot be determined on the facts given (below): an approval may yet be required." in undecided.stdout
+    assert "No approval of the Series A holders is required." not in undecided.stdout
+    assert undecided.returncode == 1
+
+
+def test_a_violation_found_by_vote_is_named_as_a_violation_not_an_open_question():
+    result = run("vote", str(ROOT / "samples" / "scenarios" / "liberty-buys-2m-2003.yaml"))
+    assert ("No approval of the Series A holders is required. The action is blocked otherwise: 1 rule finds a "
+            "violation (below).") in result.stdout
+    assert result.returncode == 1
