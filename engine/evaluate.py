@@ -18,7 +18,7 @@ from .conditions import All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, 
 from .errors import EngineError
 from .explain import PLACEHOLDER, fill_template, question_text
 from .facts import FactSpec, derive, display, display_fact
-from .instruments import InstrumentState, instrument_fact, instrument_facts, instrument_states
+from .instruments import without_ended, InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
 from .rulebook import Rulebook, version_at
 
@@ -49,6 +49,9 @@ class Result:
 
 def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
     """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
+    cap = without_ended(rulebook, scenario.cap_table, scenario.as_of, scenario.instruments)
+    if cap is not scenario.cap_table:  # securities of an instrument stated ended are held by no one
+        scenario = replace(scenario, cap_table=cap)
     facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of))
     facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
     return facts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .model import InstrumentStatus, StatusEvent
@@ -57,3 +57,34 @@ def instrument_states(rulebook, instruments: dict[str, InstrumentStatus], as_of:
 def instrument_facts(states: dict[str, InstrumentState]) -> dict[str, str]:
     """The instrument facts durable receives (an unknown status is left out, so it stays unknown)."""
     return {instrument_fact(doc): s.status for doc, s in states.items() if s.status is not None}
+
+
+def ended_securities(rulebook, instruments: dict[str, InstrumentStatus], as_of: date) -> set[str]:
+    """The securities (parameters.yaml `instrument`) whose governing instrument the scenario states
+    terminated or cancelled on or before `as_of`: from then on they are not held by anyone."""
+    gone: set[str] = set()
+    for sid, spec in rulebook.securities.items():
+        doc = spec.get("instrument")
+        stated = instruments.get(doc) if doc else None
+        if stated is not None and stated.ended and stated.from_date is not None and as_of >= stated.from_date:
+            gone.add(sid)
+    return gone
+
+
+def without_ended(rulebook, cap, as_of: date, instruments: dict[str, InstrumentStatus] | None = None):
+    """The cap table as it stands once the securities of an ended instrument are gone: no holder
+    holds them, none is deemed converted or exercised, and none votes. Unchanged when none ended."""
+    stated = cap.instruments if instruments is None else instruments
+    gone = ended_securities(rulebook, stated, as_of)
+    if not gone:
+        return cap
+    warrants_gone = any(rulebook.securities[s].get("class") == "warrant" for s in gone)
+    holders = tuple(replace(h, preferred={k: v for k, v in h.preferred.items() if k not in gone},
+                            warrants=0 if warrants_gone else h.warrants) for h in cap.holders)
+    # Shares issued at the closing are no longer deemed converted once cancelled: count them out.
+    converted = dict(cap.converted)
+    for class_id, spec in rulebook.classes.items():
+        issuing = [m for m in spec.members if int(rulebook.securities.get(m, {}).get("issued_at_closing", 0) or 0)]
+        if issuing and all(m in gone for m in issuing):
+            converted[class_id] = sum(int(rulebook.securities[m]["issued_at_closing"]) for m in issuing)
+    return replace(cap, holders=holders, converted=converted)

@@ -12,6 +12,7 @@ from . import calc, capital
 from .conditions import Atom
 from .evaluate import headroom
 from .measures import MEASURES, Situation, measure
+from .instruments import without_ended
 from .model import Action, CapTable, Party, Scenario
 from .render import _table, render_json
 from .rulebook import Rulebook
@@ -137,6 +138,7 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
     """Per group, the figures the rulebook's `position` block lists (rulebook.yaml), with each cap
     in force against its rule and the headroom in shares; and the deal-wide terms on the date."""
     block = rulebook.position
+    cap = without_ended(rulebook, cap, as_of)  # securities of an instrument stated ended are held by no one
     sit = Situation(rulebook.deal(as_of), cap, as_of)
     out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {}}
     for entry in block.get("terms", []):

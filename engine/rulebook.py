@@ -40,7 +40,7 @@ PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrum
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
-SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "source",
+SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "instrument", "source",
                  "exercisable_from")
 TRANSFER_CONVERSION_KEYS = ("group", "converts_into", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import json
+
 from clitools import run, run_json
 from deal import CLOSING_FILE, HMTF_BRIDGE, HMTF_RULE, LIBERTY_RULE, PLAN_DATE, ROOT
 
@@ -206,3 +208,45 @@ def test_a_bad_instrument_option_is_one_line():
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         "--instrument: missing-field: instruments.warrant.from: missing (the date terminated takes effect)"]
+
+
+# --- the securities of an instrument stated ended are held by no one ---------------------------------
+
+CANCELLED = {"purchase-agreement": "in_force",
+             "certificate-of-designation": {"status": "cancelled", "from": "2002-10-10"},
+             "warrant": {"status": "cancelled", "from": "2002-10-10"}}
+
+
+def _liberty_buys(tmp_path, instruments, as_of="2003-06-02"):
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps({
+        "name": "Liberty buys 2,000,000 Common", "as_of": as_of,
+        "cap_table": str(ROOT / "samples" / "captables" / "closing.yaml"), "instruments": instruments,
+        "action": {"kind": "purchase", "buyer": "Liberty Media Corporation", "security": "common",
+                   "quantity": 2000000, "seller": "market"}}), encoding="utf-8")
+    return run_json("check", str(path))
+
+
+def test_after_the_series_a_and_warrants_are_cancelled_liberty_holds_only_its_common(tmp_path):
+    code, data = _liberty_buys(tmp_path, CANCELLED)
+    finding = next(f for f in data["findings"] if f["rule"] == "pa.6.6a.liberty-standstill")
+    # 2,000,000 / 48,582,035 = 4.1167%: no Series A deemed converted, no Warrants.
+    assert (code, finding["outcome"], finding["figures"]["standstill.pct_after"]) == (0, "permitted", "4.1167%")
+    assert finding["figures"]["standstill.shares_after"] == "2,000,000"
+
+
+def test_the_day_before_the_cancellation_the_series_a_and_warrants_still_count(tmp_path):
+    code, data = _liberty_buys(tmp_path, CANCELLED, as_of="2002-10-09")
+    finding = next(f for f in data["findings"] if f["rule"] == "pa.6.6a.liberty-standstill")
+    assert (code, finding["outcome"]) == (1, "violation")
+
+
+def test_position_after_the_cancellation_counts_no_series_a_or_warrants():
+    code, data = run_json("position", "--as-of", "2003-06-02", "--instrument", "purchase-agreement=in_force",
+                          "--instrument", "certificate-of-designation=cancelled:2002-10-10",
+                          "--instrument", "warrant=cancelled:2002-10-10")
+    liberty = data["groups"]["liberty"]
+    assert code == 0
+    assert json.dumps(liberty).count("24,523,810") == 0
+    # 37% of 48,582,035 is 17,975,352.95: 17,975,352 shares keep Liberty at or below the cap.
+    assert "17975352" in json.dumps(liberty).replace(",", "")
