@@ -61,6 +61,9 @@ class CapTable:
     # Common. Their conversion Common is in common_outstanding, so a deemed conversion of the class
     # leaves them out (counted once).
     converted: dict[str, int] = field(default_factory=dict)
+    # Per class: shares issued at the closing that the Company reacquired and retired (never
+    # reissued), so that every share issued is accounted for by a holder, a conversion or this.
+    retired: dict[str, int] = field(default_factory=dict)
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
     instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
     convertibles: dict[str, ConvertibleTerms] = field(default_factory=dict)  # other convertible securities, by id

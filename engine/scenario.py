@@ -269,7 +269,7 @@ def converted_classes(rulebook: Rulebook) -> list[str]:
 
 
 def cap_table_keys(rulebook: Rulebook) -> tuple:
-    return CAP_TABLE_KEYS + tuple(f"{c}_converted" for c in converted_classes(rulebook))
+    return CAP_TABLE_KEYS + tuple(f"{c}_{what}" for c in converted_classes(rulebook) for what in ("converted", "retired"))
 
 
 def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: ProblemList) -> CapTable | None:
@@ -287,6 +287,7 @@ def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: Prob
 def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebook: Rulebook,
                      inline: bool, base_name: str = "") -> CapTable:
     """`node`'s figures over `base`: holders merge by name, listed keys override, new names are added."""
+    problems_before = len(ck.problems.problems)
     ck.text(node, "name", path)
     ck.date(node, "as_of", path)
     outstanding = ck.shares(node, "common_outstanding", path, 0)
@@ -316,17 +317,21 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         elif "group" not in item:
             where = "" if inline else f", who is not on {base_name}"
             ck.add(_line(item) or line, "missing-field", f"{item_path}.group: missing for '{name}'{where}")
-    converted = dict(base.converted)
+    converted, retired = dict(base.converted), dict(base.retired)
     for class_id in converted_classes(rulebook):
         count = ck.shares(node, f"{class_id}_converted", path, 0)
         if count is not None:
             converted[class_id] = count
+        count = ck.shares(node, f"{class_id}_retired", path, 0)
+        if count is not None:
+            retired[class_id] = count
     table = CapTable(
         common_outstanding=base.common_outstanding if outstanding is None else outstanding,
         holders=tuple(holders.values()),
         board_size=base.board_size if board_size is None else board_size,
         source=base.source,
         converted=converted,
+        retired=retired,
         last_event=base.last_event,
         instruments={**base.instruments, **instruments(ck, node, path, rulebook)},
         convertibles={**base.convertibles, **capital.parse_convertibles(ck, node, path, rulebook)},
@@ -339,7 +344,27 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
                f"more than the {table.common_outstanding:,} outstanding")
     if node.get("history") is not None:
         table = _history(ck, node, _join(path, "history"), table, rulebook)
+    if len(ck.problems.problems) == problems_before:  # an incomplete table is only worth saying once it reads
+        _check_accounted(ck, node, path, table, rulebook)
     return table
+
+
+def _check_accounted(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook) -> None:
+    """Every share of a class issued at the closing is held by someone on the cap table (the
+    Company included) or recorded converted: a vote of the class and its as-converted figures count
+    every holder, so a table that leaves some out cannot answer them."""
+    for class_id in converted_classes(rulebook):
+        members = rulebook.classes[class_id].members
+        issued = sum(int(rulebook.securities[m].get("issued_at_closing", 0) or 0) for m in members)
+        held = sum(h.preferred.get(m, 0) for h in table.holders for m in members)
+        converted, retired = table.converted.get(class_id, 0), table.retired.get(class_id, 0)
+        if issued and held + converted + retired < issued:
+            ck.add(_line(node, "holders") or _line(node), "incomplete",
+                   f"{_join(path, 'holders')}: the holders listed hold {held:,} shares of {class_id}, "
+                   f"{converted:,} are recorded converted and {retired:,} retired: "
+                   f"{issued - held - converted - retired:,} fewer than the {issued:,} issued at the closing. List "
+                   f"every holder (the Company too), or state what became of the rest ({class_id}_converted, "
+                   f"{class_id}_retired, or a history)")
 
 
 def _holder_fields(ck: _Checker, item: Any, path: str, line: int | None,

@@ -125,9 +125,10 @@ def corporate(action: dict, as_of: date = JUNE_2001, vote: dict | None = None, c
     return data
 
 
-def cap(*holders: dict) -> dict:
-    """The closing cap table with some holdings replaced or added."""
-    return {"file": CLOSING_FILE, "holders": list(holders)}
+def cap(*holders: dict, **stated) -> dict:
+    """The closing cap table with some holdings replaced or added (and, as `stated`, what became of
+    the Series A no longer held: series_a_converted, series_a_retired)."""
+    return {"file": CLOSING_FILE, "holders": list(holders), **stated}
 
 
 def run(rulebook, make_scenario, data: dict):
@@ -366,7 +367,8 @@ def test_series_a_cap_at_and_over_75000(rulebook, make_scenario, gleacher_a3, ou
     action = {"kind": "equity_issuance", "common_stock_votes": False, "class": "series_a", "series": "series_a3", "quantity": 1,
               "exempt_basis": "none"}
     result = run(rulebook, make_scenario,
-                 corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": gleacher_a3})))
+                 corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": gleacher_a3},
+                                               series_a_retired=2_000 - gleacher_a3)))
     assert result.facts["issuance.series_a_outstanding_after"] == after
     assert result.by_rule(COD_2).outcome == outcome
     # Either side, more Series A is Parity Shares: 69% (CoD 8(c)(iv)) is asked as well.
@@ -961,7 +963,7 @@ SERIES_A_ISSUANCE = {"kind": "equity_issuance", "common_stock_votes": False, "cl
 def test_issuing_more_series_a_is_a_parity_share_issuance(rulebook, make_scenario, series):
     # CoD 9(a): each series is deemed Parity Shares with respect to the others. Formerly an issuance
     # of class series_a was outside CoD 8(c)(iv) and needed no class vote below the 75,000 cap.
-    table = cap({"name": GLEACHER, "series_a3": 1_000})  # 74,000 Outstanding: under the CoD 2(i) cap
+    table = cap({"name": GLEACHER, "series_a3": 1_000}, series_a_retired=1_000)  # 74,000 Outstanding: under CoD 2(i)
     result = run(rulebook, make_scenario, corporate(dict(SERIES_A_ISSUANCE, series=series), cap_table=table))
     assert result.by_rule(PARITY).outcome == APPROVAL
     assert result.by_rule(SENIOR).reason == "not_this_party"  # Series A is never Senior Shares
@@ -971,7 +973,8 @@ def test_issuing_more_series_a_is_a_parity_share_issuance(rulebook, make_scenari
 
 def test_series_a3_on_a_12i_conversion_is_excepted(rulebook, make_scenario):
     action = dict(SERIES_A_ISSUANCE, series="series_a3", exempt_basis="series_a3_on_conversion")
-    result = run(rulebook, make_scenario, corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": 1_000})))
+    result = run(rulebook, make_scenario, corporate(action, cap_table=cap({"name": GLEACHER, "series_a3": 1_000},
+                                                                            series_a_retired=1_000)))
     finding = result.by_rule(PARITY)
     assert (finding.outcome, finding.exception) == ("not_applicable", "exempt-basis")
 
@@ -1055,9 +1058,9 @@ def without_key(mapping: dict, key: str) -> dict:
 
 ALL_HELD_BY_THE_COMPANY = cap(*({"name": h, "group": "company"} for h in HOLDERS))
 ALL_CONVERTED = cap({"name": LIBERTY, "series_a1": 0}, *({"name": h, "series_a2": 0} for h in HMTF_FUNDS),
-                    {"name": GLEACHER, "series_a3": 0})
+                    {"name": GLEACHER, "series_a3": 0}, series_a_converted=75_000)
 ONE_SHARE_LEFT = cap({"name": LIBERTY, "series_a1": 0}, *({"name": h, "series_a2": 0} for h in HMTF_FUNDS),
-                     {"name": GLEACHER, "series_a3": 1})
+                     {"name": GLEACHER, "series_a3": 1}, series_a_converted=74_999)
 
 
 @pytest.mark.parametrize("table", [ALL_HELD_BY_THE_COMPANY, ALL_CONVERTED], ids=["company-held", "all-converted"])

@@ -412,7 +412,7 @@ def test_a_series_vote_needs_shares_of_the_series_outstanding(rulebook, make_sce
     data = {"as_of": date(2001, 6, 1), "action": A3_ADVERSE, "cap_table": {
         "file": str(default_cap_table(RULEBOOK)),
         "holders": [{"name": "Gleacher/ICG Investors LLC", "group": "gleacher", "series_a3": gleacher_a3,
-                     "warrants": 266_666}]}}
+                     "warrants": 266_666}], "series_a_converted": 2_000 - gleacher_a3}}
     result = evaluate(rulebook, make_scenario(data))
     finding = result.by_rule("cod.8c.series-a3-adverse-majority")
     assert finding.outcome == outcome
@@ -432,6 +432,7 @@ def test_the_vote_report_lists_the_series_vote_as_not_required(tmp_path):
         "as_of: 2001-06-01\n"
         f"cap_table:\n  file: {default_cap_table(RULEBOOK)}\n"
         "  holders:\n    - {name: Gleacher/ICG Investors LLC, group: gleacher, series_a3: 0, warrants: 266666}\n"
+        "  series_a_converted: 2000\n"
         "action:\n  kind: charter_amendment\n  common_stock_votes: false\n  amendment:\n"
         "    instrument: certificate_of_designation\n    adversely_affects: [series_a3]\n"
         "    changes_authorized_series_a: false\n    alters_relative_rights: false\n", encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import json
 import subprocess
 import sys
 import pytest
@@ -378,3 +379,35 @@ def test_yaml_within_the_limits_loads_and_aliases_share_their_value():
     from clausewise.yamlio import load_yaml_text
     data = load_yaml_text("a: " + "[" * 39 + "1" + "]" * 39 + "\nb: &b {x: 1}\nc: *b\n", "ok.yaml")
     assert data["c"] == {"x": 1}
+
+
+# --- a cap table accounts for every share of a class issued at the closing ---------------------------
+
+
+def test_a_cap_table_that_leaves_out_series_a_holders_is_refused(tmp_path):
+    table = tmp_path / "min.yaml"
+    table.write_text("name: Liberty alone\ncommon_outstanding: 48582035\nholders:\n"
+                     "  - {name: Liberty Media Corporation, group: liberty, series_a1: 50000, warrants: 6666667}\n",
+                     encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "clausewise", "position", "--as-of", "2001-06-01",
+                             "--cap-table", str(table)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"{table}:3: incomplete: holders: the holders listed hold 50,000 shares of series_a, 0 are recorded "
+        "converted and 0 retired: 25,000 fewer than the 75,000 issued at the closing. List every holder (the "
+        "Company too), or state what became of the rest (series_a_converted, series_a_retired, or a history)\n")
+
+
+@pytest.mark.parametrize("stated, ok", [({"series_a_retired": 25_000}, True), ({"series_a_converted": 25_000}, True),
+                                        ({"series_a_retired": 24_999}, False), ({}, False)])
+def test_the_rest_of_the_series_a_may_be_stated_converted_or_retired(rulebook, tmp_path, stated, ok):
+    from clausewise.scenario import load_cap_table
+    table = tmp_path / "t.yaml"
+    table.write_text(json.dumps({"name": "Liberty alone", "common_outstanding": 48582035, "holders": [
+        {"name": "Liberty Media Corporation", "group": "liberty", "series_a1": 50000}], **stated}), encoding="utf-8")
+    if ok:
+        assert load_cap_table(table, rulebook).holders[0].preferred == {"series_a1": 50000}
+    else:
+        with pytest.raises(InputError) as info:
+            load_cap_table(table, rulebook)
+        assert [p.category for p in info.value.problems] == ["incomplete"]
