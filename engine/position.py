@@ -12,7 +12,7 @@ from . import calc, capital
 from .conditions import Atom
 from .evaluate import headroom
 from .measures import MEASURES, Situation, measure
-from .instruments import without_ended
+from .instruments import instrument_states, without_ended
 from .model import Action, CapTable, Party, Scenario
 from .render import _table, render_json
 from .rulebook import Rulebook
@@ -138,9 +138,15 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
     """Per group, the figures the rulebook's `position` block lists (rulebook.yaml), with each cap
     in force against its rule and the headroom in shares; and the deal-wide terms on the date."""
     block = rulebook.position
+    states = instrument_states(rulebook, cap.instruments, as_of)
+    # The instruments the figures rest on (a security's `instrument`) whose status is in question.
+    in_question = sorted({spec["instrument"] for spec in rulebook.securities.values()
+                          if spec.get("instrument") and states.get(spec["instrument"])
+                          and states[spec["instrument"]].status is None})
     cap = without_ended(rulebook, cap, as_of)  # securities of an instrument stated ended are held by no one
     sit = Situation(rulebook.deal(as_of), cap, as_of)
-    out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {}}
+    out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {},
+                 "instruments_in_question": in_question}
     for entry in block.get("terms", []):
         out["terms"][entry["key"]] = _shown(_figure(rulebook, entry, sit, None), entry["show"], entry["places"])
     for group in rulebook.groups:
@@ -218,6 +224,13 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     lines += [f"{gid}: accretion warning: {g['accretion_warning']['message']}."
               for gid, g in data["groups"].items() if g.get("accretion_warning")]
     lines += reasons
+    if data.get("instruments_in_question"):
+        names = " and ".join(rulebook.documents[d].name or rulebook.documents[d].title
+                             for d in data["instruments_in_question"])
+        lines += ["", _wrap_note(f"Caveat: the status of {names} on this date is in question and not stated; "
+                                 "the figures above count their securities as if in force. State it with "
+                                 + " ".join(f"--instrument {d}=in_force|terminated:DATE"
+                                            for d in data["instruments_in_question"]) + ".")]
     if block.get("notes"):
         lines += [""] + block["notes"]
     return "\n".join(lines) + "\n"
@@ -242,16 +255,29 @@ def headroom_text(rulebook: Rulebook, data: dict) -> str:
         lines.append("What would clear it:")
         lines += [f"  - {c}" for c in data["cure"]]
         return "\n".join(lines) + "\n"
-    lines = [f"{name} on {data['as_of']}: may buy up to {calc.shares_display(data['max_shares'])} shares of "
-             f"Common Stock in the market."]
+    if data["max_shares"] == 0 and b:
+        # Already at or over the cap before buying anything: not "up to 0" but no purchase at all.
+        lines = [f"{name} on {data['as_of']}: may not buy any Common Stock in the market; it already stands at "
+                 f"or above the limit of the binding rule, so even one share is over it."]
+    else:
+        lines = [f"{name} on {data['as_of']}: may buy up to {calc.shares_display(data['max_shares'])} shares of "
+                 f"Common Stock in the market."]
     if b:
         lines.append(f"Binding rule: {b['rule']} ({b['document']} section {b['section']}): {b['title']}.")
         p = data["proof"]
         shown = rulebook.position.get("headroom")
-        if shown and shown["key"] + "_at_max" in p:
+        if shown and shown["key"] + "_at_max" in p and data["max_shares"] == 0:
+            lines.append(f"Proof: before any purchase {shown['label']} is {p[shown['key'] + '_at_max']}%; at "
+                         f"{calc.shares_display(p['blocked_at'])} share it is {p[shown['key'] + '_one_more']}%.")
+        elif shown and shown["key"] + "_at_max" in p:
             lines.append(f"Proof: at {calc.shares_display(p['permitted_at'])} shares {shown['label']} is "
                          f"{p[shown['key'] + '_at_max']}%; at {calc.shares_display(p['blocked_at'])} it is "
                          f"{p[shown['key'] + '_one_more']}%.")
     else:
         lines.append("No rule in force limits market purchases of Common Stock on this date.")
     return "\n".join(lines) + "\n"
+
+
+def _wrap_note(text: str) -> str:
+    import textwrap
+    return textwrap.fill(text, width=100)

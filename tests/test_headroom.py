@@ -4,6 +4,8 @@ rule in force limits the quantity. JSON keeps numbers as numbers: null plus a re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from clitools import run, run_json
 
 SCENARIOS = "samples/scenarios"
@@ -129,3 +131,21 @@ def test_position_after_the_plan_gives_no_headroom_figure_without_the_status():
     assert isinstance(stated["groups"]["liberty"]["standstill"]["headroom_shares"], int)
     code, before = run_json("position", "--as-of", "2002-04-03")
     assert isinstance(before["groups"]["liberty"]["standstill"]["headroom_shares"], int)
+
+
+def test_a_group_already_over_its_cap_may_buy_nothing_and_is_told_so(tmp_path):
+    # Liberty's conversion of its 50,000 A-1 on 2002-06-01 (21,164,524 Common) leaves HMTF at
+    # 17.7452% on the PA 6.6 basis (A-converted-series-a-counted-once): above 17.5% before any purchase.
+    closing = Path(__file__).resolve().parents[1] / "samples" / "captables" / "closing.yaml"
+    table = tmp_path / "after-conversion.yaml"
+    table.write_text(closing.read_text(encoding="utf-8") + (
+        "history:\n  - {date: 2002-06-01, kind: conversion, holder: Liberty Media Corporation, security: series_a1, "
+        "quantity: 50000}\ninstruments: {purchase-agreement: in_force, certificate-of-designation: in_force, "
+        "warrant: in_force}\n"), encoding="utf-8")
+    result = run("headroom", "--holder", "hmtf", "--as-of", "2002-06-03", "--cap-table", str(table))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("HMTF Group on 2002-06-03: may not buy any Common Stock in the market; it already stands at "
+                        "or above the limit of the binding rule, so even one share is over it.")
+    assert lines[2] == ("Proof: before any purchase the standstill basis is 17.745221808%; at 1 share it is "
+                        "17.745222970%.")

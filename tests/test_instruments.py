@@ -250,3 +250,14 @@ def test_position_after_the_cancellation_counts_no_series_a_or_warrants():
     assert json.dumps(liberty).count("24,523,810") == 0
     # 37% of 48,582,035 is 17,975,352.95: 17,975,352 shares keep Liberty at or below the cap.
     assert "17975352" in json.dumps(liberty).replace(",", "")
+
+
+def test_position_after_the_plan_says_which_unstated_instruments_its_figures_rest_on():
+    code, data = run_json("position", "--as-of", "2003-06-02")
+    assert (code, data["instruments_in_question"]) == (0, ["certificate-of-designation", "warrant"])
+    text = run("position", "--as-of", "2003-06-02").stdout
+    assert "Caveat: the status of" in text and "--instrument certificate-of-designation=in_force|terminated:DATE" in text
+    # On the plan's date itself they are in force (A-instrument-status-after-plan): no caveat.
+    code, data = run_json("position", "--as-of", "2002-04-03")
+    assert data["instruments_in_question"] == []
+    assert "Caveat" not in run("position", "--as-of", "2002-04-03").stdout
