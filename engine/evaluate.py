@@ -788,8 +788,13 @@ def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroo
             where = exc.source.section if exc.source else rule.source.section
             cure.append(f"exception '{exc.id}' of {rule.id} ({code} {where}): {exc.title}")
         if not rule.exceptions:
-            facts = ", ".join(dict.fromkeys(a.fact for a in deciding_atoms(rule.condition, one.facts)))
-            cure.append(f"facts other than those that decide {rule.id} ({facts})")
+            # No exception to reach for: only the facts that decide the rule being otherwise clears it.
+            specs = rulebook.facts
+            for atom in dict.fromkeys(deciding_atoms(rule.condition, one.facts)):
+                label = specs[atom.fact].label if atom.fact in specs else atom.fact
+                actual = _value_text(specs, atom.fact, one.facts.get(atom.fact)) if atom.fact in specs else "?"
+                cure.append(f"not so: {label} ({atom.fact} is {actual}; {rule.id} ({code} {rule.source.section}) "
+                            f"applies only while it is {_wanted(specs, atom)})")
     if not causes:
         return None
     turns = [words for kind, words in ((ROUTE, "the route taken"), (MISSING_FACT, "a fact the scenario does not "

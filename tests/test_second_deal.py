@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from clausewise.documents import document_text, quote_found
-from clitools import run
+from clitools import run, run_json
 from deal import ROOT
 
 BOOK = ROOT / "rules" / "kestrel-2021"
@@ -444,3 +444,12 @@ def test_an_issuance_of_preferred_leaves_the_common_outstanding_and_an_unstated_
         assert (finding["outcome"], finding.get("missing", [])) == (outcome, missing)
         if outcome == "not_applicable":
             assert finding["figures"]["common.outstanding_after"] == "100,000,000"
+
+
+def test_a_ban_with_no_exception_names_the_fact_that_would_have_to_be_otherwise():
+    code, data = run_json("check", str(BOOK / "scenarios" / "competitor-transfer-2023.yaml"), "--rules", str(BOOK))
+    assert code == 1
+    assert data["headroom"]["max_quantity"] is None and data["headroom"]["limit"] == "route"
+    assert data["headroom"]["cure"] == [
+        "not so: the transferee is a Competitor (Section 1.1) (transferee.competitor is yes; ia.4.2.competitor-ban "
+        "(IA 4.2) applies only while it is yes)"]
