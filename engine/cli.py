@@ -255,7 +255,7 @@ def cmd_position(args: argparse.Namespace) -> int:
     from .scenario import load_cap_table
 
     rulebook = _rulebook(args.rules)
-    cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
+    cap = _stated(_cap_table_on(args, rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
     write_output(position_json(data, _pretty(args)) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
@@ -272,7 +272,7 @@ def cmd_headroom(args: argparse.Namespace) -> int:
         raise InputError([Problem("--holder", None, "unknown-holder",
                                   f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
                                   f"{did_you_mean(args.holder, rulebook.groups)}")])
-    cap = _stated(load_cap_table(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
+    cap = _stated(_cap_table_on(args, rulebook), args, rulebook)
     _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
     write_output(headroom_json_text(data, _pretty(args)) if args.format == "json" else headroom_text(rulebook, data), None)
@@ -288,6 +288,18 @@ def _stated(cap, args: argparse.Namespace, rulebook):
     if not args.instrument:
         return cap
     return replace(cap, instruments={**cap.instruments, **instruments_from_options(args.instrument, rulebook)})
+
+
+def _cap_table_on(args: argparse.Namespace, rulebook):
+    """The cap table as it stood on --as-of: its whole history is read and checked, then applied
+    only up to that date when some of it comes later."""
+    from .scenario import load_cap_table
+
+    path = _cap_table_path(args.cap_table, rulebook)
+    cap = load_cap_table(path, rulebook)
+    if cap.last_event is not None and cap.last_event[0] > args.as_of:
+        cap = load_cap_table(path, rulebook, until=args.as_of)
+    return cap
 
 
 def _check_date(rulebook, as_of: date, cap=None) -> None:

@@ -49,10 +49,12 @@ MAX_SHARES = 10**11  # a share count above this is a typing error, and too large
 # --- public API ---------------------------------------------------------------------------------
 
 
-def load_cap_table(path: Path | str, rulebook: Rulebook, display: str | None = None) -> CapTable:
-    """Read and validate a cap-table YAML file; raise InputError listing every problem found."""
+def load_cap_table(path: Path | str, rulebook: Rulebook, display: str | None = None,
+                   until: date | None = None) -> CapTable:
+    """Read and validate a cap-table YAML file; raise InputError listing every problem found.
+    With `until`, its history is applied only up to that date (the table as it stood then)."""
     problems = ProblemList()
-    table = _read_cap_table(Path(path), display or str(path), rulebook, problems)
+    table = _read_cap_table(Path(path), display or str(path), rulebook, problems, until)
     _raise(problems)
     assert table is not None
     return table
@@ -272,7 +274,8 @@ def cap_table_keys(rulebook: Rulebook) -> tuple:
     return CAP_TABLE_KEYS + tuple(f"{c}_{what}" for c in converted_classes(rulebook) for what in ("converted", "retired"))
 
 
-def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: ProblemList) -> CapTable | None:
+def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: ProblemList,
+                    until: date | None = None) -> CapTable | None:
     data = _load(path, display, problems)
     if data is _FAILED:
         return None
@@ -280,12 +283,12 @@ def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: Prob
     if not ck.mapping(data, "", cap_table_keys(rulebook), ("common_outstanding", "holders"), line=1):
         return None
     before = len(problems.problems)
-    table = _apply_cap_table(ck, data, "", CapTable(0, (), None, display), rulebook, inline=True)
+    table = _apply_cap_table(ck, data, "", CapTable(0, (), None, display), rulebook, inline=True, until=until)
     return table if len(problems.problems) == before else None
 
 
 def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebook: Rulebook,
-                     inline: bool, base_name: str = "") -> CapTable:
+                     inline: bool, base_name: str = "", until: date | None = None) -> CapTable:
     """`node`'s figures over `base`: holders merge by name, listed keys override, new names are added."""
     problems_before = len(ck.problems.problems)
     ck.text(node, "name", path)
@@ -343,7 +346,7 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
                f"{_join(path, 'common_outstanding')}: the holders listed hold {held:,} shares of Common Stock, "
                f"more than the {table.common_outstanding:,} outstanding")
     if node.get("history") is not None:
-        table = _history(ck, node, _join(path, "history"), table, rulebook)
+        table = _history(ck, node, _join(path, "history"), table, rulebook, until)
     if len(ck.problems.problems) == problems_before:  # an incomplete table is only worth saying once it reads
         _check_accounted(ck, node, path, table, rulebook)
     return table
@@ -925,7 +928,8 @@ EVENT_KEYS = {
 EXERCISE_METHODS = ("cash", "net_issue")
 
 
-def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook) -> CapTable:
+def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook,
+             until: date | None = None) -> CapTable:
     """Apply `node['history']`, a list of dated events since the Closing, in order, to `table`.
 
     Conversion and warrant exercise compute the Common issued under the rulebook's terms; the
@@ -962,6 +966,8 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                    + (f"the previous event ({previous})" if index else f"the closing_date {closing}"))
         if len(ck.problems.problems) != before or when is None or quantity is None:
             return table
+        if until is not None and when > until:
+            break  # the table as it stood on `until`: later events have not happened yet
         previous = when
         last = (when, ck.file, _line(item, "date") or line)
 

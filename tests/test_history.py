@@ -144,7 +144,7 @@ def test_a_bad_history_event_is_one_line_naming_its_line(rulebook, tmp_path, his
     assert [(p.line, p.category, p.message) for p in info.value.problems] == [(line, category, message)]
 
 
-def test_position_follows_the_record_and_refuses_a_date_before_it(tmp_path):
+def test_position_follows_the_record_as_it_stood_on_the_date_asked(tmp_path):
     path = table(tmp_path, CONVERSION)
     code, data = run_json("position", "--as-of", "2002-06-01", "--cap-table", str(path),
                           "--instrument", "purchase-agreement=in_force")
@@ -152,11 +152,14 @@ def test_position_follows_the_record_and_refuses_a_date_before_it(tmp_path):
     assert data["groups"]["liberty"]["common_shares"] == LIBERTY_CONVERSION
     assert data["groups"]["hmtf"]["standstill"]["pct"] == "17.7452"
     assert data["groups"]["hmtf"]["standstill"]["headroom_shares"] == 0
-    early = run("position", "--as-of", "2002-05-31", "--cap-table", str(path))
-    assert early.returncode == 2
-    assert early.stderr.strip() == (f"--as-of: bad-date: 2002-05-31 is before the cap table's history event of "
-                                    f"2002-06-01 ({path}:9); a position is taken after its record")
-    assert early.stdout == ""
+    # The day before the conversion, the table stands as it was: Liberty holds its 50,000 A-1 and
+    # HMTF is at its closing figure under the cap.
+    code, early = run_json("position", "--as-of", "2002-05-31", "--cap-table", str(path),
+                           "--instrument", "purchase-agreement=in_force")
+    assert code == 0
+    assert early["groups"]["liberty"]["common_shares"] == 0
+    assert early["groups"]["hmtf"]["standstill"]["pct"] == "16.7020"
+    assert early["groups"]["hmtf"]["standstill"]["headroom_shares"] == 729_890
 
 
 def test_a_scenario_history_applies_before_the_action(rulebook, make_scenario):
