@@ -18,6 +18,7 @@ class Atom:
     op: str
     value: Any
     kind: str | None = field(default=None, compare=False)  # the fact's declared type (facts.yaml)
+    limb: str | None = field(default=None, compare=False)  # the clause's own name for this part, if any
 
     def describe(self) -> str:
         value = ", ".join(map(str, self.value)) if isinstance(self.value, (list, tuple)) else self.value
@@ -27,11 +28,13 @@ class Atom:
 @dataclass(frozen=True)
 class All:
     items: tuple
+    limb: str | None = field(default=None, compare=False)  # the clause's own name for this part, if any
 
 
 @dataclass(frozen=True)
 class AnyOf:
     items: tuple
+    limb: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -178,3 +181,9 @@ def deciding_atoms(cond: Condition | None, facts: dict[str, Any]) -> list[Atom]:
     if isinstance(cond, Not):
         return failing_atoms(cond.item, facts)
     return []
+
+
+def limbs_met(cond: Condition | None, facts: dict[str, Any]) -> list[str]:
+    """The named parts (`limb`) of a condition that hold on the facts, in order: which limb of a
+    definition made it true."""
+    return [node.limb for node in nodes(cond) if getattr(node, "limb", None) and truth(node, facts) is True]

@@ -14,7 +14,7 @@ from typing import Any
 from . import calc
 from .approvals import all_pass, approvals
 from .compiler import CompiledRulebook, Fired, compile_rules
-from .conditions import All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
+from .conditions import limbs_met, All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
 from .explain import PLACEHOLDER, fill_template, question_text
 from .facts import FactSpec, derive, display, display_fact
@@ -348,7 +348,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         because = {"kind": "exception", "outcome": outcome, "exceptions": [
             {"id": exc.id, "cite": f"{_code(rulebook, exc.source.document, code) if exc.source else code} "
                                    f"{exc.source.section if exc.source else section}",
-             "quote": exc.source.quote if exc.source else exc.title} for exc in names],
+             "quote": exc.source.quote if exc.source else exc.title,
+             "limbs": limbs_met(exc.condition, facts)} for exc in names],
             "tried": _tried(rule, facts)}
     elif branch == "undetermined":
         unknowns = deciding_unknowns(rule.condition, facts)

@@ -64,7 +64,8 @@ def explanation(because: dict[str, Any]) -> str:
     if kind == "scope_unknown":
         return "Cannot tell whether the rule applies: unknown " + ", ".join(because["missing"]) + "."
     if kind == "exception":
-        texts = [f"exception '{e['id']}' ({e['cite']}: \"{e['quote']}\")" for e in because["exceptions"]]
+        texts = [f"exception '{e['id']}' ({e['cite']}: \"{e['quote']}\")"
+                 + (f", by limb {'; '.join(e['limbs'])}" if e.get("limbs") else "") for e in because["exceptions"]]
         return f"{_outcome_word(because['outcome'])} under " + "; ".join(texts) + "."
     if kind == "undetermined":
         return ("Cannot determine: the scenario does not establish "

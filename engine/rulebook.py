@@ -867,6 +867,13 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
     if not isinstance(node, dict):
         ctx.add(line, None, "wrong-type", f"condition: expected a mapping, got {node!r}")
         return TrueCond()
+    limb = node.get("limb")
+    if limb is not None:
+        if not isinstance(limb, str) or not limb.strip() or not ({"fact", "all", "any"} & set(node)):
+            ctx.add(node, "limb", "wrong-type", "condition: 'limb' names a part of the clause (text) and goes with "
+                                                "fact, all or any")
+            limb = None
+        node = _without(node, "limb") if isinstance(node, LineDict) else {k: v for k, v in node.items() if k != "limb"}
     forms = [k for k in node if k in CONDITION_FORMS]
     if "fact" in node:
         _check_keys(ctx, node, ("fact", "op", "value"), "condition", ("fact", "op"))
@@ -892,7 +899,7 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
         if "value" not in node:
             ctx.add(node, None, "missing-field", f"condition on {fact}: missing 'value'")
             return TrueCond()
-        return Atom(fact, op, _value(ctx, node, fact, op, book), kind)
+        return Atom(fact, op, _value(ctx, node, fact, op, book), kind, " ".join(limb.split()) if limb else None)
     if len(forms) != 1 or len(node) != 1:
         unknown = [k for k in node if k not in CONDITION_FORMS]
         if unknown:
@@ -913,7 +920,16 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
         return TrueCond()
     items = tuple(parse_condition(ctx, item, book, stack, inner.item_lines[i] if isinstance(inner, LineList) else None)
                   for i, item in enumerate(inner))
-    return All(items) if form == "all" else AnyOf(items)
+    label = " ".join(limb.split()) if limb else None
+    return All(items, label) if form == "all" else AnyOf(items, label)
+
+
+def _without(node: LineDict, key: str) -> LineDict:
+    """A YAML mapping without one key, each other key keeping its line."""
+    out = LineDict((k, v) for k, v in node.items() if k != key)
+    out.line = node.line
+    out.key_lines = {k: v for k, v in node.key_lines.items() if k != key}
+    return out
 
 
 def _definition(ctx: _Ctx, node: dict, name: Any, book: _Loading, stack: tuple) -> Any:

@@ -605,3 +605,25 @@ def test_an_impossible_trade_is_bad_input_on_one_line(tmp_path, action, fragment
 def test_the_market_float_edge_passes_the_parser():
     path = ROOT / "samples" / "scenarios" / "liberty-buys-2m-2003.yaml"
     assert run("check", str(path)).returncode == 1  # parsed and decided, not refused
+
+
+@pytest.mark.parametrize("to, limb", [
+    ({"name": "Liberty ICOMM, Inc.", "group": "liberty"}, "(ii)/(iii) a member of the Liberty Group or the HMTF Group"),
+    ({"name": "Parallel Fund LP", "group": "none", "hmtf_parallel_investor": True},
+     "(iii) a Person investing in or in parallel with a member of the HMTF Group"),
+    ({"name": "Affiliate Co", "group": "none", "purchaser_affiliate": True, "held_common_on_signing_date": False},
+     "(i) a Purchaser Affiliate not holding Common Stock on the date hereof"),
+])
+def test_the_permitted_transferee_finding_names_the_limb_that_applied(tmp_path, to, limb):
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps({
+        "name": "A transfer to a Permitted Transferee", "as_of": "2001-06-01",
+        "cap_table": str(ROOT / "samples" / "captables" / "closing.yaml"),
+        "action": {"kind": "transfer", "from": "HMTF Bridge ICG, LLC", "to": to, "security": "series_a2",
+                   "quantity": 100, "basis": "exempt", "permitted_transferee_agreement": True,
+                   "rule144_resale_available": False}}), encoding="utf-8")
+    code, data = run_json("check", str(path))
+    finding = next(f for f in data["findings"] if f["rule"] == "pa.6.5.transfer-restriction")
+    assert finding["outcome"] == "permitted" and finding["exception"] == "permitted-transferee"
+    assert finding["because"]["exceptions"][0]["limbs"] == [limb]
+    assert f"by limb {limb}" in finding["explanation"]

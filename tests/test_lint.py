@@ -506,3 +506,13 @@ def test_lint_refuses_an_outcome_that_does_not_exist(tmp_path):
     assert "bad-value: case 'A sale of 1,000,000 shares to a non-Affiliate on September 14, 2022 violates the " \
            "lock-up': ia.4.2.competitor-ban: outcome 'permited' is not one of violation, permitted, obligation, " \
            "approval_required, not_applicable, cannot_determine" in result.stderr
+
+
+def test_a_limb_label_must_be_text_on_a_fact_all_or_any(rb):
+    line = edit(rb, "definitions.yaml", '- limb: "(i) a Purchaser Affiliate not holding Common Stock on the date hereof"',
+                "- limb: 5")
+    result = subprocess.run([sys.executable, "-m", "clausewise", "lint", str(rb)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"{rb / 'definitions.yaml'}:{line}: wrong-type: condition: 'limb' names a part of the clause (text) and "
+        "goes with fact, all or any"]
