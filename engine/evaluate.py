@@ -47,13 +47,17 @@ class Result:
         raise KeyError(rule_id)
 
 
-def scenario_facts(rulebook: Rulebook, scenario: Scenario) -> dict[str, Any]:
-    """Every fact the scenario determines (unknown facts are absent), with each instrument's status."""
+def scenario_facts(rulebook: Rulebook, scenario: Scenario,
+                   states: dict[str, InstrumentState] | None = None) -> dict[str, Any]:
+    """Every fact the scenario determines (unknown facts are absent), with each instrument's status
+    (`states`, when the caller has already worked them out)."""
     cap = without_ended(rulebook, scenario.cap_table, scenario.as_of, scenario.instruments)
     if cap is not scenario.cap_table:  # securities of an instrument stated ended are held by no one
         scenario = replace(scenario, cap_table=cap)
     facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of))
-    facts.update(instrument_facts(instrument_states(rulebook, scenario.instruments, scenario.as_of)))
+    if states is None:
+        states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
+    facts.update(instrument_facts(states))
     return facts
 
 
@@ -81,8 +85,8 @@ def evaluate(rulebook: Rulebook, scenario: Scenario, *, shortcut: bool = True) -
     Neither the rulebook nor the scenario is changed. `shortcut=False` posts every rule to
     durable, even those whose action kinds exclude the action (tests compare the two paths).
     """
-    facts = scenario_facts(rulebook, scenario)
     states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
+    facts = scenario_facts(rulebook, scenario, states)
     return result_of(rulebook, scenario, facts, states, compiled(rulebook).evaluate(facts, shortcut=shortcut))
 
 
