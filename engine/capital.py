@@ -20,10 +20,12 @@ from typing import Any
 from . import calc
 from .conditions import Atom
 from .errors import did_you_mean
+from .errors import shown as _show
 from .measures import (EXERCISE_METHOD, MARKET_PRICE, MEASURES, Situation, cap_table_after, measure, other_rights,
                        other_votes)
 from .measures import common_issuable as common_issuable  # the settlement of a stated convertible, for callers here
 from .model import CAPITAL_KINDS, COMPANY, Action, CapTable, ConvertibleTerms, Holding, Party, Scenario
+from .yamlio import line_of as _line
 EXERCISE_METHODS = ("cash", "net_issue")
 ACTION_KEYS = {
     "conversion": ("kind", "holder", "security", "quantity"),
@@ -38,20 +40,6 @@ CONVERTIBLE_KEYS = ("name", "kind", "conversion_ratio", "face_amount", "conversi
 # --- reading a scenario's capital action and a cap table's other convertibles -------------------
 
 
-def _line(node: Any, key: str | None = None) -> int | None:
-    if key is not None and hasattr(node, "line_of"):
-        return node.line_of(key)
-    return getattr(node, "line", None)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return repr(value)
-    return "nothing" if value is None else "a mapping" if isinstance(value, dict) else type(value).__name__
 
 
 def _positive(ck, node: dict, key: str, path: str) -> Fraction | None:

@@ -58,3 +58,23 @@ class ProblemList:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InputError(self.problems)
+
+
+def shown(value) -> str:
+    """A value from an input file as an error message quotes it: true/false, numbers as written,
+    text quoted, and otherwise what kind of thing it is."""
+    from decimal import Decimal
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import calc
 from .approvals import all_pass, approvals
+from .beside import kept_beside
 from .compiler import CompiledRulebook, Fired, compile_rules
 from .conditions import limbs_met, All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
@@ -432,13 +433,7 @@ _KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown"))
 
 
 def _kept(rulebook: Rulebook) -> _Kept:
-    entry = _KEPT.get(id(rulebook))
-    if entry is not None and entry[0]() is rulebook:
-        return entry[1]
-    kept = _Kept(rulebook)
-    key = id(rulebook)
-    _KEPT[key] = (weakref.ref(rulebook, lambda _, key=key: _KEPT.pop(key, None)), kept)
-    return kept
+    return kept_beside(_KEPT, rulebook, lambda: _Kept(rulebook))
 
 
 def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired: list[Fired],

@@ -13,7 +13,6 @@ or a thousand.
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,6 +20,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from . import calc
+from .beside import kept_beside
 from .model import COMPANY, NO_GROUP, CapTable, ConvertibleTerms, Holding, Scenario
 
 PARTIES = ("acquirer", "transferor", "transferee")  # or a group id of the rulebook
@@ -91,13 +91,7 @@ _INDEXES: dict[int, tuple] = {}  # id(cap table) -> (a weak reference to it, its
 def _index(cap: CapTable) -> _Index:
     """The cap table's index, built on first use and kept beside the (immutable) cap table, not on
     it: a measure leaves its inputs as they were."""
-    entry = _INDEXES.get(id(cap))
-    if entry is not None and entry[0]() is cap:
-        return entry[1]
-    found = _Index(cap)
-    key = id(cap)
-    _INDEXES[key] = (weakref.ref(cap, lambda _, key=key: _INDEXES.pop(key, None)), found)
-    return found
+    return kept_beside(_INDEXES, cap, lambda: _Index(cap))
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import calc
+from .beside import kept_beside
 from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, atoms, facts_of
 from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
@@ -131,13 +131,10 @@ class Rulebook:
         as in force on `on` (the latest if None); built once per rulebook and date, and kept
         beside the rulebook rather than on it (evaluation leaves the rulebook as loaded)."""
         key = on if self._dated_terms() else None
-        entry = _DEALS.get(id(self))
-        if entry is None or entry[0]() is not self:
-            rid = id(self)
-            entry = _DEALS[rid] = (weakref.ref(self, lambda _, rid=rid: _DEALS.pop(rid, None)), {})
-        found = entry[1].get(key)
+        deals = kept_beside(_DEALS, self, dict)
+        found = deals.get(key)
         if found is None:
-            found = entry[1][key] = Deal(self.terms(key), self.securities, self.classes,
+            found = deals[key] = Deal(self.terms(key), self.securities, self.classes,
                                          {name: _value_on(p, key) for name, p in self.parameters.items()})
         return found
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from . import calc, capital
 from .errors import InputError, ProblemList, did_you_mean
+from .errors import shown as _show
 from .conditions import truth
 from .facts import TRADE_KINDS, allowed_values
 from .measures import Situation, measure
@@ -21,6 +22,7 @@ from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action
                     InstrumentStatus, Party, Scenario, Tally)
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
+from .yamlio import line_of as _line
 
 SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote")
 INSTRUMENT_KEYS = ("status", "from", "note")
@@ -104,34 +106,12 @@ def instruments_from_options(values: list[str], rulebook: Rulebook) -> dict[str,
 # --- validation helpers ---------------------------------------------------------------------------
 
 
-def _line(node: Any, key: Any = None) -> int | None:
-    if isinstance(node, LineDict):
-        return node.line_of(key) if key is not None else node.line
-    if isinstance(node, LineList):
-        return node.line
-    return None
-
 
 def _item_line(items: Any, index: int) -> int | None:
     if isinstance(items, LineList) and index < len(items.item_lines):
         return items.item_lines[index]
     return _line(items[index]) or _line(items)
 
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return repr(value)
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 def _join(path: str, key: str) -> str:
