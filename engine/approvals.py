@@ -23,11 +23,10 @@ class Bloc:
 
 
 def required_shares(threshold: str, outstanding: int) -> int:
-    """Shares for approval: "at least NN%" rounds up; a majority is more than half; unanimous is all.
-
-    CoD 8(c) counts "the then Outstanding shares", one vote per share (CoD 8(e)); so 69% of
-    75,000 is 51,750 and a majority is 37,501 (assumption A-majority-of-outstanding).
-    """
+    """Shares for approval out of the shares `outstanding`, one vote each: "at least NN%" rounds
+    up, a majority is more than half, unanimous is all (69% of 75,000 is 51,750, a majority
+    37,501). Whether the base is the shares outstanding or those voting is the rulebook's
+    reading, stated as an assumption where its documents leave it open."""
     return vote_threshold(threshold, outstanding)
 
 
@@ -42,7 +41,7 @@ def _voting_class(voters: str, rulebook: Rulebook) -> tuple[list[str], bool, boo
 
 
 def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
-    """The voting blocs for an approval, Company-held shares excluded (CoD 17 "Outstanding")."""
+    """The voting blocs for an approval; shares the Company holds are not outstanding and do not vote."""
     cap: CapTable = scenario.cap_table
     series, as_converted, common = _voting_class(voters, rulebook)
     spec = rulebook.classes.get(voters)

@@ -13,9 +13,32 @@ from .model import CapTable, Holding
 Number = int | Fraction | Decimal
 
 
+# The conventions a rulebook may declare in parameters.yaml for its preferred's accretion and
+# conversion (each is a parameter with its own citation; engine/rulebook.py checks the words).
+DAY_COUNTS = (
+    # Actual days over 360 for the first period and for any part of a period; a full period
+    # between payment dates counts as twelve 30-day months would (30 days a month).
+    "actual_360_then_30_360",
+    "actual_360",  # actual days over 360 throughout
+    "actual_365",  # actual days over 365 throughout
+    "thirty_360",  # 30/360 throughout: full periods 30 days a month, parts by the 30/360 day count
+)
+PAYMENT_ROLLS = (
+    "next_business_day",  # a payment date that is not a business day moves to the next that is
+    "preceding_business_day",  # ... to the last business day before it
+    "none",  # payment dates stay where the schedule puts them
+)
+ROUNDINGS = (
+    "hundredths_then_half_up",  # to the nearest 1/100 of a share, then a fraction of 0.5 or more up
+    "half_up",  # to the nearest whole share, a half up
+    "down",  # fractions dropped
+)
+
+
 @dataclass(frozen=True)
 class Terms:
-    """The deal's stated numbers that the arithmetic needs (built from the rulebook's parameters)."""
+    """The deal's stated numbers and conventions that the arithmetic needs, built from the
+    rulebook's parameters (engine/rulebook.py `Rulebook.terms`); None where the rulebook states none."""
 
     closing_date: date | None
     initial_liquidation_preference: Decimal | None
@@ -25,6 +48,13 @@ class Terms:
     conversion_price: Decimal | None
     warrant_expiry: date | None
     standstill_conversion_date: date | None  # the deemed-conversion date of an ownership-cap basis
+    dividend_payment_interval_months: int | None = None  # months from one payment date to the next
+    dividend_payment_day: int | str | None = None  # the day of the month, or "last"
+    dividend_payment_roll: str | None = None  # one of PAYMENT_ROLLS
+    business_day_calendar: str | None = None  # one of CALENDARS: the calendar the roll uses
+    day_count: str | None = None  # one of DAY_COUNTS
+    conversion_rounding: str | None = None  # one of ROUNDINGS: Common issued on one conversion
+    exercise_rounding: str | None = None  # one of ROUNDINGS: Common issued on a net issue exercise
 
 
 # --- Rounding helpers ------------------------------------------------------------------------
@@ -32,7 +62,7 @@ class Terms:
 
 def _round_half_up(value: Number, places: int) -> Decimal:
     """Round exactly to `places` decimals, halves away from zero (Decimal's ROUND_HALF_UP), the
-    rounding CoD 12(c) states for shares and the display convention for money and percentages."""
+    display convention for money and percentages and the rounding of `half_up` shares."""
     exact = value if isinstance(value, Fraction) else Fraction(value)
     numerator, denominator = exact.numerator, exact.denominator  # in integers: the same value, faster
     whole, rest = divmod(abs(numerator) * 10**places, denominator)
@@ -44,12 +74,21 @@ def _round_half_up(value: Number, places: int) -> Decimal:
 
 
 def _round_conversion(exact: Fraction) -> int:
-    """CoD 12(a) and 12(c): to the nearest 1/100 of a share, then the fraction half up to a whole share."""
-    # 12(a): "calculated as to each conversion to the nearest 1/100 of a share"
+    """`hundredths_then_half_up`: to the nearest 1/100 of a share, then the fraction of a share
+    rounded down below 0.5 and up at 0.5 or more."""
     hundredths = Fraction(_round_half_up(exact, 2))
-    # 12(c): "round down [...] if such fraction is an amount less than 0.5 and round up [...]
-    # if such fraction is an amount equal to or greater than 0.5"
     return int(_round_half_up(hundredths, 0))
+
+
+def round_shares(exact: Fraction, rounding: str) -> int:
+    """Whole shares from an exact amount under a stated rounding (one of ROUNDINGS)."""
+    if rounding == "down":
+        return exact.numerator // exact.denominator
+    if rounding == "half_up":
+        return int(_round_half_up(exact, 0))
+    if rounding == "hundredths_then_half_up":
+        return _round_conversion(exact)
+    raise ValueError(f"no rounding {rounding!r}: expected one of {', '.join(ROUNDINGS)}")
 
 
 # --- Dates -----------------------------------------------------------------------------------
@@ -57,7 +96,7 @@ def _round_conversion(exact: Fraction) -> int:
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     """The n-th `weekday` (Monday = 0) of a month, n = -1 for the last: the Monday holidays of
-    5 U.S.C. 6103 that close the banks under CoD 17 "Business Day"."""
+    5 U.S.C. 6103 that close the banks."""
     if n > 0:
         first = date(year, month, 1)
         return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
@@ -87,10 +126,8 @@ def _bank_holidays(year: int) -> set[date]:
 
 
 def is_business_day(d: date) -> bool:
-    """CoD 17 "Business Day": a Monday to Friday on which New York City banks are not
+    """The `new_york_banks` calendar: a Monday to Friday on which banks in New York City are not
     "authorized or obligated by law or executive order to be closed" (Federal Reserve holidays)."""
-    # The PA's own definition also excludes the day after Thanksgiving (INC-business-day); the
-    # CoD's governs the Dividend Payment Dates, so it is the one used here.
     return d.weekday() < 5 and d not in _bank_holidays(d.year)
 
 
@@ -109,7 +146,7 @@ CALENDARS = {
 }
 
 
-def business_days_after(start: date, days: int, calendar: str = "new_york_banks") -> date:
+def business_days_after(start: date, days: int, calendar: str) -> date:
     """The `days`-th business day after `start` under a named calendar ("within five Business Days
     thereafter": the day after `start` is the first counted)."""
     counts = CALENDARS[calendar]
@@ -129,51 +166,84 @@ def anniversary(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
-def _next_business_day(d: date) -> date:
-    """CoD 17 "Dividend Payment Date": "the next succeeding Business Day" on or after `d`."""
-    while not is_business_day(d):
-        d += timedelta(days=1)
-    return d
-
-
-def _quarter_end(year: int, month: int) -> date:
-    """CoD 17 "Dividend Payment Date": "the last day of" the month, before any Business Day roll."""
+def _month_end(year: int, month: int) -> date:
     return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def scheduled_payment_date(year: int, month: int, day: int | str) -> date:
+    """A payment date of a schedule before any business-day roll: the `day` of the month, or its
+    last day for "last" (a day past the month's end falls on its last day)."""
+    last = _month_end(year, month)
+    return last if day == "last" else last.replace(day=min(int(day), last.day))
+
+
+def _rolled(terms: Terms, scheduled: date) -> date:
+    """A scheduled payment date moved under the terms' roll to a business day of their calendar."""
+    if terms.dividend_payment_roll == "none":
+        return scheduled
+    counts = CALENDARS[terms.business_day_calendar]
+    step = timedelta(days=-1 if terms.dividend_payment_roll == "preceding_business_day" else 1)
+    while not counts(scheduled):
+        scheduled += step
+    return scheduled
+
+
+# A roll never moves a payment date further than this (a weekend and a run of holidays).
+_MOST_ROLL = timedelta(days=10)
 
 
 @lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def dividend_payment_dates(terms: Terms, through: date) -> list[date]:
-    """CoD 17 "Dividend Payment Date": the last day of March, June, September and December,
-    commencing June 30, 2000, "or the next succeeding Business Day if any such day is not a
-    Business Day". Returns every Dividend Payment Date on or before `through`, in order."""
+    """Every payment date on or before `through`, in order, as paid: the schedule from
+    terms.first_dividend_payment_date every terms.dividend_payment_interval_months months on
+    terms.dividend_payment_day, each rolled under terms.dividend_payment_roll."""
     first = terms.first_dividend_payment_date
+    step = terms.dividend_payment_interval_months
     year, month = first.year, first.month
     dates: list[date] = []
-    while (scheduled := _quarter_end(year, month)) <= through:
-        paid = _next_business_day(scheduled)
+    while (scheduled := scheduled_payment_date(year, month, terms.dividend_payment_day)) <= through + _MOST_ROLL:
+        paid = _rolled(terms, scheduled)
         if paid <= through:
             dates.append(paid)
-        year, month = (year + 1, month - 9) if month > 9 else (year, month + 3)
+        year, month = year + (month - 1 + step) // 12, (month - 1 + step) % 12 + 1
     return dates
 
 
 # --- Liquidation Preference and dividends ----------------------------------------------------
 
 
+def _days_30_360(start: date, end: date) -> int:
+    """Days from `start` to `end` counted as twelve 30-day months (30/360, the U.S. bond rule: a
+    31st is the 30th, and an end on the 31st is the 30th when the start is the 30th or 31st)."""
+    d1 = min(start.day, 30)
+    d2 = min(end.day, 30) if d1 == 30 else end.day
+    return 360 * (end.year - start.year) + 30 * (end.month - start.month) + d2 - d1
+
+
+def _part_of_year(terms: Terms, start: date, end: date) -> Fraction:
+    """The year fraction of a part of a period, from `start` (the closing date or the last payment
+    date) to `end`, under the terms' day count."""
+    if terms.day_count == "thirty_360":
+        return Fraction(_days_30_360(start, end), 360)
+    return Fraction((end - start).days, 365 if terms.day_count == "actual_365" else 360)
+
+
+def _period_of_year(terms: Terms, start: date, end: date) -> Fraction:
+    """The year fraction of a whole period between two payment dates under the terms' day count:
+    30 days a month for the 30/360 counts, actual days otherwise."""
+    if terms.day_count in ("actual_360_then_30_360", "thirty_360"):
+        return Fraction(30 * terms.dividend_payment_interval_months, 360)
+    return _part_of_year(terms, start, end)
+
+
 @lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def liquidation_preference(terms: Terms, on: date) -> Fraction:
-    """CoD 6(a) and CoD 17 "Liquidation Preference": $10,000 plus every Accumulated Dividend
-    added on a Dividend Payment Date on or before `on` (accrued dividends not yet added are
-    excluded; see `accrued_dividends`).
-
-    The first Dividend Payment Date adds LP x rate x actual days from the Closing Date / 360
-    (6(a)(i): 81 days, 1.8%, so $10,180.00); each later one adds LP x rate x 90/360 (6(a)(ii),
-    30/360: 2% a quarter), also when the date has rolled to a later Business Day. 6(a) adds
-    dividends to the LP "to and including the June 30, 2005 Dividend Payment Date"
-    (terms.last_accretion_date); after it, dividends "not paid in full in cash" are also added
-    (CoD 6(a), CoD 11 "Accumulated Dividends"), and none is assumed paid in cash
-    (assumption A-no-cash-dividends), so the 2% a quarter continues. Nothing is rounded
-    between periods (assumption A-lp-unrounded).
+    """The initial liquidation preference plus every dividend added to it on a payment date on or
+    before `on` (dividends accrued since the last payment date are not yet added; see
+    `accrued_dividends`). The first payment date adds the preference x rate x the part of a year
+    from the closing date; each later one adds the preference x rate x a whole period, both under
+    terms.day_count. Nothing is rounded between periods; a rulebook states its readings of this
+    (which periods accrete, whether anything is paid in cash) as assumptions.
     """
     payments = dividend_payment_dates(terms, on)
     if not payments:
@@ -182,41 +252,40 @@ def liquidation_preference(terms: Terms, on: date) -> Fraction:
     return _preference_on_payment_date(terms, payments[-1])
 
 
-@lru_cache(maxsize=4096)  # pure function of hashable inputs; one entry per Dividend Payment Date
+@lru_cache(maxsize=4096)  # pure function of hashable inputs; one entry per payment date
 def _preference_on_payment_date(terms: Terms, on: date) -> Fraction:
-    """liquidation_preference on a Dividend Payment Date, worked out as that function states it."""
+    """liquidation_preference on a payment date, worked out as that function states it."""
     rate = Fraction(terms.dividend_rate)
     lp = Fraction(terms.initial_liquidation_preference)
+    previous = terms.closing_date
     for index, payment_date in enumerate(dividend_payment_dates(terms, on)):
         if index == 0:
-            # 6(a)(i): "actual number of days elapsed from and including the Closing Date"
-            days = (payment_date - terms.closing_date).days
+            share = _part_of_year(terms, previous, payment_date)
         else:
-            # 6(a)(ii): "a 360-day year of twelve 30-day months": a Dividend Period is 90 days
-            days = 90
-        lp += lp * rate * days / 360
+            share = _period_of_year(terms, previous, payment_date)
+        lp += lp * rate * share
+        previous = payment_date
     return lp
 
 
 @lru_cache(maxsize=4096)  # pure function of hashable inputs; ownership tests call it per holder
 def accrued_dividends(terms: Terms, on: date) -> Fraction:
-    """CoD 6(a)(i): dividends accrued and unpaid at `on`, not yet added to the Liquidation
-    Preference: LP x rate x actual days / 360 from and including the Closing Date or the last
-    preceding Dividend Payment Date; zero on a Dividend Payment Date (just added to the LP)."""
+    """Dividends accrued and unpaid at `on`, not yet added to the liquidation preference: the
+    preference x rate x the part of a year (terms.day_count) from the closing date or the last
+    payment date; zero on a payment date (just added to the preference)."""
     if on <= terms.closing_date:
         return Fraction(0)
     payment_dates = dividend_payment_dates(terms, on)
     start = payment_dates[-1] if payment_dates else terms.closing_date
-    days = (on - start).days
-    return liquidation_preference(terms, on) * Fraction(terms.dividend_rate) * days / 360
+    return liquidation_preference(terms, on) * Fraction(terms.dividend_rate) * _part_of_year(terms, start, on)
 
 
 # --- Conversion and exercise -----------------------------------------------------------------
 
 
 def conversion_shares_exact(terms: Terms, preferred_shares: int, on: date) -> Fraction:
-    """CoD 12(a): Common issuable on converting `preferred_shares` together on `on`, before any
-    rounding: shares x (Liquidation Preference + accrued and unpaid dividends) / Conversion Price."""
+    """Common issuable on converting `preferred_shares` together on `on`, before any rounding:
+    shares x (liquidation preference + accrued and unpaid dividends) / conversion price."""
     if preferred_shares == 0 or on < terms.closing_date:
         return Fraction(0)
     per_share = liquidation_preference(terms, on) + accrued_dividends(terms, on)
@@ -225,13 +294,13 @@ def conversion_shares_exact(terms: Terms, preferred_shares: int, on: date) -> Fr
 
 @lru_cache(maxsize=1 << 14)  # pure function of hashable inputs; every ownership measure converts per holder
 def conversion_shares(terms: Terms, preferred_shares: int, on: date) -> int:
-    """CoD 12(a) and 12(c): whole shares of Common issued when one holder surrenders
-    `preferred_shares` at one time: the aggregate to the nearest 1/100 of a share, then the
-    fraction rounded down below 0.5 and up at 0.5 or more."""
-    # 12(c): "computed on the basis of the aggregate number of shares [...] so surrendered"
+    """Whole shares of Common issued when one holder surrenders `preferred_shares` at one time:
+    the exact amount on the aggregate surrendered, rounded under terms.conversion_rounding."""
     if preferred_shares == 0 or on < terms.closing_date:
         return 0
     rate = _common_per_preferred_share(terms, on)
+    if terms.conversion_rounding != "hundredths_then_half_up":
+        return round_shares(preferred_shares * rate, terms.conversion_rounding)
     # _round_conversion of shares x rate, in integers: to the nearest 1/100, then half up to a whole share.
     numerator, denominator = preferred_shares * rate.numerator, rate.denominator
     hundredths, rest = divmod(100 * numerator, denominator)
@@ -243,26 +312,26 @@ def conversion_shares(terms: Terms, preferred_shares: int, on: date) -> int:
 
 @lru_cache(maxsize=4096)  # pure function of hashable inputs
 def _common_per_preferred_share(terms: Terms, on: date) -> Fraction:
-    """CoD 12(a) for one share: (Liquidation Preference + accrued and unpaid dividends) / Conversion Price."""
+    """The exact Common for one preferred share on `on`."""
     return conversion_shares_exact(terms, 1, on)
 
 
 def warrant_shares_exercisable(terms: Terms, warrant_shares: int, on: date) -> int:
-    """WAR 2(d) and 10: Warrant shares purchasable on `on`. The Warrant "is exercisable at any
-    time [...] from the date hereof" (the Closing Date) until it expires "at 5:00 p.m., New York
-    City time on April 10, 2005", so the expiry date itself still counts."""
+    """Warrant shares purchasable on `on`: from the closing date to terms.warrant_expiry, the
+    expiry date itself included (a warrant that expires at a time of that day)."""
     if terms.closing_date <= on <= terms.warrant_expiry:
         return warrant_shares
     return 0
 
 
-def net_issue_shares(warrant_shares: int, fair_market_value: Fraction, exercise_price: Fraction) -> int:
-    """WAR 2(c) and 3: Common issued on a net issue exercise, X = Y(A - B) / A, the fraction
-    rounded down below 0.5 and up at 0.5 or more; only when A exceeds B."""
+def net_issue_shares(warrant_shares: int, fair_market_value: Fraction, exercise_price: Fraction,
+                     rounding: str) -> int:
+    """Common issued on a net issue (cashless) exercise, X = Y(A - B) / A, rounded under
+    `rounding` (one of ROUNDINGS); only when A exceeds B."""
     if fair_market_value <= exercise_price:
         raise ValueError("a net issue exercise needs a fair market value above the Exercise Price")
     exact = warrant_shares * (Fraction(fair_market_value) - Fraction(exercise_price)) / Fraction(fair_market_value)
-    return int(_round_half_up(exact, 0))
+    return round_shares(exact, rounding)
 
 
 # --- Ownership ---------------------------------------------------------------------------------

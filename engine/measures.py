@@ -26,7 +26,7 @@ from .model import COMPANY, NO_GROUP, CapTable, ConvertibleTerms, Holding, Scena
 PARTIES = ("acquirer", "transferor", "transferee")  # or a group id of the rulebook
 WHEN = ("before", "after")
 OWNERSHIP_OUTPUTS = ("shares", "pct", "denominator")
-ROUNDINGS = ("hundredths_then_half_up", "half_up", "down")
+ROUNDINGS = calc.ROUNDINGS
 
 
 # --- the situation a measure reads ------------------------------------------------------------
@@ -287,14 +287,9 @@ def cap_table_after(deal: Deal, scenario: Scenario) -> CapTable | None:
 # --- arithmetic shared by the measures ----------------------------------------------------------
 
 
-def round_shares(exact: Fraction, rounding: str = "hundredths_then_half_up") -> int:
-    """Whole shares from an exact amount under a stated rounding: `hundredths_then_half_up` (to the
-    nearest 1/100 of a share, then a fraction of 0.5 or more up), `half_up`, or `down`."""
-    if rounding == "down":
-        return math.floor(exact)
-    if rounding == "half_up":
-        return int(calc._round_half_up(exact, 0))
-    return calc._round_conversion(exact)
+def round_shares(exact: Fraction, rounding: str) -> int:
+    """Whole shares from an exact amount under a stated rounding (one of calc.ROUNDINGS)."""
+    return calc.round_shares(exact, rounding)
 
 
 def _preferred_in(h: Holding, securities: tuple[str, ...] | None) -> int:
@@ -309,11 +304,12 @@ def _convertible(deal: Deal, securities: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s for s in securities if deal.securities.get(s, {}).get("class") == "preferred")
 
 
-def conversion(deal: Deal, shares: int, on: date, rounding: str = "hundredths_then_half_up") -> int:
-    """Common issuable when one holder converts `shares` of convertible preferred together on `on`."""
+def conversion(deal: Deal, shares: int, on: date, rounding: str | None = None) -> int:
+    """Common issuable when one holder converts `shares` of convertible preferred together on `on`,
+    rounded as the terms state (parameter conversion_rounding) unless a measure states otherwise."""
     if shares == 0:
         return 0
-    if rounding == "hundredths_then_half_up":
+    if rounding is None or rounding == deal.terms.conversion_rounding:
         return calc.conversion_shares(deal.terms, shares, on)
     return round_shares(calc.conversion_shares_exact(deal.terms, shares, on), rounding)
 
@@ -365,7 +361,9 @@ def event_common(deal: Deal, action, on: date) -> int | None:
     market, price = action.details.get(MARKET_PRICE), deal.parameters.get("warrant_exercise_price")
     if market is None or price is None or Fraction(market) <= Fraction(price):
         return None
-    return calc.net_issue_shares(action.quantity, Fraction(market), Fraction(price))
+    if deal.terms.exercise_rounding is None:
+        return None  # the rulebook states no rounding for a net issue exercise
+    return calc.net_issue_shares(action.quantity, Fraction(market), Fraction(price), deal.terms.exercise_rounding)
 
 
 def common_issuable(terms: ConvertibleTerms, units: int) -> int:
@@ -418,7 +416,7 @@ def _date_param(sit: Situation, value: Any) -> date:
 
 
 def beneficial_ownership(sit: Situation, party: str, when: str = "after", output: str = "pct",
-                         horizon_days: int = 60, rounding: str = "hundredths_then_half_up") -> Any:
+                         horizon_days: int = 60, rounding: str | None = None) -> Any:
     """Rule 13d-3(d)(1)(i): the group's Common plus the Common it may obtain within `horizon_days`
     (converting its preferred, one conversion per record holder, at the test date's rate, and
     exercising its warrants exercisable in that window, converting other convertibles the cap
@@ -444,7 +442,7 @@ def beneficial_ownership(sit: Situation, party: str, when: str = "after", output
 
 
 def cap_basis(sit: Situation, party: str, conversion_date: date, deemed_outstanding: tuple[str, ...],
-              when: str = "after", output: str = "pct", rounding: str = "hundredths_then_half_up",
+              when: str = "after", output: str = "pct", rounding: str | None = None,
               horizon_days: int = 60) -> Any:
     """An ownership-cap basis with a deemed-conversion date.
 
@@ -487,7 +485,7 @@ def _cap_basis_counts(sit: Situation, group: str, conversion_date: date, deemed_
 
 
 def voting_power(sit: Situation, party: str, voting_class: str, when: str = "after", output: str = "pct",
-                 rounding: str = "hundredths_then_half_up") -> Any:
+                 rounding: str | None = None) -> Any:
     """The group's votes over all votes of a voting class: Common one vote a share, preferred
     members as converted on the test date (one conversion per holder); shares the Company
     holds are not outstanding and do not vote; warrants carry no vote; another convertible the
@@ -511,7 +509,7 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
 
 def holding(sit: Situation, party: str, securities: list[str], when: str = "after", output: str = "shares",
             as_converted: bool = False, denominator: str = "common_outstanding",
-            rounding: str = "hundredths_then_half_up", horizon_days: int = 0) -> Any:
+            rounding: str | None = None, horizon_days: int = 0) -> Any:
     """A party's holding of the listed securities: Common share for share, warrants as exercisable
     on the test date or within `horizon_days` after it (both days included), preferred as shares
     or (as_converted) as the Common it converts into. As a percentage it is over the Common
@@ -542,7 +540,7 @@ def holding(sit: Situation, party: str, securities: list[str], when: str = "afte
 
 def as_converted_shares(sit: Situation, party: str | None = None, securities: list[str] | None = None,
                         when: str = "after", on: Any = "as_of", per_share: bool = False,
-                        rounding: str = "hundredths_then_half_up") -> Any:
+                        rounding: str | None = None) -> Any:
     """Common issuable on converting preferred: a party's listed series (each holder's surrendered
     together, one conversion), rounded as stated; or `per_share`, the exact Common per share."""
     deal = sit.deal
@@ -557,15 +555,15 @@ def as_converted_shares(sit: Situation, party: str | None = None, securities: li
 
 
 def accreted_value(sit: Situation, on: Any = "as_of", include: str = "accreted",
-                   day_count: str = "actual_360_then_30_360", places: int | None = None) -> Any:
-    """A liquidation preference accreted under its day-count convention on its payment dates
-    (terms in parameters.yaml): `accreted` (added on payment dates on or before `on`), `accrued`
-    (accrued since the last payment date, not yet added) or `total` (both). The convention
-    implemented is `actual_360_then_30_360`: actual days over 360 to the first payment date, a
-    30/360 quarter after it, payment dates rolled to the next business day. With `places`, the
-    exact amount rounded half up to that many decimals, as a figure reported to the cent (the
-    arithmetic itself never reads the rounded figure)."""
-    terms = sit.deal.terms
+                   day_count: str | None = None, places: int | None = None) -> Any:
+    """A liquidation preference accreted on its payment dates under the terms the rulebook
+    states (parameters.yaml: the payment schedule, its business-day roll and calendar, and the
+    day count): `accreted` (added on payment dates on or before `on`), `accrued` (accrued since
+    the last payment date, not yet added) or `total` (both). `day_count` replaces the stated day
+    count for this figure only (one of calc.DAY_COUNTS). With `places`, the exact amount rounded
+    half up to that many decimals, as a figure reported to the cent (the arithmetic itself never
+    reads the rounded figure)."""
+    terms = sit.deal.terms if day_count is None else replace(sit.deal.terms, day_count=day_count)
     day = _date_param(sit, on)
     accreted = calc.liquidation_preference(terms, day)
     accrued = calc.accrued_dividends(terms, day) if include != "accreted" else 0
@@ -649,7 +647,7 @@ def acquires_all_outstanding(sit: Situation, securities: list[str], by_company: 
     return action.quantity >= outstanding(sit, securities)
 
 
-def business_days_after(sit: Situation, days: int, calendar: str = "new_york_banks", start: Any = "as_of") -> date:
+def business_days_after(sit: Situation, days: int, calendar: str, start: Any = "as_of") -> date:
     """A deadline: the `days`-th business day after `start` (the scenario's date unless a date is
     given) under a named holiday calendar (calc.CALENDARS)."""
     return calc.business_days_after(_date_param(sit, start), days, calendar)
@@ -737,7 +735,8 @@ class Measure:
 
 _OWNERSHIP_TYPES = {"shares": "shares", "denominator": "shares", "pct": "percent", "": "percent"}
 _CONVERTING = ("closing_date", "initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
-               "conversion_price")
+               "conversion_price", "dividend_payment_interval_months", "dividend_payment_day", "dividend_payment_roll",
+               "business_day_calendar", "day_count", "conversion_rounding")
 _ROUNDING = "choice:" + "|".join(ROUNDINGS)
 
 MEASURES: dict[str, Measure] = {
@@ -760,7 +759,7 @@ MEASURES: dict[str, Measure] = {
         "party": "party", "securities": "securities", "when": "when", "on": "date", "per_share": "bool",
         "rounding": _ROUNDING}, (), {"": "shares"}, _CONVERTING),
     "accreted_value": Measure(accreted_value, {"on": "date", "include": "choice:accreted|accrued|total",
-                                               "day_count": "choice:actual_360_then_30_360", "places": "int"}, (),
+                                               "day_count": "choice:" + "|".join(calc.DAY_COUNTS), "places": "int"}, (),
                               {"": "money"}, _CONVERTING),
     "compounded": Measure(compounded, {"principal": "number", "rate": "number", "periods": "number",
                                        "places": "int"}, ("principal", "rate", "periods"), {"": "money"}),
@@ -780,7 +779,8 @@ MEASURES: dict[str, Measure] = {
                              {"whole": "shares", "hundredths": "text", "": "shares"}, _CONVERTING, "figure"),
     "amount": Measure(amount, {"value": "number", "times": "fact", "when": "value_map"}, ("value",), {"": "money"}),
     "business_days_after": Measure(business_days_after, {
-        "days": "int", "calendar": "choice:" + "|".join(calc.CALENDARS), "start": "date"}, ("days",), {"": "date"}),
+        "days": "int", "calendar": "choice:" + "|".join(calc.CALENDARS), "start": "date"}, ("days", "calendar"),
+        {"": "date"}),
     "jurisdiction": Measure(jurisdiction, {"name_fact": "fact", "output": "choice:kind|country"}, ("name_fact",),
                             {"": "enum"}),
 }

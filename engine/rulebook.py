@@ -65,7 +65,38 @@ PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must b
     "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
     "dividend_rate": "number", "conversion_price": "number", "warrant_exercise_price": "number",
     "conversion_right_expiry": "date",
+    # The conventions of the preferred's accretion and conversion (engine/calc.py), each stated
+    # by the rulebook with its citation: the engine assumes none of them.
+    "dividend_payment_interval_months": "months", "dividend_payment_day": "day_of_month",
+    "dividend_payment_roll": "choice:" + "|".join(calc.PAYMENT_ROLLS),
+    "business_day_calendar": "choice:" + "|".join(calc.CALENDARS),
+    "day_count": "choice:" + "|".join(calc.DAY_COUNTS),
+    "conversion_rounding": "choice:" + "|".join(calc.ROUNDINGS),
+    "warrant_exercise_rounding": "choice:" + "|".join(calc.ROUNDINGS),
 }
+# What each kind of parameter must be, as an error message says it.
+_PARAMETER_KIND_WORDS = {"date": "a date YYYY-MM-DD", "number": "a number >= 0", "months": "a whole number of months, 1 to 12",
+                         "day_of_month": "a day of the month, 1 to 31, or last"}
+# Convertible preferred: the terms its conversion and accretion are computed from.
+CONVERTING_PARAMETERS = ("initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
+                         "last_accretion_date", "conversion_price", "dividend_payment_interval_months",
+                         "dividend_payment_day", "dividend_payment_roll", "business_day_calendar", "day_count",
+                         "conversion_rounding")
+
+
+def _parameter_ok(kind: str, value: Any) -> bool:
+    """Whether a parameter's value is of its kind (PARAMETER_TYPES)."""
+    if kind == "date":
+        return isinstance(value, date)
+    if kind.startswith("choice:"):
+        return isinstance(value, str) and value in kind[len("choice:"):].split("|")
+    if isinstance(value, bool):
+        return False
+    if kind == "months":
+        return isinstance(value, int) and 1 <= value <= 12
+    if kind == "day_of_month":
+        return value == "last" or (isinstance(value, int) and 1 <= value <= 31)
+    return isinstance(value, (int, Decimal)) and value >= 0
 OTHERWISE = ("permitted", "not_applicable")
 PERCENT_PLACES = 4  # thresholds are compared exactly as integers scaled by 10**4 (see compiler.py)
 DATE_EXPR = re.compile(r"^\s*(?P<base>\d{4}-\d{2}-\d{2}|[a-z_][a-z0-9_]*)\s*(?:\+\s*(?P<n>\d+)\s*(?P<unit>[ymd]))?\s*$")
@@ -174,6 +205,13 @@ class Rulebook:
             conversion_price=value("conversion_price", True),
             warrant_expiry=value("warrant_expiry"),
             standstill_conversion_date=value("standstill_conversion_date") or closing,
+            dividend_payment_interval_months=value("dividend_payment_interval_months"),
+            dividend_payment_day=value("dividend_payment_day"),
+            dividend_payment_roll=value("dividend_payment_roll"),
+            business_day_calendar=value("business_day_calendar"),
+            day_count=value("day_count"),
+            conversion_rounding=value("conversion_rounding"),
+            exercise_rounding=value("warrant_exercise_rounding"),
         )
 
     def parameters_used(self, rule: Rule, on: date) -> list[dict]:
@@ -512,22 +550,50 @@ def _load_parameters(book: _Loading) -> None:
             continue
         stated = [(v.value, v.line) for v in param.values if v.value is not None] or [(param.value, None)]
         for value, line in stated:
-            ok = isinstance(value, date) if kind == "date" else (
-                isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value >= 0)
-            if not ok:
+            if not _parameter_ok(kind, value):
                 node = data["parameters"][name]
+                expected = _PARAMETER_KIND_WORDS.get(kind) or "one of " + ", ".join(kind[len("choice:"):].split("|"))
                 ctx.add(line or node, "value", "wrong-type",
-                        f"parameter {name}.value: expected {'a date YYYY-MM-DD' if kind == 'date' else 'a number >= 0'}, "
-                        f"got {value!r}")
+                        f"parameter {name}.value: expected {expected}, got {value!r}{_suggest(kind, value)}")
     _load_events(ctx, data.get("instrument_events"), book)
     needed_params: tuple = ("closing_date",)
-    if any(spec.get("class") == "preferred" and spec.get("converts_to_common") for spec in book.securities.values()):
+    if _converts(book):
         # Convertible preferred: the terms its conversion and accretion are computed from.
-        needed_params += ("initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
-                          "last_accretion_date", "conversion_price")
+        needed_params += CONVERTING_PARAMETERS
     for needed in needed_params:
         if needed not in book.parameters:
-            ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'")
+            kind = PARAMETER_TYPES.get(needed, "")
+            expected = (_PARAMETER_KIND_WORDS.get(kind) or "one of " + ", ".join(kind[len("choice:"):].split("|"))
+                        if kind else "")
+            why = f" ({expected}, with its citation: the convertible preferred are computed under it)" \
+                if needed in CONVERTING_PARAMETERS else ""
+            ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'{why}")
+    _check_payment_schedule(ctx, data, book)
+
+
+def _converts(book: _Loading) -> bool:
+    """Whether the rulebook declares convertible preferred (whose terms parameters.yaml must
+    state in full; a missing one is reported once there, not again at each measure using it)."""
+    return any(spec.get("class") == "preferred" and spec.get("converts_to_common") for spec in book.securities.values())
+
+
+def _suggest(kind: str, value: Any) -> str:
+    """A did-you-mean for a parameter that must be one of a list of words."""
+    return did_you_mean(value, kind[len("choice:"):].split("|")) if kind.startswith("choice:") and isinstance(
+        value, str) else ""
+
+
+def _check_payment_schedule(ctx: _Ctx, data: dict, book: _Loading) -> None:
+    """The first payment date must be a date of the schedule the rulebook states (its day of the
+    month), before any roll: the schedule is counted from it."""
+    first, day = book.parameters.get("first_dividend_payment_date"), book.parameters.get("dividend_payment_day")
+    if first is None or day is None or not isinstance(first.value, date) or not _parameter_ok("day_of_month", day.value):
+        return
+    scheduled = calc.scheduled_payment_date(first.value.year, first.value.month, day.value)
+    if scheduled != first.value:
+        ctx.add(data["parameters"]["first_dividend_payment_date"], "value", "bad-value",
+                f"parameter first_dividend_payment_date.value: {first.value} is not on the dividend_payment_day "
+                f"({day.value}) of its month; the schedule puts it on {scheduled}")
 
 
 def _check_exercisable_from(ctx: _Ctx, name: str, item: dict, book: _Loading) -> None:
@@ -1329,7 +1395,7 @@ def _measure_params(ctx: _Ctx, origin: dict, what: str, book: _Loading, given: t
         if needed not in raw and needed not in given:
             ctx.add(raw if raw else origin, None, "missing-field", f"{what}.params: measure {name} needs '{needed}'")
     for needed in measure.needs:
-        if needed not in book.parameters:
+        if needed not in book.parameters and not (needed in CONVERTING_PARAMETERS and _converts(book)):
             ctx.add(origin, "measure", "missing-field", f"{what}: measure {name} needs the parameter '{needed}' "
                                                         "in parameters.yaml")
     out: dict[str, Any] = {}

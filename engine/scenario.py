@@ -1015,7 +1015,12 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
                            f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price', when)):.2f} "
                            f"Exercise Price; got {_show(fmv)}")
                     return table
-                issued = calc.net_issue_shares(quantity, Fraction(fmv), price)
+                rounding = rulebook.terms(when).exercise_rounding
+                if rounding is None:
+                    ck.add(_line(item, "method") or line, "bad-value",
+                           f"{where}.method: the rulebook states no warrant_exercise_rounding for a net issue exercise")
+                    return table
+                issued = calc.net_issue_shares(quantity, Fraction(fmv), price, rounding)
             holders[h.name] = replace(h, common=h.common + issued)
             outstanding += issued
         elif kind == "transfer":

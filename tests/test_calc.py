@@ -44,6 +44,13 @@ TERMS = Terms(
     conversion_price=Decimal("28.00"),
     warrant_expiry=date(2005, 4, 10),
     standstill_conversion_date=FIFTH_ANNIVERSARY,
+    dividend_payment_interval_months=3,
+    dividend_payment_day="last",
+    dividend_payment_roll="next_business_day",
+    business_day_calendar="new_york_banks",
+    day_count="actual_360_then_30_360",
+    conversion_rounding="hundredths_then_half_up",
+    exercise_rounding="half_up",
 )
 
 

@@ -116,7 +116,7 @@ def test_a_net_issue_exercise_follows_war_2c_and_rounds_per_war_3(rulebook, tmp_
     assert after.holder(LIBERTY).common == issued
     assert after.holder(LIBERTY).warrants == 6_666_667 - quantity
     assert after.common_outstanding == 48_582_035 + issued
-    assert calc.net_issue_shares(quantity, Fraction(fair_market_value), Fraction(34)) == issued
+    assert calc.net_issue_shares(quantity, Fraction(fair_market_value), Fraction(34), "half_up") == issued
 
 
 @pytest.mark.parametrize("history, line, category, message", [
