@@ -915,8 +915,9 @@ class _Event:
     kind: str | None = None
     when: date | None = None
     quantity: int | None = None
-    holder: str | None = None  # who gives up or receives: conversion/exercise holder, transfer/repurchase
-    security: str | None = None  # `from`, issuance `to`
+    # The holder named: `holder` (conversion, exercise), `from` (transfer, repurchase), `to` (issuance).
+    holder: str | None = None
+    security: str | None = None
     to: str | None = None  # transfer: the transferee's name
     to_group: str | None = None  # transfer: the group of a transferee stated as {name, group}
     fair_market_value: Fraction | None = None  # net issue exercise
