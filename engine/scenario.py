@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -905,7 +905,35 @@ EVENT_KEYS = {
     "issuance": ("date", "kind", "security", "quantity", "to"),
     "repurchase": ("date", "kind", "security", "quantity", "from"),
 }
+EVENT_OPTIONAL = {"exercise": ("method", "fair_market_value"), "issuance": ("to",), "repurchase": ("from",)}
 EXERCISE_METHODS = ("cash", "net_issue")
+
+
+@dataclass
+class _Event:
+    """One history event as far as it reads without the holdings: what its checks found usable."""
+    kind: str | None = None
+    when: date | None = None
+    quantity: int | None = None
+    # The holder named: `holder` (conversion, exercise), `from` (transfer, repurchase), `to` (issuance).
+    holder: str | None = None
+    security: str | None = None
+    to: str | None = None  # transfer: the transferee's name
+    to_group: str | None = None  # transfer: the group of a transferee stated as {name, group}
+    fair_market_value: Fraction | None = None  # net issue exercise
+
+
+@dataclass
+class _Record:
+    """The holdings as the history is applied, event by event."""
+    holders: dict[str, Holding]
+    outstanding: int
+    converted: dict[str, int]
+    last: tuple | None
+
+    def table(self, base: CapTable) -> CapTable:
+        return replace(base, holders=tuple(self.holders.values()), common_outstanding=self.outstanding,
+                       converted=dict(self.converted), last_event=self.last)
 
 
 def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook,
@@ -916,162 +944,204 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
     conversion Common joins the Common outstanding and the converted preferred is counted as
     converted in its class (cap_table `<class>_converted`), so that a deemed conversion of the
     class counts each share once.
+
+    Every event is checked and every problem reported in one run, without reporting a problem
+    that is only the consequence of an earlier one:
+    - what an event says on its own is checked for every event: a mapping with a known kind, its
+      keys, the date and the quantity, each date not before the one of the event before it that
+      has a date (the first: not before the closing_date), the security, method and fair market
+      value, the dates the rulebook allows (conversion right, Warrant expiry), and that each
+      holder it names is on the table or was brought in as a transferee {name, group} by an
+      earlier event (whether or not that event could be applied);
+    - an event with any problem is not applied, and from the first such event the holdings are
+      uncertain: what depends on them (that a holder holds the shares it gives up, that the
+      Common outstanding covers what the holders hold) is checked only while every earlier event
+      has been applied, and only for an event with no problem of its own.
+    With `until`, the table returned is the table as it stood on that date: later events are not
+    applied to it, but they are checked all the same (the problems of a file do not depend on the
+    date it is read for).
     """
     items = node["history"]
     if not isinstance(items, list):
         ck.add(_line(node, "history"), "wrong-type", f"{path}: expected a list of events, got {_show(items)}")
         return table
     closing = rulebook.param("closing_date")
-    holders = {h.name: h for h in table.holders}
-    outstanding, converted, last = table.common_outstanding, dict(table.converted), table.last_event
-    previous = closing
+    record = _Record({h.name: h for h in table.holders}, table.common_outstanding, dict(table.converted),
+                     table.last_event)
+    names = set(record.holders)  # every name an event may give: the table's and transferees brought in
+    previous: date | None = None
+    certain = True  # every event so far has been applied
+    stood: CapTable | None = None  # the table on `until`, once an event after it is reached
     for index, item in enumerate(items):
         where = f"{path}[{index}]"
         line = _item_line(items, index)
-        kind = item.get("kind") if isinstance(item, dict) else None
-        if kind not in EVENT_KEYS:
-            if isinstance(item, dict):
-                ck.add(_line(item, "kind") or line, "bad-value",
-                       f"{where}.kind: {_show(kind)} is not one of {', '.join(EVENT_KEYS)}{did_you_mean(kind, EVENT_KEYS)}")
-            else:
-                ck.add(line, "wrong-type", f"{where}: expected an event mapping, got {_show(item)}")
-            return table
         before = len(ck.problems.problems)
-        ck.mapping(item, where, EVENT_KEYS[kind], tuple(k for k in EVENT_KEYS[kind] if k not in
-                                                          ("fair_market_value", "to", "from", "method")), line=line)
-        when = ck.date(item, "date", where)
-        quantity = ck.shares(item, "quantity", where, 1)
-        if when is not None and when < previous:
-            ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is before "
-                   + (f"the previous event ({previous})" if index else f"the closing_date {closing}"))
-        if len(ck.problems.problems) != before or when is None or quantity is None:
-            return table
-        if until is not None and when > until:
-            break  # the table as it stood on `until`: later events have not happened yet
-        previous = when
-        last = (when, ck.file, _line(item, "date") or line)
+        event = _check_event(ck, item, where, line, rulebook, names, previous, closing)
+        if isinstance(item, dict) and isinstance(item.get("to"), dict) and isinstance(item["to"].get("name"), str):
+            names.add(item["to"]["name"])
+        previous = event.when or previous
+        if len(ck.problems.problems) != before:
+            certain = False
+        if not certain:
+            continue
+        if until is not None and stood is None and event.when > until:
+            stood = record.table(table)  # later events have not happened yet on `until`
+        certain = _apply_event(ck, item, where, line, rulebook, event, record)
+        record.last = (event.when, ck.file, _line(item, "date") or line)
+    return stood if stood is not None else record.table(table)
 
-        def holder(key: str) -> Holding | None:
-            name = item.get(key)
-            found = holders.get(name) if isinstance(name, str) else None
-            if found is None:
-                ck.add(_line(item, key), "unknown-holder", f"{where}.{key}: {_show(name)} is not a holder at that date"
-                       f"{did_you_mean(name, list(holders)) if isinstance(name, str) else ''}")
-            return found
 
-        def take(h: Holding, security: str, what: str) -> Holding | None:
-            kind_ = rulebook.securities.get(security, {}).get("class")
-            held = h.common if kind_ == "common" else h.warrants if kind_ == "warrant" else h.preferred.get(security, 0)
-            if held < quantity:
-                ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: {h.name} holds {held:,} of "
-                       f"{security} on {when}, fewer than the {quantity:,} {what}")
-                return None
-            return _moved(h, security, -quantity, kind_)
+def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook: Rulebook, names: set[str],
+                 previous: date | None, closing: date) -> _Event:
+    """The checks of one event that do not depend on the holdings (see _history)."""
+    if not isinstance(item, dict):
+        ck.add(line, "wrong-type", f"{where}: expected an event mapping, got {_show(item)}")
+        return _Event()
+    kind = item.get("kind")
+    known = isinstance(kind, str) and kind in EVENT_KEYS
+    if known:
+        ck.mapping(item, where, EVENT_KEYS[kind],
+                   tuple(k for k in EVENT_KEYS[kind] if k not in EVENT_OPTIONAL.get(kind, ())), line=line)
+    else:
+        ck.add(_line(item, "kind") or line, "bad-value",
+               f"{where}.kind: {_show(kind)} is not one of {', '.join(EVENT_KEYS)}{did_you_mean(kind, EVENT_KEYS)}")
+    when = ck.date(item, "date", where)
+    event = _Event(kind=kind if known else None, when=when, quantity=ck.shares(item, "quantity", where, 1))
+    if when is not None and when < (previous or closing):
+        ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is before "
+               + (f"the previous event ({previous})" if previous else f"the closing_date {closing}"))
+    dated = when is not None and when >= closing  # a date the rulebook's dated values can be read on
 
-        if kind == "conversion":
-            h = holder("holder")
-            security = item.get("security")
-            if security not in rulebook.securities or rulebook.securities[security].get("class") != "preferred":
-                ck.add(_line(item, "security"), "bad-value", f"{where}.security: {_show(security)} is not a "
-                       "convertible preferred series of the rulebook")
-                return table
-            right_ends = rulebook.parameters.get("conversion_right_expiry")
-            if right_ends is not None and when > right_ends.value:
-                ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the conversion right expired "
-                       f"({right_ends.value}, {_cited(rulebook, right_ends)}); the shares can no longer be converted")
-                return table
-            if h is None or (h := take(h, security, "converted")) is None:
-                return table
-            issued = calc.conversion_shares(rulebook.terms(when), quantity, when)  # the price in force then
-            holders[h.name] = replace(h, common=h.common + issued)
-            outstanding += issued
-            for class_id in converted_classes(rulebook):
-                if security in rulebook.classes[class_id].members:
-                    converted[class_id] = converted.get(class_id, 0) + quantity
-        elif kind == "exercise":
-            h = holder("holder")
-            if h is None:
-                return table
-            expiry = rulebook.param("warrant_expiry")
-            if when > expiry:
-                ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the Warrant expired "
-                       f"({expiry}, WAR 10); an expired Warrant cannot be exercised")
-                return table
-            method = item.get("method", "cash")
-            if method not in EXERCISE_METHODS:
-                ck.add(_line(item, "method"), "bad-value", f"{where}.method: {_show(method)} is not one of "
-                       f"{', '.join(EXERCISE_METHODS)}{did_you_mean(method, EXERCISE_METHODS)}")
-                return table
-            if (h := take(h, "warrant", "exercised")) is None:
-                return table
-            if method == "cash":
-                issued = quantity
+    def named(key: str) -> str | None:
+        name = item.get(key)
+        if name is None:
+            return None  # missing: the key check says so when it is required
+        if isinstance(name, str) and name in names:
+            return name
+        ck.add(_line(item, key), "unknown-holder", f"{where}.{key}: {_show(name)} is not a holder at that date"
+               f"{did_you_mean(name, sorted(names)) if isinstance(name, str) else ''}")
+        return None
+
+    def security(allowed: Any, message: str) -> str | None:
+        value = item.get("security")
+        if value is None:
+            return None
+        if isinstance(value, str) and allowed(value):
+            return value
+        ck.add(_line(item, "security"), "unknown-security" if kind == "transfer" else "bad-value",
+               f"{where}.security: {message.format(_show(value))}")
+        return None
+
+    if kind == "conversion":
+        event.holder = named("holder")
+        event.security = security(lambda s: rulebook.securities.get(s, {}).get("class") == "preferred",
+                                  "{} is not a convertible preferred series of the rulebook")
+        right_ends = rulebook.parameters.get("conversion_right_expiry")
+        if right_ends is not None and when is not None and when > right_ends.value:
+            ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the conversion right expired "
+                   f"({right_ends.value}, {_cited(rulebook, right_ends)}); the shares can no longer be converted")
+    elif kind == "exercise":
+        event.holder, event.security = named("holder"), "warrant"
+        expiry = rulebook.param("warrant_expiry")
+        if when is not None and when > expiry:
+            ck.add(_line(item, "date"), "bad-date", f"{where}.date: {when} is after the Warrant expired "
+                   f"({expiry}, {_cited(rulebook, rulebook.parameters['warrant_expiry'])}); an expired Warrant "
+                   "cannot be exercised")
+        method = item.get("method", "cash")
+        if method not in EXERCISE_METHODS:
+            ck.add(_line(item, "method"), "bad-value", f"{where}.method: {_show(method)} is not one of "
+                   f"{', '.join(EXERCISE_METHODS)}{did_you_mean(method, EXERCISE_METHODS)}")
+        elif method == "net_issue" and dated:
+            fmv = item.get("fair_market_value")
+            price = Fraction(rulebook.param("warrant_exercise_price", when))
+            if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or Fraction(fmv) <= price:
+                ck.add(_line(item, "fair_market_value") or line, "bad-value",
+                       f"{where}.fair_market_value: a net issue exercise needs the fair market value of a share, "
+                       f"above the ${Decimal(rulebook.param('warrant_exercise_price', when)):.2f} Exercise Price "
+                       f"({_cited(rulebook, rulebook.parameters['warrant_exercise_price'])}); got {_show(fmv)}")
+            elif rulebook.terms(when).exercise_rounding is None:
+                ck.add(_line(item, "method") or line, "bad-value", f"{where}.method: a net issue exercise issues a "
+                       "rounded number of shares, and the rulebook states no warrant_exercise_rounding")
             else:
-                fmv = item.get("fair_market_value")
-                price = Fraction(rulebook.param("warrant_exercise_price", when))
-                if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or Fraction(fmv) <= price:
-                    ck.add(_line(item, "fair_market_value") or line, "bad-value",
-                           f"{where}.fair_market_value: a net issue exercise (WAR 2(c)) needs the fair market "
-                           f"value of a share, above the ${Decimal(rulebook.param('warrant_exercise_price', when)):.2f} "
-                           f"Exercise Price; got {_show(fmv)}")
-                    return table
-                rounding = rulebook.terms(when).exercise_rounding
-                if rounding is None:
-                    ck.add(_line(item, "method") or line, "bad-value",
-                           f"{where}.method: the rulebook states no warrant_exercise_rounding for a net issue exercise")
-                    return table
-                issued = calc.net_issue_shares(quantity, Fraction(fmv), price, rounding)
-            holders[h.name] = replace(h, common=h.common + issued)
-            outstanding += issued
-        elif kind == "transfer":
-            security = item.get("security")
-            if security not in rulebook.securities:
-                ck.add(_line(item, "security"), "unknown-security", f"{where}.security: unknown security "
-                       f"{_show(security)}{did_you_mean(security, rulebook.securities)}")
-                return table
-            h = holder("from")
-            if h is None or (moved := take(h, security, "transferred")) is None:
-                return table
-            holders[h.name] = moved
-            to = item.get("to")
-            if isinstance(to, dict):
-                ck.mapping(to, f"{where}.to", ("name", "group"), ("name", "group"), line=_line(item, "to"))
-                name, group = to.get("name"), ck.group(to, "group", f"{where}.to", rulebook)
-                if not isinstance(name, str) or group is None:
-                    return table
-                target = holders.get(name) or Holding(name=name, group=group)
+                event.fair_market_value = Fraction(fmv)
+    elif kind == "transfer":
+        event.security = security(lambda s: s in rulebook.securities,
+                                  "unknown security {}" + did_you_mean(item.get("security"), rulebook.securities))
+        event.holder = named("from")
+        to = item.get("to")
+        if isinstance(to, dict):
+            ck.mapping(to, f"{where}.to", ("name", "group"), ("name", "group"), line=_line(item, "to"))
+            name, group = to.get("name"), ck.group(to, "group", f"{where}.to", rulebook)
+            if isinstance(name, str) and group is not None:
+                event.to, event.to_group = name, group
+        else:
+            event.to = named("to")
+    elif kind in ("issuance", "repurchase"):  # of Common by the Company
+        event.security = security(lambda s: s == "common", "only Common Stock is issued or repurchased in a "
+                                  "history (an issuance of preferred is a corporate action)")
+        event.holder = named("to" if kind == "issuance" else "from")
+    return event
+
+
+def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, rulebook: Rulebook, event: _Event,
+                 record: _Record) -> bool:
+    """Apply one event that has no problem of its own to `record`; False (and the problem
+    reported) when the holdings do not allow it."""
+    kind, when, quantity, holders = event.kind, event.when, event.quantity, record.holders
+
+    def take(name: str, security: str, what: str) -> Holding | None:
+        h = holders[name]
+        kind_ = rulebook.securities.get(security, {}).get("class")
+        held = h.common if kind_ == "common" else h.warrants if kind_ == "warrant" else h.preferred.get(security, 0)
+        if held < quantity:
+            ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: {h.name} holds {held:,} of "
+                   f"{security} on {when}, fewer than the {quantity:,} {what}")
+            return None
+        return _moved(h, security, -quantity, kind_)
+
+    if kind == "conversion":
+        if (h := take(event.holder, event.security, "converted")) is None:
+            return False
+        issued = calc.conversion_shares(rulebook.terms(when), quantity, when)  # the price in force then
+        holders[h.name] = replace(h, common=h.common + issued)
+        record.outstanding += issued
+        for class_id in converted_classes(rulebook):
+            if event.security in rulebook.classes[class_id].members:
+                record.converted[class_id] = record.converted.get(class_id, 0) + quantity
+    elif kind == "exercise":
+        if (h := take(event.holder, "warrant", "exercised")) is None:
+            return False
+        if event.fair_market_value is None:  # cash
+            issued = quantity
+        else:
+            price = Fraction(rulebook.param("warrant_exercise_price", when))
+            issued = calc.net_issue_shares(quantity, event.fair_market_value, price, rulebook.terms(when).exercise_rounding)
+        holders[h.name] = replace(h, common=h.common + issued)
+        record.outstanding += issued
+    elif kind == "transfer":
+        if (moved := take(event.holder, event.security, "transferred")) is None:
+            return False
+        holders[moved.name] = moved
+        target = holders.get(event.to) or Holding(name=event.to, group=event.to_group)
+        kind_ = rulebook.securities[event.security].get("class")
+        # A reclassification on transfer: the transferee outside the series' group receives the
+        # series the rulebook names (parameters.yaml `on_transfer_outside_group`).
+        received = capital.reclassified_on_transfer(rulebook, event.security, target.group)
+        holders[target.name] = _moved(target, received, quantity, kind_)
+    else:  # issuance or repurchase of Common by the Company
+        if event.holder is not None:
+            if kind == "repurchase":
+                if (h := take(event.holder, "common", "repurchased")) is None:
+                    return False
             else:
-                target = holder("to")
-                if target is None:
-                    return table
-            kind_ = rulebook.securities[security].get("class")
-            # A reclassification on transfer: the transferee outside the series' group receives the
-            # series the rulebook names (parameters.yaml `on_transfer_outside_group`).
-            received = capital.reclassified_on_transfer(rulebook, security, target.group)
-            holders[target.name] = _moved(holders.get(target.name, target), received, quantity, kind_)
-        else:  # issuance or repurchase of Common by the Company
-            if item.get("security", "common") != "common":
-                ck.add(_line(item, "security"), "bad-value", f"{where}.security: only Common Stock is issued or "
-                       "repurchased in a history (an issuance of preferred is a corporate action)")
-                return table
-            key = "to" if kind == "issuance" else "from"
-            if item.get(key) is not None:
-                h = holder(key)
-                if h is None:
-                    return table
-                if kind == "repurchase":
-                    if (h := take(h, "common", "repurchased")) is None:
-                        return table
-                else:
-                    h = replace(h, common=h.common + quantity)
-                holders[h.name] = h
-            outstanding += quantity if kind == "issuance" else -quantity
-            if outstanding < sum(h.common for h in holders.values()):
-                ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: repurchasing {quantity:,} leaves "
-                       "less Common outstanding than the holders hold")
-                return table
-    return replace(table, holders=tuple(holders.values()), common_outstanding=outstanding,
-                   converted=converted, last_event=last)
+                h = replace(holders[event.holder], common=holders[event.holder].common + quantity)
+            holders[h.name] = h
+        record.outstanding += quantity if kind == "issuance" else -quantity
+        if record.outstanding < sum(h.common for h in holders.values()):
+            ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: repurchasing {quantity:,} leaves "
+                   "less Common outstanding than the holders hold")
+            return False
+    return True
 
 
 def _cited(rulebook: Rulebook, param) -> str:

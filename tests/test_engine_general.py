@@ -41,6 +41,26 @@ def test_no_file_under_engine_names_a_deal():
     assert hits == []
 
 
+def document_codes() -> set[str]:
+    """The short codes every bundled rulebook cites its documents by (PA, CoD, WAR, ...)."""
+    import yaml
+    return {doc["code"] for folder in (ROOT / "rules").iterdir() if (folder / "documents.yaml").is_file()
+            for doc in yaml.safe_load((folder / "documents.yaml").read_text(encoding="utf-8")) or [] if doc.get("code")}
+
+
+def test_no_file_under_engine_cites_a_deals_section():
+    """A citation such as "CoD 12(c)" or "WAR 10" belongs to a rulebook (its parameters and rules
+    carry their sources); engine code that needs one reads it from the rulebook."""
+    codes = document_codes()
+    assert {"PA", "CoD", "WAR", "IA"} <= codes
+    cite = re.compile(r"\b(" + "|".join(map(re.escape, sorted(codes, key=len, reverse=True))) + r") (\d|Art|Face|§)")
+    assert cite.search("the rounding of CoD 12(c)") and not cite.search("Rule 13d-3(d)(1)(i) as in a 13D filing")
+    files = sorted(p for p in ENGINE.rglob("*.py") if "__pycache__" not in p.parts)
+    hits = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+            for p in files for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if cite.search(line)]
+    assert hits == []
+
+
 # Generic words in party names; every other word of four or more letters names a deal's party.
 COMMON_NAME_WORDS = {"corporation", "company", "communications", "media", "fund", "funds", "investors",
                      "partners", "growth", "qualified", "private", "coinvestors", "holdings", "capital",

@@ -125,8 +125,8 @@ def test_a_net_issue_exercise_follows_war_2c_and_rounds_per_war_3(rulebook, tmp_
      "be exercised"),
     ("  - {date: 2001-03-01, kind: exercise, holder: Liberty Media Corporation, quantity: 10, method: net_issue,"
      " fair_market_value: 34.00}\n", 9, "bad-value",
-     "history[0].fair_market_value: a net issue exercise (WAR 2(c)) needs the fair market value of a share, above "
-     "the $34.00 Exercise Price; got 34.00"),
+     "history[0].fair_market_value: a net issue exercise needs the fair market value of a share, above "
+     "the $34.00 Exercise Price (WAR Face); got 34.00"),
     ("  - {date: 2002-06-01, kind: conversion, holder: Liberty Media Corporation, security: series_a1, "
      "quantity: 50001}\n", 9, "bad-value",
      "history[0].quantity: Liberty Media Corporation holds 50,000 of series_a1 on 2002-06-01, fewer than the "
