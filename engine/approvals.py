@@ -47,7 +47,7 @@ def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
     spec = rulebook.classes.get(voters)
     held_by = spec.held_by if spec else ()
     on = scenario.tally.record_date if scenario.tally and scenario.tally.record_date else scenario.as_of
-    terms = rulebook.terms(on)
+    terms = rulebook.deal(on, cap.term_events).terms
     by_group = scenario.vote_by == "group"
     counts: dict[str, int] = {}
     for h in cap.holders:

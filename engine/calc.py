@@ -36,6 +36,19 @@ ROUNDINGS = (
 
 
 @dataclass(frozen=True)
+class TermChange:
+    """A change to the preferred's terms from a date, recorded by an event of the record (a
+    rulebook's `term_events`): a new dividend rate from `on`, and/or the liquidation preference of
+    each share brought to `preference` on `on` (raised only, when `only_raise`)."""
+
+    on: date
+    dividend_rate: Fraction | None = None
+    preference: Fraction | None = None
+    only_raise: bool = False
+    event: str = ""  # the term event that made it, for reports
+
+
+@dataclass(frozen=True)
 class Terms:
     """The deal's stated numbers and conventions that the arithmetic needs, built from the
     rulebook's parameters (engine/rulebook.py `Rulebook.terms`); None where the rulebook states none."""
@@ -55,6 +68,7 @@ class Terms:
     day_count: str | None = None  # one of DAY_COUNTS
     conversion_rounding: str | None = None  # one of ROUNDINGS: Common issued on one conversion
     exercise_rounding: str | None = None  # one of ROUNDINGS: Common issued on a net issue exercise
+    changes: tuple[TermChange, ...] = ()  # changes the record has made to these terms, by date
 
 
 # --- Rounding helpers ------------------------------------------------------------------------
@@ -245,6 +259,8 @@ def liquidation_preference(terms: Terms, on: date) -> Fraction:
     terms.day_count. Nothing is rounded between periods; a rulebook states its readings of this
     (which periods accrete, whether anything is paid in cash) as assumptions.
     """
+    if terms.changes:
+        return _path(terms, on)[0]
     payments = dividend_payment_dates(terms, on)
     if not payments:
         return Fraction(terms.initial_liquidation_preference)
@@ -275,9 +291,51 @@ def accrued_dividends(terms: Terms, on: date) -> Fraction:
     payment date; zero on a payment date (just added to the preference)."""
     if on <= terms.closing_date:
         return Fraction(0)
+    if terms.changes:
+        return _path(terms, on)[1]
     payment_dates = dividend_payment_dates(terms, on)
     start = payment_dates[-1] if payment_dates else terms.closing_date
     return liquidation_preference(terms, on) * Fraction(terms.dividend_rate) * _part_of_year(terms, start, on)
+
+
+@lru_cache(maxsize=4096)  # pure function of hashable inputs
+def _path(terms: Terms, on: date) -> tuple[Fraction, Fraction]:
+    """(liquidation preference, accrued and unpaid dividends) on `on` when the record has changed
+    the terms (terms.changes): dividends accrue day by day at the rate in force on the
+    preference then in force, and are added to the preference on each payment date.
+
+    A whole period between payment dates counts under the day count as `liquidation_preference`
+    says; a period that a change splits is shared between its parts in proportion to their
+    actual days, so that the period still adds a whole period's dividends when nothing changes
+    its rate or preference. Dividends accrued to a date that is not a payment date count its
+    parts of a year as `accrued_dividends` does. With no change this gives the same figures as
+    those functions (tests/test_term_events.py checks it)."""
+    payments = dividend_payment_dates(terms, on)
+    changes = [c for c in terms.changes if terms.closing_date <= c.on <= on]
+    lp, accrued, rate = Fraction(terms.initial_liquidation_preference), Fraction(0), Fraction(terms.dividend_rate)
+    points = sorted({*payments, *(c.on for c in changes), on})
+    # The payment date that ends the period each point falls in (past `on` for the running period).
+    ends = dividend_payment_dates(terms, on + timedelta(days=400))
+    period_start, cursor, index = terms.closing_date, terms.closing_date, 0
+    for point in points:
+        if point > cursor:
+            period_end = next((d for d in ends if d > period_start and d >= point), None)
+            if index == 0 or period_end is None or period_end > on:
+                share = _part_of_year(terms, cursor, point)  # the first period, or one still running
+            else:
+                whole = _period_of_year(terms, period_start, period_end)
+                share = whole * (point - cursor).days / (period_end - period_start).days
+            accrued += lp * rate * share
+            cursor = point
+        if point in payments:
+            lp, accrued, period_start, index = lp + accrued, Fraction(0), point, index + 1
+        for change in changes:
+            if change.on == point:
+                if change.dividend_rate is not None:
+                    rate = change.dividend_rate
+                if change.preference is not None and not (change.only_raise and change.preference <= lp):
+                    lp = change.preference
+    return lp, accrued
 
 
 # --- Conversion and exercise -----------------------------------------------------------------

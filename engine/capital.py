@@ -246,7 +246,7 @@ def measured(rulebook, fact: str, cap: CapTable, group: str, on: date, output: s
         params["when"] = "before"
     if output is not None and "output" in accepts:
         params["output"] = output
-    return measure(spec.measure, Situation(rulebook.deal(), cap, on), params)
+    return measure(spec.measure, Situation(rulebook.deal(None, cap.term_events), cap, on), params)
 
 
 def cap_facts(rulebook) -> list[str]:

@@ -55,7 +55,7 @@ def scenario_facts(rulebook: Rulebook, scenario: Scenario,
     cap = without_ended(rulebook, scenario.cap_table, scenario.as_of, scenario.instruments)
     if cap is not scenario.cap_table:  # securities of an instrument stated ended are held by no one
         scenario = replace(scenario, cap_table=cap)
-    facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of))
+    facts = derive(scenario, rulebook.facts, rulebook.deal(scenario.as_of, scenario.cap_table.term_events))
     if states is None:
         states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
     facts.update(instrument_facts(states))

@@ -67,6 +67,7 @@ class CapTable:
     last_event: tuple | None = None  # (date, file, line) of the latest event applied from a history
     instruments: dict[str, "InstrumentStatus"] = field(default_factory=dict)  # document id -> stated status
     convertibles: dict[str, ConvertibleTerms] = field(default_factory=dict)  # other convertible securities, by id
+    term_events: tuple = ()  # RecordedTermEvent: events of the history that changed the preferred's terms
 
     def holder(self, name: str) -> Holding | None:
         for h in self.holders:
@@ -201,6 +202,48 @@ class Document:
     lines: tuple[int, int] | None = None  # 1-based inclusive line range within file
     code: str = ""  # short citation code, e.g. "PA", "CoD"
     name: str = ""  # how a sentence names it, e.g. "the Certificate of Designation"
+
+
+@dataclass(frozen=True)
+class TermEffect:
+    """What a term event does to the preferred's terms (parameters.yaml `term_events`): a new
+    dividend rate, or the liquidation preference brought to an amount, each a number parameter;
+    only for an event `before` a date parameter; not when the event's `unless_field` (a date) is
+    within `within_days` of the event."""
+
+    dividend_rate: str = ""  # a number parameter
+    preference: str = ""  # a number parameter
+    only_raise: bool = False
+    before: str = ""  # a date parameter
+    unless_field: str = ""
+    within_days: int | None = None
+    source: "Source | None" = None
+    assumption: str = ""
+
+
+@dataclass(frozen=True)
+class TermEvent:
+    """An event a cap table's history may record that changes the preferred's terms from its date."""
+
+    id: str
+    title: str
+    fields: tuple[tuple[str, str], ...]  # (field, type): each stated with the event
+    effects: tuple[TermEffect, ...]
+    source: "Source | None" = None
+
+
+@dataclass(frozen=True)
+class RecordedTermEvent:
+    """A term event in a cap table's history: which, on what date, with its stated fields."""
+
+    event: str
+    on: date
+    fields: tuple[tuple[str, Any], ...] = ()
+    file: str = ""
+    line: int | None = None
+
+    def field(self, name: str) -> Any:
+        return dict(self.fields).get(name)
 
 
 @dataclass(frozen=True)

@@ -144,9 +144,10 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
                           if spec.get("instrument") and states.get(spec["instrument"])
                           and states[spec["instrument"]].status is None})
     cap = without_ended(rulebook, cap, as_of)  # securities of an instrument stated ended are held by no one
-    sit = Situation(rulebook.deal(as_of), cap, as_of)
+    sit = Situation(rulebook.deal(as_of, cap.term_events), cap, as_of)
     out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {},
-                 "instruments_in_question": in_question}
+                 "instruments_in_question": in_question,
+                 "term_events": rulebook.recorded_terms(tuple(e for e in cap.term_events if e.on <= as_of))}
     for entry in block.get("terms", []):
         out["terms"][entry["key"]] = _shown(_figure(rulebook, entry, sit, None), entry["show"], entry["places"])
     for group in rulebook.groups:
@@ -231,9 +232,31 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
                                  "the figures above count their securities as if in force. State it with "
                                  + " ".join(f"--instrument {d}=in_force|terminated:DATE"
                                             for d in data["instruments_in_question"]) + ".")]
+    if data.get("term_events"):
+        lines += [""] + [_wrap_note(line) for line in recorded_terms_text(data["term_events"])]
     if block.get("notes"):
         lines += [""] + block["notes"]
     return "\n".join(lines) + "\n"
+
+
+def recorded_terms_text(entries: list[dict]) -> list[str]:
+    """One sentence per effect of a term event in the record: what it changed from its date, or
+    why it did not apply, with its citation and reading."""
+    out = []
+    for e in entries:
+        if e["changes"] == "dividend_rate":
+            what = f"dividend rate {(Decimal(e['value']) * 100).normalize():f}% from {e['date']}"
+        else:
+            what = (f"Liquidation Preference brought to {calc.money_display(Decimal(e['value']))} per share on "
+                    f"{e['date']}" + (" (if below it)" if e["only_raise"] else ""))
+        reading = f"; {e['assumption']}" if e.get("assumption") else ""
+        if e["applies"]:
+            out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {what} ({e['cite']}{reading}).")
+        else:
+            unchanged = "dividend rate" if e["changes"] == "dividend_rate" else "Liquidation Preference"
+            out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {unchanged} not changed, as "
+                       f"{e['why_not']} ({e['cite']}{reading}).")
+    return out
 
 
 def headroom_json_text(data: dict, pretty: bool = False) -> str:

@@ -17,7 +17,8 @@ from .documents import document_text, quote_found
 from .errors import ProblemList, did_you_mean
 from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
 from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
-from .model import Assumption, Document, Exception_, Parameter, ParameterValue, Rule, Source, StatusEvent, Version
+from .model import (Assumption, Document, Exception_, Parameter, ParameterValue, RecordedTermEvent, Rule, Source,
+                    StatusEvent, TermEffect, TermEvent, Version)
 from .paths import document_path
 from .yamlio import LineDict, LineList, load_yaml_shared
 
@@ -36,7 +37,10 @@ ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue
 DEFINITION_KEYS = ("id", "title", "source", "condition", "versions")
 MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions", "approvals_of", "position",
                  "examples")
-PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events")
+PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events", "term_events")
+TERM_EVENT_KEYS = ("title", "fields", "effects", "source")
+TERM_EFFECT_KEYS = ("dividend_rate", "preference", "only_raise", "before", "unless", "source", "assumption")
+TERM_FIELD_TYPES = ("date", "date_or_none")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
@@ -143,6 +147,7 @@ class Rulebook:
     rules: list[Rule] = field(default_factory=list)
     arithmetic_assumptions: list[str] = field(default_factory=list)  # readings behind engine/calc.py
     events: dict[str, StatusEvent] = field(default_factory=dict)  # events that put instruments in question
+    term_events: dict[str, TermEvent] = field(default_factory=dict)  # events of a history that change the terms
     declined: list[Declined] = field(default_factory=list)  # provisions deliberately not encoded
     facts: dict[str, FactSpec] = field(default_factory=dict)  # facts.yaml: every fact a rule may test
     party_attributes: dict[str, PartyAttribute] = field(default_factory=dict)
@@ -157,16 +162,19 @@ class Rulebook:
         spec = self.facts.get("action.kind")
         return tuple(spec.values or ()) if spec else ()
 
-    def deal(self, on: date | None = None) -> Deal:
+    def deal(self, on: date | None = None, record: tuple[RecordedTermEvent, ...] = ()) -> Deal:
         """The terms, securities, classes and parameters the measures read, each dated parameter
-        as in force on `on` (the latest if None); built once per rulebook and date, and kept
+        as in force on `on` (the latest if None), with the changes to the terms that `record`
+        (a cap table's term events) made; built once per rulebook, date and record, and kept
         beside the rulebook rather than on it (evaluation leaves the rulebook as loaded)."""
-        key = on if self._dated_terms() else None
+        key = (on if self._dated_terms() else None, record)
         deals = kept_beside(_DEALS, self, dict)
         found = deals.get(key)
         if found is None:
-            found = deals[key] = Deal(self.terms(key), self.securities, self.classes,
-                                         {name: _value_on(p, key) for name, p in self.parameters.items()})
+            if len(deals) > 4096:  # bounded: records are as many as the cap tables read
+                deals.clear()
+            found = deals[key] = Deal(self.terms(key[0], record), self.securities, self.classes,
+                                      {name: _value_on(p, key[0]) for name, p in self.parameters.items()})
         return found
 
     def _dated_terms(self) -> bool:
@@ -186,9 +194,61 @@ class Rulebook:
             problems.raise_if_any()
         return found.value
 
-    def terms(self, on: date | None = None) -> calc.Terms:
+    def term_effects(self, record: tuple[RecordedTermEvent, ...]) -> list[tuple[RecordedTermEvent, TermEffect, str]]:
+        """Each effect of each term event of a record, in date order, with why it does not apply
+        ("" when it applies): its `before` date has passed, or its `unless` field was met in time."""
+        out = []
+        for recorded in sorted(record, key=lambda r: r.on):
+            for effect in self.term_events[recorded.event].effects:
+                why = ""
+                if effect.before and not recorded.on < (deadline := self.param(effect.before, recorded.on)):
+                    why = f"the event is not before {deadline} ({effect.before})"
+                elif effect.unless_field:
+                    met = recorded.field(effect.unless_field)
+                    if isinstance(met, date) and met <= recorded.on + timedelta(days=effect.within_days):
+                        why = (f"{effect.unless_field.replace('_', ' ')} {met}, within {effect.within_days} days "
+                               f"of the event")
+                out.append((recorded, effect, why))
+        return out
+
+    def term_changes(self, record: tuple[RecordedTermEvent, ...]) -> tuple[calc.TermChange, ...]:
+        """What the term events of a record do to the terms, in date order (see term_effects)."""
+        changes = []
+        for recorded, effect, why in self.term_effects(record):
+            if why:
+                continue
+            value = Fraction(Decimal(self.param(effect.dividend_rate or effect.preference, recorded.on)))
+            changes.append(calc.TermChange(
+                on=recorded.on, dividend_rate=value if effect.dividend_rate else None,
+                preference=value if effect.preference else None, only_raise=effect.only_raise,
+                event=recorded.event))
+        return tuple(changes)
+
+    def recorded_terms(self, record: tuple[RecordedTermEvent, ...]) -> list[dict]:
+        """The record's term events as a report shows them: each effect, its value, whether it
+        applies (and why not), its citation and the reading it relies on."""
+        out = []
+        for recorded, effect, why in self.term_effects(record):
+            name = effect.dividend_rate or effect.preference
+            value = Decimal(self.param(name, recorded.on))
+            source = effect.source
+            doc = self.documents.get(source.document) if source else None
+            out.append({
+                "event": recorded.event, "title": self.term_events[recorded.event].title,
+                "date": recorded.on.isoformat(), "fields": {k: (v.isoformat() if isinstance(v, date) else v)
+                                                            for k, v in recorded.fields},
+                "changes": "dividend_rate" if effect.dividend_rate else "preference", "parameter": name,
+                "value": str(value), "applies": not why, "why_not": why or None,
+                "only_raise": effect.only_raise,
+                "cite": f"{doc.code if doc and doc.code else source.document} {source.section}" if source else None,
+                "quote": source.quote if source else None, "assumption": effect.assumption or None,
+                "recorded_at": f"{recorded.file}:{recorded.line}" if recorded.line else recorded.file,
+            })
+        return out
+
+    def terms(self, on: date | None = None, record: tuple[RecordedTermEvent, ...] = ()) -> calc.Terms:
         """The stated numbers the exact arithmetic needs, each as in force on `on` (the latest if
-        None); None where the rulebook states none."""
+        None), with the changes the record's term events made; None where the rulebook states none."""
         def value(name: str, number: bool = False) -> Any:
             if name not in self.parameters:
                 return None
@@ -212,6 +272,7 @@ class Rulebook:
             day_count=value("day_count"),
             conversion_rounding=value("conversion_rounding"),
             exercise_rounding=value("warrant_exercise_rounding"),
+            changes=self.term_changes(record) if record else (),
         )
 
     def parameters_used(self, rule: Rule, on: date) -> list[dict]:
@@ -403,6 +464,8 @@ class _Loading:
         self.constraints: list[Constraint] = []
         self.events: dict[str, StatusEvent] = {}
         self.event_nodes: dict[str, tuple[_Ctx, Any]] = {}  # for the assumption check, once assumptions are read
+        self.term_events: dict[str, TermEvent] = {}
+        self.term_assumptions: list[tuple[_Ctx, Any, str]] = []  # (ctx, effect node, where) to check
         self.definitions: dict[str, Definition] = {}
         self.raw_definitions: dict[str, Any] = {}
         self.parsed_definitions: dict[str, Any] = {}
@@ -556,6 +619,7 @@ def _load_parameters(book: _Loading) -> None:
                 ctx.add(line or node, "value", "wrong-type",
                         f"parameter {name}.value: expected {expected}, got {value!r}{_suggest(kind, value)}")
     _load_events(ctx, data.get("instrument_events"), book)
+    _load_term_events(ctx, data.get("term_events"), book)
     needed_params: tuple = ("closing_date",)
     if _converts(book):
         # Convertible preferred: the terms its conversion and accretion are computed from.
@@ -743,6 +807,76 @@ def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
                 id=str(event_id), title=" ".join(_string(ctx, item, "title", what).split()), date=when,
                 documents=tuple(str(d) for d in docs if d in book.documents), source=source,
                 assumption=str(item.get("assumption") or ""))
+
+
+def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
+    """`term_events`: events a cap table's history may record that change the preferred's terms
+    from their date (a new dividend rate; the liquidation preference brought to an amount), each
+    effect valued by a parameter and cited."""
+    if node is None:
+        return
+    if not isinstance(node, dict):
+        ctx.add(node, None, "wrong-type", "term_events: expected a mapping of event id: event")
+        return
+    numbers = {n for n, p in book.parameters.items() if isinstance(p.value, (int, Decimal)) and not isinstance(p.value, bool)}
+    dates = {n for n, p in book.parameters.items() if isinstance(p.value, date)}
+    for event_id, item in node.items():
+        what = f"term event {event_id}"
+        if not _check_keys(ctx, item, TERM_EVENT_KEYS, what, ("title", "effects", "source")):
+            continue
+        fields = item.get("fields") or {}
+        if not isinstance(fields, dict):
+            ctx.add(item, "fields", "wrong-type", f"{what}.fields: expected a mapping of field: type")
+            fields = {}
+        for name, kind in fields.items():
+            if kind not in TERM_FIELD_TYPES:
+                ctx.add(fields, name, "bad-value", f"{what}.fields.{name}: {kind!r} is not one of "
+                        f"{', '.join(TERM_FIELD_TYPES)}{did_you_mean(kind, TERM_FIELD_TYPES)}")
+        effects = item.get("effects")
+        if not isinstance(effects, list) or not effects:
+            ctx.add(item, "effects", "wrong-type", f"{what}.effects: expected a list of effects")
+            effects = []
+        read: list[TermEffect] = []
+        for index, effect in enumerate(effects):
+            where = f"{what}.effects[{index}]"
+            if not _check_keys(ctx, effect, TERM_EFFECT_KEYS, where, ("source",)):
+                continue
+            changed = [k for k in ("dividend_rate", "preference") if k in effect]
+            if len(changed) != 1:
+                ctx.add(effect, None, "bad-value", f"{where}: expected one of dividend_rate or preference")
+                continue
+            value = effect[changed[0]]
+            if value not in numbers:
+                ctx.add(effect, changed[0], "dangling-reference", f"{where}.{changed[0]}: {value!r} is not a number "
+                        f"parameter{did_you_mean(value, sorted(numbers)) if isinstance(value, str) else ''}")
+            before = effect.get("before")
+            if before is not None and before not in dates:
+                ctx.add(effect, "before", "dangling-reference", f"{where}.before: {before!r} is not a date parameter"
+                        f"{did_you_mean(before, sorted(dates)) if isinstance(before, str) else ''}")
+            unless = effect.get("unless")
+            unless_field, within = "", None
+            if unless is not None:
+                if (not isinstance(unless, dict) or set(unless) != {"field", "within_days"}
+                        or fields.get(unless.get("field")) not in TERM_FIELD_TYPES
+                        or not isinstance(unless.get("within_days"), int) or isinstance(unless.get("within_days"), bool)):
+                    ctx.add(effect, "unless", "bad-value", f"{where}.unless: expected {{field: <a date field of the "
+                            f"event>, within_days: <whole days>}}; the event's fields are {', '.join(fields) or 'none'}")
+                else:
+                    unless_field, within = str(unless["field"]), int(unless["within_days"])
+            only_raise = effect.get("only_raise", False)
+            if not isinstance(only_raise, bool):
+                ctx.add(effect, "only_raise", "wrong-type", f"{where}.only_raise: expected true or false")
+            source = _source(ctx, effect.get("source"), f"{where}.source", book)
+            book.term_assumptions.append((ctx, effect, where))
+            read.append(TermEffect(
+                dividend_rate=str(value) if changed[0] == "dividend_rate" else "",
+                preference=str(value) if changed[0] == "preference" else "", only_raise=only_raise is True,
+                before=str(before or ""), unless_field=unless_field, within_days=within, source=source,
+                assumption=str(effect.get("assumption") or "")))
+        source = _source(ctx, item.get("source"), f"{what}.source", book)
+        book.term_events[str(event_id)] = TermEvent(
+            id=str(event_id), title=" ".join(_string(ctx, item, "title", what).split()),
+            fields=tuple((str(k), str(v)) for k, v in fields.items()), effects=tuple(read), source=source)
 
 
 def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source | None,
@@ -1171,6 +1305,11 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         if a_id is not None and a_id not in assumptions:
             ctx.add(item, "assumption", "dangling-reference", f"instrument event {event_id}.assumption: no assumption "
                                                               f"'{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
+    for ctx, effect, where in book.term_assumptions:
+        a_id = effect.get("assumption")
+        if a_id is not None and a_id not in assumptions:
+            ctx.add(effect, "assumption", "dangling-reference", f"{where}.assumption: no assumption '{a_id}' in "
+                                                                f"assumptions.yaml{did_you_mean(a_id, assumptions)}")
     rules: list[Rule] = []
     seen: dict = {}
     for name in manifest.get("rule_files") or []:
@@ -1190,7 +1329,8 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
         id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
-        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, declined=declined,
+        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, term_events=book.term_events,
+        declined=declined,
         facts=book.facts, party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
         position=position, approvals_of=" ".join(str(manifest.get("approvals_of") or "the holders").split()),
     )

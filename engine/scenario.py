@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -19,7 +19,7 @@ from .conditions import truth
 from .facts import TRADE_KINDS, allowed_values
 from .measures import Situation, measure
 from .model import (COMPANY, INSTRUMENT_STATUSES, NO_GROUP, VOTE_CHOICES, Action, CapTable, Holding,
-                    InstrumentStatus, Party, Scenario, Tally)
+                    InstrumentStatus, Party, RecordedTermEvent, Scenario, Tally)
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 from .yamlio import line_of as _line
@@ -921,6 +921,7 @@ class _Event:
     to: str | None = None  # transfer: the transferee's name
     to_group: str | None = None  # transfer: the group of a transferee stated as {name, group}
     fair_market_value: Fraction | None = None  # net issue exercise
+    term: Any = None  # a term event of the rulebook: the RecordedTermEvent it reads as
 
 
 @dataclass
@@ -930,10 +931,11 @@ class _Record:
     outstanding: int
     converted: dict[str, int]
     last: tuple | None
+    term_events: list = field(default_factory=list)  # RecordedTermEvent, in date order
 
     def table(self, base: CapTable) -> CapTable:
         return replace(base, holders=tuple(self.holders.values()), common_outstanding=self.outstanding,
-                       converted=dict(self.converted), last_event=self.last)
+                       converted=dict(self.converted), last_event=self.last, term_events=tuple(self.term_events))
 
 
 def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook,
@@ -967,7 +969,7 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
         return table
     closing = rulebook.param("closing_date")
     record = _Record({h.name: h for h in table.holders}, table.common_outstanding, dict(table.converted),
-                     table.last_event)
+                     table.last_event, list(table.term_events))
     names = set(record.holders)  # every name an event may give: the table's and transferees brought in
     previous: date | None = None
     certain = True  # every event so far has been applied
@@ -998,13 +1000,15 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
         ck.add(line, "wrong-type", f"{where}: expected an event mapping, got {_show(item)}")
         return _Event()
     kind = item.get("kind")
-    known = isinstance(kind, str) and kind in EVENT_KEYS
+    kinds = {**EVENT_KEYS, **{event_id: ("date", "kind", *(name for name, _ in spec.fields))
+                              for event_id, spec in rulebook.term_events.items()}}
+    known = isinstance(kind, str) and kind in kinds
     if known:
-        ck.mapping(item, where, EVENT_KEYS[kind],
-                   tuple(k for k in EVENT_KEYS[kind] if k not in EVENT_OPTIONAL.get(kind, ())), line=line)
+        ck.mapping(item, where, kinds[kind],
+                   tuple(k for k in kinds[kind] if k not in EVENT_OPTIONAL.get(kind, ())), line=line)
     else:
         ck.add(_line(item, "kind") or line, "bad-value",
-               f"{where}.kind: {_show(kind)} is not one of {', '.join(EVENT_KEYS)}{did_you_mean(kind, EVENT_KEYS)}")
+               f"{where}.kind: {_show(kind)} is not one of {', '.join(kinds)}{did_you_mean(kind, kinds)}")
     when = ck.date(item, "date", where)
     event = _Event(kind=kind if known else None, when=when, quantity=ck.shares(item, "quantity", where, 1))
     if when is not None and when < (previous or closing):
@@ -1032,7 +1036,9 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
                f"{where}.security: {message.format(_show(value))}")
         return None
 
-    if kind == "conversion":
+    if known and kind in rulebook.term_events:
+        event.term = _term_event(ck, item, where, rulebook.term_events[kind], when)
+    elif kind == "conversion":
         event.holder = named("holder")
         event.security = security(lambda s: rulebook.securities.get(s, {}).get("class") == "preferred",
                                   "{} is not a convertible preferred series of the rulebook")
@@ -1083,11 +1089,38 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
     return event
 
 
+def _term_event(ck: _Checker, item: dict, where: str, spec: Any, when: date | None) -> Any:
+    """A term event of the history (parameters.yaml `term_events`) with each of its fields stated:
+    a date, or `none` for a date_or_none field (a field left out is missing: what the event does
+    to the terms may turn on it)."""
+    fields = []
+    for name, kind in spec.fields:
+        if name not in item:
+            continue  # reported missing by the key check
+        value = item.get(name)
+        if kind == "date_or_none" and (value is None or value == "none"):
+            fields.append((name, None))
+            continue
+        stated = ck.date(item, name, where)
+        if stated is None:
+            return None
+        if when is not None and stated < when:
+            ck.add(_line(item, name), "bad-date", f"{where}.{name}: {stated} is before the event ({when})")
+            return None
+        fields.append((name, stated))
+    if when is None or len(fields) != len(spec.fields):
+        return None
+    return RecordedTermEvent(event=spec.id, on=when, fields=tuple(fields), file=ck.file, line=_line(item, "date"))
+
+
 def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, rulebook: Rulebook, event: _Event,
                  record: _Record) -> bool:
     """Apply one event that has no problem of its own to `record`; False (and the problem
     reported) when the holdings do not allow it."""
     kind, when, quantity, holders = event.kind, event.when, event.quantity, record.holders
+    if kind in rulebook.term_events:
+        record.term_events.append(event.term)
+        return True
 
     def take(name: str, security: str, what: str) -> Holding | None:
         h = holders[name]
@@ -1102,7 +1135,8 @@ def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, ruleboo
     if kind == "conversion":
         if (h := take(event.holder, event.security, "converted")) is None:
             return False
-        issued = calc.conversion_shares(rulebook.terms(when), quantity, when)  # the price in force then
+        # the price in force then, and the terms as the record has changed them
+        issued = calc.conversion_shares(rulebook.terms(when, tuple(record.term_events)), quantity, when)
         holders[h.name] = replace(h, common=h.common + issued)
         record.outstanding += issued
         for class_id in converted_classes(rulebook):

@@ -14,6 +14,8 @@ def test_every_assumption_is_cited_and_used(rulebook):
     for rule in rulebook.rules:
         used |= set(rule.assumptions)
     used |= {event.assumption for event in rulebook.events.values()}  # an event's reading of the date
+    # what a term event of the record does to the terms
+    used |= {effect.assumption for event in rulebook.term_events.values() for effect in event.effects}
     assert sorted(set(rulebook.assumptions) - used) == []
     for a in rulebook.assumptions.values():
         assert a.source is not None and a.source.document in rulebook.documents and a.source.section, a.id

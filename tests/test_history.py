@@ -135,7 +135,7 @@ def test_a_net_issue_exercise_follows_war_2c_and_rounds_per_war_3(rulebook, tmp_
      "quantity: 100}\n  - {date: 2002-05-01, kind: issuance, security: common, quantity: 100}\n", 10, "bad-date",
      "history[1].date: 2002-05-01 is before the previous event (2002-06-01)"),
     ("  - {date: 2002-06-01, kind: merger, quantity: 1}\n", 9, "bad-value",
-     "history[0].kind: 'merger' is not one of conversion, exercise, transfer, issuance, repurchase"),
+     "history[0].kind: 'merger' is not one of conversion, exercise, transfer, issuance, repurchase, change_of_control, purchase_offer_expired"),
 ])
 def test_a_bad_history_event_is_one_line_naming_its_line(rulebook, tmp_path, history, line, category, message):
     path = table(tmp_path, history)

@@ -454,13 +454,13 @@ def test_a_condition_that_is_not_a_mapping_names_its_line(rb):
 
 
 def test_wrong_type_for_a_parameter_value(rb):
-    n = edit(rb, "parameters.yaml", "    value: 0.08\n", "    value: lots\n")
+    n = edit(rb, "parameters.yaml", "  dividend_rate:\n    value: 0.08\n", "  dividend_rate:\n    value: lots\n") + 1
     lines = lint(rb)
     the_line(lines, where(rb, "parameters.yaml", n, "wrong-type"), "dividend_rate", "'lots'")
 
 
 def test_wrong_parameter_value_never_gives_a_traceback_in_check(rb):
-    edit(rb, "parameters.yaml", "    value: 0.08\n", "    value: lots\n")
+    edit(rb, "parameters.yaml", "  dividend_rate:\n    value: 0.08\n", "  dividend_rate:\n    value: lots\n") + 1
     result = subprocess.run(CLI + ["check", "samples/scenarios/liberty-buys-1m-2003.yaml", "--rules", str(rb)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in result.stderr
