@@ -192,12 +192,10 @@ def continuity(board: Board, until: date, years: int, always: frozenset, since: 
 def board_continuity(sit: Situation, years: int, output: str, always: tuple[str, ...] = (),
                      since: Any = None) -> Any:
     """The scenario's board history (unknown when it states none) read for Change of Control by
-    board turnover: `stated` (a history is stated), `lost` (the continuing directors ceased to be a
+    board turnover: `lost` (the continuing directors ceased to be a
     majority on some day up to the test date), `date` (the first such day), `period_start`,
     `continuing` and `in_office` (the counts compared)."""
     board = getattr(sit.scenario, "board", None) if sit.scenario is not None else None
-    if output == "stated":
-        return board is not None
     if board is None:
         return None
     found = continuity(board, sit.as_of, int(years), frozenset(always), since if isinstance(since, date) else None)
@@ -216,8 +214,8 @@ BOARD_MEASURES: dict[str, Measure] = {
     "share_of_outstanding": Measure(share_of_outstanding, {"fact": "fact", "security_fact": "fact"},
                                     ("fact", "security_fact"), {"": "percent"}),
     "board_continuity": Measure(board_continuity, {
-        "years": "int", "output": "choice:stated|lost|date|period_start|continuing|in_office",
+        "years": "int", "output": "choice:lost|date|period_start|continuing|in_office",
         "always": "securities", "since": "date"}, ("years", "output"),
-        {"stated": "bool", "lost": "bool", "date": "date", "period_start": "date", "continuing": "shares",
+        {"lost": "bool", "date": "date", "period_start": "date", "continuing": "shares",
          "in_office": "shares", "": "shares"}),
 }

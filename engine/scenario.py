@@ -491,9 +491,10 @@ def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):
             if voter not in known:
                 ck.add(_line(items[names[d.name]], "approved_by"), "dangling-reference",
                        f"{path}: {voter!r} is not a director of board.directors{did_you_mean(voter, list(known))}")
-            elif voter == d.name or not known[voter].in_office(d.approval_day):
+            elif (voter == d.name or not known[voter].in_office(d.approval_day)
+                  or known[voter].seated >= d.approval_day):
                 ck.add(_line(items[names[d.name]], "approved_by"), "bad-value",
-                       f"{path}: {voter!r} was not in office on {d.approval_day} to approve {d.name!r}")
+                       f"{path}: {voter!r} was not in office before {d.approval_day} to approve {d.name!r}")
     return Board(directors=tuple(directors), stated_in=f"{ck.file}:{_line(data, 'board')}")
 
 

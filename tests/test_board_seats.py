@@ -255,6 +255,25 @@ def test_without_a_board_size_the_seat_count_and_so_the_consequence_cannot_be_de
     assert finding(report, "cod.8d-iii.a1-additional-directors-right-ends")["outcome"] == "not_applicable"
 
 
+def test_a_conversion_keeps_the_common_it_issues_counted_and_the_rights_on():
+    code, data = run_json("check", SCENARIOS / "liberty-converts-a1-2002.yaml")
+    f = finding(data, "cod.8d-iii.a1-additional-directors-right-ends")
+    assert code == 0 and f["outcome"] == "not_applicable"
+    assert f["figures"]["seat_right.a1_additional_directors.held_before"] == "21,164,524"
+    assert f["figures"]["seat_right.a1_additional_directors.held_after"] == "21,164,524"
+
+
+def test_an_approval_by_a_director_seated_that_day_is_refused(tmp_path):
+    directors = nine() + [{"name": "Nominee 1", "seated": "2001-03-01"},
+                          {"name": "Nominee 2", "seated": "2001-03-01", "approved_by": ["Nominee 1"]}]
+    path = write(tmp_path, {"as_of": "2001-06-01", "action": {"kind": "board_change"},
+                            "board": {"directors": directors}})
+    result = run("check", path)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("board.directors[10].approved_by: 'Nominee 1' was not in office before "
+                                          "2001-03-01 to approve 'Nominee 2'")
+
+
 def test_a_purchase_by_another_group_leaves_the_rights_alone():
     code, data = run_json("check", SCENARIOS / "gleacher-buys-500k-2001.yaml")
     for rule in ("cod.8d-i.a2-director-right-ends", "cod.8d-ii.a1-director-right-ends",
