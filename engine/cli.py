@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                "exit codes: 0 done; 2 bad input (a date before the Closing Date, a bad cap table)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     position_options(position)
+    position.add_argument("--board-size", type=_board_size, metavar="N",
+                          help="the authorized number of directors the seat rights are counted on (overrides the "
+                               "cap table's board_size; without either the seat counts cannot be determined)")
 
     room = sub.add_parser(
         "headroom", help="the most Common Stock a group may buy in the market on a date",
@@ -256,6 +259,9 @@ def cmd_position(args: argparse.Namespace) -> int:
 
     rulebook = _rulebook(args.rules)
     cap = _stated(_cap_table_on(args, rulebook), args, rulebook)
+    if args.board_size is not None:
+        from dataclasses import replace
+        cap = replace(cap, board_size=args.board_size)
     _check_date(rulebook, args.as_of, cap)
     data = positions(rulebook, cap, args.as_of)
     write_output(position_json(data, _pretty(args)) if args.format == "json" else position_text(rulebook, data, args.as_of), None)
@@ -300,6 +306,13 @@ def _cap_table_on(args: argparse.Namespace, rulebook):
     if cap.last_event is not None and cap.last_event[0] > args.as_of:
         cap = load_cap_table(path, rulebook, until=args.as_of)
     return cap
+
+
+def _board_size(text: str) -> int:
+    """--board-size: a whole number of directors, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of directors >= 1, got {text!r}")
+    return int(text)
 
 
 def _check_date(rulebook, as_of: date, cap=None) -> None:

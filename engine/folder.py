@@ -10,7 +10,8 @@ from .errors import InputError, ProblemList, did_you_mean
 from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 
-OUTCOMES = ("violation", "permitted", "obligation", "approval_required", "not_applicable", "cannot_determine")
+OUTCOMES = ("violation", "permitted", "obligation", "consequence", "approval_required", "not_applicable",
+            "cannot_determine")
 
 
 def check_folder(rulebook: Rulebook, problems: ProblemList) -> dict[str, int]:

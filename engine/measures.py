@@ -719,7 +719,7 @@ class Measure:
     Param kinds: party, when, output, date (a date parameter, a date expression or as_of),
     class (a class or security id), classes (one, or a list of them), securities (a list of security ids), number (a literal or a
     number parameter), int, bool, fact (a fact name), choice:a|b (one of the listed words),
-    value_map ({fact: value}).
+    value_map ({fact: value}), parameter (a parameter's name, read as in force on the test date).
     """
 
     fn: Callable
@@ -784,6 +784,13 @@ MEASURES: dict[str, Measure] = {
     "jurisdiction": Measure(jurisdiction, {"name_fact": "fact", "output": "choice:kind|country"}, ("name_fact",),
                             {"": "enum"}),
 }
+
+
+# The board measures (engine/board.py): seat thresholds, seats of a board, a board's composition
+# over time, calendar-day deadlines.
+from .board import BOARD_MEASURES  # noqa: E402 - board.py builds on the measures above
+
+MEASURES.update(BOARD_MEASURES)
 
 
 def measure(name: str, sit: Situation, params: dict[str, Any]) -> Any:

@@ -178,6 +178,7 @@ class Scenario:
     tally: Tally | None = None
     vote_by: str = "group"  # group | holder: how holders vote when the coalitions are analysed
     instruments: dict[str, InstrumentStatus] = field(default_factory=dict)  # the cap table's, then the scenario's
+    board: Any = None  # the board history the scenario states (engine/board.py Board), or None
 
 
 # --- Rulebooks ------------------------------------------------------------------------------
@@ -334,7 +335,7 @@ class Rule:
     scope: Any  # condition tree or None
     condition: Any  # condition tree
     exceptions: tuple[Exception_, ...]
-    outcome: str  # violation | obligation | approval_required
+    outcome: str  # violation | obligation | consequence | approval_required
     otherwise: str  # permitted | not_applicable
     finding: str  # message template
     assumptions: tuple[str, ...] = ()
@@ -367,7 +368,8 @@ class Version:
 
 # --- Findings -------------------------------------------------------------------------------
 
-OUTCOMES = ("violation", "cannot_determine", "approval_required", "obligation", "permitted", "not_applicable")
+OUTCOMES = ("violation", "cannot_determine", "approval_required", "obligation", "consequence", "permitted",
+            "not_applicable")
 
 
 @dataclass

@@ -148,6 +148,8 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
     out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {},
                  "instruments_in_question": in_question,
                  "term_events": rulebook.recorded_terms(tuple(e for e in cap.term_events if e.on <= as_of))}
+    if block.get("seat_rights"):
+        out["board_size"] = cap.board_size  # authorized, as the cap table (or --board-size) states it
     for entry in block.get("terms", []):
         out["terms"][entry["key"]] = _shown(_figure(rulebook, entry, sit, None), entry["show"], entry["places"])
     for group in rulebook.groups:
@@ -161,8 +163,61 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
             row[entry["key"]] = value
         # Above a cap inside a voting-power safe harbor: the day accretion alone ends the harbor.
         row["accretion_warning"] = capital.accretion_crossing(rulebook, cap, group, as_of)
+        if block.get("seat_rights"):
+            row["seat_rights"] = seat_rights(rulebook, sit, states, group)
         out["groups"][group] = row
     return out
+
+
+def seat_rights(rulebook: Rulebook, sit: Situation, states: dict, group: str) -> list[dict]:
+    """The group's rights to elect or designate directors (rulebook.yaml position.seat_rights) on
+    the date: its holdings as converted against the adjusted threshold (met at or above it,
+    A-seat-threshold-at-least), and the status: `on`, `off`, `ended` (its instrument stated
+    terminated or cancelled) or `suspended` (the right it yields to is on). The seats it carries
+    are counted on the authorized board; None when no board size is stated."""
+    rows: dict[str, dict] = {}
+    for entry in rulebook.position.get("seat_rights", []):
+        if entry["group"] != group:
+            continue
+        params = dict(entry["params"], party=group, when="before")
+        held = measure("threshold_holding", sit, dict(params, output="shares"))
+        needed = measure("threshold_holding", sit, dict(params, output="threshold"))
+        state = states.get(entry["instrument"]) if entry["instrument"] else None
+        if state is not None and state.status == "not_in_force":
+            status = "ended"
+        else:
+            status = "on" if held is not None and held >= needed else "off"
+        rows[entry["key"]] = {"key": entry["key"], "label": entry["label"], "cite": entry["cite"], "status": status,
+                              "held_as_converted": held, "threshold": needed,
+                              "margin": None if held is None else held - needed,
+                              "seats": measure("board_seats", sit, dict(entry["seats"], output="seats")),
+                              "suspended_while": entry["suspended_while"]}
+    for row in rows.values():
+        other = rows.get(row["suspended_while"]) if row["suspended_while"] else None
+        if other is not None and other["status"] == "on" and row["status"] == "on":
+            row["status"] = "suspended"
+    return list(rows.values())
+
+
+def _seat_lines(data: dict) -> list[str]:
+    """The seat rights, one line each, for the text report."""
+    size = data.get("board_size")
+    head = (f"Seat rights (authorized Board of {size}):" if size is not None else
+            "Seat rights (authorized Board size not stated: the seats cannot be determined; give --board-size N "
+            "or the cap table's board_size):")
+    lines = ["", head]
+    for gid, g in data["groups"].items():
+        for r in g.get("seat_rights", []):
+            seats = "seats unknown" if r["seats"] is None else f"{r['seats']} seat{'s' if r['seats'] != 1 else ''}"
+            figure = ("-" if r["held_as_converted"] is None else
+                      f"{calc.shares_display(r['held_as_converted'])} as converted against "
+                      f"{calc.shares_display(r['threshold'])}")
+            status = r["status"].upper()
+            if r["status"] == "suspended":
+                by = next((o["cite"] for o in g["seat_rights"] if o["key"] == r["suspended_while"]), r["suspended_while"])
+                status += f" while the {by} right is on"
+            lines.append(f"  {gid}: {r['label']} ({r['cite']}): {status}; {figure}; {seats}")
+    return lines
 
 
 def _cap(rulebook: Rulebook, cap: CapTable, group: str, as_of: date, fact: str) -> dict:
@@ -225,6 +280,8 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     lines += [f"{gid}: accretion warning: {g['accretion_warning']['message']}."
               for gid, g in data["groups"].items() if g.get("accretion_warning")]
     lines += reasons
+    if any(g.get("seat_rights") for g in data["groups"].values()):
+        lines += _seat_lines(data)
     if data.get("instruments_in_question"):
         names = " and ".join(rulebook.documents[d].name or rulebook.documents[d].title
                              for d in data["instruments_in_question"])

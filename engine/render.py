@@ -19,6 +19,7 @@ LABEL = {
     "cannot_determine": "CANNOT DETERMINE",
     "approval_required": "APPROVAL REQUIRED",
     "obligation": "OBLIGATION",
+    "consequence": "CONSEQUENCE",
     "permitted": "permitted",
     "not_applicable": "not applicable",
 }

@@ -56,14 +56,19 @@ FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "impli
              "contradiction")
 ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
 CONSTRAINT_KEYS = ("when", "fields", "message")
-POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom")
+POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "seat_rights")
+# A right to elect or designate directors while a group holds a threshold (engine/board.py):
+# its group, citation, governing instrument, the right whose existence suspends it (if any),
+# the threshold_holding params and the board_seats params of the seats it carries.
+SEAT_RIGHT_KEYS = ("key", "label", "group", "cite", "instrument", "suspended_while", "params", "seats")
 POSITION_ENTRY_KEYS = ("key", "label", "measure", "params", "parameter", "text", "show", "places", "cap")
 COLUMN_KEYS = ("label", "value", "format")
 COLUMN_FORMATS = ("shares", "pct", "cap", "headroom", "text")
 HEADROOM_KEYS = ("fact", "key", "label")
 SHOW_FIELDS = ("shares", "denominator", "pct", "pct_exact", "money", "decimal", "value")
 THRESHOLD = re.compile(r"^(majority|unanimous|\d{1,3}(\.\d{1,4})?%)$")
-OUTCOMES = ("violation", "obligation", "approval_required")
+# consequence: what the action brings about under the clause (a right that ends, an event that occurs)
+OUTCOMES = ("violation", "obligation", "consequence", "approval_required")
 PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must be
     "closing_date": "date", "signing_date": "date", "first_dividend_payment_date": "date",
     "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
@@ -1611,6 +1616,9 @@ def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: 
         return value if isinstance(value, bool) else bad(f"expected true or false, got {value!r}")
     if kind == "fact":
         return value if isinstance(value, str) else bad(f"expected a fact name, got {value!r}")
+    if kind == "parameter":
+        return value if isinstance(value, str) and value in book.parameters else bad(
+            f"expected the name of a parameter in parameters.yaml, got {value!r}", book.parameters)
     if kind == "value_map":
         if not isinstance(value, dict) or len(value) != 1:
             return bad("expected one {fact: value}")
@@ -1661,6 +1669,42 @@ def _parse_fact_conditions(book: _Loading) -> None:
         book.constraints.append(Constraint(parse_condition(ctx, item["when"], book, line=item.line_of("when")),
                                            tuple(str(f) for f in fields), " ".join(str(item["message"]).split()),
                                            item.line))
+
+
+def _seat_rights(ctx: _Ctx, items: Any, book: _Loading) -> list[dict]:
+    """rulebook.yaml `position.seat_rights`: each right to elect or designate directors that
+    `clausewise position` shows on or off, with its holdings against its threshold and its seats."""
+    out: list[dict] = []
+    if not isinstance(items, list):
+        ctx.add(items, None, "wrong-type", "position.seat_rights: expected a list")
+        return out
+    for item in items:
+        if not _check_keys(ctx, item, SEAT_RIGHT_KEYS, "position.seat_rights",
+                           ("key", "label", "group", "cite", "params", "seats")):
+            continue
+        what = f"position.seat_rights.{item['key']}"
+        if item["group"] not in book.groups:
+            ctx.add(item, "group", "dangling-reference", f"{what}.group: no group '{item['group']}'"
+                                                         f"{did_you_mean(item['group'], book.groups)}")
+            continue
+        if item.get("instrument") is not None and item["instrument"] not in book.documents:
+            ctx.add(item, "instrument", "dangling-reference", f"{what}.instrument: no document '{item['instrument']}'"
+                                                              f"{did_you_mean(item['instrument'], book.documents)}")
+            continue
+        held = _measure_params(ctx, {"measure": "threshold_holding", "params": item["params"]}, what, book, ("party",))
+        seats = _measure_params(ctx, {"measure": "board_seats", "params": item["seats"]}, f"{what}.seats", book)
+        if held is None or seats is None:
+            continue
+        out.append({"key": str(item["key"]), "label": str(item["label"]), "group": item["group"],
+                    "cite": str(item["cite"]), "instrument": item.get("instrument"),
+                    "suspended_while": item.get("suspended_while"), "params": held, "seats": seats})
+    keys = [e["key"] for e in out]
+    for entry in out:
+        if entry["suspended_while"] is not None and entry["suspended_while"] not in keys:
+            ctx.add(items, None, "dangling-reference",
+                    f"position.seat_rights.{entry['key']}.suspended_while: no seat right '{entry['suspended_while']}'"
+                    f"{did_you_mean(entry['suspended_while'], keys)}")
+    return out
 
 
 def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
@@ -1727,6 +1771,7 @@ def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
                                                  f"{did_you_mean(fmt, COLUMN_FORMATS)}")
         columns.append({"label": str(item["label"]), "value": str(item["value"]), "format": fmt})
     out["columns"] = columns
+    out["seat_rights"] = _seat_rights(ctx, node.get("seat_rights") or [], book)
     room = node.get("headroom")
     if room is not None and _check_keys(ctx, room, HEADROOM_KEYS, "position.headroom", HEADROOM_KEYS):
         if room["fact"] not in book.facts:

@@ -15,6 +15,7 @@ from typing import Any
 from . import calc, capital
 from .errors import InputError, ProblemList, did_you_mean
 from .errors import shown as _show
+from .board import Board, Director
 from .conditions import truth
 from .facts import TRADE_KINDS, allowed_values
 from .measures import Situation, measure
@@ -24,7 +25,9 @@ from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 from .yamlio import line_of as _line
 
-SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote")
+SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote", "board")
+BOARD_KEYS = ("directors",)
+DIRECTOR_KEYS = ("name", "seated", "left", "approved_by", "approved_on", "elected_by")
 INSTRUMENT_KEYS = ("status", "from", "note")
 VOTE_KEYS = ("record_date", "by", "votes", "common_for", "common_against")
 CAP_TABLE_KEYS = ("name", "as_of", "sources", "common_outstanding", "board_size", "holders", "instruments",
@@ -419,10 +422,80 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
     stated = instruments(ck, data, "", rulebook)
     action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
     tally, vote_by = _vote(ck, data.get("vote"), _line(data, "vote"), rulebook, cap)
+    board = _board(ck, data, rulebook, as_of) if data.get("board") is not None else None
     _raise(problems, file)
     assert name and as_of and cap and action
     return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description,
-                    tally=tally, vote_by=vote_by, instruments={**cap.instruments, **stated})
+                    tally=tally, vote_by=vote_by, instruments={**cap.instruments, **stated}, board=board)
+
+
+def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):
+    """`board`: the board history, each director with the day seated, the day out of office (if
+    any), the directors who approved the election or nomination (and the day, if not the day
+    seated), or the security whose holders elected the director under their own right."""
+    node = data["board"]
+    if not ck.mapping(node, "board", BOARD_KEYS, BOARD_KEYS, line=_line(data, "board")):
+        return None
+    items = node.get("directors")
+    if not isinstance(items, list) or not items:
+        ck.add(_line(node, "directors"), "wrong-type", "board.directors: expected a list of directors")
+        return None
+    directors: list[Director] = []
+    names: dict[str, int] = {}
+    for i, item in enumerate(items):
+        path, line = f"board.directors[{i}]", _item_line(items, i)
+        if not ck.mapping(item, path, DIRECTOR_KEYS, ("name", "seated"), line=line):
+            continue
+        name = ck.text(item, "name", path)
+        seated, left = ck.date(item, "seated", path), ck.date(item, "left", path)
+        approved_on = ck.date(item, "approved_on", path)
+        if name is not None and name in names:
+            ck.add(_line(item, "name"), "duplicate", f"{path}.name: {name!r} is already board.directors[{names[name]}]")
+            continue
+        if name is not None:
+            names[name] = i
+        if seated and left and left <= seated:
+            ck.add(_line(item, "left"), "bad-date", f"{path}.left: {left} is not after the day seated, {seated}")
+            continue
+        if seated and approved_on and approved_on > seated:
+            ck.add(_line(item, "approved_on"), "bad-date",
+                   f"{path}.approved_on: {approved_on} is after the day seated, {seated}")
+            continue
+        if seated and as_of and seated > as_of:
+            ck.add(_line(item, "seated"), "bad-date",
+                   f"{path}.seated: {seated} is after as_of {as_of}; a board history records what has happened")
+            continue
+        approvers = item.get("approved_by")
+        if approvers is not None and (not isinstance(approvers, list)
+                                      or not all(isinstance(a, str) and a.strip() for a in approvers)):
+            ck.add(_line(item, "approved_by"), "wrong-type", f"{path}.approved_by: expected a list of directors' names")
+            continue
+        elected_by = item.get("elected_by")
+        if elected_by is not None and elected_by not in rulebook.securities:
+            ck.add(_line(item, "elected_by"), "bad-value",
+                   f"{path}.elected_by: {_show(elected_by)} is not a security of the rulebook "
+                   f"({', '.join(rulebook.securities)}){did_you_mean(elected_by, list(rulebook.securities))}")
+            continue
+        if elected_by is not None and approvers:
+            ck.add(_line(item, "approved_by"), "bad-value",
+                   f"{path}: state approved_by or elected_by, not both")
+            continue
+        if name is None or seated is None:
+            continue
+        directors.append(Director(name=name, seated=seated, left=left, approved_by=tuple(a.strip() for a in approvers or ()),
+                                  approved_on=approved_on, elected_by=elected_by, line=line))
+    known = {d.name: d for d in directors}
+    for i, d in enumerate(directors):
+        for voter in d.approved_by:
+            path = f"board.directors[{names[d.name]}].approved_by"
+            if voter not in known:
+                ck.add(_line(items[names[d.name]], "approved_by"), "dangling-reference",
+                       f"{path}: {voter!r} is not a director of board.directors{did_you_mean(voter, list(known))}")
+            elif (voter == d.name or not known[voter].in_office(d.approval_day)
+                  or known[voter].seated >= d.approval_day):
+                ck.add(_line(items[names[d.name]], "approved_by"), "bad-value",
+                       f"{path}: {voter!r} was not in office before {d.approval_day} to approve {d.name!r}")
+    return Board(directors=tuple(directors), stated_in=f"{ck.file}:{_line(data, 'board')}")
 
 
 def instruments(ck: _Checker, node: dict, path: str, rulebook: Rulebook) -> dict[str, InstrumentStatus]:

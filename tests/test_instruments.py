@@ -144,7 +144,7 @@ def test_check_without_the_status_cannot_determine_and_names_it(tmp_path):
     result = run("check", path)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert "Result: CANNOT DETERMINE  (30 not applicable, 1 cannot determine)" in lines
+    assert "Result: CANNOT DETERMINE  (36 not applicable, 1 cannot determine)" in lines
     row = next(line for line in lines if line.startswith("CANNOT DETERMINE "))
     assert row.split() == ["CANNOT", "DETERMINE", HMTF_RULE, "PA", "6.6(b)", PA_STATUS, "unknown"]
     assert f"    Missing: {PA_STATUS}" in lines

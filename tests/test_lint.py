@@ -505,6 +505,7 @@ def test_lint_refuses_an_outcome_that_does_not_exist(tmp_path):
     assert result.stderr.count("\n") == 1
     assert "bad-value: case 'A sale of 1,000,000 shares to a non-Affiliate on September 14, 2022 violates the " \
            "lock-up': ia.4.2.competitor-ban: outcome 'permited' is not one of violation, permitted, obligation, " \
+           "consequence, " \
            "approval_required, not_applicable, cannot_determine" in result.stderr
 
 

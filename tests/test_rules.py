@@ -598,6 +598,20 @@ SAMPLE_OUTCOMES = {
                                             "cod.12j.series-split-unanimous": APPROVAL},
     "approval-series-split-even.yaml": {"cod.8c-i.series-split-75": APPROVAL},
     "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},
+    # Board seats (CoD 8(d)), the special meeting of a series, prong (c) of a Change of Control.
+    "liberty-sells-a1-additional-right-kept.yaml": {PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"),
+                                                    COD_12I_A1: ("obligation", None)},
+    **{f"liberty-sells-a1-additional-right-ends-board-{n}.yaml": {
+        PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"), COD_12I_A1: ("obligation", None),
+        "cod.8d-iii.a1-additional-directors-right-ends": ("consequence", None)} for n in (9, 12, 21)},
+    "hmtf-sells-a2-director-right-kept-board-10.yaml": {PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"),
+                                                        "cod.12i.a2-auto-conversion": ("obligation", None)},
+    "hmtf-sells-a2-director-right-ends-board-11.yaml": {PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"),
+                                                        "cod.12i.a2-auto-conversion": ("obligation", None),
+                                                        "cod.8d-i.a2-director-right-ends": ("consequence", None)},
+    "series-a2-holders-request-special-meeting.yaml": {"cod.8d-i.a2-special-meeting": ("obligation", None)},
+    "board-turnover-five-of-twelve-no-coc.yaml": {},
+    "board-turnover-six-of-twelve-coc.yaml": {"cod-17-coc-c": ("consequence", None)},
 }
 
 

@@ -323,7 +323,7 @@ def test_check_json_reports_the_approval():
     a = found[0]["approval"]
     assert (found[0]["rule"], a["body"], a["threshold"], a["shares_required"], a["outstanding"]) == (
         "cod.8c-iv.senior-issuance-75", "Series A voting as one class", "75%", 56_250, 75_000)
-    assert data["counts"] == {"not_applicable": 30, "approval_required": 1}
+    assert data["counts"] == {"not_applicable": 36, "approval_required": 1}
     assert data["headroom"] is None
 
 

@@ -1,0 +1,479 @@
+"""Board seats (CoD 8(d), PA 5.2 as amended), the special meeting of a series, and Change of Control
+by board turnover (CoD 17 prong (c)): the real CLI in a subprocess, both sides of each threshold and
+date edge, exact figures and seat counts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from clitools import run, run_json
+from deal import ROOT
+
+from clausewise.board import seats_of_board
+
+RULEBOOK = ROOT / "rules" / "icg-2000"
+SCENARIOS = RULEBOOK / "scenarios"
+CLOSING = RULEBOOK / "captables" / "closing.yaml"
+OUTSIDER = {"name": "Acme Capital Partners LP", "group": "none", "purchaser_affiliate": False,
+            "hmtf_parallel_investor": False}
+
+
+def finding(data: dict, rule: str) -> dict:
+    return next(f for f in data["findings"] if f["rule"] == rule)
+
+
+def write(tmp_path: Path, data: dict, name: str = "scenario.yaml") -> Path:
+    data.setdefault("name", "test scenario")
+    data.setdefault("cap_table", str(CLOSING))
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def liberty_sells_a1(tmp_path: Path, quantity: int, as_of: str = "2000-04-10", cap_table=None) -> dict:
+    data = {"as_of": as_of, "action": {"kind": "transfer", "from": "Liberty Media Corporation", "to": OUTSIDER,
+                                       "security": "series_a1", "quantity": quantity, "basis": "exempt",
+                                       "rule144_resale_available": False}}
+    if cap_table is not None:
+        data["cap_table"] = cap_table
+    code, report = run_json("check", write(tmp_path, data))
+    assert code == 0
+    return report
+
+
+# --- the seat formula ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size, seats", [(9, 1), (10, 1), (11, 2), (12, 2), (21, 3)])
+def test_position_counts_the_seats_of_each_right_on_the_authorized_board(size, seats):
+    # A-seat-rounding-whole-number: 10% of 10 is exactly 1, one seat; 1.1 rounds up to 2.
+    code, data = run_json("position", "--as-of", "2000-04-10", "--board-size", str(size))
+    assert code == 0 and data["board_size"] == size
+    for group in ("liberty", "hmtf"):
+        assert {r["seats"] for r in data["groups"][group]["seat_rights"]} == {seats}
+    text = run("position", "--as-of", "2000-04-10", "--board-size", str(size)).stdout
+    assert f"Seat rights (authorized Board of {size}):" in text
+    assert f"ON; 8,214,287 as converted against 4,107,143; {seats} seat{'s' if seats > 1 else ''}" in text
+
+
+def test_the_other_reading_of_rounded_up_gives_two_seats_on_a_board_of_ten():
+    assert [seats_of_board(n, 10) for n in (9, 10, 11, 12, 20, 21)] == [1, 1, 2, 2, 2, 3]
+    assert [seats_of_board(n, 10, rounding="next_above") for n in (9, 10, 11, 12, 20, 21)] == [1, 2, 2, 2, 3, 3]
+    assert seats_of_board(None, 10) is None
+
+
+def test_position_without_a_board_size_cannot_count_the_seats(tmp_path):
+    cap = tmp_path / "no-board.yaml"
+    cap.write_text(re.sub(r"^board_size: 12\n", "", CLOSING.read_text(), flags=re.M))
+    code, data = run_json("position", "--as-of", "2000-04-10", "--cap-table", str(cap))
+    assert code == 0 and data["board_size"] is None
+    assert [r["seats"] for r in data["groups"]["liberty"]["seat_rights"]] == [None] * 4
+    text = run("position", "--as-of", "2000-04-10", "--cap-table", str(cap)).stdout
+    assert "authorized Board size not stated: the seats cannot be determined" in text and "seats unknown" in text
+
+
+def test_bad_board_size_is_refused():
+    result = run("position", "--as-of", "2000-04-10", "--board-size", "0")
+    assert result.returncode == 2 and "expected a whole number of directors >= 1, got '0'" in result.stderr
+
+
+# --- position: each right on, off, suspended or ended ---------------------------------------------
+
+
+def test_position_at_the_closing_counts_common_and_the_series_as_converted_not_the_warrants():
+    code, data = run_json("position", "--as-of", "2000-04-10")
+    rights = {r["key"]: r for g in data["groups"].values() for r in g.get("seat_rights", [])}
+    assert data["groups"]["liberty"]["warrant_shares"] == 6666667  # not in the seat figure
+    assert rights["a1_director"]["held_as_converted"] == 17857143
+    assert rights["a1_director"]["threshold"] == 2687571  # A-seat-a1-threshold-as-stated, not 2,678,571
+    assert rights["a1_additional_directors"]["threshold"] == 8928571
+    assert rights["a2_director"]["held_as_converted"] == 8214287 and rights["a2_director"]["threshold"] == 4107143
+    assert {k: r["status"] for k, r in rights.items()} == {
+        "a1_director": "on", "a1_additional_directors": "on", "liberty_designee": "suspended",
+        "additional_liberty_designee": "suspended", "a2_director": "on", "hmtf_designee": "suspended"}
+    assert data["groups"]["gleacher"]["seat_rights"] == []
+    text = run("position", "--as-of", "2000-04-10").stdout
+    assert ("liberty: Liberty Director designation (PA 5.2(b)(i) as amended): SUSPENDED while the CoD 8(d)(ii) "
+            "right is on; 17,857,143 as converted against 2,687,571; 2 seats") in text
+
+
+def _cap_with_history(tmp_path: Path, events: list[dict]) -> Path:
+    """The closing cap table, an outside fund beside its holders, and a record of events since."""
+    holders = yaml.safe_load(CLOSING.read_text())["holders"] + [{"name": "Acme Capital Partners LP", "group": "none"}]
+    path = tmp_path / "cap.yaml"
+    path.write_text(yaml.safe_dump({"name": "closing and after", "as_of": "2000-04-10",
+                                    "common_outstanding": 48582035, "board_size": 12,
+                                    "holders": holders, "history": events}, sort_keys=False))
+    return path
+
+
+def test_a_sale_below_the_threshold_switches_the_right_off_and_the_pa_right_stays_off(tmp_path):
+    cap = _cap_with_history(tmp_path, [{"date": "2001-06-01", "kind": "transfer", "from": "Liberty Media Corporation",
+                                        "to": "Acme Capital Partners LP", "security": "series_a1", "quantity": 27163}])
+    code, data = run_json("position", "--as-of", "2001-06-01", "--cap-table", str(cap))
+    rights = {r["key"]: r for r in data["groups"]["liberty"]["seat_rights"]}
+    assert rights["a1_additional_directors"]["status"] == "off"
+    assert rights["a1_additional_directors"]["held_as_converted"] == 8928565
+    assert rights["a1_additional_directors"]["margin"] == -6
+    # The PA 5.2(b)(ii) right is no longer suspended, and fails the same threshold (A-seat-threshold-at-least).
+    assert rights["additional_liberty_designee"]["status"] == "off"
+    assert rights["a1_director"]["status"] == "on" and rights["liberty_designee"]["status"] == "suspended"
+
+
+def test_with_the_certificate_of_designation_cancelled_the_pa_designation_rights_are_operative(tmp_path):
+    # Liberty converted its Series A-1 into Common in 2002; the Certificate of Designation stated
+    # cancelled ends the election rights, and the PA 5.2 rights, no longer suspended, count the Common.
+    cap = _cap_with_history(tmp_path, [{"date": "2002-06-01", "kind": "conversion", "holder": "Liberty Media Corporation",
+                                        "security": "series_a1", "quantity": 50000}])
+    args = ("position", "--as-of", "2003-01-02", "--cap-table", str(cap),
+            "--instrument", "certificate-of-designation=cancelled:2002-10-10",
+            "--instrument", "purchase-agreement-amendment=in_force", "--instrument", "purchase-agreement=in_force",
+            "--instrument", "warrant=in_force")
+    code, data = run_json(*args)
+    rights = {r["key"]: r for r in data["groups"]["liberty"]["seat_rights"]}
+    assert code == 0
+    assert rights["a1_director"]["status"] == "ended" and rights["a1_additional_directors"]["status"] == "ended"
+    assert rights["liberty_designee"]["status"] == "on" and rights["additional_liberty_designee"]["status"] == "on"
+    assert rights["liberty_designee"]["held_as_converted"] == 21164524
+    hmtf = {r["key"]: r for r in data["groups"]["hmtf"]["seat_rights"]}
+    assert hmtf["a2_director"]["status"] == "ended" and hmtf["hmtf_designee"]["status"] == "off"
+    assert hmtf["hmtf_designee"]["held_as_converted"] == 0
+
+
+def test_a_split_of_the_common_adjusts_every_threshold_from_its_date(rb):
+    text = (rb / "parameters.yaml").read_text()
+    anchor = "    note: >-\n      The factor the three seat thresholds"
+    split = """      2003-01-01:
+        value: 2
+        source:
+          document: certificate-of-designation
+          section: 8(d)(i)
+          quote: >-
+            (as adjusted for any stock dividends, splits and combinations and similar events
+            affecting the Common Stock from time to time)
+"""
+    assert text.count(anchor) == 1
+    (rb / "parameters.yaml").write_text(text.replace(anchor, split + anchor))
+    for day, thresholds in (("2002-12-31", (2687571, 8928571, 4107143)), ("2003-01-01", (5375142, 17857142, 8214286))):
+        code, data = run_json("position", "--rules", str(rb), "--as-of", day, "--instrument",
+                              "certificate-of-designation=in_force", "--instrument", "purchase-agreement=in_force",
+                              "--instrument", "purchase-agreement-amendment=in_force", "--instrument", "warrant=in_force")
+        rights = {r["key"]: r for g in data["groups"].values() for r in g.get("seat_rights", [])}
+        assert (rights["a1_director"]["threshold"], rights["a1_additional_directors"]["threshold"],
+                rights["a2_director"]["threshold"]) == thresholds, day
+
+
+# --- check: a transfer that switches a right off ------------------------------------------------
+
+
+@pytest.mark.parametrize("name, size, seats", [("liberty-sells-a1-additional-right-ends-board-9", 9, 1),
+                                               ("liberty-sells-a1-additional-right-ends-board-12", 12, 2),
+                                               ("liberty-sells-a1-additional-right-ends-board-21", 21, 3)])
+def test_a_sale_that_ends_the_additional_a1_right_is_a_consequence_with_its_seats(name, size, seats):
+    code, data = run_json("check", SCENARIOS / f"{name}.yaml")
+    assert code == 0
+    f = finding(data, "cod.8d-iii.a1-additional-directors-right-ends")
+    assert f["outcome"] == "consequence"
+    assert f["figures"]["seat_right.a1_additional_directors.held_before"] == "19,548,462"
+    assert f["figures"]["seat_right.a1_additional_directors.held_after"] == "8,928,565"
+    assert f["figures"]["seat_right.a1_additional_directors.threshold"] == "8,928,571"
+    assert f["figures"]["board.authorized_size"] == str(size)
+    assert f["figures"]["board.seats_per_right"] == str(seats)
+    assert (f"lose the right to elect the {seats} additional director(s) it carries on a Board of {size} "
+            "authorized members") in " ".join(f["explanation"].split())
+    assert finding(data, "cod.8d-ii.a1-director-right-ends")["outcome"] == "not_applicable"
+    assert "A-seat-board-authorized" in f["assumptions"]
+    text = run("check", SCENARIOS / f"{name}.yaml").stdout
+    assert "CONSEQUENCE  cod.8d-iii.a1-additional-directors-right-ends" in text
+
+
+def test_one_share_fewer_sold_keeps_the_additional_a1_right():
+    code, data = run_json("check", SCENARIOS / "liberty-sells-a1-additional-right-kept.yaml")
+    f = finding(data, "cod.8d-iii.a1-additional-directors-right-ends")
+    assert code == 0 and f["outcome"] == "not_applicable"
+    assert f["figures"]["seat_right.a1_additional_directors.held_after"] == "8,928,956"
+    assert f["figures"]["seat_right.a1_additional_directors.margin_after"] == "385"
+
+
+def test_holdings_exactly_at_the_threshold_keep_the_right(tmp_path):
+    # A-seat-threshold-at-least: 25,000 Series A-1 on the Closing Date are exactly 8,928,571 Common;
+    # "equals" read as "equals at least" keeps the right there (and above: 17,857,143 before).
+    at = finding(liberty_sells_a1(tmp_path, 25000), "cod.8d-iii.a1-additional-directors-right-ends")
+    assert at["outcome"] == "not_applicable"
+    assert at["figures"]["seat_right.a1_additional_directors.held_after"] == "8,928,571"
+    assert at["figures"]["seat_right.a1_additional_directors.margin_after"] == "0"
+    below = finding(liberty_sells_a1(tmp_path, 25001), "cod.8d-iii.a1-additional-directors-right-ends")
+    assert below["outcome"] == "consequence"
+    assert below["figures"]["seat_right.a1_additional_directors.held_after"] == "8,928,214"
+
+
+def test_the_a1_director_threshold_is_the_stated_2687571(tmp_path):
+    # A-seat-a1-threshold-as-stated: 7,525 Series A-1 are 2,687,500 Common, above the 2,678,571 of the
+    # original formula but below the stated 2,687,571: the right ends.
+    kept = finding(liberty_sells_a1(tmp_path, 42474), "cod.8d-ii.a1-director-right-ends")
+    assert kept["outcome"] == "not_applicable"
+    assert kept["figures"]["seat_right.a1_director.held_after"] == "2,687,857"
+    ends = finding(liberty_sells_a1(tmp_path, 42475), "cod.8d-ii.a1-director-right-ends")
+    assert ends["outcome"] == "consequence"
+    assert ends["figures"]["seat_right.a1_director.held_after"] == "2,687,500"
+    assert ends["figures"]["seat_right.a1_director.threshold"] == "2,687,571"
+    assert "A-seat-a1-threshold-as-stated" in ends["assumptions"]
+
+
+def test_the_hmtf_group_falling_below_4107143_ends_the_a2_right():
+    code, data = run_json("check", SCENARIOS / "hmtf-sells-a2-director-right-ends-board-11.yaml")
+    f = finding(data, "cod.8d-i.a2-director-right-ends")
+    assert code == 0 and f["outcome"] == "consequence"
+    assert (f["figures"]["seat_right.a2_director.held_before"], f["figures"]["seat_right.a2_director.held_after"],
+            f["figures"]["seat_right.a2_director.threshold"]) == ("8,992,292", "4,107,132", "4,107,143")
+    assert (f["figures"]["board.authorized_size"], f["figures"]["board.seats_per_right"]) == ("11", "2")
+    code, data = run_json("check", SCENARIOS / "hmtf-sells-a2-director-right-kept-board-10.yaml")
+    f = finding(data, "cod.8d-i.a2-director-right-ends")
+    assert f["outcome"] == "not_applicable"
+    assert f["figures"]["seat_right.a2_director.held_after"] == "4,107,523"
+    assert (f["figures"]["board.authorized_size"], f["figures"]["board.seats_per_right"]) == ("10", "1")
+
+
+def test_without_a_board_size_the_seat_count_and_so_the_consequence_cannot_be_determined(tmp_path):
+    cap = tmp_path / "no-board.yaml"
+    cap.write_text(re.sub(r"^board_size: 12\n", "", CLOSING.read_text(), flags=re.M))
+    data = {"as_of": "2000-04-10", "cap_table": str(cap),
+            "action": {"kind": "transfer", "from": "Liberty Media Corporation", "to": OUTSIDER,
+                       "security": "series_a1", "quantity": 25001, "basis": "exempt",
+                       "rule144_resale_available": False}}
+    code, report = run_json("check", write(tmp_path, data))
+    f = finding(report, "cod.8d-iii.a1-additional-directors-right-ends")
+    assert code == 1 and f["outcome"] == "cannot_determine"
+    assert f["missing"] == ["board.seats_per_right"]
+    # The same sale that keeps the right needs no board size.
+    data["action"]["quantity"] = 25000
+    code, report = run_json("check", write(tmp_path, data))
+    assert finding(report, "cod.8d-iii.a1-additional-directors-right-ends")["outcome"] == "not_applicable"
+
+
+def test_a_conversion_keeps_the_common_it_issues_counted_and_the_rights_on():
+    code, data = run_json("check", SCENARIOS / "liberty-converts-a1-2002.yaml")
+    f = finding(data, "cod.8d-iii.a1-additional-directors-right-ends")
+    assert code == 0 and f["outcome"] == "not_applicable"
+    assert f["figures"]["seat_right.a1_additional_directors.held_before"] == "21,164,524"
+    assert f["figures"]["seat_right.a1_additional_directors.held_after"] == "21,164,524"
+
+
+def test_an_approval_by_a_director_seated_that_day_is_refused(tmp_path):
+    directors = nine() + [{"name": "Nominee 1", "seated": "2001-03-01"},
+                          {"name": "Nominee 2", "seated": "2001-03-01", "approved_by": ["Nominee 1"]}]
+    path = write(tmp_path, {"as_of": "2001-06-01", "action": {"kind": "board_change"},
+                            "board": {"directors": directors}})
+    result = run("check", path)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("board.directors[10].approved_by: 'Nominee 1' was not in office before "
+                                          "2001-03-01 to approve 'Nominee 2'")
+
+
+def test_a_purchase_by_another_group_leaves_the_rights_alone():
+    code, data = run_json("check", SCENARIOS / "gleacher-buys-500k-2001.yaml")
+    for rule in ("cod.8d-i.a2-director-right-ends", "cod.8d-ii.a1-director-right-ends",
+                 "cod.8d-iii.a1-additional-directors-right-ends"):
+        assert finding(data, rule)["outcome"] == "not_applicable"
+
+
+# --- the special meeting of a series --------------------------------------------------------------
+
+
+def meeting(tmp_path: Path, series: str, shares: int, delivery: str | None = "personal_service",
+            as_of: str = "2001-06-01") -> tuple[int, dict]:
+    action = {"kind": "special_meeting_request", "series": series, "shares": shares}
+    if delivery is not None:
+        action["delivery"] = delivery
+    return run_json("check", write(tmp_path, {"as_of": as_of, "action": action}))
+
+
+def test_a_request_of_25_percent_of_the_a2_obliges_a_call_within_20_days(tmp_path):
+    # A-meeting-request-days-from-mailing: 5,750 of 23,000 is exactly 25%; the 20th day after June 1 is June 21.
+    code, data = meeting(tmp_path, "series_a2", 5750)
+    f = finding(data, "cod.8d-i.a2-special-meeting")
+    assert code == 0 and f["outcome"] == "obligation"
+    assert f["figures"]["meeting_request.pct_of_series"] == "25.0000%"
+    assert f["figures"]["meeting_request.call_deadline"] == "2001-06-21"
+    assert "by 2001-06-21" in " ".join(f["explanation"].split())
+    code, data = meeting(tmp_path, "series_a2", 5749)
+    f = finding(data, "cod.8d-i.a2-special-meeting")
+    assert f["outcome"] == "not_applicable"
+    assert f["figures"]["meeting_request.pct_of_series"].startswith("24.99")
+    assert finding(data, "cod.8d-ii.a1-special-meeting")["outcome"] == "not_applicable"
+
+
+def test_a_request_of_the_a1_by_certified_mail(tmp_path):
+    code, data = meeting(tmp_path, "series_a1", 12500, "certified_mail", as_of="2001-12-20")
+    f = finding(data, "cod.8d-ii.a1-special-meeting")
+    assert f["outcome"] == "obligation" and f["figures"]["meeting_request.call_deadline"] == "2002-01-09"
+    code, data = meeting(tmp_path, "series_a1", 12499, "certified_mail", as_of="2001-12-20")
+    assert finding(data, "cod.8d-ii.a1-special-meeting")["outcome"] == "not_applicable"
+
+
+def test_a_request_delivered_otherwise_starts_no_period_and_an_unstated_delivery_cannot_be_decided(tmp_path):
+    code, data = meeting(tmp_path, "series_a2", 23000, "other")
+    assert finding(data, "cod.8d-i.a2-special-meeting")["outcome"] == "not_applicable"
+    code, data = meeting(tmp_path, "series_a2", 23000, None)
+    f = finding(data, "cod.8d-i.a2-special-meeting")
+    assert code == 1 and f["outcome"] == "cannot_determine" and f["missing"] == ["meeting_request.delivery"]
+
+
+# --- Change of Control, prong (c) -------------------------------------------------------------------
+
+
+def test_five_of_twelve_replaced_keeps_a_majority_six_is_exactly_half_and_a_change_of_control():
+    code, data = run_json("check", SCENARIOS / "board-turnover-five-of-twelve-no-coc.yaml")
+    f = finding(data, "cod-17-coc-c")
+    assert code == 0 and f["outcome"] == "not_applicable"
+    assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
+            f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("7", "12")
+    code, data = run_json("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml")
+    f = finding(data, "cod-17-coc-c")
+    # A-continuing-directors-exact-half: 6 of 12 is not a majority.
+    assert f["outcome"] == "consequence"
+    assert f["figures"]["change_of_control.prong_c_date"] == "2001-05-15"
+    assert f["figures"]["change_of_control.prong_c_period_start"] == "1999-06-01"
+    assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
+            f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("6", "12")
+    assert "A-continuing-directors-exact-half" in f["assumptions"]
+    assert "CONSEQUENCE  cod-17-coc-c" in run("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout
+
+
+def nine(left: dict | None = None) -> list[dict]:
+    """Nine directors in office from 1999-06-01; `left`: name -> the day out of office."""
+    out = []
+    for c in "ABCDEFGHI":
+        d = {"name": f"Director {c}", "seated": "1999-06-01"}
+        if left and c in left:
+            d["left"] = left[c]
+        out.append(d)
+    return out
+
+
+def prong_c(tmp_path: Path, directors: list[dict], as_of: str, kind: str = "board_change") -> dict:
+    action = {"kind": kind}
+    data = {"as_of": as_of, "action": action, "board": {"directors": directors},
+            "instruments": {"certificate-of-designation": "in_force"}}  # after the 2002 plan, stated
+    code, report = run_json("check", write(tmp_path, data))
+    return finding(report, "cod-17-coc-c")
+
+
+def test_eleven_in_office_six_continuing_is_a_majority_five_is_not(tmp_path):
+    base = nine({"A": "2001-03-01", "B": "2001-03-01", "C": "2001-03-01"})
+    two = [{"name": "Director J", "seated": "1999-06-01"}, {"name": "Director K", "seated": "1999-06-01"}]
+    new = [{"name": f"Nominee {i}", "seated": "2001-03-01"} for i in range(3)]
+    f = prong_c(tmp_path, base + two + new, "2001-03-01")  # 8 of 11 continuing
+    assert f["outcome"] == "not_applicable" and f["figures"]["change_of_control.prong_c_continuing_directors"] == "8"
+    base = nine({c: "2001-03-01" for c in "ABCDE"})
+    new = [{"name": f"Nominee {i}", "seated": "2001-03-01"} for i in range(5)]
+    f = prong_c(tmp_path, base + two + new, "2001-03-01")  # 6 of 11: a majority
+    assert f["outcome"] == "not_applicable"
+    assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
+            f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("6", "11")
+    base = nine({c: "2001-03-01" for c in "ABCDEF"})
+    new = [{"name": f"Nominee {i}", "seated": "2001-03-01"} for i in range(6)]
+    f = prong_c(tmp_path, base + two + new, "2001-03-01")  # 5 of 11
+    assert f["outcome"] == "consequence" and f["figures"]["change_of_control.prong_c_date"] == "2001-03-01"
+
+
+def test_the_two_year_period_edge(tmp_path):
+    # A-continuing-directors-period: three replaced on 2000-06-01 and two more on 2002-05-30 fall in the
+    # period beginning 2000-05-31 (to 2002-05-30): 4 of 9. Two more on 2002-05-31 fall in no period with
+    # the first three (the period beginning 2000-06-01 counts them as its initial directors).
+    first = [{"name": f"First {i}", "seated": "2000-06-01"} for i in range(3)]
+    for day, outcome in (("2002-05-30", "consequence"), ("2002-05-31", "not_applicable")):
+        left = {c: "2000-06-01" for c in "ABC"} | {c: day for c in "DE"}
+        second = [{"name": f"Second {i}", "seated": day} for i in range(2)]
+        f = prong_c(tmp_path, nine(left) + first + second, day)
+        assert f["outcome"] == outcome, day
+        if outcome == "consequence":
+            assert f["figures"]["change_of_control.prong_c_date"] == "2002-05-30"
+            assert f["figures"]["change_of_control.prong_c_period_start"] == "2000-05-31"
+            assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
+                    f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("4", "9")
+
+
+def test_new_directors_approved_by_a_majority_of_the_continuing_directors_then_in_office_continue(tmp_path):
+    # A-continuing-directors-approval: five leave on 2001-03-01 and the four who stay, all the
+    # continuing directors then still in office, approve the five elected that day.
+    left = {c: "2001-03-01" for c in "ABCDE"}
+    stay = ["Director F", "Director G", "Director H", "Director I"]
+    approved = [{"name": f"Nominee {i}", "seated": "2001-03-01", "approved_by": stay} for i in range(5)]
+    f = prong_c(tmp_path, nine(left) + approved, "2001-03-01")
+    assert f["outcome"] == "not_applicable"
+    assert f["figures"]["change_of_control.prong_c_continuing_directors"] == "9"
+    # Two of the four are not a majority of them: those two nominees do not continue (7 of 9 still do).
+    halves = [dict(a, approved_by=stay[:2]) if i < 2 else a for i, a in enumerate(approved)]
+    f = prong_c(tmp_path, nine(left) + halves, "2001-03-01")
+    assert f["outcome"] == "not_applicable"
+    assert f["figures"]["change_of_control.prong_c_continuing_directors"] == "7"
+    # Nominees approved by no one: 4 of 9.
+    none = [{"name": a["name"], "seated": a["seated"]} for a in approved]
+    f = prong_c(tmp_path, nine(left) + none, "2001-03-01")
+    assert f["outcome"] == "consequence"
+
+
+def test_directors_the_series_elect_always_continue_and_a_minority_approval_does_not(tmp_path):
+    left = {c: "2001-03-02" for c in "ABCDE"}
+    stay = ["Director F", "Director G", "Director H", "Director I"]
+    # Approved on the day the five leave: the continuing directors then in office are the nine; four is no majority.
+    minority = [{"name": f"Nominee {i}", "seated": "2001-03-02", "approved_on": "2001-03-01",
+                 "approved_by": stay} for i in range(5)]
+    with_a = [dict(m, approved_by=stay + ["Director A"]) for m in minority]
+    f = prong_c(tmp_path, nine(left) + with_a, "2001-03-02")
+    assert f["outcome"] == "not_applicable"  # 5 of 9: a majority approved
+    f = prong_c(tmp_path, nine(left) + minority, "2001-03-02")
+    assert f["outcome"] == "consequence" and f["figures"]["change_of_control.prong_c_continuing_directors"] == "4"
+    series = [{"name": f"Series Director {i}", "seated": "2001-03-02", "elected_by": "series_a1"} for i in range(5)]
+    f = prong_c(tmp_path, nine(left) + series, "2001-03-02")
+    assert f["outcome"] == "not_applicable"
+
+
+def test_without_a_board_history_a_board_change_cannot_be_decided_and_other_actions_do_not_ask(tmp_path):
+    code, data = run_json("check", write(tmp_path, {"as_of": "2001-03-01", "action": {"kind": "board_change"}}))
+    f = finding(data, "cod-17-coc-c")
+    assert code == 1 and f["outcome"] == "cannot_determine"
+    assert f["missing"] == ["change_of_control.prong_c_occurred"]
+    code, data = run_json("check", SCENARIOS / "liberty-buys-1m-2003.yaml")
+    assert finding(data, "cod-17-coc-c")["outcome"] == "not_applicable"
+
+
+def test_a_board_history_with_another_action_is_checked_but_prong_c_is_asked_of_a_board_change(tmp_path):
+    left = {c: "2001-03-01" for c in "ABCDE"}
+    new = [{"name": f"Nominee {i}", "seated": "2001-03-01"} for i in range(5)]
+    f = prong_c(tmp_path, nine(left) + new, "2001-06-01", kind="liquidation_plan")
+    assert f["outcome"] == "not_applicable" and f["reason"] == "not_this_action"
+    f = prong_c(tmp_path, nine(left) + new, "2001-06-01")
+    assert f["outcome"] == "consequence" and f["figures"]["change_of_control.prong_c_date"] == "2001-03-01"
+
+
+def test_a_bad_board_history_gives_one_line_per_problem(tmp_path):
+    directors = [
+        {"name": "Director A", "seated": "1999-06-01", "left": "1999-01-01"},
+        {"name": "Director B", "seated": "1999-06-01"},
+        {"name": "Director B", "seated": "1999-06-01"},
+        {"name": "Nominee", "seated": "2001-03-01", "approved_by": ["Director Z"]},
+        {"name": "Later", "seated": "2001-07-01"},
+        {"name": "Series", "seated": "2001-03-01", "elected_by": "series_a9"},
+        {"name": "Odd", "seated": "2001-03-01", "colour": "red"},
+    ]
+    path = write(tmp_path, {"as_of": "2001-06-01", "action": {"kind": "board_change"},
+                            "board": {"directors": directors}})
+    result = run("check", path)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 6, lines
+    for line in lines:
+        assert re.match(rf"{re.escape(str(path))}:\d+: [a-z-]+: ", line), line
+    text = result.stderr
+    assert "board.directors[0].left: 1999-01-01 is not after the day seated, 1999-06-01" in text
+    assert "board.directors[2].name: 'Director B' is already board.directors[1]" in text
+    assert "'Director Z' is not a director of board.directors" in text
+    assert "board.directors[4].seated: 2001-07-01 is after as_of 2001-06-01" in text
+    assert "board.directors[5].elected_by: 'series_a9' is not a security of the rulebook" in text
+    assert "unknown key 'colour'" in text
