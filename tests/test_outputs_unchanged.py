@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import io
 import random
+import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ def run(argv: list[str]) -> bytes:
 
 def seeded_reports(count: int = 300, seed: int = 6) -> bytes:
     """The compact JSON reports of `count` seeded purchases from the closing cap table."""
+    from clausewise.errors import InputError
     from clausewise.evaluate import evaluate
     from clausewise.render import check_json, render_json
     from clausewise.rulebook import load_rulebook
@@ -83,7 +85,7 @@ def seeded_reports(count: int = 300, seed: int = 6) -> bytes:
                            "quantity": rng.randint(1, most), "seller": seller}}
         try:
             scenario = scenario_from_dict(data, rulebook, file="<seeded>")
-        except Exception as exc:  # noqa: BLE001 - an input refused is an output too
+        except InputError as exc:  # an input refused is an output too (anything else is a crash)
             parts.append(f"refused: {exc}\n".encode())
             continue
         parts.append(render_json(check_json(rulebook, evaluate(rulebook, scenario), None)).encode() + b"\n")
@@ -118,6 +120,16 @@ def current() -> dict[str, bytes]:
     return outputs()
 
 
+def crashed(results: dict[str, bytes]) -> list[str]:
+    """The commands that raised instead of exiting with a code (a crash must fail, not be recorded)."""
+    return [k for k, v in results.items() if k != SEEDED and not re.match(rb"exit [0-9]+\n", v)]
+
+
+def test_no_command_crashes(current):
+    assert crashed(current) == []
+    assert crashed({"x": b"exit ValueError: boom\n"}) == ["x"]
+
+
 def test_the_same_commands_are_recorded(current):
     assert sorted(recorded()) == sorted(current)
 
@@ -130,6 +142,8 @@ def test_output_unchanged(current, command):
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     results = outputs()
+    if "--write" in sys.argv and crashed(results):
+        sys.exit("not recorded: these commands crashed: " + "; ".join(crashed(results)))
     if "--write" in sys.argv:
         RECORD.write_text("".join(f"{digest(v)}  {k}\n" for k, v in results.items()), encoding="utf-8")
     if "--dump" in sys.argv:
