@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any
 
 from . import calc
@@ -100,10 +100,7 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
     plans = _plans(compiled(rulebook))
     shown = _Shown(facts, rulebook.facts)
     kept = _kept(rulebook)
-    # The facts as kept findings are looked up by: a Fraction by its numerator and denominator,
-    # which hash far faster than the Fraction itself (a distinct key, never a different finding).
-    keyed = {name: (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
-             for name, value in facts.items()}
+    keyed = kept.keyed(plans, facts)
     findings = [_kept_finding(kept, index, rulebook, rule, by_rule.get(rule.id, []), facts,
                               states.get(rule.source.document), plan, shown, keyed)
                 for index, (rule, plan) in enumerate(zip(rulebook.rules, plans))]
@@ -404,6 +401,58 @@ class _Kept:
         self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, the values it reads) -> finding
         self.shows: dict[int, tuple[str, ...]] = {}
         self.rulebook = rulebook
+        self.getters: dict[int, tuple] = {}  # rule index -> what picks the values it reads from `keyed`
+        self.figures: dict[tuple, dict[str, str]] = {}  # (rule index, the values it shows) -> its figures
+        self.compared: dict[tuple, list[dict]] = {}  # (rule index, the values it compares) -> its comparisons
+        self.unset: dict[str, Any] | None = None  # every fact any plan reads, as _UNSET
+
+    def keyed(self, plans: list[_Plan], facts: dict[str, Any]) -> dict[str, Any]:
+        """The facts as kept findings are looked up by: every fact a plan reads (_UNSET when the
+        facts do not have it), a Fraction by its numerator and denominator, which hash far faster
+        than the Fraction itself (a distinct key, never a different finding)."""
+        if self.unset is None:
+            self.unset = dict.fromkeys([name for index, plan in enumerate(plans)
+                                        for name in (*self.reads_of(index, plan), *plan.scope_facts)], _UNSET)
+        keyed = self.unset.copy()
+        for name, value in facts.items():
+            keyed[name] = (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
+        return keyed
+
+    def getters_of(self, index: int, plan: _Plan, rule: Rule) -> tuple:
+        """For the rule: what picks from `keyed` the values of the facts it reads, of those its
+        scope tests, of those it shows and of those its comparisons test, each as a tuple
+        (operator.itemgetter, in C); and the atoms its comparisons show."""
+        found = self.getters.get(index)
+        if found is None:
+            compared = tuple(a for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of"))
+            found = self.getters[index] = (
+                _tuple_getter(self.reads_of(index, plan)), _tuple_getter(plan.scope_facts),
+                _tuple_getter(plan.shown), _tuple_getter(tuple(a.fact for a in compared)), compared)
+        return found
+
+    def figures_of(self, index: int, values: tuple, plan: _Plan, shown: _Shown) -> dict[str, str]:
+        """The figures a finding of the rule shows: a pure function of the values of the facts
+        it shows (`values`), so those of values seen before are handed out again."""
+        key = (index, values)
+        found = self.figures.get(key)
+        if found is None:
+            if len(self.figures) >= self.LIMIT:
+                self.figures.clear()
+            facts = shown.facts
+            found = self.figures[key] = {name: shown[name] for name in plan.shown if name in facts}
+        return found
+
+    def comparisons_of(self, index: int, values: tuple, compared: tuple[Atom, ...], shown: _Shown) -> list[dict]:
+        """The comparisons a finding of the rule shows: each atom's threshold, the display of its
+        fact's value and whether it holds, a pure function of the values of the facts its atoms
+        test (`values`), so those of values seen before are handed out again."""
+        key = (index, values)
+        found = self.compared.get(key)
+        if found is None:
+            if len(self.compared) >= self.LIMIT:
+                self.compared.clear()
+            found = self.compared[key] = [_compared(a, shown) for a in compared]
+        return found
 
     def reads_of(self, index: int, plan: _Plan) -> tuple[str, ...]:
         """The facts a kept finding of the rule reads: those its scope tests, and those it shows
@@ -448,16 +497,17 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     event = state.event.assumption if state is not None and state.event is not None else None
     when = on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on)
     # The figures and comparisons are a pure function of the values of the facts they show.
-    keyed = facts if keyed is None else keyed
-    shown_key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in kept.reads_of(index, plan)]))
+    if keyed is None:
+        keyed = kept.keyed(_plans(compiled(rulebook)), facts)
+    reads, scope_reads, shown_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
+    shown_key = (index, branch, when, event, reads(keyed))
     try:
         found = kept.variants.get(shown_key)
     except TypeError:  # an unhashable value: work it out
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     if found is not None:
         return found
-    key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in plan.scope_facts]),
-           tuple([name in facts for name in plan.shown]))
+    key = (index, branch, when, event, scope_reads(keyed), tuple([name in facts for name in plan.shown]))
     template = kept.findings.get(key)
     if template is None:
         if len(kept.findings) >= kept.LIMIT:
@@ -465,16 +515,35 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
         template.kept_from = template
         return template
-    figures = {name: shown[name] for name in plan.shown if name in facts}
-    comparisons = [_compared(a, shown) for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of")]
+    figures = kept.figures_of(index, shown_reads(keyed), plan, shown)
+    comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
     if figures == template.figures and comparisons == template.comparisons:
         found = template
     else:
-        found = copy.copy(template)
-        found.figures, found.comparisons = figures, comparisons
+        found = _variant(template, figures, comparisons)
     if len(kept.variants) >= kept.LIMIT:
         kept.variants.clear()
     kept.variants[shown_key] = found
+    return found
+
+
+def _tuple_getter(names: tuple[str, ...]):
+    """What gives the values of `names` in a mapping as one tuple (itemgetter gives a bare value
+    for one name)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda mapping: (mapping[name],)
+    if not names:
+        return lambda mapping: ()
+    return itemgetter(*names)
+
+
+def _variant(template: Finding, figures: dict, comparisons: list) -> Finding:
+    """A copy of a kept finding with its own figures and comparisons (copy.copy's result: a new
+    instance with the same attributes, made without copy's generic protocol)."""
+    found = Finding.__new__(Finding)
+    found.__dict__.update(template.__dict__)
+    found.figures, found.comparisons = figures, comparisons
     return found
 
 
