@@ -478,7 +478,7 @@ class _Kept:
 
 
 _KEPT: dict[int, tuple[weakref.ref, _Kept]] = {}  # id(rulebook) -> its kept findings
-_KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown"))
+_KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown", "instrument_unknown"))
 
 
 def _kept(rulebook: Rulebook) -> _Kept:
@@ -494,13 +494,16 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     if branch not in _KEPT_BRANCHES:
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     on = facts["as_of"]
-    event = state.event.assumption if state is not None and state.event is not None else None
-    when = on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on)
+    # An instrument's event adds its reading (and, when the status is in question, is what the
+    # finding asks about); a rule out of force names the date in its explanation.
+    event = (state.event.id, state.event.assumption) if state is not None and state.event is not None else None
+    when = bisect_right(kept.changes_of(index, rule), on)
+    dated = on if branch == "out_of_force" else None
     # The figures and comparisons are a pure function of the values of the facts they show.
     if keyed is None:
         keyed = kept.keyed(_plans(compiled(rulebook)), facts)
     reads, scope_reads, shown_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
-    shown_key = (index, branch, when, event, reads(keyed))
+    shown_key = (index, branch, when, event, dated, reads(keyed))
     try:
         found = kept.variants.get(shown_key)
     except TypeError:  # an unhashable value: work it out
@@ -517,10 +520,13 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         return template
     figures = kept.figures_of(index, shown_reads(keyed), plan, shown)
     comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
-    if figures == template.figures and comparisons == template.comparisons:
+    because = template.because
+    if dated is not None and because.get("as_of") != on.isoformat():
+        because = {**because, "as_of": on.isoformat()}
+    if figures == template.figures and comparisons == template.comparisons and because is template.because:
         found = template
     else:
-        found = _variant(template, figures, comparisons)
+        found = _variant(template, figures, comparisons, because)
     if len(kept.variants) >= kept.LIMIT:
         kept.variants.clear()
     kept.variants[shown_key] = found
@@ -538,12 +544,12 @@ def _tuple_getter(names: tuple[str, ...]):
     return itemgetter(*names)
 
 
-def _variant(template: Finding, figures: dict, comparisons: list) -> Finding:
-    """A copy of a kept finding with its own figures and comparisons (copy.copy's result: a new
-    instance with the same attributes, made without copy's generic protocol)."""
+def _variant(template: Finding, figures: dict, comparisons: list, because: dict) -> Finding:
+    """A copy of a kept finding with its own figures, comparisons and `because` (copy.copy's
+    result: a new instance with the same attributes, made without copy's generic protocol)."""
     found = Finding.__new__(Finding)
     found.__dict__.update(template.__dict__)
-    found.figures, found.comparisons = figures, comparisons
+    found.figures, found.comparisons, found.because = figures, comparisons, because
     return found
 
 

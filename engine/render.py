@@ -228,12 +228,14 @@ def _dumps(data: Any) -> str:
     return "".join(_C_ENCODER(data, 0))
 
 
-_PARTS: dict[int, tuple] = {}  # id(kept finding) -> (a weak reference to it, its entry, text before and after)
+_PARTS: dict[int, tuple] = {}  # id(kept finding) -> (a weak reference to it, its entry, its text in parts, its text)
+_MIDDLE = ["figures", "comparisons", "explanation", "because"]  # the keys a finding made from a kept one has its own
 
 
 def _finding_json(finding: Finding) -> _Encoded:
     """The finding's report entry. A finding made from a kept one (evaluate._kept_finding) differs
-    from it only in its figures and comparisons: the rest of its entry is encoded once."""
+    from it only in its figures, comparisons and `because` (with the explanation written from
+    it): the rest of its entry is encoded once."""
     template = finding.__dict__.get("kept_from")
     if template is None:
         return _Encoded.of(finding.to_json())
@@ -243,31 +245,53 @@ def _finding_json(finding: Finding) -> _Encoded:
         data = template.to_json()
         items = [(k, _dumps(k) + ":" + _dumps(v)) for k, v in data.items()]
         at = [k for k, _ in items].index("figures")
-        if items[at + 1][0] != "comparisons":
+        if [k for k, _ in items[at:at + 4]] != _MIDDLE:
             return _Encoded.of(finding.to_json())
         head = "{" + ",".join(text for _, text in items[:at]) + ',"figures":'
-        tail = "".join("," + text for _, text in items[at + 2:]) + "}"
-        parts = _PARTS[key] = (weakref.ref(template, lambda _, key=key: _PARTS.pop(key, None)), data, head, tail,
-                               _dumps(data))
+        said = "," + items[at + 2][1] + "," + items[at + 3][1]  # its explanation and because
+        tail = "".join("," + text for _, text in items[at + 4:]) + "}"
+        parts = _PARTS[key] = (weakref.ref(template, lambda _, key=key: _PARTS.pop(key, None)), data, head, said,
+                               tail, _dumps(data))
     if finding is template:
-        return _Encoded.copy_of_text(parts[1], parts[4])
-    out = _Encoded(parts[1])
-    dict.__setitem__(out, "figures", finding.figures)
-    dict.__setitem__(out, "comparisons", finding.comparisons)
+        return _Encoded.copy_of_text(parts[1], parts[5])
     # A finding made from a kept one is itself handed out again for the same figures.
     own = _VARIANTS.get(id(finding))
     if own is not None and own[0]() is finding:
-        out.text = own[1]
-        return out
-    out.text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _dumps(finding.comparisons) + parts[3]
+        return _Encoded.copy_of_text(own[1], own[2])
+    data = dict(parts[1])
+    data["figures"], data["comparisons"] = finding.figures, finding.comparisons
+    if finding.because is template.because:
+        said = parts[3]
+    else:
+        data["explanation"], data["because"] = finding.explanation, finding.because
+        said = ',"explanation":' + _dumps(data["explanation"]) + ',"because":' + _dumps(finding.because)
+    text = parts[2] + _text_of(finding.figures) + ',"comparisons":' + _text_of(finding.comparisons) + said + parts[4]
     if len(_VARIANTS) < _VARIANTS_LIMIT:
         key = id(finding)
-        _VARIANTS[key] = (weakref.ref(finding, lambda _, key=key: _VARIANTS.pop(key, None)), out.text)
-    return out
+        _VARIANTS[key] = (weakref.ref(finding, lambda _, key=key: _VARIANTS.pop(key, None)), data, text)
+    return _Encoded.copy_of_text(data, text)
 
 
-_VARIANTS: dict[int, tuple[weakref.ref, str]] = {}  # id(finding made from a kept one) -> its text, while it lives
+_VARIANTS: dict[int, tuple[weakref.ref, dict, str]] = {}  # id(finding made from a kept one) -> its entry and text
 _VARIANTS_LIMIT = 1 << 14
+
+
+_TEXTS: dict[int, tuple[Any, str]] = {}  # id(figures or comparisons kept by the engine) -> (them, their text)
+_TEXTS_LIMIT = 1 << 14
+
+
+def _text_of(data: dict | list) -> str:
+    """The compact JSON of a finding's figures or comparisons, which the engine hands out again for
+    the same values (evaluate._Kept): encoded once per object, held while its text is kept (so its
+    id is not reused), and never changed once made."""
+    known = _TEXTS.get(id(data))
+    if known is not None and known[0] is data:
+        return known[1]
+    text = _dumps(data)
+    if len(_TEXTS) >= _TEXTS_LIMIT:
+        _TEXTS.clear()
+    _TEXTS[id(data)] = (data, text)
+    return text
 
 
 _DECLINED: dict[int, tuple[weakref.ref, list[_Encoded]]] = {}  # id(rulebook) -> its declined entries
