@@ -536,6 +536,7 @@ class CompiledRulebook:
         self.partitions = [_Partition(self.rules, tuple(indexes), frozenset(self.rules[indexes[0]].actions))
                            for indexes in _partitions(self.rules)]
         self._post_plan = post_plan(self.set_members, self.documents, self.kinds)
+        self._fired: dict[tuple[int, str], Fired] = {}  # (rule index, branch) -> the Fired kind_branch decided
         self.name = "clausewise_" + name
 
     def build(self) -> "CompiledRulebook":
@@ -567,8 +568,7 @@ class CompiledRulebook:
         for partition in self.partitions:
             if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
                 for index in partition.indexes:
-                    rule = self.rules[index]
-                    decided[index] = [Fired(rule.id, kind_branch(rule, facts), None)]
+                    decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
                 continue
             with _LOCK:
                 partition.build()
@@ -581,6 +581,15 @@ class CompiledRulebook:
             posts.append((partition, batch))
         return decided, posts
 
+    def _kind_fired(self, index: int, branch: str) -> Fired:
+        """The branch `kind_branch` decided for a rule, made once per rule and branch (a Fired is
+        immutable)."""
+        key = (index, branch)
+        found = self._fired.get(key)
+        if found is None:
+            found = self._fired[key] = Fired(self.rules[index].id, branch, None)
+        return found
+
     def run(self, decided: dict[int, list[Fired]], posts: list) -> list[Fired]:
         """Post each batch to its partition's ruleset and merge the branches fired, in rule order."""
         decided = {index: list(fired) for index, fired in decided.items()}
@@ -589,7 +598,11 @@ class CompiledRulebook:
                 for index, fired in _run(partition, batch):
                     decided.setdefault(index, []).append(fired)
         # A branch split into several durable rules may fire more than once.
-        return [f for index in range(len(self.rules)) for f in dict.fromkeys(decided.get(index, ()))]
+        out: list[Fired] = []
+        for index in range(len(self.rules)):
+            fired = decided.get(index, ())
+            out += fired if len(fired) < 2 else dict.fromkeys(fired)
+        return out
 
 
 def kind_branch(rule: Rule, facts: dict[str, Any]) -> str:

@@ -312,7 +312,8 @@ def _compact(data: Any) -> str:
     if type(data) is _Encoded and data.text is not None:
         return data.text
     if type(data) is list and any(type(item) is _Encoded for item in data):
-        return "[" + ",".join([_compact(item) for item in data]) + "]"
+        return "[" + ",".join([item.text if type(item) is _Encoded and item.text is not None else _compact(item)
+                               for item in data]) + "]"
     if type(data) is dict and all(type(k) is str for k in data) and any(
             type(v) is _Encoded or (type(v) is list and v and type(v[0]) is _Encoded) for v in data.values()):
         return "{" + ",".join([_key_text(k) + ":" + _compact(v) for k, v in data.items()]) + "}"
