@@ -402,7 +402,6 @@ class _Kept:
         self.shows: dict[int, tuple[str, ...]] = {}
         self.rulebook = rulebook
         self.getters: dict[int, tuple] = {}  # rule index -> what picks the values it reads from `keyed`
-        self.figures: dict[tuple, dict[str, str]] = {}  # (rule index, the values it shows) -> its figures
         self.compared: dict[tuple, list[dict]] = {}  # (rule index, the values it compares) -> its comparisons
         self.unset: dict[str, Any] | None = None  # every fact any plan reads, as _UNSET
 
@@ -420,26 +419,14 @@ class _Kept:
 
     def getters_of(self, index: int, plan: _Plan, rule: Rule) -> tuple:
         """For the rule: what picks from `keyed` the values of the facts it reads, of those its
-        scope tests, of those it shows and of those its comparisons test, each as a tuple
-        (operator.itemgetter, in C); and the atoms its comparisons show."""
+        scope tests and of those its comparisons test, each as a tuple (operator.itemgetter, in
+        C); and the atoms its comparisons show."""
         found = self.getters.get(index)
         if found is None:
             compared = tuple(a for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of"))
             found = self.getters[index] = (
                 _tuple_getter(self.reads_of(index, plan)), _tuple_getter(plan.scope_facts),
-                _tuple_getter(plan.shown), _tuple_getter(tuple(a.fact for a in compared)), compared)
-        return found
-
-    def figures_of(self, index: int, values: tuple, plan: _Plan, shown: _Shown) -> dict[str, str]:
-        """The figures a finding of the rule shows: a pure function of the values of the facts
-        it shows (`values`), so those of values seen before are handed out again."""
-        key = (index, values)
-        found = self.figures.get(key)
-        if found is None:
-            if len(self.figures) >= self.LIMIT:
-                self.figures.clear()
-            facts = shown.facts
-            found = self.figures[key] = {name: shown[name] for name in plan.shown if name in facts}
+                _tuple_getter(tuple(a.fact for a in compared)), compared)
         return found
 
     def comparisons_of(self, index: int, values: tuple, compared: tuple[Atom, ...], shown: _Shown) -> list[dict]:
@@ -502,8 +489,8 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     # The figures and comparisons are a pure function of the values of the facts they show.
     if keyed is None:
         keyed = kept.keyed(_plans(compiled(rulebook)), facts)
-    reads, scope_reads, shown_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
-    shown_key = (index, branch, when, event, dated, reads(keyed))
+    reads, scope_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
+    shown_key = (index, branch, when, event, dated) + reads(keyed)
     try:
         found = kept.variants.get(shown_key)
     except TypeError:  # an unhashable value: work it out
@@ -518,19 +505,19 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
         template.kept_from = template
         return template
-    figures = kept.figures_of(index, shown_reads(keyed), plan, shown)
+    figures = {name: shown[name] for name in plan.shown if name in facts}
     comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
     because = template.because
     if dated is not None and because.get("as_of") != on.isoformat():
         because = {**because, "as_of": on.isoformat()}
-    if figures == template.figures and comparisons == template.comparisons and because is template.because:
-        found = template
-    else:
-        found = _variant(template, figures, comparisons, because)
+    if figures != template.figures or comparisons != template.comparisons or because is not template.because:
+        # Figures of their own are seldom asked for again (a quantity, a percentage after it):
+        # such a finding is made each time, and not kept.
+        return _variant(template, figures, comparisons, because)
     if len(kept.variants) >= kept.LIMIT:
         kept.variants.clear()
-    kept.variants[shown_key] = found
-    return found
+    kept.variants[shown_key] = template
+    return template
 
 
 def _tuple_getter(names: tuple[str, ...]):

@@ -254,10 +254,6 @@ def _finding_json(finding: Finding) -> _Encoded:
                                tail, _dumps(data))
     if finding is template:
         return _Encoded.copy_of_text(parts[1], parts[5])
-    # A finding made from a kept one is itself handed out again for the same figures.
-    own = _VARIANTS.get(id(finding))
-    if own is not None and own[0]() is finding:
-        return _Encoded.copy_of_text(own[1], own[2])
     data = dict(parts[1])
     data["figures"], data["comparisons"] = finding.figures, finding.comparisons
     if finding.because is template.because:
@@ -265,25 +261,18 @@ def _finding_json(finding: Finding) -> _Encoded:
     else:
         data["explanation"], data["because"] = finding.explanation, finding.because
         said = ',"explanation":' + _dumps(data["explanation"]) + ',"because":' + _dumps(finding.because)
-    text = parts[2] + _text_of(finding.figures) + ',"comparisons":' + _text_of(finding.comparisons) + said + parts[4]
-    if len(_VARIANTS) < _VARIANTS_LIMIT:
-        key = id(finding)
-        _VARIANTS[key] = (weakref.ref(finding, lambda _, key=key: _VARIANTS.pop(key, None)), data, text)
+    text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _text_of(finding.comparisons) + said + parts[4]
     return _Encoded.copy_of_text(data, text)
 
 
-_VARIANTS: dict[int, tuple[weakref.ref, dict, str]] = {}  # id(finding made from a kept one) -> its entry and text
-_VARIANTS_LIMIT = 1 << 14
-
-
-_TEXTS: dict[int, tuple[Any, str]] = {}  # id(figures or comparisons kept by the engine) -> (them, their text)
+_TEXTS: dict[int, tuple[Any, str]] = {}  # id(comparisons kept by the engine) -> (them, their text)
 _TEXTS_LIMIT = 1 << 14
 
 
-def _text_of(data: dict | list) -> str:
-    """The compact JSON of a finding's figures or comparisons, which the engine hands out again for
-    the same values (evaluate._Kept): encoded once per object, held while its text is kept (so its
-    id is not reused), and never changed once made."""
+def _text_of(data: list) -> str:
+    """The compact JSON of a finding's comparisons, which the engine hands out again for the same
+    values (evaluate._Kept): encoded once per object, held while its text is kept (so its id is
+    not reused), and never changed once made."""
     known = _TEXTS.get(id(data))
     if known is not None and known[0] is data:
         return known[1]
