@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import textwrap
 import weakref
 from typing import Any
 
@@ -329,7 +327,22 @@ def render_json(data: Any, pretty: bool = False) -> str:
 
 
 def _wrap(text: str, indent: str, width: int) -> str:
+    import textwrap  # text reports only: JSON does not need it
+
     return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _wrap_hanging(text: str, width: int, first: str, rest: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=rest)
+
+
+def _terminal_width() -> int:
+    """The width a text report is wrapped to: the terminal's, within 80 to 120 columns."""
+    import shutil  # text reports only: JSON does not need it
+
+    return min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
 
 
 def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None) -> list[str]:
@@ -342,7 +355,7 @@ def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None =
 
 
 def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
-    width = min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    width = _terminal_width()
     s = result.scenario
     out = [f"{s.name}", f"As of {s.as_of.isoformat()} under rulebook {rulebook.id}"
            + (f" ({s.file})" if s.file else ""), ""]
@@ -421,7 +434,7 @@ def headroom_lines(rulebook: Rulebook, room: Headroom, quantity: int, width: int
                    "", width)]
     if room.cure:
         lines.append("What would clear it:")
-        lines += [textwrap.fill(c, width=width, initial_indent="  - ", subsequent_indent="    ") for c in room.cure]
+        lines += [_wrap_hanging(c, width, "  - ", "    ") for c in room.cure]
     return lines
 
 
@@ -474,7 +487,7 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
 
 def vote_text(rulebook: Rulebook, result: Result) -> str:
     data = vote_json(rulebook, result)
-    width = min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    width = _terminal_width()
     s = result.scenario
     out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
     if not data["approvals"]:
