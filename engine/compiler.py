@@ -449,6 +449,9 @@ def _ruleset(name: str, definition: dict) -> int:
         return handle
 
 
+_BATCH_JSON = json.JSONEncoder(separators=(",", ":"))  # json.dumps(batch, separators=(",", ":")), made once
+
+
 def _run(partition: _Partition, batch: list[dict]) -> list[tuple[int, Fired]]:
     """Assert a batch in a fresh session and collect the rules whose actions durable starts.
 
@@ -463,7 +466,7 @@ def _run(partition: _Partition, batch: list[dict]) -> list[tuple[int, Fired]]:
     for fact in batch:
         fact["sid"] = sid
     try:
-        code, state = durable_rules_engine.assert_facts(handle, json.dumps(batch, separators=(",", ":")))
+        code, state = durable_rules_engine.assert_facts(handle, _BATCH_JSON.encode(batch))
         if code not in (0, 3):  # 1: some fact matched no rule, so a rule's branches missed a case
             raise EngineError(f"durable_rules left facts unhandled in {partition.name} (code {code})")
         result = durable_rules_engine.start_action_for_state(handle, state)

@@ -7,6 +7,7 @@ import weakref
 from typing import Any
 
 from . import capital
+from .beside import kept_beside
 from .evaluate import Headroom, Result
 from .model import Finding
 from .paths import reports_dir
@@ -123,7 +124,21 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
-    return [_Encoded.copy_of(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
+    return [_Encoded.copy_of(entry) for entry in _assumption_entries(rulebook, tuple(used))]
+
+
+_USED: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {assumption ids: their entries})
+
+
+def _assumption_entries(rulebook: Rulebook, used: tuple[str, ...]) -> list[dict]:
+    """The report entries of the assumptions `used`, looked up once per rulebook and set of ids."""
+    known = kept_beside(_USED, rulebook, dict)
+    entries = known.get(used)
+    if entries is None:
+        if len(known) >= 1 << 10:
+            known.clear()
+        entries = known[used] = [_assumption(rulebook.assumptions[a_id], rulebook.documents) for a_id in used]
+    return entries
 
 
 _ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
