@@ -386,19 +386,22 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
 
 
 class _Kept:
-    """A rulebook's findings that do not apply (out of scope or out of force), or whose scope is
-    unknown, kept by what decides everything in them but their figures and comparisons: the rule,
-    its branch, the values of the facts its scope reads, which of the facts it shows are known,
-    the parameters and versions in force (the span of dates between their changes) and the
-    reading an instrument's event adds. Most findings of a check are of these kinds and differ
-    from one check to the next only in the figures they show."""
+    """A rulebook's findings that do not apply (out of scope or out of force), or whose scope or
+    instrument's status is unknown, kept by what decides everything in them but their figures and
+    comparisons (and, out of force, the date their explanation names): the rule, its branch, the
+    values of the facts its scope reads, which of the facts it shows are known, the parameters
+    and versions in force (the span of dates between their changes) and the instrument's event
+    (its reading, and the question it raises). Most findings of a check are of these kinds and
+    differ from one check to the next only in the figures they show. A finding equal to a kept
+    one is handed out again (`variants`, by the values of every fact it reads); one with figures
+    of its own is made from it each time, with comparisons kept by the values they compare."""
 
     LIMIT = 1 << 13
 
     def __init__(self, rulebook: Rulebook):
         self.findings: dict[tuple, Finding] = {}
         self.changes: dict[int, tuple[date, ...]] = {}
-        self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, the values it reads) -> finding
+        self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, date, *the values it reads) -> finding
         self.shows: dict[int, tuple[str, ...]] = {}
         self.rulebook = rulebook
         self.getters: dict[int, tuple] = {}  # rule index -> what picks the values it reads from `keyed`
@@ -476,7 +479,7 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
                   facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown,
                   keyed: dict[str, Any] | None = None) -> Finding:
     """`_finding`, for a finding of a kept kind made from the one kept (its `kept_from`) with this
-    check's figures and comparisons, worked out as `_finding` works them out."""
+    check's figures, comparisons and (out of force) date, worked out as `_finding` works them out."""
     branch = fired[0].branch if len(fired) == 1 else None
     if branch not in _KEPT_BRANCHES:
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
