@@ -490,10 +490,23 @@ def pct_display_against(value: Number, thresholds: tuple = (), places: int = 4, 
     takes for the figure shown to sit on the same side of each threshold it is compared with as
     the exact value: 15,000,000 / 150,000,001 shows "9.99999933", not "10.0000", beside "less
     than 10%"; a value exactly at a threshold shows at `places`."""
-    exact = Fraction(value)
+    exact = value if type(value) is Fraction else Fraction(value)
+    # In integers: the value n/d, each threshold tn/td, the figure shown `whole` / 10**places
+    # (rounded as _round_half_up rounds it); a side is the sign of a difference.
+    n, d = exact.numerator, exact.denominator
+    bounds = [t if type(t) is Fraction else Fraction(t) for t in thresholds]
+    sides = [(n * t.denominator > t.numerator * d) - (n * t.denominator < t.numerator * d) for t in bounds]
     for shown_places in range(places, most + 1):
-        shown = Fraction(_round_half_up(exact, shown_places))
-        if all((shown > t) - (shown < t) == (exact > t) - (exact < t) for t in map(Fraction, thresholds)):
+        scale = 10**shown_places
+        whole, rest = divmod(abs(n) * scale, d)
+        if 2 * rest >= d:
+            whole += 1
+        shown = -whole if n < 0 else whole
+        for t, side in zip(bounds, sides):
+            left, right = shown * t.denominator, t.numerator * scale
+            if (left > right) - (left < right) != side:
+                break
+        else:
             return str(_round_half_up(exact, shown_places))
     return str(_round_half_up(exact, most))
 

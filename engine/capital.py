@@ -10,7 +10,6 @@ security ids, groups, prices and dates from parameters.yaml and the cap table.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -441,6 +440,8 @@ def check_report(rulebook, result) -> dict:
 
 def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
     """The text lines of `check_report`."""
+    import textwrap  # text reports only: JSON does not need it
+
     lines: list[str] = []
     if report["capital_event"]:
         lines.append("Capital event:")

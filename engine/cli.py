@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -184,6 +183,8 @@ def write_output(text: str, out: Path | None) -> None:
     out = Path(out)
     if not out.parent.exists():
         raise InputError([Problem(str(out), None, "missing-file", "--out: the folder does not exist")])
+    import tempfile  # only for --out: a check to stdout does not need it
+
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

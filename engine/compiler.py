@@ -302,23 +302,42 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
     Each of `documents` has its status posted: in_force, not_in_force, or "?" when the facts
     do not state it (so a rule of that document cannot decide as if it were in force).
     """
+    return posted_by(facts, post_plan(set_members, documents, kinds))
+
+
+def post_plan(set_members: dict[str, list[str]] | None = None, documents: list[str] | tuple = (),
+              kinds: dict[str, str] | None = None) -> tuple[tuple, tuple]:
+    """What `posted_by` posts, worked out from the declarations alone (once per compiled
+    rulebook): each document's fact and field, and each declared fact's name, field, type and
+    the fields of the set members the rules test, text left out."""
+    docs = tuple((instrument_fact(document), _field(instrument_fact(document)).replace("-", "_"))
+                 for document in documents)
+    facts = []
+    for name, kind in (kinds or {}).items():
+        if kind == "text":
+            continue
+        field = _field(name)
+        members = tuple((member, f"{field}__{member}") for member in (set_members or {}).get(name, ()))
+        facts.append((name, field, kind, members))
+    return docs, tuple(facts)
+
+
+def posted_by(facts: dict[str, Any], plan: tuple[tuple, tuple]) -> dict[str, Any]:
+    """`post_form` on the plan `post_plan` made: the same fields, values and refusals."""
     posted: dict[str, Any] = {}
-    for document in documents:
-        name = instrument_fact(document)
+    documents, declared = plan
+    for name, field in documents:
         value = facts.get(name)
         if value is not None and value not in STATES:
             raise EngineError(f"{name} must be one of {', '.join(STATES)}, got {value!r}")
-        posted[_field(name).replace("-", "_")] = UNKNOWN if value is None else value
-    for name, kind in (kinds or {}).items():
-        field = _field(name)
+        posted[field] = UNKNOWN if value is None else value
+    for name, field, kind, members in declared:
         value = facts.get(name)
-        if kind == "text":
-            continue
         if kind == "set":
-            for member in (set_members or {}).get(name, ()):
-                posted[f"{field}__{member}"] = UNKNOWN if value is None else ("T" if member in value else "F")
+            for member, member_field in members:
+                posted[member_field] = UNKNOWN if value is None else ("T" if member in value else "F")
             continue
-        if kind in ("bool", "enum"):
+        if kind == "bool" or kind == "enum":
             if value is None:
                 posted[field] = UNKNOWN
             elif kind == "bool":
@@ -328,11 +347,12 @@ def post_form(facts: dict[str, Any], set_members: dict[str, list[str]] | None = 
             else:
                 posted[field] = str(value)
             continue
-        posted[field + "__k"] = 0 if value is None else 1
         if value is None:
+            posted[field + "__k"] = 0
             continue
-        if kind in ("percent", "money"):
-            frac = Fraction(value)
+        posted[field + "__k"] = 1
+        if kind == "percent" or kind == "money":
+            frac = value if type(value) is Fraction else Fraction(value)
             numerator, denominator = frac.numerator * SCALE, frac.denominator
             if abs(numerator) >= EXACT_LIMIT or denominator * 100 * SCALE >= EXACT_LIMIT:
                 raise EngineError(f"{name} = {frac} is too large to compare exactly")
@@ -429,6 +449,9 @@ def _ruleset(name: str, definition: dict) -> int:
         return handle
 
 
+_BATCH_JSON = json.JSONEncoder(separators=(",", ":"))  # json.dumps(batch, separators=(",", ":")), made once
+
+
 def _run(partition: _Partition, batch: list[dict]) -> list[tuple[int, Fired]]:
     """Assert a batch in a fresh session and collect the rules whose actions durable starts.
 
@@ -443,7 +466,7 @@ def _run(partition: _Partition, batch: list[dict]) -> list[tuple[int, Fired]]:
     for fact in batch:
         fact["sid"] = sid
     try:
-        code, state = durable_rules_engine.assert_facts(handle, json.dumps(batch, separators=(",", ":")))
+        code, state = durable_rules_engine.assert_facts(handle, _BATCH_JSON.encode(batch))
         if code not in (0, 3):  # 1: some fact matched no rule, so a rule's branches missed a case
             raise EngineError(f"durable_rules left facts unhandled in {partition.name} (code {code})")
         result = durable_rules_engine.start_action_for_state(handle, state)
@@ -515,6 +538,8 @@ class CompiledRulebook:
                         self.set_members[a.fact].append(a.value)
         self.partitions = [_Partition(self.rules, tuple(indexes), frozenset(self.rules[indexes[0]].actions))
                            for indexes in _partitions(self.rules)]
+        self._post_plan = post_plan(self.set_members, self.documents, self.kinds)
+        self._fired: dict[tuple[int, str], Fired] = {}  # (rule index, branch) -> the Fired kind_branch decided
         self.name = "clausewise_" + name
 
     def build(self) -> "CompiledRulebook":
@@ -539,15 +564,14 @@ class CompiledRulebook:
     def posts(self, facts: dict[str, Any], shortcut: bool = True) -> tuple[dict[int, list[Fired]], list]:
         """The rules decided without durable, and for each other partition the batch it is posted:
         one fact per rule, carrying only the fields that rule's branches read."""
-        posted = post_form(facts, self.set_members, self.documents, self.kinds)
+        posted = posted_by(facts, self._post_plan)
         kind = facts.get("action.kind")
         decided: dict[int, list[Fired]] = {}
         posts: list[tuple[_Partition, list[dict]]] = []
         for partition in self.partitions:
             if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
                 for index in partition.indexes:
-                    rule = self.rules[index]
-                    decided[index] = [Fired(rule.id, kind_branch(rule, facts), None)]
+                    decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
                 continue
             with _LOCK:
                 partition.build()
@@ -560,6 +584,15 @@ class CompiledRulebook:
             posts.append((partition, batch))
         return decided, posts
 
+    def _kind_fired(self, index: int, branch: str) -> Fired:
+        """The branch `kind_branch` decided for a rule, made once per rule and branch (a Fired is
+        immutable)."""
+        key = (index, branch)
+        found = self._fired.get(key)
+        if found is None:
+            found = self._fired[key] = Fired(self.rules[index].id, branch, None)
+        return found
+
     def run(self, decided: dict[int, list[Fired]], posts: list) -> list[Fired]:
         """Post each batch to its partition's ruleset and merge the branches fired, in rule order."""
         decided = {index: list(fired) for index, fired in decided.items()}
@@ -568,7 +601,11 @@ class CompiledRulebook:
                 for index, fired in _run(partition, batch):
                     decided.setdefault(index, []).append(fired)
         # A branch split into several durable rules may fire more than once.
-        return [f for index in range(len(self.rules)) for f in dict.fromkeys(decided.get(index, ()))]
+        out: list[Fired] = []
+        for index in range(len(self.rules)):
+            fired = decided.get(index, ())
+            out += fired if len(fired) < 2 else dict.fromkeys(fired)
+        return out
 
 
 def kind_branch(rule: Rule, facts: dict[str, Any]) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any
 
 from . import calc
@@ -100,10 +100,7 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
     plans = _plans(compiled(rulebook))
     shown = _Shown(facts, rulebook.facts)
     kept = _kept(rulebook)
-    # The facts as kept findings are looked up by: a Fraction by its numerator and denominator,
-    # which hash far faster than the Fraction itself (a distinct key, never a different finding).
-    keyed = {name: (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
-             for name, value in facts.items()}
+    keyed = kept.keyed(plans, facts)
     findings = [_kept_finding(kept, index, rulebook, rule, by_rule.get(rule.id, []), facts,
                               states.get(rule.source.document), plan, shown, keyed)
                 for index, (rule, plan) in enumerate(zip(rulebook.rules, plans))]
@@ -389,21 +386,63 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
 
 
 class _Kept:
-    """A rulebook's findings that do not apply (out of scope or out of force), or whose scope is
-    unknown, kept by what decides everything in them but their figures and comparisons: the rule,
-    its branch, the values of the facts its scope reads, which of the facts it shows are known,
-    the parameters and versions in force (the span of dates between their changes) and the
-    reading an instrument's event adds. Most findings of a check are of these kinds and differ
-    from one check to the next only in the figures they show."""
+    """A rulebook's findings that do not apply (out of scope or out of force), or whose scope or
+    instrument's status is unknown, kept by what decides everything in them but their figures and
+    comparisons (and, out of force, the date their explanation names): the rule, its branch, the
+    values of the facts its scope reads, which of the facts it shows are known, the parameters
+    and versions in force (the span of dates between their changes) and the instrument's event
+    (its reading, and the question it raises). Most findings of a check are of these kinds and
+    differ from one check to the next only in the figures they show. A finding equal to a kept
+    one is handed out again (`variants`, by the values of every fact it reads); one with figures
+    of its own is made from it each time, with comparisons kept by the values they compare."""
 
     LIMIT = 1 << 13
 
     def __init__(self, rulebook: Rulebook):
         self.findings: dict[tuple, Finding] = {}
         self.changes: dict[int, tuple[date, ...]] = {}
-        self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, the values it reads) -> finding
+        self.variants: dict[tuple, Finding] = {}  # (rule, branch, dates, event, date, *the values it reads) -> finding
         self.shows: dict[int, tuple[str, ...]] = {}
         self.rulebook = rulebook
+        self.getters: dict[int, tuple] = {}  # rule index -> what picks the values it reads from `keyed`
+        self.compared: dict[tuple, list[dict]] = {}  # (rule index, the values it compares) -> its comparisons
+        self.unset: dict[str, Any] | None = None  # every fact any plan reads, as _UNSET
+
+    def keyed(self, plans: list[_Plan], facts: dict[str, Any]) -> dict[str, Any]:
+        """The facts as kept findings are looked up by: every fact a plan reads (_UNSET when the
+        facts do not have it), a Fraction by its numerator and denominator, which hash far faster
+        than the Fraction itself (a distinct key, never a different finding)."""
+        if self.unset is None:
+            self.unset = dict.fromkeys([name for index, plan in enumerate(plans)
+                                        for name in (*self.reads_of(index, plan), *plan.scope_facts)], _UNSET)
+        keyed = self.unset.copy()
+        for name, value in facts.items():
+            keyed[name] = (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
+        return keyed
+
+    def getters_of(self, index: int, plan: _Plan, rule: Rule) -> tuple:
+        """For the rule: what picks from `keyed` the values of the facts it reads, of those its
+        scope tests and of those its comparisons test, each as a tuple (operator.itemgetter, in
+        C); and the atoms its comparisons show."""
+        found = self.getters.get(index)
+        if found is None:
+            compared = tuple(a for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of"))
+            found = self.getters[index] = (
+                _tuple_getter(self.reads_of(index, plan)), _tuple_getter(plan.scope_facts),
+                _tuple_getter(tuple(a.fact for a in compared)), compared)
+        return found
+
+    def comparisons_of(self, index: int, values: tuple, compared: tuple[Atom, ...], shown: _Shown) -> list[dict]:
+        """The comparisons a finding of the rule shows: each atom's threshold, the display of its
+        fact's value and whether it holds, a pure function of the values of the facts its atoms
+        test (`values`), so those of values seen before are handed out again."""
+        key = (index, values)
+        found = self.compared.get(key)
+        if found is None:
+            if len(self.compared) >= self.LIMIT:
+                self.compared.clear()
+            found = self.compared[key] = [_compared(a, shown) for a in compared]
+        return found
 
     def reads_of(self, index: int, plan: _Plan) -> tuple[str, ...]:
         """The facts a kept finding of the rule reads: those its scope tests, and those it shows
@@ -429,7 +468,7 @@ class _Kept:
 
 
 _KEPT: dict[int, tuple[weakref.ref, _Kept]] = {}  # id(rulebook) -> its kept findings
-_KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown"))
+_KEPT_BRANCHES = frozenset(("out_of_scope", "out_of_force", "scope_unknown", "instrument_unknown"))
 
 
 def _kept(rulebook: Rulebook) -> _Kept:
@@ -440,24 +479,28 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
                   facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown,
                   keyed: dict[str, Any] | None = None) -> Finding:
     """`_finding`, for a finding of a kept kind made from the one kept (its `kept_from`) with this
-    check's figures and comparisons, worked out as `_finding` works them out."""
+    check's figures, comparisons and (out of force) date, worked out as `_finding` works them out."""
     branch = fired[0].branch if len(fired) == 1 else None
     if branch not in _KEPT_BRANCHES:
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     on = facts["as_of"]
-    event = state.event.assumption if state is not None and state.event is not None else None
-    when = on if branch == "out_of_force" else bisect_right(kept.changes_of(index, rule), on)
+    # An instrument's event adds its reading (and, when the status is in question, is what the
+    # finding asks about); a rule out of force names the date in its explanation.
+    event = (state.event.id, state.event.assumption) if state is not None and state.event is not None else None
+    when = bisect_right(kept.changes_of(index, rule), on)
+    dated = on if branch == "out_of_force" else None
     # The figures and comparisons are a pure function of the values of the facts they show.
-    keyed = facts if keyed is None else keyed
-    shown_key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in kept.reads_of(index, plan)]))
+    if keyed is None:
+        keyed = kept.keyed(_plans(compiled(rulebook)), facts)
+    reads, scope_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
+    shown_key = (index, branch, when, event, dated) + reads(keyed)
     try:
         found = kept.variants.get(shown_key)
     except TypeError:  # an unhashable value: work it out
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     if found is not None:
         return found
-    key = (index, branch, when, event, tuple([keyed.get(name, _UNSET) for name in plan.scope_facts]),
-           tuple([name in facts for name in plan.shown]))
+    key = (index, branch, when, event, scope_reads(keyed), tuple([name in facts for name in plan.shown]))
     template = kept.findings.get(key)
     if template is None:
         if len(kept.findings) >= kept.LIMIT:
@@ -466,15 +509,37 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         template.kept_from = template
         return template
     figures = {name: shown[name] for name in plan.shown if name in facts}
-    comparisons = [_compared(a, shown) for a in plan.condition_atoms if not (rule.versions and a.fact == "as_of")]
-    if figures == template.figures and comparisons == template.comparisons:
-        found = template
-    else:
-        found = copy.copy(template)
-        found.figures, found.comparisons = figures, comparisons
+    comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
+    because = template.because
+    if dated is not None and because.get("as_of") != on.isoformat():
+        because = {**because, "as_of": on.isoformat()}
+    if figures != template.figures or comparisons != template.comparisons or because is not template.because:
+        # Figures of their own are seldom asked for again (a quantity, a percentage after it):
+        # such a finding is made each time, and not kept.
+        return _variant(template, figures, comparisons, because)
     if len(kept.variants) >= kept.LIMIT:
         kept.variants.clear()
-    kept.variants[shown_key] = found
+    kept.variants[shown_key] = template
+    return template
+
+
+def _tuple_getter(names: tuple[str, ...]):
+    """What gives the values of `names` in a mapping as one tuple (itemgetter gives a bare value
+    for one name)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda mapping: (mapping[name],)
+    if not names:
+        return lambda mapping: ()
+    return itemgetter(*names)
+
+
+def _variant(template: Finding, figures: dict, comparisons: list, because: dict) -> Finding:
+    """A copy of a kept finding with its own figures, comparisons and `because` (copy.copy's
+    result: a new instance with the same attributes, made without copy's generic protocol)."""
+    found = Finding.__new__(Finding)
+    found.__dict__.update(template.__dict__)
+    found.figures, found.comparisons, found.because = figures, comparisons, because
     return found
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
-import textwrap
 import weakref
 from typing import Any
 
 from . import capital
+from .beside import kept_beside
 from .evaluate import Headroom, Result
 from .model import Finding
 from .paths import reports_dir
@@ -126,7 +125,21 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
-    return [_Encoded.copy_of(_assumption(rulebook.assumptions[a_id], rulebook.documents)) for a_id in used]
+    return [_Encoded.copy_of(entry) for entry in _assumption_entries(rulebook, tuple(used))]
+
+
+_USED: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {assumption ids: their entries})
+
+
+def _assumption_entries(rulebook: Rulebook, used: tuple[str, ...]) -> list[dict]:
+    """The report entries of the assumptions `used`, looked up once per rulebook and set of ids."""
+    known = kept_beside(_USED, rulebook, dict)
+    entries = known.get(used)
+    if entries is None:
+        if len(known) >= 1 << 10:
+            known.clear()
+        entries = known[used] = [_assumption(rulebook.assumptions[a_id], rulebook.documents) for a_id in used]
+    return entries
 
 
 _ASSUMPTIONS: dict[tuple, dict] = {}  # (assumption, its document) -> its report entry, kept once
@@ -229,12 +242,14 @@ def _dumps(data: Any) -> str:
     return "".join(_C_ENCODER(data, 0))
 
 
-_PARTS: dict[int, tuple] = {}  # id(kept finding) -> (a weak reference to it, its entry, text before and after)
+_PARTS: dict[int, tuple] = {}  # id(kept finding) -> (a weak reference to it, its entry, its text in parts, its text)
+_MIDDLE = ["figures", "comparisons", "explanation", "because"]  # the keys a finding made from a kept one has its own
 
 
 def _finding_json(finding: Finding) -> _Encoded:
     """The finding's report entry. A finding made from a kept one (evaluate._kept_finding) differs
-    from it only in its figures and comparisons: the rest of its entry is encoded once."""
+    from it only in its figures, comparisons and `because` (with the explanation written from
+    it): the rest of its entry is encoded once."""
     template = finding.__dict__.get("kept_from")
     if template is None:
         return _Encoded.of(finding.to_json())
@@ -244,31 +259,42 @@ def _finding_json(finding: Finding) -> _Encoded:
         data = template.to_json()
         items = [(k, _dumps(k) + ":" + _dumps(v)) for k, v in data.items()]
         at = [k for k, _ in items].index("figures")
-        if items[at + 1][0] != "comparisons":
+        if [k for k, _ in items[at:at + 4]] != _MIDDLE:
             return _Encoded.of(finding.to_json())
         head = "{" + ",".join(text for _, text in items[:at]) + ',"figures":'
-        tail = "".join("," + text for _, text in items[at + 2:]) + "}"
-        parts = _PARTS[key] = (weakref.ref(template, lambda _, key=key: _PARTS.pop(key, None)), data, head, tail,
-                               _dumps(data))
+        said = "," + items[at + 2][1] + "," + items[at + 3][1]  # its explanation and because
+        tail = "".join("," + text for _, text in items[at + 4:]) + "}"
+        parts = _PARTS[key] = (weakref.ref(template, lambda _, key=key: _PARTS.pop(key, None)), data, head, said,
+                               tail, _dumps(data))
     if finding is template:
-        return _Encoded.copy_of_text(parts[1], parts[4])
-    out = _Encoded(parts[1])
-    dict.__setitem__(out, "figures", finding.figures)
-    dict.__setitem__(out, "comparisons", finding.comparisons)
-    # A finding made from a kept one is itself handed out again for the same figures.
-    own = _VARIANTS.get(id(finding))
-    if own is not None and own[0]() is finding:
-        out.text = own[1]
-        return out
-    out.text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _dumps(finding.comparisons) + parts[3]
-    if len(_VARIANTS) < _VARIANTS_LIMIT:
-        key = id(finding)
-        _VARIANTS[key] = (weakref.ref(finding, lambda _, key=key: _VARIANTS.pop(key, None)), out.text)
-    return out
+        return _Encoded.copy_of_text(parts[1], parts[5])
+    data = dict(parts[1])
+    data["figures"], data["comparisons"] = finding.figures, finding.comparisons
+    if finding.because is template.because:
+        said = parts[3]
+    else:
+        data["explanation"], data["because"] = finding.explanation, finding.because
+        said = ',"explanation":' + _dumps(data["explanation"]) + ',"because":' + _dumps(finding.because)
+    text = parts[2] + _dumps(finding.figures) + ',"comparisons":' + _text_of(finding.comparisons) + said + parts[4]
+    return _Encoded.copy_of_text(data, text)
 
 
-_VARIANTS: dict[int, tuple[weakref.ref, str]] = {}  # id(finding made from a kept one) -> its text, while it lives
-_VARIANTS_LIMIT = 1 << 14
+_TEXTS: dict[int, tuple[Any, str]] = {}  # id(comparisons kept by the engine) -> (them, their text)
+_TEXTS_LIMIT = 1 << 14
+
+
+def _text_of(data: list) -> str:
+    """The compact JSON of a finding's comparisons, which the engine hands out again for the same
+    values (evaluate._Kept): encoded once per object, held while its text is kept (so its id is
+    not reused), and never changed once made."""
+    known = _TEXTS.get(id(data))
+    if known is not None and known[0] is data:
+        return known[1]
+    text = _dumps(data)
+    if len(_TEXTS) >= _TEXTS_LIMIT:
+        _TEXTS.clear()
+    _TEXTS[id(data)] = (data, text)
+    return text
 
 
 _DECLINED: dict[int, tuple[weakref.ref, list[_Encoded]]] = {}  # id(rulebook) -> its declined entries
@@ -289,7 +315,8 @@ def _compact(data: Any) -> str:
     if type(data) is _Encoded and data.text is not None:
         return data.text
     if type(data) is list and any(type(item) is _Encoded for item in data):
-        return "[" + ",".join([_compact(item) for item in data]) + "]"
+        return "[" + ",".join([item.text if type(item) is _Encoded and item.text is not None else _compact(item)
+                               for item in data]) + "]"
     if type(data) is dict and all(type(k) is str for k in data) and any(
             type(v) is _Encoded or (type(v) is list and v and type(v[0]) is _Encoded) for v in data.values()):
         return "{" + ",".join([_key_text(k) + ":" + _compact(v) for k, v in data.items()]) + "}"
@@ -316,7 +343,22 @@ def render_json(data: Any, pretty: bool = False) -> str:
 
 
 def _wrap(text: str, indent: str, width: int) -> str:
+    import textwrap  # text reports only: JSON does not need it
+
     return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _wrap_hanging(text: str, width: int, first: str, rest: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=rest)
+
+
+def _terminal_width() -> int:
+    """The width a text report is wrapped to: the terminal's, within 80 to 120 columns."""
+    import shutil  # text reports only: JSON does not need it
+
+    return min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
 
 
 def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None) -> list[str]:
@@ -329,7 +371,7 @@ def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None =
 
 
 def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
-    width = min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    width = _terminal_width()
     s = result.scenario
     out = [f"{s.name}", f"As of {s.as_of.isoformat()} under rulebook {rulebook.id}"
            + (f" ({s.file})" if s.file else ""), ""]
@@ -408,7 +450,7 @@ def headroom_lines(rulebook: Rulebook, room: Headroom, quantity: int, width: int
                    "", width)]
     if room.cure:
         lines.append("What would clear it:")
-        lines += [textwrap.fill(c, width=width, initial_indent="  - ", subsequent_indent="    ") for c in room.cure]
+        lines += [_wrap_hanging(c, width, "  - ", "    ") for c in room.cure]
     return lines
 
 
@@ -461,7 +503,7 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
 
 def vote_text(rulebook: Rulebook, result: Result) -> str:
     data = vote_json(rulebook, result)
-    width = min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    width = _terminal_width()
     s = result.scenario
     out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
     if not data["approvals"]:
