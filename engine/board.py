@@ -80,8 +80,9 @@ def threshold_holding(sit: Situation, party: str, securities: list[str], thresho
     fewest whole shares that meet the adjusted threshold (its ceiling: whole shares meet an
     exact threshold exactly when they meet its ceiling); `margin`, holdings less that threshold
     (0 or more: the threshold is met)."""
-    adjusted = Fraction(threshold) * _factor(sit, adjustment)
-    needed = math.ceil(adjusted)
+    # The fewest whole shares meeting the adjusted threshold, worked out once per situation.
+    needed = sit.counted(("threshold", threshold, adjustment),
+                         lambda: math.ceil(Fraction(threshold) * _factor(sit, adjustment)))
     if output == "threshold":
         return needed
     held = holding(sit, party, securities, when=when, output="shares", as_converted=True)

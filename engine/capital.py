@@ -434,8 +434,11 @@ def check_report(rulebook, result) -> dict:
         names = [f for rule in rules for f in rule.figures]
         event = {name: _reported(rulebook.facts[name], facts[name])
                  for name in dict.fromkeys(names) if name in facts}
-    return {"capital_event": event, "standstill_effect": issuance_effect(rulebook, result.scenario, facts),
-            "warnings": [dict(w, kind="accretion") for w in accretion_warnings(rulebook, result)]}
+    s = result.scenario
+    return {"capital_event": event, "standstill_effect": issuance_effect(rulebook, s, facts),
+            "warnings": [dict(w, kind="accretion") for w in accretion_warnings(rulebook, result)],
+            # the preferred's terms as the record's term events changed them (parameters.yaml term_events)
+            "term_events": rulebook.recorded_terms(tuple(e for e in s.cap_table.term_events if e.on <= s.as_of))}
 
 
 def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
@@ -462,6 +465,31 @@ def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
                 lines.append(f"  {group}: {g['pct_before']}% -> {g['pct_after']}% ({cap}; denominator "
                              f"{g['denominator_before']:,} -> {g['denominator_after']:,})")
             lines.append("")
+    if report["term_events"]:
+        lines.append("Terms as the record has changed them:")
+        lines += [textwrap.fill(line, width=width, initial_indent="  ", subsequent_indent="    ",
+                                break_on_hyphens=False) for line in recorded_terms_text(report["term_events"])]
+        lines.append("")
     for warning in report["warnings"]:
         lines += [textwrap.fill(f"Warning: {warning['message']}.", width=width, subsequent_indent="  "), ""]
     return lines
+
+
+def recorded_terms_text(entries: list[dict]) -> list[str]:
+    """One sentence per effect of a term event in the record: what it changed from its date, or
+    why it did not apply, with its citation and reading."""
+    out = []
+    for e in entries:
+        if e["changes"] == "dividend_rate":
+            what = f"dividend rate {(Decimal(e['value']) * 100).normalize():f}% from {e['date']}"
+        else:
+            what = (f"Liquidation Preference brought to {calc.money_display(Decimal(e['value']))} per share on "
+                    f"{e['date']}" + (" (if below it)" if e["only_raise"] else ""))
+        reading = f"; {e['assumption']}" if e.get("assumption") else ""
+        if e["applies"]:
+            out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {what} ({e['cite']}{reading}).")
+        else:
+            unchanged = "dividend rate" if e["changes"] == "dividend_rate" else "Liquidation Preference"
+            out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {unchanged} not changed, as "
+                       f"{e['why_not']} ({e['cite']}{reading}).")
+    return out

@@ -518,8 +518,18 @@ def holding(sit: Situation, party: str, securities: list[str], when: str = "afte
     group = sit.group_of(party)
     if group is None or not sit.known(when):
         return None
-    deal = sit.deal
     listed = tuple(securities)
+    # Worked out once per situation: the before/after figures and the margins of one holding share it.
+    counts = sit.counted(("holding", group, listed, when, as_converted, denominator, rounding, horizon_days),
+                         lambda: _holding_counts(sit, group, listed, when, as_converted, denominator, rounding,
+                                                 horizon_days))
+    return _ratio(*counts, output)
+
+
+def _holding_counts(sit: Situation, group: str, listed: tuple[str, ...], when: str, as_converted: bool,
+                    denominator: str, rounding: str | None, horizon_days: int) -> tuple[int, int]:
+    """`holding`'s (shares, denominator) for a group."""
+    deal = sit.deal
     preferred = _convertible(deal, listed)
     kinds = {deal.securities.get(s, {}).get("class") for s in listed}
     shares = rights = 0
@@ -535,7 +545,7 @@ def holding(sit: Situation, party: str, securities: list[str], when: str = "afte
             else:
                 shares += held
     base = sit.common_outstanding(when) + (rights if denominator == "common_outstanding_plus_own_rights" else 0)
-    return _ratio(shares + rights, base, output)
+    return shares + rights, base
 
 
 def as_converted_shares(sit: Situation, party: str | None = None, securities: list[str] | None = None,

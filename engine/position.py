@@ -290,30 +290,11 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
                                  + " ".join(f"--instrument {d}=in_force|terminated:DATE"
                                             for d in data["instruments_in_question"]) + ".")]
     if data.get("term_events"):
-        lines += [""] + [_wrap_note(line) for line in recorded_terms_text(data["term_events"])]
+        lines += [""] + [_wrap_note(line) for line in capital.recorded_terms_text(data["term_events"])]
     if block.get("notes"):
         lines += [""] + block["notes"]
     return "\n".join(lines) + "\n"
 
-
-def recorded_terms_text(entries: list[dict]) -> list[str]:
-    """One sentence per effect of a term event in the record: what it changed from its date, or
-    why it did not apply, with its citation and reading."""
-    out = []
-    for e in entries:
-        if e["changes"] == "dividend_rate":
-            what = f"dividend rate {(Decimal(e['value']) * 100).normalize():f}% from {e['date']}"
-        else:
-            what = (f"Liquidation Preference brought to {calc.money_display(Decimal(e['value']))} per share on "
-                    f"{e['date']}" + (" (if below it)" if e["only_raise"] else ""))
-        reading = f"; {e['assumption']}" if e.get("assumption") else ""
-        if e["applies"]:
-            out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {what} ({e['cite']}{reading}).")
-        else:
-            unchanged = "dividend rate" if e["changes"] == "dividend_rate" else "Liquidation Preference"
-            out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {unchanged} not changed, as "
-                       f"{e['why_not']} ({e['cite']}{reading}).")
-    return out
 
 
 def headroom_json_text(data: dict, pretty: bool = False) -> str:

@@ -88,7 +88,7 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
         "counts": _counts(result.findings),
         "findings": [_finding_json(f) for f in result.findings],
         "headroom": headroom_json(room, s.action.quantity),
-        "assumptions": _assumptions(rulebook, result.findings),
+        "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, s)),
         **capital.check_report(rulebook, result),
         "declined": _declined_entries(rulebook),
     }
@@ -118,13 +118,23 @@ def text_lines(f: Finding) -> list[str]:
     return out
 
 
-def _assumptions(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
-    """The readings the findings rely on: those of every applicable rule, then the arithmetic's."""
+def _term_assumptions(rulebook: Rulebook, scenario) -> tuple[str, ...]:
+    """The readings of the term events in the scenario's record that changed the terms."""
+    if not scenario.cap_table.term_events:
+        return ()
+    return tuple(effect.assumption for recorded, effect, why in rulebook.term_effects(
+        tuple(e for e in scenario.cap_table.term_events if e.on <= scenario.as_of)) if not why and effect.assumption)
+
+
+def _assumptions(rulebook: Rulebook, findings: list[Finding], record: tuple[str, ...] = ()) -> list[dict]:
+    """The readings the findings rely on: those of every applicable rule, then the arithmetic's,
+    then those of the term events in the record."""
     used: list[str] = []
     for f in findings:
         if f.outcome != "not_applicable":
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
+    used += [a for a in record if a not in used]
     return [_Encoded.copy_of(entry) for entry in _assumption_entries(rulebook, tuple(used))]
 
 
@@ -388,7 +398,7 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
             key = f"{f.missing[0]} unknown"
         elif f.comparisons and f.outcome not in ("not_applicable",):
             c = f.comparisons[0]
-            key = f"{c['fact']} {c['actual']} ({c['op']} {c['value']})"
+            key = f"{c['fact']} {c['actual']} ({'' if c.get('holds', True) else 'not '}{c['op']} {c['value']})"
         elif f.outcome == "not_applicable":
             key = f.reason.replace("_", " ") if f.reason else ""
         rows.append([LABEL[f.outcome], f.rule, _cite(rulebook, f), key])
@@ -430,7 +440,7 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
             out.append(_wrap(f"{f.rule}: {f.explanation}", "  ", width))
         out.append("")
     out.append("Assumptions (named readings of unclear text; see rules/" + rulebook.id + "/assumptions.yaml):")
-    for a in _assumptions(rulebook, result.findings):
+    for a in _assumptions(rulebook, result.findings, _term_assumptions(rulebook, s)):
         out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
     if rulebook.declined:
         out.append("")
@@ -497,7 +507,7 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
         "undetermined": undecided,
         "not_required": not_required,
         "all_pass": not result.blocked,
-        "assumptions": _assumptions(rulebook, result.findings),
+        "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, result.scenario)),
     }
 
 
@@ -560,4 +570,5 @@ def check_markdown(rulebook: Rulebook, result: Result, room: Headroom | None) ->
     data = check_json(rulebook, result, room)
     template = environment().get_template("findings.md.j2")
     cites = {f.rule: _cite(rulebook, f) for f in result.findings}
-    return template.render(report=data, cites=cites, labels=LABEL)
+    return template.render(report=data, cites=cites, labels=LABEL,
+                           record_lines=capital.recorded_terms_text(data["term_events"]))

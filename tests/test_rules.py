@@ -550,6 +550,7 @@ SAMPLE_OUTCOMES = {
     "liberty-buys-1m-2000-safe-harbor.yaml": {LIBERTY_RULE: ("permitted", "voting-power-safe-harbor")},
     "liberty-buys-1m-2003.yaml": {LIBERTY_RULE: ("permitted", None)},
     "liberty-buys-2m-2003.yaml": {LIBERTY_RULE: ("violation", None)},
+    "liberty-buys-after-change-of-control-2003.yaml": {LIBERTY_RULE: ("violation", None)},
     "liberty-buys-2m-after-fifth-anniversary.yaml": {},
     "liberty-buys-5m-from-company.yaml": {LIBERTY_RULE: ("permitted", "from-the-company")},
     "liberty-sells-a1-to-outsider-exempt.yaml": {PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"),

@@ -210,3 +210,34 @@ def test_a_term_effect_must_name_a_number_parameter(rb):
     assert [str(p) for p in info.value.problems] == [
         f"{rb / 'parameters.yaml'}:{line}: dangling-reference: term event change_of_control.effects[1].dividend_rate: "
         "'change_of_control_step_up_rat' is not a number parameter (did you mean 'change_of_control_step_up_rate'?)"]
+
+
+def test_check_after_a_recorded_change_of_control(tmp_path):
+    """The sample: Liberty at 34.9336% of the PA 6.6 basis becomes 39.7182% once a Change of
+    Control without an offer is in the record, so buying 1,000,000 Common is a violation at
+    40.6116%; with the offer mailed on the 20th day (Special Dividend, no step-up) 38.3217%."""
+    scenario = ROOT / "rules" / "icg-2000" / "scenarios" / "liberty-buys-after-change-of-control-2003.yaml"
+    run = subprocess.run(CLI + ["check", str(scenario), "--format", "json"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    data = json.loads(run.stdout)
+    finding = next(f for f in data["findings"] if f["rule"] == "pa.6.6a.liberty-standstill")
+    assert (finding["outcome"], finding["comparisons"][0]["actual"]) == ("violation", "40.6116%")
+    assert [e["applies"] for e in data["term_events"]] == [True, True]
+    ids = [a["id"] for a in data["assumptions"]]
+    assert "A-step-up-accretes" in ids and "A-special-dividend-not-negative" in ids
+    text = scenario.read_text(encoding="utf-8")
+    for mailed, pct, step_up in (("2003-02-04", "38.3217%", False), ("2003-02-05", "40.6116%", True)):
+        twin = tmp_path / f"offer-{mailed}.yaml"
+        twin.write_text(text.replace("offer_mailed: none", f"offer_mailed: {mailed}").replace(
+            "../captables/closing.yaml", str(CLOSING_TABLE)), encoding="utf-8")
+        out = json.loads(subprocess.run(CLI + ["check", str(twin), "--format", "json"], cwd=ROOT,
+                                        capture_output=True, text=True, timeout=120).stdout)
+        finding = next(f for f in out["findings"] if f["rule"] == "pa.6.6a.liberty-standstill")
+        assert finding["comparisons"][0]["actual"] == pct
+        assert [e["applies"] for e in out["term_events"]] == [True, step_up]
+        assert ("A-step-up-accretes" in [a["id"] for a in out["assumptions"]]) is step_up
+    markdown = subprocess.run(CLI + ["check", str(scenario), "--format", "markdown"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120).stdout
+    assert "**Terms as the record has changed them:**" in markdown
+    assert "dividend rate 16% from 2003-01-15 (CoD 13(a); A-step-up-accretes)." in markdown
