@@ -52,7 +52,8 @@ FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "impli
              "contradiction")
 ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
 CONSTRAINT_KEYS = ("when", "fields", "message")
-POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom")
+POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "events")
+POSITION_EVENT_KEYS = ("rule", "label", "fact")
 POSITION_ENTRY_KEYS = ("key", "label", "measure", "params", "parameter", "text", "show", "places", "cap")
 COLUMN_KEYS = ("label", "value", "format")
 COLUMN_FORMATS = ("shares", "pct", "cap", "headroom", "text")
@@ -1593,4 +1594,16 @@ def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
             ctx.add(room, "fact", "unknown-fact", f"position.headroom.fact: unknown fact '{room['fact']}'"
                                                   f"{did_you_mean(room['fact'], book.facts)}")
         out["headroom"] = {k: str(room[k]) for k in HEADROOM_KEYS}
+    events = []
+    for item in node.get("events") or []:
+        # A rule whose applying marks an event a purchase may trigger (a change of control):
+        # `headroom` also gives the largest purchase before it applies, with `fact` as its proof.
+        if not _check_keys(ctx, item, POSITION_EVENT_KEYS, "position.events", POSITION_EVENT_KEYS):
+            continue
+        if item["fact"] not in book.facts:
+            ctx.add(item, "fact", "unknown-fact", f"position.events.fact: unknown fact '{item['fact']}'"
+                                                  f"{did_you_mean(item['fact'], book.facts)}")
+            continue
+        events.append({k: str(item[k]) for k in POSITION_EVENT_KEYS})
+    out["events"] = events
     return out

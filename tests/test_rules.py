@@ -540,6 +540,7 @@ def test_positions_after_the_fifth_anniversary_have_no_cap(rulebook, closing):
 # Per file: every rule whose outcome is not not_applicable (with its exception), plus the
 # not_applicable ones that carry a named exception. Every other rule must be not_applicable.
 APPROVAL = ("approval_required", None)
+OBLIGATION = ("obligation", None)
 SAMPLE_OUTCOMES = {
     "gleacher-buys-500k-2001.yaml": {GLEACHER_RULE: ("permitted", None)},
     "hmtf-buys-1m-2002.yaml": {HMTF_RULE: ("violation", None)},
@@ -598,6 +599,33 @@ SAMPLE_OUTCOMES = {
                                             "cod.12j.series-split-unanimous": APPROVAL},
     "approval-series-split-even.yaml": {"cod.8c-i.series-split-75": APPROVAL},
     "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},
+    # Change of Control (CoD 17) and what it costs (CoD 6(b), 13, 14).
+    "coc-a-third-party-buys-over-50pct-2001.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION},
+    "coc-a-liberty-buys-over-50pct-may-2005.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, "cod-14a-purchase-offer": ("permitted", None),
+        "cod-14d-rate-reset": OBLIGATION},
+    "coc-a-liberty-buys-over-50pct-july-2005.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-13a-coc-notice": OBLIGATION, "cod-13a-coc-offer": ("permitted", None)},
+    "coc-b-asset-sale-cayman.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-offer": ("permitted", None), COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "coc-b-merger-parent-limb.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, QT: APPROVAL},
+    "coc-b-teligent-inside-window.yaml": {"cod-17-coc-b": ("not_applicable", "teligent"), COD_8B: APPROVAL,
+                                          NON_QT: APPROVAL},
+    "coc-b-teligent-outside-window.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "coc-b-teligent-after-teligent-change-of-control.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "coc-d-rule-13e3-going-private.yaml": {
+        "cod-17-coc-d": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION},
 }
 
 
