@@ -99,6 +99,21 @@ def test_rights_to_acquire_count_whenever_exercisable_and_are_deemed_outstanding
     assert check(rulebook, make_scenario, later).facts["change_of_control.acquirer_votes_after"] == 1
 
 
+@pytest.mark.parametrize("common, found", [(35_619_030, "not_applicable"), (35_619_031, "obligation")])
+def test_a_third_party_acquiring_rights_to_acquire_becomes_a_beneficial_owner(rulebook, make_scenario, common, found):
+    # Liberty's Warrants for 6,666,667 shares, transferred to a holder of Common: its own rights are
+    # deemed outstanding, so 35,619,030 + 6,666,667 = 42,285,697 is exactly half of 84,571,394.
+    data = {"as_of": date(2001, 6, 1),
+            "cap_table": {"file": CLOSING_FILE, "holders": [dict(NEWCOMER, common=common)]},
+            "action": {"kind": "transfer", "from": LIBERTY, "to": NEWCOMER, "security": "warrant",
+                       "quantity": 6_666_667, "basis": "exempt", "permitted_transferee_agreement": False,
+                       "rule144_resale_available": False}}
+    result = check(rulebook, make_scenario, data)
+    assert (result.facts["change_of_control.acquirer_votes_after"],
+            result.facts["change_of_control.total_votes_after"]) == (common + 6_666_667, 84_571_394)
+    assert result.by_rule(COC_A).outcome == found
+
+
 def test_a_purchase_within_a_group_already_over_half_is_not_a_new_change_of_control(rulebook, make_scenario):
     data = buys(1)
     data["cap_table"] = {"file": CLOSING_FILE, "holders": [dict(NEWCOMER, common=40_000_000)]}

@@ -603,6 +603,9 @@ SAMPLE_OUTCOMES = {
     "coc-a-third-party-buys-over-50pct-2001.yaml": {
         "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
         "cod-13a-coc-step-up": OBLIGATION},
+    "coc-a-third-party-acquires-warrants-2001.yaml": {
+        PA_65: ("permitted", "exempt"), "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION,
+        "cod-13a-coc-notice": OBLIGATION, "cod-13a-coc-step-up": OBLIGATION},
     "coc-a-liberty-buys-over-50pct-may-2005.yaml": {
         "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
         "cod-13a-coc-step-up": OBLIGATION, "cod-14a-purchase-offer": ("permitted", None),
