@@ -769,11 +769,14 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
 
 
 def _derived_from_others(spec: FactSpec) -> bool:
-    """A fact whose value the rulebook derives from other facts (implied by conditions over them, or
-    a measure that reads another fact), not a figure of its own."""
+    """A fact whose value the rulebook derives from other facts (implied by conditions over them, a
+    measure that reads another fact, or one worked out only while another fact has a value), not a
+    figure of its own."""
     from .measures import MEASURES
     if spec.implied and spec.measure is None and spec.key is None:
         return True
+    if spec.only_when is not None:
+        return True  # worked out only while another fact has a value
     if spec.measure is None:
         return False
     kinds = MEASURES[spec.measure].params

@@ -49,7 +49,7 @@ CLASS_KEYS = ("name", "members", "as_converted", "held_by", "source")
 FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
 FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
 FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
-             "contradiction")
+             "contradiction", "only_when")
 ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
 CONSTRAINT_KEYS = ("when", "fields", "message")
 POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "events")
@@ -1266,6 +1266,10 @@ def _load_facts(book: _Loading) -> None:
         spec = _fact(ctx, str(name), item, book)
         if spec is not None:
             book.facts[spec.name] = spec
+    for name, spec in book.facts.items():
+        if spec.only_when is not None and spec.only_when[0] not in book.facts:
+            ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.only_when: unknown fact "
+                                                        f"'{spec.only_when[0]}'{did_you_mean(spec.only_when[0], book.facts)}")
     for name, spec in book.facts.items():  # params that name facts, once every fact is declared
         for key, value in spec.params.items():
             if MEASURES[spec.measure].params.get(key) in ("fact", "value_map"):
@@ -1373,6 +1377,14 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
                     + (f" ({measure.typed_by} {params[measure.typed_by]})" if measure.typed_by in params else "")
                     + f" gives a {produced}, not a {kind}")
         spec.update(measure=origin["measure"], params=params)
+        only = origin.get("only_when")
+        if only is not None:
+            # The measure is worked out only while {fact: value} holds (a figure of an event that
+            # occurs); otherwise the fact is unknown, and only rules scoped to the event read it.
+            if not isinstance(only, dict) or len(only) != 1:
+                ctx.add(origin, "only_when", "wrong-type", f"{what}.from.only_when: expected one {{fact: value}}")
+            else:
+                spec["only_when"] = tuple(dict(only).items())[0]
         if "field" not in origin:
             spec["origin"] = "measure"
         spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())

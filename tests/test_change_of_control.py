@@ -420,6 +420,13 @@ def test_check_cli_reports_the_change_of_control_and_its_cost():
     assert "A-coc-voting-capital-votes" in [a["id"] for a in data["assumptions"]]
 
 
+def test_check_cli_reproduces_the_catalogue_special_dividend_on_the_closing_date():
+    code, data = run_json("check", SCENARIOS / "coc-a-third-party-buys-at-closing-2000.yaml")
+    figures = next(f["figures"] for f in data["findings"] if f["rule"] == SPECIAL)
+    assert (code, figures["special_dividend.per_share"], figures["special_dividend.total"],
+            figures["special_dividend.common_per_share_after"]) == (0, "$4,859.47", "$364,460,250.00", "530.70")
+
+
 def test_check_cli_text_for_the_may_2005_sample():
     result = run("check", SCENARIOS / "coc-a-liberty-buys-over-50pct-may-2005.yaml")
     assert result.returncode == 0
