@@ -38,12 +38,11 @@ def event_headroom(rulebook: Rulebook, scenario: Scenario, event: dict, upper: i
     outcome, facts = _applies(rulebook, scenario, rule_id, hi)
     if outcome == "not_applicable":
         return data
-    lo, lo_facts = 0, None
-    zero, zero_facts = _applies(rulebook, scenario, rule_id, 0) if hi > 0 else (outcome, facts)
-    if zero != "not_applicable":
+    zero, lo_facts = _applies(rulebook, scenario, rule_id, 0) if hi > 0 else (outcome, facts)
+    if zero != "not_applicable":  # it applies already, whatever the quantity
         data.update(max_shares=0, trips_at=0, outcome=zero)
         return data
-    lo_facts = zero_facts
+    lo = 0
     while hi - lo > 1:
         mid = (lo + hi) // 2
         found, found_facts = _applies(rulebook, scenario, rule_id, mid)
