@@ -1185,6 +1185,11 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
             manifest_ctx.add(manifest, "arithmetic_assumptions", "dangling-reference",
                              f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
     position = _position(manifest_ctx, manifest.get("position"), book)
+    rule_ids = [rule.id for rule in rules]
+    for event in position.get("events", []) if not problems else []:  # rules read in full only
+        if event["rule"] not in rule_ids:
+            manifest_ctx.add(manifest, "position", "dangling-reference", f"position.events: no rule '{event['rule']}'"
+                                                                          f"{did_you_mean(event['rule'], rule_ids)}")
     problems.raise_if_any()
     _note_thresholds(book.facts, rules)
     return Rulebook(

@@ -492,3 +492,16 @@ def test_a_bad_election_is_refused(tmp_path):
     result = run("check", path)
     assert result.returncode == 2
     assert "action.change_of_control_offer.election: 'maybe' is not one of offer, no_offer, undecided" in result.stderr
+
+
+def test_lint_refuses_an_event_naming_no_rule(tmp_path):
+    import shutil
+    folder = tmp_path / "icg"
+    shutil.copytree(SCENARIOS.parent, folder)
+    manifest = folder / "rulebook.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("{rule: cod-17-coc-a, label",
+                                                                      "{rule: cod-17-coc-x, label"), encoding="utf-8")
+    result = run("lint", folder)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "dangling-reference: position.events: no rule 'cod-17-coc-x' (did you mean 'cod-17-coc-d'?)")
