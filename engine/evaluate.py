@@ -775,11 +775,15 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
     samples = {1: at_one, 2: scenario_facts(rulebook, with_quantity(scenario, 2)),
                hi: at_hi if at_hi is not None else scenario_facts(rulebook, with_quantity(scenario, hi))}
     fitted: dict[str, tuple[Fraction, Fraction, Fraction]] = {}
+    derived = False  # a fact derived from the fitted ones (implied, or present only past a threshold)
     for name in set().union(*samples.values()):
         values = [facts.get(name) for facts in samples.values()]
         if values[0] == values[1] == values[2]:
             continue
         spec = rulebook.facts.get(name)
+        if spec is not None and spec.type not in NUMERIC and _derived_from_others(spec):
+            derived = True  # it changes where a threshold of the facts it derives from is crossed
+            continue
         if spec is None or spec.type not in NUMERIC or any(v is None for v in values):
             return None  # a fact that changes with the quantity in a way no threshold describes
         fit = _fit([(x, Fraction(v)) for x, v in zip(samples, values)])
@@ -807,6 +811,8 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
     candidates = sorted(flips)
 
     def blocked(quantity: int) -> bool:
+        if derived:
+            return _blocked_at(rulebook, scenario, quantity)  # derive the facts it implies, at this quantity
         facts = dict(at_one)
         for name, (a, b, e) in fitted.items():
             value = (a + b * quantity) / (1 + e * quantity)
@@ -825,6 +831,21 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
         else:
             low = mid + 1
     return candidates[low] - 1
+
+
+def _derived_from_others(spec: FactSpec) -> bool:
+    """A fact whose value the rulebook derives from other facts (implied by conditions over them, a
+    measure that reads another fact, or one worked out only while another fact has a value), not a
+    figure of its own."""
+    from .measures import MEASURES
+    if spec.implied and spec.measure is None and spec.key is None:
+        return True
+    if spec.only_when is not None:
+        return True  # worked out only while another fact has a value
+    if spec.measure is None:
+        return False
+    kinds = MEASURES[spec.measure].params
+    return any(kinds.get(key) in ("fact", "value_map") for key in spec.params)
 
 
 def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroom | None:

@@ -485,13 +485,22 @@ def _cap_basis_counts(sit: Situation, group: str, conversion_date: date, deemed_
 
 
 def voting_power(sit: Situation, party: str, voting_class: str, when: str = "after", output: str = "pct",
-                 rounding: str | None = None) -> Any:
+                 rounding: str | None = None, rights_to_acquire: str = "none",
+                 person_outside_groups: bool = False) -> Any:
     """The group's votes over all votes of a voting class: Common one vote a share, preferred
     members as converted on the test date (one conversion per holder); shares the Company
     holds are not outstanding and do not vote; warrants carry no vote; another convertible the
-    cap table states votes as converted only when stated to."""
-    group = sit.group_of(party)
-    if group is None or not sit.known(when):
+    cap table states votes as converted only when stated to.
+
+    `rights_to_acquire: any_time` also counts, in numerator and denominator, the voting shares
+    the party has the right to acquire whether the right is exercisable now or only after the
+    passage of time (its warrants not yet expired, its other convertibles not voting as
+    converted and convertible on some day from the test date on): beneficial ownership of
+    voting stock as a charter's extension of Rules 13d-3 and 13d-5 defines it, the party's own
+    rights deemed outstanding as Rule 13d-3(d)(1)(i) deems them. `person_outside_groups`: a
+    party in no group (a newcomer buying, say) is measured as the person it is, alone."""
+    holdings = _party_holdings(sit, party, when, person_outside_groups)
+    if holdings is None:
         return None
     deal = sit.deal
     preferred = _convertible(deal, deal.members(voting_class))
@@ -500,11 +509,46 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
     def converted(h: Holding) -> int:
         return conversion(deal, _preferred_in(h, preferred), sit.as_of, rounding) + other_votes(sit.cap, h)
 
-    votes = sum((h.common if counts_common else 0) + converted(h) for h in sit.holdings(group, when))
+    votes = sum((h.common if counts_common else 0) + converted(h) for h in holdings)
     total = sit.preferred_sum(("voting_power", voting_class, sit.as_of, rounding), converted, when)
     if counts_common:
         total += sit.common_outstanding(when)
+    if rights_to_acquire == "any_time":
+        rights = sum(_rights_any_time(sit, h) for h in holdings)
+        votes, total = votes + rights, total + rights
     return _ratio(votes, total, output)
+
+
+def _party_holdings(sit: Situation, party: str, when: str, alone: bool) -> list[Holding] | None:
+    """The holdings a measure of `party` counts: its group's, or, with `alone`, a party in no
+    group as the single holder it is (after the action, as the action leaves it); None when
+    unknown (no such party, the Company, or the cap table after the action unknown)."""
+    if not sit.known(when):
+        return None
+    group = sit.group_of(party)
+    if group is not None:
+        return sit.holdings(group, when)
+    action = sit.action
+    if not alone or party not in PARTIES or action is None or not action.changes_holdings:
+        return None
+    who = action.transferor if party == "transferor" else action.acquirer
+    if who is None or who.is_company or who.group == COMPANY:
+        return None
+    held = _index(sit.cap).by_name.get(who.name) or Holding(name=who.name, group=who.group)
+    if when == "after" and sit._changes():
+        held = sit.changed()[0].get(who.name, held)
+    return [held]
+
+
+def _rights_any_time(sit: Situation, h: Holding) -> int:
+    """Voting shares a holder may acquire now or later: warrant shares of warrants not expired on
+    the test date, and other convertibles convertible on some day from it that do not already
+    vote as converted."""
+    warrants = exercisable(sit.deal, h.warrants, sit.as_of, date.max)
+    others = sum(common_issuable(sit.cap.convertibles[cid], units) for cid, units in h.convertibles.items()
+                 if units and not sit.cap.convertibles[cid].votes_as_converted
+                 and convertible_between(sit.cap.convertibles[cid], sit.as_of, date.max))
+    return warrants + others
 
 
 def holding(sit: Situation, party: str, securities: list[str], when: str = "after", output: str = "shares",
@@ -711,6 +755,100 @@ def amount(sit: Situation, value: Any, times: str | None = None, when: dict | No
     return None if factor is None else Decimal(value) * factor
 
 
+def _fact_date(sit: Situation, fact: str | None, default: Any = "as_of") -> date | None:
+    """The date a fact states (None when unknown), or the date param `default`."""
+    if fact is None:
+        return _date_param(sit, default)
+    value = sit.facts.get(fact)
+    return value if isinstance(value, date) else None
+
+
+def accreted_after_reset(sit: Situation, reset_fact: str, rate: Any, on: Any = "as_of", on_fact: str | None = None,
+                         reset_on: Any = "as_of", include: str = "accreted", pct: Any = None,
+                         pct_fact: str | None = None, places: int | None = None) -> Any:
+    """A liquidation preference set to the value of `reset_fact` on `reset_on` and accreted from
+    then at `rate` a year under the terms (accretion.after_reset) to `on` (or the date `on_fact`
+    states): `accreted`, `accrued` (since the last payment date, or the reset) or `total`; times
+    `pct`% (or the percentage the fact `pct_fact` gives), a price stated as a percentage of it;
+    rounded half up to `places` only at the end, for a figure reported to the cent. Unknown
+    before the reset, or when a fact it reads is unknown."""
+    from .accretion import after_reset
+    value, day, start = sit.facts.get(reset_fact), _fact_date(sit, on_fact, on), _date_param(sit, reset_on)
+    share = sit.facts.get(pct_fact) if pct_fact else 100 if pct is None else pct
+    if value is None or day is None or share is None:
+        return None
+    found = after_reset(sit.deal.terms, Fraction(value), start, day, Fraction(rate))
+    if found is None:
+        return None
+    accreted, accrued = found
+    result = {"accreted": accreted, "accrued": accrued, "total": accreted + accrued}[include] * Fraction(share) / 100
+    return result if places is None else calc._round_half_up(result, int(places))
+
+
+def difference(sit: Situation, value: Any, minus: str, floor: str = "none", only_before: Any = None,
+               places: int | None = None) -> Any:
+    """A stated amount (a number or a number parameter) less the value of the fact `minus`; with
+    `floor: zero`, nothing below zero (a difference that would be negative adds nothing); with
+    `only_before` (a date), zero on and after that date (an amount owed only for an event before it)."""
+    less = sit.facts.get(minus)
+    if less is None:
+        return None
+    if only_before is not None and sit.as_of >= _date_param(sit, only_before):
+        return Fraction(0) if places is None else calc._round_half_up(0, int(places))
+    result = Fraction(value) - Fraction(less)
+    if floor == "zero" and result < 0:
+        result = Fraction(0)
+    return result if places is None else calc._round_half_up(result, int(places))
+
+
+def figure(sit: Situation, fact: str, plus: str | None = None, times: str | None = None, pct: Any = None,
+           pct_fact: str | None = None, places: int | None = None) -> Any:
+    """(`fact` + `plus`) x `times` x `pct`% (or the percentage the fact `pct_fact` gives), each part
+    optional: a price as a percentage of a preference plus accrued dividends, or a per-share
+    amount times the shares. Unknown when a fact it reads is unknown."""
+    names = [n for n in (fact, plus, times, pct_fact) if n is not None]
+    if any(sit.facts.get(n) is None for n in names):
+        return None
+    result = Fraction(sit.facts[fact]) + (Fraction(sit.facts[plus]) if plus else 0)
+    if times:
+        result *= Fraction(sit.facts[times])
+    if pct is not None:
+        result *= Fraction(pct) / 100
+    if pct_fact:
+        result *= Fraction(sit.facts[pct_fact]) / 100
+    return result if places is None else calc._round_half_up(result, int(places))
+
+
+def days_after(sit: Situation, days: int, start: Any = "as_of") -> date:
+    """A deadline `days` calendar days after `start` ("within 20 days following")."""
+    return _date_param(sit, start) + timedelta(days=int(days))
+
+
+def days_between(sit: Situation, end_fact: str, start: Any = "as_of", start_fact: str | None = None) -> Any:
+    """Calendar days from `start` (or the date `start_fact` states) to the date `end_fact` states."""
+    begin, end = _fact_date(sit, start_fact, start), _fact_date(sit, end_fact)
+    return None if begin is None or end is None else (end - begin).days
+
+
+def date_when(sit: Situation, when: dict, on: Any = "as_of") -> Any:
+    """The date `on` while the {fact: value} `when` holds (the date an event found occurs); unknown
+    otherwise."""
+    (test, wanted), = when.items()
+    return _date_param(sit, on) if sit.facts.get(test) == wanted else None
+
+
+def conversion_rate(sit: Situation, value_fact: str, times: str | None = None, places: int = 2) -> Any:
+    """Common issuable for the amount the fact `value_fact` gives per share (a preference plus
+    accrued dividends) at the conversion price in force, times the shares `times` gives, to
+    `places` decimals (text, as "the nearest 1/100 of a share")."""
+    value = sit.facts.get(value_fact)
+    shares = sit.facts.get(times) if times else 1
+    if value is None or shares is None:
+        return None
+    exact = Fraction(value) * Fraction(shares) / Fraction(sit.deal.terms.conversion_price)
+    return f"{calc._round_half_up(exact, int(places)):,}"
+
+
 def vote_threshold(threshold: str, outstanding_votes: int) -> int:
     """Votes needed for a class or series approval: "at least NN%" rounds up; a majority is more
     than half; unanimous is all."""
@@ -758,7 +896,8 @@ MEASURES: dict[str, Measure] = {
         "deemed_outstanding": "classes", "rounding": _ROUNDING, "horizon_days": "int"},
         ("party", "conversion_date", "deemed_outstanding"), _OWNERSHIP_TYPES, _CONVERTING),
     "voting_power": Measure(voting_power, {
-        "party": "party", "when": "when", "output": "output", "voting_class": "class", "rounding": _ROUNDING},
+        "party": "party", "when": "when", "output": "output", "voting_class": "class", "rounding": _ROUNDING,
+        "rights_to_acquire": "choice:none|any_time", "person_outside_groups": "bool"},
         ("party", "voting_class"), _OWNERSHIP_TYPES, _CONVERTING),
     "holding": Measure(holding, {
         "party": "party", "when": "when", "output": "output", "securities": "securities", "as_converted": "bool",
@@ -788,6 +927,21 @@ MEASURES: dict[str, Measure] = {
     "common_issued": Measure(common_issued, {"figure": "choice:whole|hundredths"}, (),
                              {"whole": "shares", "hundredths": "text", "": "shares"}, _CONVERTING, "figure"),
     "amount": Measure(amount, {"value": "number", "times": "fact", "when": "value_map"}, ("value",), {"": "money"}),
+    "accreted_after_reset": Measure(accreted_after_reset, {
+        "reset_fact": "fact", "rate": "number", "on": "date", "on_fact": "fact", "reset_on": "date",
+        "include": "choice:accreted|accrued|total", "pct": "number", "pct_fact": "fact", "places": "int"},
+        ("reset_fact", "rate"), {"": "money"}, _CONVERTING),
+    "difference": Measure(difference, {"value": "number", "minus": "fact", "floor": "choice:none|zero",
+                                       "only_before": "date", "places": "int"},
+                          ("value", "minus"), {"": "money"}),
+    "figure": Measure(figure, {"fact": "fact", "plus": "fact", "times": "fact", "pct": "number", "pct_fact": "fact",
+                               "places": "int"}, ("fact",), {"": "money"}),
+    "days_after": Measure(days_after, {"days": "int", "start": "date"}, ("days",), {"": "date"}),
+    "days_between": Measure(days_between, {"end_fact": "fact", "start": "date", "start_fact": "fact"}, ("end_fact",),
+                            {"": "shares"}),
+    "date_when": Measure(date_when, {"when": "value_map", "on": "date"}, ("when",), {"": "date"}),
+    "conversion_rate": Measure(conversion_rate, {"value_fact": "fact", "times": "fact", "places": "int"},
+                               ("value_fact",), {"": "text"}, _CONVERTING),
     "business_days_after": Measure(business_days_after, {
         "days": "int", "calendar": "choice:" + "|".join(calc.CALENDARS), "start": "date"}, ("days", "calendar"),
         {"": "date"}),

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import calc, capital
-from .conditions import Atom
+from .conditions import Atom, atoms
 from .evaluate import headroom
 from .measures import MEASURES, Situation, measure
 from .instruments import instrument_states, without_ended
@@ -85,11 +85,36 @@ def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -
             data["binding"]["missing"] = b.missing
         # The proof shows the binding fact the rulebook names (rulebook.yaml position.headroom).
         shown = rulebook.position.get("headroom")
-        fig_ok = ok.facts.get(shown["fact"]) if shown and sized and ok is not None else None
+        # Only a binding rule that tests that fact is proved by it (a change of control's is not).
+        tests_it = shown and shown["fact"] in {a.fact for a in atoms(rulebook.rule(b.rule).condition)}
+        fig_ok = ok.facts.get(shown["fact"]) if tests_it and sized and ok is not None else None
         if fig_ok is not None:
             data["proof"][shown["key"] + "_at_max"] = calc.pct_display(fig_ok, 9)
             data["proof"][shown["key"] + "_one_more"] = calc.pct_display(over.facts.get(shown["fact"]), 9)
+    _with_events(rulebook, scenario, data)
     return data
+
+
+def _with_events(rulebook: Rulebook, scenario: Scenario, data: dict) -> None:
+    """The events a purchase may trigger (rulebook.yaml position.events): the largest purchase
+    before each, and which comes first, the limit or the event (`first`: limit, event, both, or
+    None when neither has a number)."""
+    from .events import event_headroom
+    events = [event_headroom(rulebook, scenario, event) for event in rulebook.position.get("events", [])]
+    if not events:
+        return
+    data["events"] = events
+    limit = data["max_shares"]
+    for event in events:
+        trips = event["max_shares"]
+        if data["limit"] not in ("size", "no_limit"):
+            event["first"] = None  # the limit turns on a route or a fact, not on size: nothing to compare
+        elif trips is None:
+            event["first"] = "limit" if limit is not None else None
+        elif limit is None:
+            event["first"] = "event"
+        else:
+            event["first"] = "limit" if limit < trips else "event" if trips < limit else "both"
 
 
 def _figure(rulebook: Rulebook, entry: dict, sit: Situation, group: str | None) -> Any:
@@ -302,6 +327,29 @@ def headroom_json_text(data: dict, pretty: bool = False) -> str:
 
 
 def headroom_text(rulebook: Rulebook, data: dict) -> str:
+    return _limit_text(rulebook, data) + _events_text(data)
+
+
+def _events_text(data: dict) -> str:
+    lines = []
+    for e in data.get("events", []):
+        if e["max_shares"] is None:
+            lines.append(f"{e['label']}: no market purchase up to the Common Stock outstanding is one ({e['rule']}).")
+            continue
+        lines.append(f"{e['label']}: a purchase of {calc.shares_display(e['trips_at'])} shares is one "
+                     f"({e['rule']}, {e['outcome'].replace('_', ' ')}); up to "
+                     f"{calc.shares_display(e['max_shares'])} is not.")
+        if e["at_max"] is not None:
+            lines.append(f"Proof: at {calc.shares_display(e['max_shares'])} shares {e['fact']} is {e['at_max']}%; at "
+                         f"{calc.shares_display(e['trips_at'])} it is {e['one_more']}%.")
+        first = {"limit": "The limit above binds first.", "event": f"{e['label']} comes first.",
+                 "both": "Both come at the same purchase."}.get(e["first"])
+        if first:
+            lines.append(first)
+    return "".join(line + "\n" for line in lines)
+
+
+def _limit_text(rulebook: Rulebook, data: dict) -> str:
     name = rulebook.groups[data["group"]]["name"]
     b = data["binding"]
     if data["max_shares"] is None and data["limit"] == "no_limit":

@@ -506,6 +506,8 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
         "approvals": rows,
         "undetermined": undecided,
         "not_required": not_required,
+        # What the action triggers besides the approvals (a Change of Control and its consequences).
+        "obligations": [f.to_json() for f in result.findings if f.outcome == "obligation"],
         "all_pass": not result.blocked,
         "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, result.scenario)),
     }
@@ -536,6 +538,8 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
         out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
     for f in data["not_required"]:
         out.append(_wrap(f"Not required: {f['rule']} ({f['cite']}): {f['explanation']}", "", width))
+    for f in data["obligations"]:
+        out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
     out.append("")
     out.append("Result: " + ("every required approval passes" if data["all_pass"] else
                              "an approval is missing, fails or cannot be determined" if data["approvals"] or data["undetermined"]

@@ -53,14 +53,15 @@ CLASS_KEYS = ("name", "members", "as_converted", "held_by", "source")
 FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
 FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
 FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
-             "contradiction")
+             "contradiction", "only_when")
 ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
 CONSTRAINT_KEYS = ("when", "fields", "message")
-POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "seat_rights")
+POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "seat_rights", "events")
 # A right to elect or designate directors while a group holds a threshold (engine/board.py):
 # its group, citation, governing instrument, the right whose existence suspends it (if any),
 # the threshold_holding params and the board_seats params of the seats it carries.
 SEAT_RIGHT_KEYS = ("key", "label", "group", "cite", "instrument", "suspended_while", "params", "seats")
+POSITION_EVENT_KEYS = ("rule", "label", "fact")
 POSITION_ENTRY_KEYS = ("key", "label", "measure", "params", "parameter", "text", "show", "places", "cap")
 COLUMN_KEYS = ("label", "value", "format")
 COLUMN_FORMATS = ("shares", "pct", "cap", "headroom", "text")
@@ -1328,6 +1329,11 @@ def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
             manifest_ctx.add(manifest, "arithmetic_assumptions", "dangling-reference",
                              f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
     position = _position(manifest_ctx, manifest.get("position"), book)
+    rule_ids = [rule.id for rule in rules]
+    for event in position.get("events", []) if not problems else []:  # rules read in full only
+        if event["rule"] not in rule_ids:
+            manifest_ctx.add(manifest, "position", "dangling-reference", f"position.events: no rule '{event['rule']}'"
+                                                                          f"{did_you_mean(event['rule'], rule_ids)}")
     problems.raise_if_any()
     _note_thresholds(book.facts, rules)
     return Rulebook(
@@ -1410,6 +1416,10 @@ def _load_facts(book: _Loading) -> None:
         spec = _fact(ctx, str(name), item, book)
         if spec is not None:
             book.facts[spec.name] = spec
+    for name, spec in book.facts.items():
+        if spec.only_when is not None and spec.only_when[0] not in book.facts:
+            ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.only_when: unknown fact "
+                                                        f"'{spec.only_when[0]}'{did_you_mean(spec.only_when[0], book.facts)}")
     for name, spec in book.facts.items():  # params that name facts, once every fact is declared
         for key, value in spec.params.items():
             if MEASURES[spec.measure].params.get(key) in ("fact", "value_map"):
@@ -1517,6 +1527,14 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
                     + (f" ({measure.typed_by} {params[measure.typed_by]})" if measure.typed_by in params else "")
                     + f" gives a {produced}, not a {kind}")
         spec.update(measure=origin["measure"], params=params)
+        only = origin.get("only_when")
+        if only is not None:
+            # The measure is worked out only while {fact: value} holds (a figure of an event that
+            # occurs); otherwise the fact is unknown, and only rules scoped to the event read it.
+            if not isinstance(only, dict) or len(only) != 1:
+                ctx.add(origin, "only_when", "wrong-type", f"{what}.from.only_when: expected one {{fact: value}}")
+            else:
+                spec["only_when"] = tuple(dict(only).items())[0]
         if "field" not in origin:
             spec["origin"] = "measure"
         spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())
@@ -1778,4 +1796,16 @@ def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
             ctx.add(room, "fact", "unknown-fact", f"position.headroom.fact: unknown fact '{room['fact']}'"
                                                   f"{did_you_mean(room['fact'], book.facts)}")
         out["headroom"] = {k: str(room[k]) for k in HEADROOM_KEYS}
+    events = []
+    for item in node.get("events") or []:
+        # A rule whose applying marks an event a purchase may trigger (a change of control):
+        # `headroom` also gives the largest purchase before it applies, with `fact` as its proof.
+        if not _check_keys(ctx, item, POSITION_EVENT_KEYS, "position.events", POSITION_EVENT_KEYS):
+            continue
+        if item["fact"] not in book.facts:
+            ctx.add(item, "fact", "unknown-fact", f"position.events.fact: unknown fact '{item['fact']}'"
+                                                  f"{did_you_mean(item['fact'], book.facts)}")
+            continue
+        events.append({k: str(item[k]) for k in POSITION_EVENT_KEYS})
+    out["events"] = events
     return out

@@ -181,6 +181,22 @@ class _Checker:
             return None
         return int(value)
 
+    def number(self, node: dict, key: str, path: str, most: int | None = None) -> Fraction | None:
+        """An exact number as written (a percentage or an amount), at least 0 and at most `most`."""
+        value = node.get(key)
+        if value is None:
+            return None
+        bound = f" from 0 to {most}" if most is not None else " of 0 or more"
+        expected = f"{_join(path, key)}: expected a number{bound}, got {_show(value)}"
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or (
+                isinstance(value, Decimal) and not value.is_finite()):
+            self.add(_line(node, key), "wrong-type", expected)
+            return None
+        if value < 0 or (most is not None and value > most):
+            self.add(_line(node, key), "bad-value", expected)
+            return None
+        return Fraction(value)
+
     def boolean(self, node: dict, key: str, path: str) -> bool | None:
         value = node.get(key)
         if value is None or isinstance(value, bool):
@@ -589,6 +605,11 @@ def _stated_fields(ck: _Checker, node: dict, kind: str, rulebook: Rulebook, top:
             details[spec.name] = ck.shares(parent, key, "action", 1)
         elif spec.type == "text":
             details[spec.name] = ck.text(parent, key, "action")
+        elif spec.type in ("percent", "money"):
+            where = path.rsplit(".", 1)[0] if "." in spec.key else "action"
+            details[spec.name] = ck.number(parent, key, where, 100 if spec.type == "percent" else None)
+        elif spec.type == "date":
+            details[spec.name] = ck.date(parent, key, path.rsplit(".", 1)[0] if "." in spec.key else "action")
         else:
             allowed = allowed_values(spec, list(rulebook.securities), list(rulebook.groups))
             items = value if spec.type == "set" else [value]

@@ -80,3 +80,18 @@ def edit(folder: Path, name: str, old: str, new: str) -> int:
     start = text.index(old)
     path.write_text(text[:start] + new + text[start + len(old):], encoding="utf-8")
     return text[:start].count("\n") + 1
+
+
+# What a merger, consolidation or asset sale states for CoD 17(b), and an issuance or an offer for
+# CoD 17(a), so that it is no Change of Control (tests/test_change_of_control.py tests the prongs).
+NO_COC_COMBINATION = {"counterparty": "other", "prior_holders_pct": {"survivor": 100}, "survivor_has_parent": False,
+                      "largest_holder_pct": {"survivor": 35}}
+NO_COC_ISSUANCE = {"largest_holder_pct_after": 35}
+
+
+def no_change_of_control(action: dict) -> dict:
+    """The action with the facts that make it no Change of Control, where it states none of them."""
+    kind = action.get("kind")
+    stated = NO_COC_COMBINATION if kind in ("merger", "consolidation", "asset_sale") else \
+        NO_COC_ISSUANCE if kind in ("equity_issuance", "tender_offer", "exchange_offer") else {}
+    return {**stated, **action}

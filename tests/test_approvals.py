@@ -29,7 +29,7 @@ import re
 from datetime import date
 
 import pytest
-from deal import (
+from deal import (no_change_of_control, 
     A1_SERIES,
     A2_SERIES,
     A3_SERIES,
@@ -117,7 +117,7 @@ def acquisition(material: bool = True, director: bool | None = None) -> dict:
 
 
 def corporate(action: dict, as_of: date = JUNE_2001, vote: dict | None = None, cap_table=None) -> dict:
-    data = {"as_of": as_of, "action": action}
+    data = {"as_of": as_of, "action": no_change_of_control(action)}
     if vote is not None:
         data["vote"] = vote
     if cap_table is not None:
@@ -1094,7 +1094,8 @@ def test_vote_cli_with_no_series_a_outstanding_needs_no_series_a_approval(tmp_pa
     holders = "\n".join(f"    - {{name: \"{h}\", group: company}}" for h in HOLDERS)
     path.write_text(f"name: Tender offer after the Company bought back every Series A share\nas_of: 2001-11-01\n"
                     f"cap_table:\n  file: {CLOSING_FILE}\n  holders:\n{holders}\n"
-                    "action: {kind: tender_offer, by: company, for_common_stock: true}\n", encoding="utf-8")
+                    "action: {kind: tender_offer, by: company, for_common_stock: true, largest_holder_pct_after: 35}\n",
+                    encoding="utf-8")
     result = cli("vote", path)
     assert (result.returncode, result.stderr) == (0, "")
     assert "No approval of the Series A holders is required." in result.stdout

@@ -120,7 +120,8 @@ def issuance(dividends: str | None, redemption: str | None, liquidation: str | N
     ranking = {k: v for k, v in (("dividends", dividends), ("redemption", redemption),
                                  ("liquidation", liquidation)) if v is not None}
     return {"kind": "equity_issuance", "common_stock_votes": common_stock_votes, "class": class_, "quantity": 50_000,
-            "ranking": ranking, "exempt_basis": "none", "votes_with_series_a_as_one_class": False}
+            "ranking": ranking, "exempt_basis": "none", "votes_with_series_a_as_one_class": False,
+            "largest_holder_pct_after": 35}
 
 
 def figures(result) -> list[tuple]:

@@ -58,7 +58,7 @@ from deal import (
 from clausewise import calc
 from clausewise.conditions import atoms
 from clausewise.evaluate import evaluate, headroom
-from clausewise.facts import display
+from clausewise.facts import display_fact
 from clausewise.position import group_headroom, market_purchase, positions
 from clausewise.scenario import load_scenario
 from clausewise.yamlio import load_yaml
@@ -540,6 +540,7 @@ def test_positions_after_the_fifth_anniversary_have_no_cap(rulebook, closing):
 # Per file: every rule whose outcome is not not_applicable (with its exception), plus the
 # not_applicable ones that carry a named exception. Every other rule must be not_applicable.
 APPROVAL = ("approval_required", None)
+OBLIGATION = ("obligation", None)
 SAMPLE_OUTCOMES = {
     "gleacher-buys-500k-2001.yaml": {GLEACHER_RULE: ("permitted", None)},
     "hmtf-buys-1m-2002.yaml": {HMTF_RULE: ("violation", None)},
@@ -613,6 +614,39 @@ SAMPLE_OUTCOMES = {
     "series-a2-holders-request-special-meeting.yaml": {"cod.8d-i.a2-special-meeting": ("obligation", None)},
     "board-turnover-five-of-twelve-no-coc.yaml": {},
     "board-turnover-six-of-twelve-coc.yaml": {"cod-17-coc-c": ("consequence", None)},
+    # Change of Control (CoD 17) and what it costs (CoD 6(b), 13, 14).
+    "coc-a-third-party-buys-over-50pct-2001.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION},
+    "coc-a-third-party-buys-at-closing-2000.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION},
+    "coc-a-third-party-acquires-warrants-2001.yaml": {
+        PA_65: ("permitted", "exempt"), "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION,
+        "cod-13a-coc-notice": OBLIGATION, "cod-13a-coc-step-up": OBLIGATION},
+    "coc-a-liberty-buys-over-50pct-may-2005.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, "cod-14a-purchase-offer": ("permitted", None),
+        "cod-14d-rate-reset": OBLIGATION},
+    "coc-a-liberty-buys-over-50pct-july-2005.yaml": {
+        "cod-17-coc-a": OBLIGATION, "cod-13a-coc-notice": OBLIGATION, "cod-13a-coc-offer": ("permitted", None)},
+    "coc-b-asset-sale-cayman.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-offer": ("permitted", None), COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "coc-b-merger-parent-limb.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, QT: APPROVAL},
+    "coc-b-teligent-inside-window.yaml": {"cod-17-coc-b": ("not_applicable", "teligent"), COD_8B: APPROVAL,
+                                          NON_QT: APPROVAL},
+    "coc-b-teligent-outside-window.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "coc-b-teligent-after-teligent-change-of-control.yaml": {
+        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "coc-d-rule-13e3-going-private.yaml": {
+        "cod-17-coc-d": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
+        "cod-13a-coc-step-up": OBLIGATION},
 }
 
 
@@ -658,7 +692,8 @@ def test_findings_carry_citation_quote_figures_and_missing_facts(rulebook, name)
         assert finding.explanation.strip() != ""
         for atom in atoms(rule.condition):
             if atom.fact in result.facts:
-                assert finding.figures[atom.fact] == display(rulebook.facts[atom.fact].type, result.facts[atom.fact])
+                # As display_fact shows it: a percentage near a threshold with the places that keep it on its side.
+                assert finding.figures[atom.fact] == display_fact(rulebook.facts[atom.fact], result.facts[atom.fact])
         if finding.outcome == "cannot_determine":
             assert finding.missing != []
             assert all(m not in result.facts for m in finding.missing)

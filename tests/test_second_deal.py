@@ -22,6 +22,7 @@ import yaml
 
 from clausewise.documents import document_text, quote_found
 from clitools import run, run_json
+from clausewise.rulebook import load_rulebook
 from deal import ROOT
 
 BOOK = ROOT / "rules" / "kestrel-2021"
@@ -137,7 +138,8 @@ def test_lint_accepts_the_second_rulebook():
 def test_lint_without_a_path_lints_the_bundled_rulebook_and_with_one_the_second():
     bundled, second = run("lint"), run("lint", "rules/kestrel-2021")
     assert (bundled.returncode, second.returncode) == (0, 0), bundled.stderr + second.stderr
-    assert bundled.stdout.startswith(f"{ROOT / 'rules' / 'icg-2000'}: ok: 37 rules, 8 documents")
+    rules = len(load_rulebook(ROOT / "rules" / "icg-2000").rules)
+    assert bundled.stdout.startswith(f"{ROOT / 'rules' / 'icg-2000'}: ok: {rules} rules, 8 documents")
     assert second.stdout.startswith("rules/kestrel-2021: ok: 5 rules, 1 documents")
     assert bundled.stderr == second.stderr == ""
 
