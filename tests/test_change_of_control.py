@@ -308,8 +308,9 @@ def test_the_notice_is_due_20_days_after_the_change_of_control_date(rulebook, ma
 
 def test_the_change_of_control_offer_price(rulebook, make_scenario):
     # Notice February 11, 2002, purchase May 20, 2002: $14,859.47 from February 1, 2002; on April 1,
-    # 2002 (March 31 a Sunday) the $81.52 accrued before and 59 days at 8% on the new amount are
-    # added ($15,135.82); 49 days at 8% to May 20 ($164.81); 101% of the two is $15,453.64.
+    # 2002 (March 31 a Sunday) the 90/360 Dividend Period from December 31, 2001 is shared 32 : 59 by
+    # actual days between 8% on the old preference and 8% on the new ($15,132.78; A-step-up-accretes);
+    # 49 days at 8% to May 20 ($164.78); 101% of the two is $15,450.54.
     result = check(rulebook, make_scenario, {"as_of": date(2002, 2, 1), "cap_table": CLOSING_FILE,
                                              "action": _sample_action("coc-b-asset-sale-cayman.yaml")})
     finding = result.by_rule(OFFER)
@@ -318,8 +319,8 @@ def test_the_change_of_control_offer_price(rulebook, make_scenario):
                                             "coc_offer.accrued_on_purchase_date", "coc_offer.price_per_share",
                                             "coc_offer.price_total")} == {
         "coc_offer.lp_premium_per_share": "$15,008.06",  # 101% x $14,859.47, the catalogue's figure
-        "coc_offer.lp_on_purchase_date": "$15,135.82", "coc_offer.accrued_on_purchase_date": "$164.81",
-        "coc_offer.price_per_share": "$15,453.64", "coc_offer.price_total": "$1,159,023,000.00"}
+        "coc_offer.lp_on_purchase_date": "$15,132.78", "coc_offer.accrued_on_purchase_date": "$164.78",
+        "coc_offer.price_per_share": "$15,450.54", "coc_offer.price_total": "$1,158,790,500.00"}
     assert result.by_rule(STEP_UP).outcome == "not_applicable"
 
 
@@ -354,9 +355,9 @@ def test_no_offer_in_time_raises_the_rate_to_16_percent(rulebook, make_scenario,
 
 
 @pytest.mark.parametrize("notice, payment, pct, price", [
-    (date(2005, 6, 1), date(2005, 9, 1), "101.0000%", "$15,942.35"),
-    (date(2005, 6, 29), date(2005, 9, 27), "101.0000%", "$16,121.56"),
-    (date(2005, 6, 30), date(2005, 9, 28), "100.0000%", "$15,968.76"),  # A-purchase-offer-june-30-2005
+    (date(2005, 6, 1), date(2005, 9, 1), "101.0000%", "$15,936.70"),
+    (date(2005, 6, 29), date(2005, 9, 27), "101.0000%", "$16,115.84"),
+    (date(2005, 6, 30), date(2005, 9, 28), "100.0000%", "$15,963.10"),  # A-purchase-offer-june-30-2005
 ])
 def test_the_purchase_offer_at_101_then_100_percent(rulebook, make_scenario, notice, payment, pct, price):
     result = check(rulebook, make_scenario, buys(18_000_000, date(2005, 5, 2), LIBERTY,
@@ -370,14 +371,14 @@ def test_the_purchase_offer_at_101_then_100_percent(rulebook, make_scenario, not
 
 
 def test_the_purchase_offer_accretes_at_16_percent_from_the_change_of_control_date(rulebook, make_scenario):
-    # A-coc-lp-accretes-after-reset: $14,859.47 on May 2, 2005; on June 30, 2005 the $105.46 accrued
-    # at 8% before it and 59 days at 16% on the new amount are added ($15,354.58); 63 days at 16% to
-    # September 1, 2005 ($429.93); 101% of the two is $15,942.35.
+    # A-coc-lp-accretes-after-reset: $14,859.47 on May 2, 2005; on June 30, 2005 the 90/360 Dividend
+    # Period from March 31 is shared 32 : 59 by actual days, 8% on $14,830.34 then 16% on the new
+    # amount ($15,349.14); 63 days at 16% to September 1, 2005 ($429.78); 101% of the two is $15,936.70.
     figures = check(rulebook, make_scenario, buys(
         18_000_000, date(2005, 5, 2), LIBERTY, change_of_control_offer={"election": "no_offer"},
         purchase_offer={"made": True, "notice_mailed": date(2005, 6, 1), "payment_date": date(2005, 9, 1)})
     ).by_rule(PURCHASE_OFFER).figures
-    assert (figures["step_up.lp_on_date"], figures["step_up.accrued_on_date"]) == ("$15,354.58", "$429.93")
+    assert (figures["step_up.lp_on_date"], figures["step_up.accrued_on_date"]) == ("$15,349.14", "$429.78")
 
 
 @pytest.mark.parametrize("payment, found", [(date(2005, 8, 30), "permitted"), (date(2005, 8, 29), "violation")])
@@ -432,7 +433,7 @@ def test_check_cli_text_for_the_may_2005_sample():
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
     assert "$14,859.47 less the Liquidation Preference immediately prior to it ($14,830.34) is $29.13 a share" in text
-    assert "purchase_offer.price_per_share = $15,942.35" in text
+    assert "purchase_offer.price_per_share = $15,936.70" in text
 
 
 def test_vote_cli_shows_the_change_of_control_beside_the_approvals():

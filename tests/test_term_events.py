@@ -241,3 +241,12 @@ def test_check_after_a_recorded_change_of_control(tmp_path):
                               capture_output=True, text=True, timeout=120).stdout
     assert "**Terms as the record has changed them:**" in markdown
     assert "dividend rate 16% from 2003-01-15 (CoD 13(a); A-step-up-accretes)." in markdown
+
+
+def test_a_proposed_and_a_recorded_change_of_control_give_one_answer(rulebook):
+    """The Change of Control Offer's figures for a proposed asset sale on February 1, 2002
+    (tests/test_change_of_control.py: $15,132.78 and $164.78 on May 20, 2002) are those of the same
+    Change of Control recorded in a cap table's history with the offer mailed in time."""
+    record = [coc(date(2002, 2, 1), date(2002, 2, 11))]
+    assert calc.money_display(lp(rulebook, record, date(2002, 5, 20))) == "$15,132.78"
+    assert calc.money_display(accrued(rulebook, record, date(2002, 5, 20))) == "$164.78"
