@@ -328,12 +328,12 @@ def test_a_request_delivered_otherwise_starts_no_period_and_an_unstated_delivery
 
 def test_five_of_twelve_replaced_keeps_a_majority_six_is_exactly_half_and_a_change_of_control():
     code, data = run_json("check", SCENARIOS / "board-turnover-five-of-twelve-no-coc.yaml")
-    f = finding(data, "cod-17-coc-c")
+    f = finding(data, "cod.17.coc-c")
     assert code == 0 and f["outcome"] == "not_applicable"
     assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
             f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("7", "12")
     code, data = run_json("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml")
-    f = finding(data, "cod-17-coc-c")
+    f = finding(data, "cod.17.coc-c")
     # A-continuing-directors-exact-half: 6 of 12 is not a majority.
     assert f["outcome"] == "consequence"
     assert f["figures"]["change_of_control.prong_c_date"] == "2001-05-15"
@@ -341,7 +341,7 @@ def test_five_of_twelve_replaced_keeps_a_majority_six_is_exactly_half_and_a_chan
     assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
             f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("6", "12")
     assert "A-continuing-directors-exact-half" in f["assumptions"]
-    assert "CONSEQUENCE  cod-17-coc-c" in run("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout
+    assert "CONSEQUENCE  cod.17.coc-c" in run("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout
 
 
 def nine(left: dict | None = None) -> list[dict]:
@@ -360,7 +360,7 @@ def prong_c(tmp_path: Path, directors: list[dict], as_of: str, kind: str = "boar
     data = {"as_of": as_of, "action": action, "board": {"directors": directors},
             "instruments": {"certificate-of-designation": "in_force"}}  # after the 2002 plan, stated
     code, report = run_json("check", write(tmp_path, data))
-    return finding(report, "cod-17-coc-c")
+    return finding(report, "cod.17.coc-c")
 
 
 def test_eleven_in_office_six_continuing_is_a_majority_five_is_not(tmp_path):
@@ -436,11 +436,11 @@ def test_directors_the_series_elect_always_continue_and_a_minority_approval_does
 
 def test_without_a_board_history_a_board_change_cannot_be_decided_and_other_actions_do_not_ask(tmp_path):
     code, data = run_json("check", write(tmp_path, {"as_of": "2001-03-01", "action": {"kind": "board_change"}}))
-    f = finding(data, "cod-17-coc-c")
+    f = finding(data, "cod.17.coc-c")
     assert code == 1 and f["outcome"] == "cannot_determine"
     assert f["missing"] == ["change_of_control.prong_c_occurred"]
     code, data = run_json("check", SCENARIOS / "liberty-buys-1m-2003.yaml")
-    assert finding(data, "cod-17-coc-c")["outcome"] == "not_applicable"
+    assert finding(data, "cod.17.coc-c")["outcome"] == "not_applicable"
 
 
 def test_a_board_history_with_another_action_is_checked_but_prong_c_is_asked_of_a_board_change(tmp_path):

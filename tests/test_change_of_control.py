@@ -15,10 +15,10 @@ from clausewise.evaluate import evaluate
 from clausewise.measures import Situation, difference
 from deal import CLOSING_FILE, LIBERTY, SCENARIOS
 
-COC_A, COC_B, COC_D = "cod-17-coc-a", "cod-17-coc-b", "cod-17-coc-d"
-SPECIAL, NOTICE, OFFER, STEP_UP = ("cod-6b-special-dividend", "cod-13a-coc-notice", "cod-13a-coc-offer",
-                                   "cod-13a-coc-step-up")
-PURCHASE_OFFER, RESET = "cod-14a-purchase-offer", "cod-14d-rate-reset"
+COC_A, COC_B, COC_D = "cod.17.coc-a", "cod.17.coc-b", "cod.17.coc-d"
+SPECIAL, NOTICE, OFFER, STEP_UP = ("cod.6b.special-dividend", "cod.13a.coc-notice", "cod.13a.coc-offer",
+                                   "cod.13a.coc-step-up")
+PURCHASE_OFFER, RESET = "cod.14a.purchase-offer", "cod.14d.rate-reset"
 NON_QT = "cod.8c-ii.non-qualifying-69"
 IN_FORCE = {"purchase-agreement": "in_force", "certificate-of-designation": "in_force"}
 NEWCOMER = {"name": "Acquisition Corp", "group": "none"}
@@ -442,7 +442,7 @@ def test_vote_cli_shows_the_change_of_control_beside_the_approvals():
     assert [a["rule"] for a in data["approvals"]] == ["cod.8b.general-vote-as-converted", NON_QT]
     assert [f["rule"] for f in data["obligations"]] == [SPECIAL, NOTICE, COC_B]
     text = run("vote", SCENARIOS / "coc-b-asset-sale-cayman.yaml").stdout
-    assert "OBLIGATION: cod-17-coc-b" in text
+    assert "OBLIGATION: cod.17.coc-b" in text
 
 
 def test_headroom_cli_says_which_trips_first():
@@ -450,7 +450,7 @@ def test_headroom_cli_says_which_trips_first():
                  "purchase-agreement=in_force", "--instrument", "certificate-of-designation=in_force")
     assert result.returncode == 0
     assert result.stdout.splitlines()[3:] == [
-        "A Change of Control (CoD 17(a)): a purchase of 15,227,883 shares is one (cod-17-coc-a, obligation); up to "
+        "A Change of Control (CoD 17(a)): a purchase of 15,227,883 shares is one (cod.17.coc-a, obligation); up to "
         "15,227,882 is not.",
         "Proof: at 15,227,882 shares change_of_control.acquirer_pct_after is 50.000000000%; at 15,227,883 it is "
         "50.000001116%.",
@@ -500,9 +500,9 @@ def test_lint_refuses_an_event_naming_no_rule(tmp_path):
     folder = tmp_path / "icg"
     shutil.copytree(SCENARIOS.parent, folder)
     manifest = folder / "rulebook.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("{rule: cod-17-coc-a, label",
-                                                                      "{rule: cod-17-coc-x, label"), encoding="utf-8")
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("{rule: cod.17.coc-a, label",
+                                                                      "{rule: cod.17.coc-x, label"), encoding="utf-8")
     result = run("lint", folder)
     assert result.returncode == 2
     assert result.stderr.strip().endswith(
-        "dangling-reference: position.events: no rule 'cod-17-coc-x' (did you mean 'cod-17-coc-d'?)")
+        "dangling-reference: position.events: no rule 'cod.17.coc-x' (did you mean 'cod.17.coc-d'?)")

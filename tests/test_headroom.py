@@ -76,7 +76,7 @@ def test_headroom_after_the_standstill_ends_has_no_contractual_limit():
     assert result.returncode == 0
     assert result.stdout == ("Liberty Group on 2005-04-10: no contractual limit on market purchases of Common Stock "
                              "(no rule in force limits the quantity on this date).\n"
-                             "A Change of Control (CoD 17(a)): a purchase of 14,322,285 shares is one (cod-17-coc-a, "
+                             "A Change of Control (CoD 17(a)): a purchase of 14,322,285 shares is one (cod.17.coc-a, "
                              "obligation); up to 14,322,284 is not.\n"
                              "Proof: at 14,322,284 shares change_of_control.acquirer_pct_after is 49.999999474%; at "
                              "14,322,285 it is 50.000000526%.\n"
@@ -84,7 +84,7 @@ def test_headroom_after_the_standstill_ends_has_no_contractual_limit():
     code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2005-04-10", *cod)
     assert code == 0
     assert [(e["rule"], e["max_shares"], e["trips_at"], e["outcome"], e["first"]) for e in data["events"]] == [
-        ("cod-17-coc-a", 14_322_284, 14_322_285, "obligation", "event")]
+        ("cod.17.coc-a", 14_322_284, 14_322_285, "obligation", "event")]
     assert {k: data[k] for k in ("max_shares", "limit", "reason", "cure", "binding", "proof")} == {
         "max_shares": None, "limit": "no_limit", "reason": "no rule in force limits the quantity on this date",
         "cure": [], "binding": None, "proof": {"permitted_at": None, "blocked_at": None}}
@@ -106,7 +106,7 @@ def test_headroom_after_the_plan_with_the_status_unknown_cannot_be_determined():
         "beneficial ownership before the fifth anniversary (cannot determine).",
         "What would clear it:",
         "  - " + STATUS_CURE,
-        "A Change of Control (CoD 17(a)): a purchase of 28,817,346 shares is one (cod-17-coc-a, cannot determine); "
+        "A Change of Control (CoD 17(a)): a purchase of 28,817,346 shares is one (cod.17.coc-a, cannot determine); "
         "up to 28,817,345 is not.",
         "Proof: at 28,817,345 shares change_of_control.acquirer_pct_after is 50.000000000%; at 28,817,346 it is "
         "50.000001205%.",
@@ -137,7 +137,7 @@ def test_headroom_with_the_certificate_status_unknown_stops_where_a_change_of_co
     code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2003-06-02",
                           "--instrument", "purchase-agreement=terminated:2002-10-10")
     assert (data["max_shares"], data["limit"], data["binding"]["rule"], data["binding"]["outcome"]) == (
-        29_404_254, "size", "cod-6b-special-dividend", "cannot_determine")
+        29_404_254, "size", "cod.6b.special-dividend", "cannot_determine")
     event = data["events"][0]
     assert (event["max_shares"], event["at_max"], event["one_more"], event["first"]) == (
         29_404_254, "50.000000000", "50.000001162", "both")

@@ -613,40 +613,40 @@ SAMPLE_OUTCOMES = {
                                                         "cod.8d-i.a2-director-right-ends": ("consequence", None)},
     "series-a2-holders-request-special-meeting.yaml": {"cod.8d-i.a2-special-meeting": ("obligation", None)},
     "board-turnover-five-of-twelve-no-coc.yaml": {},
-    "board-turnover-six-of-twelve-coc.yaml": {"cod-17-coc-c": ("consequence", None)},
+    "board-turnover-six-of-twelve-coc.yaml": {"cod.17.coc-c": ("consequence", None)},
     # Change of Control (CoD 17) and what it costs (CoD 6(b), 13, 14).
     "coc-a-third-party-buys-over-50pct-2001.yaml": {
-        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION},
+        "cod.17.coc-a": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION},
     "coc-a-third-party-buys-at-closing-2000.yaml": {
-        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION},
+        "cod.17.coc-a": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION},
     "coc-a-third-party-acquires-warrants-2001.yaml": {
-        PA_65: ("permitted", "exempt"), "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION,
-        "cod-13a-coc-notice": OBLIGATION, "cod-13a-coc-step-up": OBLIGATION},
+        PA_65: ("permitted", "exempt"), "cod.17.coc-a": OBLIGATION, "cod.6b.special-dividend": OBLIGATION,
+        "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-step-up": OBLIGATION},
     "coc-a-liberty-buys-over-50pct-may-2005.yaml": {
-        "cod-17-coc-a": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION, "cod-14a-purchase-offer": ("permitted", None),
-        "cod-14d-rate-reset": OBLIGATION},
+        "cod.17.coc-a": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION, "cod.14a.purchase-offer": ("permitted", None),
+        "cod.14d.rate-reset": OBLIGATION},
     "coc-a-liberty-buys-over-50pct-july-2005.yaml": {
-        "cod-17-coc-a": OBLIGATION, "cod-13a-coc-notice": OBLIGATION, "cod-13a-coc-offer": ("permitted", None)},
+        "cod.17.coc-a": OBLIGATION, "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-offer": ("permitted", None)},
     "coc-b-asset-sale-cayman.yaml": {
-        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-offer": ("permitted", None), COD_8B: APPROVAL, NON_QT: APPROVAL},
+        "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-offer": ("permitted", None), COD_8B: APPROVAL, NON_QT: APPROVAL},
     "coc-b-merger-parent-limb.yaml": {
-        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, QT: APPROVAL},
-    "coc-b-teligent-inside-window.yaml": {"cod-17-coc-b": ("not_applicable", "teligent"), COD_8B: APPROVAL,
+        "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION, COD_8B: APPROVAL, QT: APPROVAL},
+    "coc-b-teligent-inside-window.yaml": {"cod.17.coc-b": ("not_applicable", "teligent"), COD_8B: APPROVAL,
                                           NON_QT: APPROVAL},
     "coc-b-teligent-outside-window.yaml": {
-        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
+        "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
     "coc-b-teligent-after-teligent-change-of-control.yaml": {
-        "cod-17-coc-b": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
+        "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL},
     "coc-d-rule-13e3-going-private.yaml": {
-        "cod-17-coc-d": OBLIGATION, "cod-6b-special-dividend": OBLIGATION, "cod-13a-coc-notice": OBLIGATION,
-        "cod-13a-coc-step-up": OBLIGATION},
+        "cod.17.coc-d": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION},
 }
 
 
