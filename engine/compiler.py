@@ -25,7 +25,7 @@ from typing import Any
 
 import durable_rules_engine
 
-from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
+from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms, truth
 from .errors import EngineError
 from .facts import CORE_FACTS
 from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
@@ -540,6 +540,7 @@ class CompiledRulebook:
                            for indexes in _partitions(self.rules)]
         self._post_plan = post_plan(self.set_members, self.documents, self.kinds)
         self._fired: dict[tuple[int, str], Fired] = {}  # (rule index, branch) -> the Fired kind_branch decided
+        self._scopes: list[tuple[Any, tuple[str, ...]]] | None = None  # per rule: its scope as compiled, its facts
         self.name = "clausewise_" + name
 
     def build(self) -> "CompiledRulebook":
@@ -573,16 +574,48 @@ class CompiledRulebook:
                 for index in partition.indexes:
                     decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
                 continue
+            out_of_scope = self._scope_decided(partition, facts, decided) if shortcut else ()
+            if len(out_of_scope) == len(partition.indexes):
+                continue
             with _LOCK:
                 partition.build()
             batch = []
             for k, names in enumerate(partition.fields):
+                if k in out_of_scope:
+                    continue
                 fact = {name: posted[name] for name in names if name in posted}
                 fact["t"] = fact["id"] = f"r{k}"
                 batch.append(fact)
             batch[0]["c"] = 1
             posts.append((partition, batch))
         return decided, posts
+
+    def _scope_decided(self, partition: "_Partition", facts: dict[str, Any],
+                       decided: dict[int, list[Fired]]) -> set[int]:
+        """The partition's rules (by their place in it) whose scope is surely false on the facts,
+        each decided into `decided` without durable.
+
+        With its scope surely false a rule's branch depends on its dates and its document's status
+        alone, as for a rule of other action kinds (`kind_branch`): out_of_force, then
+        instrument_not_in_force, else out_of_scope; no other branch can hold. The scope is read with
+        `truth`, the reference semantics the compiled branches reproduce; a scope that reads a fact
+        whose value is None is left to durable. Tests compare this with posting every rule.
+        """
+        scopes = self._scopes
+        if scopes is None:
+            scopes = self._scopes = []
+            for rule in self.rules:
+                scope = _scope(rule)
+                scopes.append((scope, tuple(dict.fromkeys(a.fact for a in atoms(scope)))))
+        out: set[int] = set()
+        for k, index in enumerate(partition.indexes):
+            scope, names = scopes[index]
+            if any(name in facts and facts[name] is None for name in names):
+                continue
+            if truth(scope, facts) is False:
+                decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
+                out.add(k)
+        return out
 
     def _kind_fired(self, index: int, branch: str) -> Fired:
         """The branch `kind_branch` decided for a rule, made once per rule and branch (a Fired is
