@@ -25,7 +25,8 @@ from typing import Any
 
 import durable_rules_engine
 
-from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms, truth
+from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
+from .conditions import surely_false as holds_false
 from .errors import EngineError
 from .facts import CORE_FACTS
 from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
@@ -597,9 +598,9 @@ class CompiledRulebook:
 
         With its scope surely false a rule's branch depends on its dates and its document's status
         alone, as for a rule of other action kinds (`kind_branch`): out_of_force, then
-        instrument_not_in_force, else out_of_scope; no other branch can hold. The scope is read with
-        `truth`, the reference semantics the compiled branches reproduce; a scope that reads a fact
-        whose value is None is left to durable. Tests compare this with posting every rule.
+        instrument_not_in_force, else out_of_scope; no other branch can hold. The scope is read as
+        `truth` reads it (the reference semantics the compiled branches reproduce); a scope that
+        reads a fact whose value is None is left to durable. Tests compare this with posting every rule.
         """
         scopes = self._scopes
         if scopes is None:
@@ -612,7 +613,7 @@ class CompiledRulebook:
             scope, names = scopes[index]
             if any(name in facts and facts[name] is None for name in names):
                 continue
-            if truth(scope, facts) is False:
+            if holds_false(scope, facts):
                 decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
                 out.add(k)
         return out

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import calc
-from .conditions import truth
+from .conditions import surely_true
 from .measures import EXERCISE_METHOD, MARKET_PRICE, Deal, Situation, measure
 from .model import COMPANY, NO_GROUP, Scenario
 
@@ -290,7 +290,7 @@ def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[s
     sit = Situation(deal, scenario.cap_table, scenario.as_of, scenario, facts)
     for spec in specs.values():
         for condition, value in spec.implied:
-            if truth(condition, facts) is True:
+            if surely_true(condition, facts):
                 facts[spec.name] = value
                 break
         if spec.measure is None or spec.name in facts:

@@ -131,3 +131,33 @@ def test_a_scope_reading_a_fact_stated_as_none_is_left_to_durable(rulebook, cap)
     assert liberty in posted and liberty not in decided
     engine = compiled(rulebook)
     assert engine.evaluate(facts) == engine.evaluate(facts, shortcut=False)
+
+
+def test_surely_true_and_surely_false_read_conditions_as_truth_does():
+    """On random condition trees over facts known, unknown and of each value: the short-circuit
+    readings agree with the reference three-valued `truth` on every one."""
+    from clausewise.conditions import All, AnyOf, Atom, Not, TrueCond, surely_false, surely_true, truth
+
+    rng = random.Random(5)
+
+    def tree(depth: int):
+        pick = rng.random()
+        if depth == 0 or pick < 0.35:
+            return Atom(rng.choice("abcd"), rng.choice(("==", "!=", ">", "<=")), rng.randint(0, 2))
+        if pick < 0.45:
+            return Not(tree(depth - 1))
+        if pick < 0.5:
+            return TrueCond()
+        items = tuple(tree(depth - 1) for _ in range(rng.randint(1, 3)))
+        return All(items) if pick < 0.75 else AnyOf(items)
+
+    seen = Counter()
+    for _ in range(3000):
+        cond = tree(4)
+        facts = {name: rng.randint(0, 2) for name in "abcd" if rng.random() < 0.7}
+        value = truth(cond, facts)
+        seen[value] += 1
+        assert surely_true(cond, facts) is (value is True)
+        assert surely_false(cond, facts) is (value is False)
+    assert min(seen[True], seen[False], seen[None]) > 300
+    assert surely_true(None, {}) and not surely_false(None, {})
