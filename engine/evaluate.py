@@ -338,9 +338,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     elif branch == "out_of_scope":
         failing = _scope_failing(plan, shown)
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
-        because = {"kind": "out_of_scope", "failing": [
-            {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
-             "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
+        because = _out_of_scope_because(failing, shown)
     elif branch == "scope_unknown":
         missing = deciding_unknowns(plan.scope, facts)
         because = {"kind": "scope_unknown", "missing": list(missing)}
@@ -500,13 +498,31 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     if found is not None:
         return found
-    key = (index, branch, when, event, scope_reads(keyed), tuple([name in facts for name in plan.shown]))
+    known = tuple([name in facts for name in plan.shown])
+    key = (index, branch, when, event, scope_reads(keyed), known)
     template = kept.findings.get(key)
     if template is None:
         if len(kept.findings) >= kept.LIMIT:
             kept.findings.clear()
-        template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
-        template.kept_from = template
+        if branch != "out_of_scope":
+            template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+            template.kept_from = template
+            return template
+        # Out of scope, a finding says no more of its scope's values than which atoms fail, and
+        # those atoms' values (`because`): one kept for the same atoms failing is the same but
+        # for its figures, comparisons and `because` (a figure that varies from check to check,
+        # as a percentage of the Change of Control prong (a), would otherwise make a new one).
+        failing = _scope_failing(plan, shown)
+        same = kept.findings.get((index, branch, when, event, ("failing", *map(id, failing)), known))
+        if same is None:
+            template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+            template.kept_from = template
+            kept.findings[(index, branch, when, event, ("failing", *map(id, failing)), known)] = template
+            return template
+        template = kept.findings[key] = _variant(
+            same, {name: shown[name] for name in plan.shown if name in facts},
+            kept.comparisons_of(index, compared_reads(keyed), compared, shown), _out_of_scope_because(failing, shown))
+        template.kept_from = template  # kept in its own right (the renderer encodes it once)
         return template
     figures = {name: shown[name] for name in plan.shown if name in facts}
     comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
@@ -567,6 +583,14 @@ def _scope_failing(plan: _Plan, shown: _Shown) -> list[Atom]:
             _FAILING.clear()
         failing = _FAILING[key] = shown.failing(plan.scope)
     return failing
+
+
+def _out_of_scope_because(failing: list[Atom], shown: _Shown) -> dict:
+    """What an out-of-scope finding says: each scope atom that fails, with its fact's value."""
+    specs, facts = shown.specs, shown.facts
+    return {"kind": "out_of_scope", "failing": [
+        {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
+         "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
 
 
 def _tried(rule: Rule, facts: dict[str, Any]) -> list[dict]:
