@@ -17,6 +17,7 @@ import hashlib
 import json
 import pickle
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -542,6 +543,9 @@ class CompiledRulebook:
         self._post_plan = post_plan(self.set_members, self.documents, self.kinds)
         self._fired: dict[tuple[int, str], Fired] = {}  # (rule index, branch) -> the Fired kind_branch decided
         self._scopes: list[tuple[Any, tuple[str, ...]]] | None = None  # per rule: its scope as compiled, its facts
+        self._edges: tuple[date, ...] | None = None  # every date a rule comes into or goes out of force
+        self._status_facts = tuple(instrument_fact(document) for document in self.documents)
+        self._by_kind: dict[tuple, tuple[tuple[int, Fired], ...]] = {}  # see _kind_decided
         self.name = "clausewise_" + name
 
     def build(self) -> "CompiledRulebook":
@@ -570,10 +574,11 @@ class CompiledRulebook:
         kind = facts.get("action.kind")
         decided: dict[int, list[Fired]] = {}
         posts: list[tuple[_Partition, list[dict]]] = []
+        if shortcut and kind is not None:
+            for index, fired in self._kind_decided(kind, facts):
+                decided[index] = [fired]
         for partition in self.partitions:
             if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
-                for index in partition.indexes:
-                    decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
                 continue
             out_of_scope = self._scope_decided(partition, facts, decided) if shortcut else ()
             if len(out_of_scope) == len(partition.indexes):
@@ -617,6 +622,25 @@ class CompiledRulebook:
                 decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
                 out.add(k)
         return out
+
+    def _kind_decided(self, kind: str, facts: dict[str, Any]) -> tuple[tuple[int, Fired], ...]:
+        """For every rule whose action kinds exclude `kind`, the branch `kind_branch` decides: a
+        function of the kind, of where the date falls among the rules' own dates and of each
+        document's status, kept per those (at most a few hundred on one compiled rulebook)."""
+        if self._edges is None:
+            self._edges = tuple(sorted({d for rule in self.rules for d in (rule.in_force_from, rule.in_force_before)
+                                        if d is not None}))
+        statuses = tuple([facts.get(name) for name in self._status_facts])
+        key = (kind, bisect_right(self._edges, facts["as_of"]), statuses)
+        found = self._by_kind.get(key)
+        if found is None:
+            found = tuple((index, self._kind_fired(index, kind_branch(self.rules[index], facts)))
+                          for partition in self.partitions if partition.kinds and kind not in partition.kinds
+                          for index in partition.indexes)
+            if len(self._by_kind) >= 1 << 9:
+                self._by_kind.clear()
+            self._by_kind[key] = found
+        return found
 
     def _kind_fired(self, index: int, branch: str) -> Fired:
         """The branch `kind_branch` decided for a rule, made once per rule and branch (a Fired is

@@ -161,3 +161,35 @@ def test_surely_true_and_surely_false_read_conditions_as_truth_does():
         assert surely_false(cond, facts) is (value is False)
     assert min(seen[True], seen[False], seen[None]) > 300
     assert surely_true(None, {}) and not surely_false(None, {})
+
+
+def test_rules_of_other_kinds_decided_per_date_span_match_kind_branch_on_every_edge(rulebook, cap):
+    """The branches kept per action kind, span of dates and documents' statuses are those
+    kind_branch gives, on each rule's own first day in force, the day before it, its last day
+    and the day after, with each document's status stated each way or unknown."""
+    from clausewise.compiler import kind_branch
+
+    engine = compiled(rulebook)
+    days = {d + timedelta(days=k) for rule in rulebook.rules for d in (rule.in_force_from, rule.in_force_before)
+            if d is not None for k in (-1, 0)}
+    assert len(days) >= 4
+    scenario = scenario_from_dict({
+        "name": "hmtf buys", "as_of": date(2001, 6, 1), "cap_table": cap,
+        "action": {"kind": "purchase", "buyer": next(h.name for h in cap.holders if h.group == "hmtf"),
+                   "security": "common", "quantity": 10_000, "seller": "market"}}, rulebook, file="<test>")
+    base = evaluate(rulebook, scenario).facts
+    branches = Counter()
+    for day in sorted(days):
+        for status in (*STATES, None):
+            facts = dict(base, as_of=day)
+            for document in engine.documents[::2]:  # every other document's status varied
+                facts.pop(instrument_fact(document), None)
+                if status is not None:
+                    facts[instrument_fact(document)] = status
+            decided, _ = engine.posts(facts)
+            for index, rule in enumerate(rulebook.rules):
+                if "purchase" not in rule.actions:
+                    assert [f.branch for f in decided[index]] == [kind_branch(rule, facts)], (rule.id, day, status)
+                    branches[decided[index][0].branch] += 1
+            assert engine.evaluate(facts) == engine.evaluate(facts, shortcut=False)
+    assert min(branches["out_of_force"], branches["instrument_not_in_force"], branches["out_of_scope"]) > 0
