@@ -17,6 +17,7 @@ import hashlib
 import json
 import pickle
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,7 @@ from typing import Any
 import durable_rules_engine
 
 from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
+from .conditions import surely_false as holds_false
 from .errors import EngineError
 from .facts import CORE_FACTS
 from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
@@ -540,6 +542,10 @@ class CompiledRulebook:
                            for indexes in _partitions(self.rules)]
         self._post_plan = post_plan(self.set_members, self.documents, self.kinds)
         self._fired: dict[tuple[int, str], Fired] = {}  # (rule index, branch) -> the Fired kind_branch decided
+        self._scopes: list[tuple[Any, tuple[str, ...]]] | None = None  # per rule: its scope as compiled, its facts
+        self._edges: tuple[date, ...] | None = None  # every date a rule comes into or goes out of force
+        self._status_facts = tuple(instrument_fact(document) for document in self.documents)
+        self._by_kind: dict[tuple, tuple[tuple[int, Fired], ...]] = {}  # see _kind_decided
         self.name = "clausewise_" + name
 
     def build(self) -> "CompiledRulebook":
@@ -568,21 +574,73 @@ class CompiledRulebook:
         kind = facts.get("action.kind")
         decided: dict[int, list[Fired]] = {}
         posts: list[tuple[_Partition, list[dict]]] = []
+        if shortcut and kind is not None:
+            for index, fired in self._kind_decided(kind, facts):
+                decided[index] = [fired]
         for partition in self.partitions:
             if shortcut and kind is not None and partition.kinds and kind not in partition.kinds:
-                for index in partition.indexes:
-                    decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
+                continue
+            out_of_scope = self._scope_decided(partition, facts, decided) if shortcut else ()
+            if len(out_of_scope) == len(partition.indexes):
                 continue
             with _LOCK:
                 partition.build()
             batch = []
             for k, names in enumerate(partition.fields):
+                if k in out_of_scope:
+                    continue
                 fact = {name: posted[name] for name in names if name in posted}
                 fact["t"] = fact["id"] = f"r{k}"
                 batch.append(fact)
             batch[0]["c"] = 1
             posts.append((partition, batch))
         return decided, posts
+
+    def _scope_decided(self, partition: "_Partition", facts: dict[str, Any],
+                       decided: dict[int, list[Fired]]) -> set[int]:
+        """The partition's rules (by their place in it) whose scope is surely false on the facts,
+        each decided into `decided` without durable.
+
+        With its scope surely false a rule's branch depends on its dates and its document's status
+        alone, as for a rule of other action kinds (`kind_branch`): out_of_force, then
+        instrument_not_in_force, else out_of_scope; no other branch can hold. The scope is read as
+        `truth` reads it (the reference semantics the compiled branches reproduce); a scope that
+        reads a fact whose value is None is left to durable. Tests compare this with posting every rule.
+        """
+        scopes = self._scopes
+        if scopes is None:
+            scopes = self._scopes = []
+            for rule in self.rules:
+                scope = _scope(rule)
+                scopes.append((scope, tuple(dict.fromkeys(a.fact for a in atoms(scope)))))
+        out: set[int] = set()
+        for k, index in enumerate(partition.indexes):
+            scope, names = scopes[index]
+            if any(name in facts and facts[name] is None for name in names):
+                continue
+            if holds_false(scope, facts):
+                decided[index] = [self._kind_fired(index, kind_branch(self.rules[index], facts))]
+                out.add(k)
+        return out
+
+    def _kind_decided(self, kind: str, facts: dict[str, Any]) -> tuple[tuple[int, Fired], ...]:
+        """For every rule whose action kinds exclude `kind`, the branch `kind_branch` decides: a
+        function of the kind, of where the date falls among the rules' own dates and of each
+        document's status, kept per those (at most a few hundred on one compiled rulebook)."""
+        if self._edges is None:
+            self._edges = tuple(sorted({d for rule in self.rules for d in (rule.in_force_from, rule.in_force_before)
+                                        if d is not None}))
+        statuses = tuple([facts.get(name) for name in self._status_facts])
+        key = (kind, bisect_right(self._edges, facts["as_of"]), statuses)
+        found = self._by_kind.get(key)
+        if found is None:
+            found = tuple((index, self._kind_fired(index, kind_branch(self.rules[index], facts)))
+                          for partition in self.partitions if partition.kinds and kind not in partition.kinds
+                          for index in partition.indexes)
+            if len(self._by_kind) >= 1 << 9:
+                self._by_kind.clear()
+            self._by_kind[key] = found
+        return found
 
     def _kind_fired(self, index: int, branch: str) -> Fired:
         """The branch `kind_branch` decided for a rule, made once per rule and branch (a Fired is

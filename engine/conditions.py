@@ -113,6 +113,50 @@ def truth(cond: Condition | None, facts: dict[str, Any]) -> bool | None:
     return None if any(v is None for v in values) else False
 
 
+def surely_true(cond: Condition | None, facts: dict[str, Any]) -> bool:
+    """`truth(cond, facts) is True`, stopping at the first part that decides it."""
+    if cond is None:
+        return True
+    kind = type(cond)
+    if kind is Atom:
+        return cond.fact in facts and _compare(facts[cond.fact], cond.op, cond.value)
+    if kind is All:
+        for item in cond.items:
+            if not surely_true(item, facts):
+                return False
+        return True
+    if kind is AnyOf:
+        for item in cond.items:
+            if surely_true(item, facts):
+                return True
+        return False
+    if kind is Not:
+        return surely_false(cond.item, facts)
+    return kind is TrueCond
+
+
+def surely_false(cond: Condition | None, facts: dict[str, Any]) -> bool:
+    """`truth(cond, facts) is False`, stopping at the first part that decides it."""
+    if cond is None:
+        return False
+    kind = type(cond)
+    if kind is Atom:
+        return cond.fact in facts and not _compare(facts[cond.fact], cond.op, cond.value)
+    if kind is All:
+        for item in cond.items:
+            if surely_false(item, facts):
+                return True
+        return False
+    if kind is AnyOf:
+        for item in cond.items:
+            if not surely_false(item, facts):
+                return False
+        return True
+    if kind is Not:
+        return surely_true(cond.item, facts)
+    return False
+
+
 def unknown_facts(cond: Condition | None, facts: dict[str, Any]) -> list[str]:
     """Facts a condition reads that are not known."""
     return [f for f in facts_of(cond) if f not in facts]

@@ -338,9 +338,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     elif branch == "out_of_scope":
         failing = _scope_failing(plan, shown)
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
-        because = {"kind": "out_of_scope", "failing": [
-            {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
-             "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
+        because = _out_of_scope_because(failing, shown)
     elif branch == "scope_unknown":
         missing = deciding_unknowns(plan.scope, facts)
         because = {"kind": "scope_unknown", "missing": list(missing)}
@@ -500,14 +498,36 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         return _finding(rulebook, rule, fired, facts, state, plan, shown)
     if found is not None:
         return found
-    key = (index, branch, when, event, scope_reads(keyed), tuple([name in facts for name in plan.shown]))
+    known = tuple([name in facts for name in plan.shown])
+    key = (index, branch, when, event, scope_reads(keyed), known)
     template = kept.findings.get(key)
     if template is None:
         if len(kept.findings) >= kept.LIMIT:
             kept.findings.clear()
-        template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
-        template.kept_from = template
+        if branch != "out_of_scope":
+            template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+            template.kept_from = template
+            return template
+        # Out of scope, a finding says no more of its scope's values than which atoms fail, and
+        # those atoms' values (`because`): one kept for the same atoms failing is the same but
+        # for its figures, comparisons and `because` (a figure that varies from check to check,
+        # as a percentage of the Change of Control prong (a), would otherwise make a new one).
+        # It is kept as made from that one (the renderer encodes only what differs) until its
+        # scope's values are seen again.
+        failing = _failing_by_truths(plan, shown)
+        same_key = (index, branch, when, event, ("failing", *map(id, failing)), known)
+        same = kept.findings.get(same_key)
+        if same is None:
+            template = kept.findings[key] = kept.findings[same_key] = _finding(
+                rulebook, rule, fired, facts, state, plan, shown)
+            template.kept_from = template
+            return template
+        template = kept.findings[key] = _variant(
+            same, {name: shown[name] for name in plan.shown if name in facts},
+            kept.comparisons_of(index, compared_reads(keyed), compared, shown), _out_of_scope_because(failing, shown))
         return template
+    if template.__dict__.get("kept_from") is not template:
+        template.kept_from = template  # asked for again: kept in its own right (encoded once)
     figures = {name: shown[name] for name in plan.shown if name in facts}
     comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
     because = template.because
@@ -567,6 +587,36 @@ def _scope_failing(plan: _Plan, shown: _Shown) -> list[Atom]:
             _FAILING.clear()
         failing = _FAILING[key] = shown.failing(plan.scope)
     return failing
+
+
+_BY_TRUTHS: dict[tuple, list[Atom]] = {}  # (plan, the truth of each atom of its scope) -> the atoms that fail
+
+
+def _failing_by_truths(plan: _Plan, shown: _Shown) -> list[Atom]:
+    """The atoms that make the rule's scope false (as `_scope_failing`): a pure function of the
+    truth of each atom of the scope, kept for the truths seen before (a percentage that differs
+    from check to check fails the same way)."""
+    scope_atoms = _SCOPE_ATOMS.get(id(plan))
+    if scope_atoms is None or scope_atoms[0] is not plan:
+        scope_atoms = _SCOPE_ATOMS[id(plan)] = (plan, tuple(atoms(plan.scope)))
+    key = (id(plan), tuple([shown.truth(a) for a in scope_atoms[1]]))
+    failing = _BY_TRUTHS.get(key)
+    if failing is None:
+        if len(_BY_TRUTHS) >= _FAILING_LIMIT:
+            _BY_TRUTHS.clear()
+        failing = _BY_TRUTHS[key] = shown.failing(plan.scope)
+    return failing
+
+
+_SCOPE_ATOMS: dict[int, tuple[_Plan, tuple[Atom, ...]]] = {}  # id(plan) -> (the plan, its scope's atoms)
+
+
+def _out_of_scope_because(failing: list[Atom], shown: _Shown) -> dict:
+    """What an out-of-scope finding says: each scope atom that fails, with its fact's value."""
+    specs, facts = shown.specs, shown.facts
+    return {"kind": "out_of_scope", "failing": [
+        {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
+         "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
 
 
 def _tried(rule: Rule, facts: dict[str, Any]) -> list[dict]:

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import calc
-from .conditions import truth
+from .conditions import surely_true
 from .measures import EXERCISE_METHOD, MARKET_PRICE, Deal, Situation, measure
 from .model import COMPANY, NO_GROUP, Scenario
 
@@ -277,7 +277,8 @@ def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[s
     action = scenario.action
     core = core_facts(scenario, deal.securities)
     facts = {name: value for name, value in core.items() if name in specs}
-    for spec in specs.values():
+    stated, worked = _derived_specs(specs, action.kind)
+    for spec in stated:
         if spec.origin == "party" or spec.party:
             who = action.transferor if spec.party == "transferor" else action.acquirer
             value = who.attributes.get(spec.attribute) if who is not None else None
@@ -288,9 +289,9 @@ def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[s
         elif spec.key is not None and spec.default is not None and field_admissible(spec, scenario):
             facts[spec.name] = spec.default
     sit = Situation(deal, scenario.cap_table, scenario.as_of, scenario, facts)
-    for spec in specs.values():
+    for spec in worked:
         for condition, value in spec.implied:
-            if truth(condition, facts) is True:
+            if surely_true(condition, facts):
                 facts[spec.name] = value
                 break
         if spec.measure is None or spec.name in facts:
@@ -303,6 +304,26 @@ def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[s
         if value is not None:
             facts[spec.name] = value
     return facts
+
+
+_DERIVED: dict[tuple[int, str], tuple[dict, tuple, tuple]] = {}  # (id(specs), action kind) -> (specs, both lists)
+
+
+def _derived_specs(specs: dict[str, FactSpec], kind: str) -> tuple[tuple[FactSpec, ...], tuple[FactSpec, ...]]:
+    """The declared facts `derive` reads for an action of `kind`, in declaration order: those a
+    party or the action states (or defaults), and those implied or measured (a measure only when
+    its `kinds` admit the action's kind, as `derive` would skip it). Worked out once per
+    declarations and kind; the declarations are held, so their id is not reused."""
+    key = (id(specs), kind)
+    found = _DERIVED.get(key)
+    if found is None or found[0] is not specs:
+        stated = tuple(spec for spec in specs.values() if spec.origin == "party" or spec.party or spec.key is not None)
+        worked = tuple(spec for spec in specs.values()
+                       if spec.implied or (spec.measure is not None and (not spec.kinds or kind in spec.kinds)))
+        if len(_DERIVED) >= 1 << 8:
+            _DERIVED.clear()
+        found = _DERIVED[key] = (specs, stated, worked)
+    return found[1], found[2]
 
 
 def display_fact(spec: FactSpec, value: Any) -> str:

@@ -499,7 +499,33 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
     voting stock as a charter's extension of Rules 13d-3 and 13d-5 defines it, the party's own
     rights deemed outstanding as Rule 13d-3(d)(1)(i) deems them. `person_outside_groups`: a
     party in no group (a newcomer buying, say) is measured as the person it is, alone."""
-    holdings = _party_holdings(sit, party, when, person_outside_groups)
+    found = sit.counted(("voting_power", party, voting_class, when, rounding, rights_to_acquire, person_outside_groups),
+                        lambda: _voting_power_counts(sit, party, voting_class, when, rounding, rights_to_acquire,
+                                                     person_outside_groups))
+    return None if found is None else _ratio(found[0], found[1], output)
+
+
+def _voting_power_counts(sit: Situation, party: str, voting_class: str, when: str, rounding: str | None,
+                         rights_to_acquire: str, person_outside_groups: bool) -> tuple[int, int] | None:
+    """voting_power's votes and total votes (None: the party's holdings unknown)."""
+    # A party in a group is its group with or without `person_outside_groups`: the votes before
+    # any rights to acquire are counted once for both.
+    alone = person_outside_groups and sit.group_of(party) is None
+    base = sit.counted(("voting_power_votes", party, voting_class, when, rounding, alone),
+                       lambda: _votes(sit, party, voting_class, when, rounding, alone))
+    if base is None:
+        return None
+    votes, total, holdings = base
+    if rights_to_acquire == "any_time":
+        rights = sum(_rights_any_time(sit, h) for h in holdings)
+        votes, total = votes + rights, total + rights
+    return votes, total
+
+
+def _votes(sit: Situation, party: str, voting_class: str, when: str, rounding: str | None,
+           alone: bool) -> tuple[int, int, list[Holding]] | None:
+    """The party's votes and all votes of the class, and the holdings counted (None: unknown)."""
+    holdings = _party_holdings(sit, party, when, alone)
     if holdings is None:
         return None
     deal = sit.deal
@@ -513,10 +539,7 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
     total = sit.preferred_sum(("voting_power", voting_class, sit.as_of, rounding), converted, when)
     if counts_common:
         total += sit.common_outstanding(when)
-    if rights_to_acquire == "any_time":
-        rights = sum(_rights_any_time(sit, h) for h in holdings)
-        votes, total = votes + rights, total + rights
-    return _ratio(votes, total, output)
+    return votes, total, holdings
 
 
 def _party_holdings(sit: Situation, party: str, when: str, alone: bool) -> list[Holding] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -133,7 +134,8 @@ class Declined:
     amends: str = ""  # for an amendment's provision: the original text it replaces, as "document section"
 
 
-_DEALS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {date or None: its Deal})
+_DEALS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {(span of dates or None, record): its Deal})
+_STARTS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, every date a parameter's value starts)
 
 
 @dataclass
@@ -171,16 +173,25 @@ class Rulebook:
     def deal(self, on: date | None = None, record: tuple[RecordedTermEvent, ...] = ()) -> Deal:
         """The terms, securities, classes and parameters the measures read, each dated parameter
         as in force on `on` (the latest if None), with the changes to the terms that `record`
-        (a cap table's term events) made; built once per rulebook, date and record, and kept
+        (a cap table's term events) made; built once per rulebook, span of dates between the starts
+        of parameters' values, and record, and kept
         beside the rulebook rather than on it (evaluation leaves the rulebook as loaded)."""
-        key = (on if self._dated_terms() else None, record)
+        # A dated parameter's value changes only on a date one of its values starts: the dates
+        # between two such starts read the same terms, and share one Deal.
+        starts = kept_beside(_STARTS, self, lambda: tuple(sorted({v.start for p in self.parameters.values()
+                                                                  for v in p.values})))
+        if not starts or on is None:
+            on, span = None, None
+        else:
+            span = bisect_right(starts, on)
+        key = (span, record)
         deals = kept_beside(_DEALS, self, dict)
         found = deals.get(key)
         if found is None:
             if len(deals) > 4096:  # bounded: records are as many as the cap tables read
                 deals.clear()
-            found = deals[key] = Deal(self.terms(key[0], record), self.securities, self.classes,
-                                      {name: _value_on(p, key[0]) for name, p in self.parameters.items()})
+            found = deals[key] = Deal(self.terms(on, record), self.securities, self.classes,
+                                      {name: _value_on(p, on) for name, p in self.parameters.items()})
         return found
 
     def _dated_terms(self) -> bool:
