@@ -56,7 +56,7 @@ def _posted_and_decided(rulebook, facts):
 
 def test_seeded_purchases_decide_as_durable_does(rulebook, cap):
     by_scope, partly, whole_skipped, coc_a_posted = Counter(), 0, 0, 0
-    coc_a = next(i for i, r in enumerate(rulebook.rules) if r.id == "cod-17-coc-a")
+    coc_a = next(i for i, r in enumerate(rulebook.rules) if r.id == "cod.17.coc-a")
     for scenario in _purchases(rulebook, cap, 300, 17):
         fast = evaluate(rulebook, scenario)
         slow = evaluate(rulebook, scenario, shortcut=False)
@@ -78,7 +78,7 @@ def test_seeded_purchases_decide_as_durable_does(rulebook, cap):
     # A partition was cut down and one skipped whole; no seeded purchase crosses a majority, so
     # the Change of Control rules are all decided here (the samples below post them).
     assert partly and whole_skipped
-    assert by_scope["pa.6.6b.hmtf-standstill"] and by_scope["cod-13a-coc-notice"] and by_scope["cod-17-coc-a"]
+    assert by_scope["pa.6.6b.hmtf-standstill"] and by_scope["cod.13a.coc-notice"] and by_scope["cod.17.coc-a"]
     assert coc_a_posted == 0
 
 
@@ -91,8 +91,8 @@ def test_a_scope_that_holds_or_is_unknown_is_posted(rulebook, name):
     posted, decided, _ = _posted_and_decided(rulebook, fast.facts)
     ids = [rulebook.rules[i].id for i in posted]
     if name.startswith("coc-a"):
-        assert "cod-17-coc-a" in ids and "cod-13a-coc-notice" in ids
-        assert fast.by_rule("cod-17-coc-a").outcome != "not_applicable"
+        assert "cod.17.coc-a" in ids and "cod.13a.coc-notice" in ids
+        assert fast.by_rule("cod.17.coc-a").outcome != "not_applicable"
     else:
         assert ids == ["pa.6.6b.hmtf-standstill"]
 
