@@ -569,7 +569,7 @@ def _code(rulebook: Rulebook, doc_id: str, default: str) -> str:
     return doc.code if doc and doc.code else default
 
 
-_FAILING: dict[tuple, list[Atom]] = {}  # (plan, its scope facts' values) -> the scope atoms that fail
+_FAILING: dict[tuple, tuple] = {}  # (id(plan), its scope facts' values) -> (the plan, the scope atoms that fail)
 _FAILING_LIMIT = 1 << 14
 
 
@@ -581,15 +581,15 @@ def _scope_failing(plan: _Plan, shown: _Shown) -> list[Atom]:
         hash(key)
     except TypeError:  # an unhashable value: work it out
         return shown.failing(plan.scope)
-    failing = _FAILING.get(key)
-    if failing is None:
+    found = _FAILING.get(key)
+    if found is None or found[0] is not plan:  # a plan since freed may have left its id behind
         if len(_FAILING) >= _FAILING_LIMIT:
             _FAILING.clear()
-        failing = _FAILING[key] = shown.failing(plan.scope)
-    return failing
+        found = _FAILING[key] = (plan, shown.failing(plan.scope))
+    return found[1]
 
 
-_BY_TRUTHS: dict[tuple, list[Atom]] = {}  # (plan, the truth of each atom of its scope) -> the atoms that fail
+_BY_TRUTHS: dict[tuple, tuple] = {}  # (id(plan), the truth of each scope atom) -> (the plan, the atoms that fail)
 
 
 def _failing_by_truths(plan: _Plan, shown: _Shown) -> list[Atom]:
@@ -600,12 +600,12 @@ def _failing_by_truths(plan: _Plan, shown: _Shown) -> list[Atom]:
     if scope_atoms is None or scope_atoms[0] is not plan:
         scope_atoms = _SCOPE_ATOMS[id(plan)] = (plan, tuple(atoms(plan.scope)))
     key = (id(plan), tuple([shown.truth(a) for a in scope_atoms[1]]))
-    failing = _BY_TRUTHS.get(key)
-    if failing is None:
+    found = _BY_TRUTHS.get(key)
+    if found is None or found[0] is not plan:  # a plan since freed may have left its id behind
         if len(_BY_TRUTHS) >= _FAILING_LIMIT:
             _BY_TRUTHS.clear()
-        failing = _BY_TRUTHS[key] = shown.failing(plan.scope)
-    return failing
+        found = _BY_TRUTHS[key] = (plan, shown.failing(plan.scope))
+    return found[1]
 
 
 _SCOPE_ATOMS: dict[int, tuple[_Plan, tuple[Atom, ...]]] = {}  # id(plan) -> (the plan, its scope's atoms)
