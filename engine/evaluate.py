@@ -728,63 +728,84 @@ def headroom(rulebook: Rulebook, scenario: Scenario, upper: int | None = None) -
     blocked by a finding that does not turn on the quantity (a route, an unknown fact), no
     quantity is the answer and the result says what would clear it instead.
     """
-    at_one = scenario_facts(rulebook, with_quantity(scenario, 1))
-    if _blocked_facts(rulebook, with_quantity(scenario, 1), at_one):
-        one = evaluate(rulebook, with_quantity(scenario, 1))
+    trials = _Trials(rulebook, scenario)
+    if trials.blocked(1):
+        one = trials.result(1)
         not_size = _not_by_size(rulebook, scenario, one)
         if not_size is not None:
             return not_size
-        return Headroom(0, violations(one)[0], (evaluate(rulebook, with_quantity(scenario, 0)), one))
+        return Headroom(0, violations(one)[0], (trials.result(0), one))
     # Without a bound, a market purchase cannot exceed the Common Stock outstanding.
     lo, hi = 1, upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
-    at_hi = scenario_facts(rulebook, with_quantity(scenario, hi))
-    if not _blocked_facts(rulebook, with_quantity(scenario, hi), at_hi):
-        hi_result = evaluate(rulebook, with_quantity(scenario, hi))
+    if not trials.blocked(hi):
+        hi_result = trials.result(hi)
         if upper is None:
             return Headroom(None, None, (hi_result, None), NO_LIMIT, "no rule in force limits the quantity on this date")
         return Headroom(hi, None, (hi_result, None))
-    solved = _solve(rulebook, scenario, at_one, hi, at_hi)
+    solved = _solve(rulebook, scenario, trials.facts(1), hi, trials=trials)
     if solved is not None:
-        ok = evaluate(rulebook, with_quantity(scenario, solved))
-        over = evaluate(rulebook, with_quantity(scenario, solved + 1))
+        ok, over = trials.result(solved), trials.result(solved + 1)
         if not ok.blocked and over.blocked:
             return Headroom(solved, violations(over)[0], (ok, over))
-    lo = bisect_quantity(rulebook, scenario, lo, hi)
-    ok = evaluate(rulebook, with_quantity(scenario, lo))
-    over = evaluate(rulebook, with_quantity(scenario, lo + 1))
+    lo = bisect_quantity(rulebook, scenario, lo, hi, trials)
+    ok, over = trials.result(lo), trials.result(lo + 1)
     if ok.blocked or not over.blocked:
         raise EngineError("headroom: the blocked quantities are not an interval; no single maximum exists")
     return Headroom(lo, violations(over)[0], (ok, over))
 
 
-def bisect_quantity(rulebook: Rulebook, scenario: Scenario, lo: int, hi: int) -> int:
+class _Trials:
+    """One search over the quantity of a scenario's action: the facts derived and the branches the
+    engine fired at each quantity tried, kept for the search only, so the quantity a probe tried
+    and the engine then confirms is derived and run once."""
+
+    def __init__(self, rulebook: Rulebook, scenario: Scenario):
+        self.rulebook, self.scenario = rulebook, scenario
+        self.states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
+        self._facts: dict[int, dict[str, Any]] = {}
+        self._fired: dict[int, list[Fired]] = {}
+
+    def facts(self, quantity: int) -> dict[str, Any]:
+        found = self._facts.get(quantity)
+        if found is None:
+            found = self._facts[quantity] = scenario_facts(self.rulebook, with_quantity(self.scenario, quantity),
+                                                           self.states)
+        return found
+
+    def fired(self, quantity: int) -> list[Fired]:
+        found = self._fired.get(quantity)
+        if found is None:
+            found = self._fired[quantity] = compiled(self.rulebook).evaluate(self.facts(quantity))
+        return found
+
+    def blocked(self, quantity: int, facts: dict[str, Any] | None = None) -> bool:
+        """Whether the engine blocks the action at `quantity`: on the facts derived there, or on
+        `facts` (measures worked out another way). The verdict alone, without findings, unless an
+        approval is required, which only the full evaluation decides."""
+        fired = self.fired(quantity) if facts is None else compiled(self.rulebook).evaluate(facts)
+        by_rule: dict[str, list[Fired]] = {}
+        for item in fired:
+            by_rule.setdefault(item.rule, []).append(item)
+        outcomes = {_outcome(rule, by_rule.get(rule.id, []))[0] for rule in self.rulebook.rules}
+        if "approval_required" in outcomes:
+            return self.result(quantity).blocked
+        return bool(outcomes & set(BLOCKING))
+
+    def result(self, quantity: int) -> Result:
+        return result_of(self.rulebook, with_quantity(self.scenario, quantity), self.facts(quantity), self.states,
+                         self.fired(quantity))
+
+
+def bisect_quantity(rulebook: Rulebook, scenario: Scenario, lo: int, hi: int, trials: _Trials | None = None) -> int:
     """The largest quantity the engine permits between lo (permitted) and hi (blocked), by bisection."""
+    trials = trials or _Trials(rulebook, scenario)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if _blocked_at(rulebook, scenario, mid):
+        if trials.blocked(mid):
             hi = mid
         else:
             lo = mid
     return lo
-
-
-def _blocked_at(rulebook: Rulebook, scenario: Scenario, quantity: int) -> bool:
-    """Whether the engine blocks the action at `quantity` (see `_blocked_facts`)."""
-    candidate = with_quantity(scenario, quantity)
-    return _blocked_facts(rulebook, candidate, scenario_facts(rulebook, candidate))
-
-
-def _blocked_facts(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any]) -> bool:
-    """Whether the engine blocks the scenario on these facts: the verdict alone, without findings
-    (unless an approval is required, which only the full evaluation decides)."""
-    fired = compiled(rulebook).evaluate(facts)
-    by_rule: dict[str, list[Fired]] = {}
-    for item in fired:
-        by_rule.setdefault(item.rule, []).append(item)
-    outcomes = {_outcome(rule, by_rule.get(rule.id, []))[0] for rule in rulebook.rules}
-    if "approval_required" in outcomes:
-        return evaluate(rulebook, scenario).blocked
-    return bool(outcomes & set(BLOCKING))
 
 
 NUMERIC = ("percent", "shares")
@@ -810,20 +831,54 @@ def _fit(points: list[tuple[int, Fraction]]) -> tuple[Fraction, Fraction, Fracti
 
 
 def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: int,
-           at_hi: dict[str, Any] | None = None) -> int | None:
+           trials: _Trials | None = None) -> int | None:
     """The largest permitted quantity in [1, hi), worked out from the measures: None when they
     do not determine it (the caller then searches).
 
-    Each measure that varies with the quantity is fitted exactly (see `_fit`) from its values at
-    1, 2 and `hi`; every rule atom over such a measure changes truth at most once, where the
-    measure crosses its threshold. The verdict can change only at those quantities, so the first
-    blocked quantity is the first of them the engine blocks (found by bisection over them, the
-    engine reading the fitted measures at each). The caller confirms the answer on derived facts.
+    The verdict can change only where a measure crosses a threshold (`_crossings`), so the first
+    blocked quantity is the first of those the engine blocks, found by bisection over them. The
+    caller confirms the answer on derived facts.
+    """
+    crossings = _crossings(rulebook, at_one, hi, trials or _Trials(rulebook, scenario))
+    return None if crossings is None else _first_blocked(*crossings) - 1
+
+
+def _first_blocked(candidates: list[int], blocked) -> int:
+    """The first of the ascending `candidates` that `blocked` says is blocked (the last is).
+
+    The lowest crossings are tried first, at indices 0, 1, 3, 7, ... (the first threshold a
+    purchase crosses is usually the one that stops it), then the interval found is bisected.
+    """
+    low, high, probe = 0, len(candidates) - 1, 0
+    while probe < high:
+        if blocked(candidates[probe]):
+            high = probe
+            break
+        low, probe = probe + 1, 2 * probe + 1
+    while low < high:
+        mid = (low + high) // 2
+        if blocked(candidates[mid]):
+            high = mid
+        else:
+            low = mid + 1
+    return candidates[low]
+
+
+def _crossings(rulebook: Rulebook, at_one: dict[str, Any], hi: int,
+               trials: _Trials) -> tuple[list[int], Any] | None:
+    """The quantities in [2, hi] at which a rule's verdict can change, ascending (hi, blocked, is
+    the last), and a test of whether the engine blocks one of them; None when the measures do not
+    say where (the caller then searches).
+
+    Each measure a rule reads that varies with the quantity is fitted exactly (see `_fit`) from its
+    values at 1, 2 and `hi`; every rule atom over such a measure changes truth at most once, where
+    the measure crosses its threshold. The test has the engine read the fitted measures (or, when a
+    fact implied by them varies too, the facts derived at that quantity).
     """
     if hi < 4:
         return None
-    samples = {1: at_one, 2: scenario_facts(rulebook, with_quantity(scenario, 2)),
-               hi: at_hi if at_hi is not None else scenario_facts(rulebook, with_quantity(scenario, hi))}
+    read = {atom.fact for plan in _plans(compiled(rulebook)) for atom in plan.atoms}
+    samples = {1: at_one, 2: trials.facts(2), hi: trials.facts(hi)}
     fitted: dict[str, tuple[Fraction, Fraction, Fraction]] = {}
     derived = False  # a fact derived from the fitted ones (implied, or present only past a threshold)
     for name in set().union(*samples.values()):
@@ -831,6 +886,8 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
         if values[0] == values[1] == values[2]:
             continue
         spec = rulebook.facts.get(name)
+        if name not in read and (spec is None or spec.type in NUMERIC):
+            continue  # a figure no rule compares: it cannot change a verdict
         if spec is not None and spec.type not in NUMERIC and _derived_from_others(spec):
             derived = True  # it changes where a threshold of the facts it derives from is crossed
             continue
@@ -862,25 +919,18 @@ def _solve(rulebook: Rulebook, scenario: Scenario, at_one: dict[str, Any], hi: i
 
     def blocked(quantity: int) -> bool:
         if derived:
-            return _blocked_at(rulebook, scenario, quantity)  # derive the facts it implies, at this quantity
+            return trials.blocked(quantity)  # derive the facts it implies, at this quantity
         facts = dict(at_one)
         for name, (a, b, e) in fitted.items():
             value = (a + b * quantity) / (1 + e * quantity)
             if rulebook.facts[name].type == "shares":
                 if value.denominator != 1:
-                    return _blocked_at(rulebook, scenario, quantity)  # not a whole number: derive it
+                    return trials.blocked(quantity)  # not a whole number: derive it
                 value = int(value)
             facts[name] = value
-        return _blocked_facts(rulebook, with_quantity(scenario, quantity), facts)
+        return trials.blocked(quantity, facts)
 
-    low, high = 0, len(candidates) - 1  # the engine blocks at hi, the last candidate
-    while low < high:
-        mid = (low + high) // 2
-        if blocked(candidates[mid]):
-            high = mid
-        else:
-            low = mid + 1
-    return candidates[low] - 1
+    return candidates, blocked
 
 
 def _derived_from_others(spec: FactSpec) -> bool:

@@ -293,7 +293,7 @@ def test_headroom_takes_a_handful_of_engine_runs_not_a_search(rulebook, monkeypa
         runs.clear()
         room = headroom(rulebook, scenario, upper=upper)
         assert room.max_quantity in runs and room.max_quantity + 1 in runs
-        assert len(runs) <= 8, (scenario.name, runs)  # a bisection over 30M shares takes 26-30
+        assert len(runs) <= 6, (scenario.name, runs)  # a bisection over 30M shares takes 26-30
 
 
 def test_fit_recovers_a_ratio_of_linear_measures_exactly():
