@@ -67,13 +67,28 @@ def _document_text(text: str, lines: tuple[int, int] | None) -> str:
     return normalise(text)
 
 
+_FOUND: dict[tuple[str, str], bool] = {}  # (quote, normalised text) -> found: rulebooks copied cite alike
+_FOUND_LIMIT = 1 << 14
+
+
 def quote_found(quote: str, text: str) -> bool:
     """Whether a quote appears verbatim in normalised document text.
 
     The quote is normalised like the text. "[...]" marks an elision: the fragments
     between elisions must each appear, in order, without overlapping. Empty fragments
-    are ignored; the comparison is case-sensitive.
+    are ignored; the comparison is case-sensitive. Each answer is kept by the quote and the
+    text (the text is the one kept per filing by `document_text`, so it is compared by identity).
     """
+    key = (quote, text)
+    found = _FOUND.get(key)
+    if found is None:
+        if len(_FOUND) >= _FOUND_LIMIT:
+            _FOUND.clear()
+        found = _FOUND[key] = _quote_found(quote, text)
+    return found
+
+
+def _quote_found(quote: str, text: str) -> bool:
     position = 0
     for fragment in normalise(quote).split(ELISION):
         fragment = fragment.strip()
