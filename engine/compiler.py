@@ -525,8 +525,8 @@ class CompiledRulebook:
 
     def __init__(self, rules: list[Rule], name: str):
         self.rules = list(rules)
-        # The type of every declared fact (posted whether or not a rule reads it, so that a value
-        # too large to compare is refused), and of every fact an atom reads.
+        # The type of every declared fact, and of every fact an atom reads (each partition is
+        # posted the facts its rules read: a value too large to compare exactly is refused there).
         declared = next((rule.facts for rule in rules if rule.facts), None) or {}
         self.kinds: dict[str, str] = {name: kind for name, (kind, _) in CORE_FACTS.items()}
         self.kinds.update({name: spec_.type for name, spec_ in declared.items()})
@@ -541,6 +541,7 @@ class CompiledRulebook:
         self.partitions = [_Partition(self.rules, tuple(indexes), frozenset(self.rules[indexes[0]].actions))
                            for indexes in _partitions(self.rules)]
         self._post_plan = post_plan(self.set_members, self.documents, self.kinds)
+        self._partition_plans: dict[str, tuple[tuple, tuple]] = {}  # partition name -> its part of the plan
         self._fired: dict[tuple[int, str], Fired] = {}  # (rule index, branch) -> the Fired kind_branch decided
         self._scopes: list[tuple[Any, tuple[str, ...]]] | None = None  # per rule: its scope as compiled, its facts
         self._edges: tuple[date, ...] | None = None  # every date a rule comes into or goes out of force
@@ -570,7 +571,6 @@ class CompiledRulebook:
     def posts(self, facts: dict[str, Any], shortcut: bool = True) -> tuple[dict[int, list[Fired]], list]:
         """The rules decided without durable, and for each other partition the batch it is posted:
         one fact per rule, carrying only the fields that rule's branches read."""
-        posted = posted_by(facts, self._post_plan)
         kind = facts.get("action.kind")
         decided: dict[int, list[Fired]] = {}
         posts: list[tuple[_Partition, list[dict]]] = []
@@ -585,6 +585,7 @@ class CompiledRulebook:
                 continue
             with _LOCK:
                 partition.build()
+            posted = posted_by(facts, self._partition_plan(partition))
             batch = []
             for k, names in enumerate(partition.fields):
                 if k in out_of_scope:
@@ -595,6 +596,19 @@ class CompiledRulebook:
             batch[0]["c"] = 1
             posts.append((partition, batch))
         return decided, posts
+
+    def _partition_plan(self, partition: "_Partition") -> tuple[tuple, tuple]:
+        """The part of the post plan whose fields the partition's rules read (a fact no posted
+        rule reads is neither converted nor refused), worked out once per partition."""
+        found = self._partition_plans.get(partition.name)
+        if found is None:
+            read = {name for names in partition.fields for name in names}
+            documents, declared = self._post_plan
+            found = self._partition_plans[partition.name] = (
+                tuple(entry for entry in documents if entry[1] in read),
+                tuple(entry for entry in declared
+                      if {entry[1], entry[1] + "__k", entry[1] + "__n", entry[1] + "__d"} & read or any(f in read for _, f in entry[3])))
+        return found
 
     def _scope_decided(self, partition: "_Partition", facts: dict[str, Any],
                        decided: dict[int, list[Fired]]) -> set[int]:

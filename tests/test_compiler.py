@@ -471,8 +471,19 @@ def test_a_percentage_too_large_to_compare_exactly_raises(rulebook, facts):
 
 
 def test_a_share_count_too_large_to_compare_exactly_raises(rulebook):
-    with pytest.raises(EngineError, match=r"action.quantity = 9007199254740992 is too large"):
-        compile_rules(rulebook.rules).evaluate(_liberty_facts(Fraction(37), **{"action.quantity": 2**53}))
+    # The Change of Control consequences compare the Series A outstanding; their partition is
+    # posted while whether a Change of Control occurs is unknown.
+    with pytest.raises(EngineError, match=r"series_a.outstanding = 9007199254740992 is too large"):
+        compile_rules(rulebook.rules).evaluate(_liberty_facts(Fraction(37), **{"series_a.outstanding": 2**53}))
+
+
+def test_a_figure_no_posted_rule_compares_is_not_posted_and_not_refused(rulebook):
+    # No rule posted for a purchase compares the quantity itself (the standstill reads the
+    # percentage after it): it is neither converted nor refused.
+    facts = _liberty_facts(37 + TINY, **{"action.quantity": 2**53})
+    assert _liberty_branch(rulebook, facts) == {"breach"}
+    decided, posts = compile_rules(rulebook.rules).posts(facts)
+    assert posts and all("action__quantity" not in fact for _, batch in posts for fact in batch)
 
 
 @pytest.mark.parametrize("value", [1, 0, "yes", "T", Decimal("1")])
@@ -484,7 +495,7 @@ def test_posting_a_non_bool_for_a_bool_fact_raises(rulebook, value):
 
 def test_the_engine_still_works_after_an_error(rulebook):
     with pytest.raises(EngineError):
-        compile_rules(rulebook.rules).evaluate(_liberty_facts(Fraction(37), **{"transfer.bona_fide_financing": 1}))
+        compile_rules(rulebook.rules).evaluate(_liberty_facts(Fraction(37), **{"action.convertible_into_common": 1}))
     assert _liberty_branch(rulebook, _liberty_facts(37 + TINY)) == {"breach"}
 
 
