@@ -194,13 +194,14 @@ def board_continuity(sit: Situation, years: int, output: str, always: tuple[str,
                      since: Any = None) -> Any:
     """The scenario's board history (unknown when it states none) read for Change of Control by
     board turnover: `lost` (the continuing directors ceased to be a
-    majority on some day up to the test date), `date` (the first such day), `period_start`,
-    `continuing` and `in_office` (the counts compared)."""
+    majority on some day up to the test date), `lost_on_test_date` (the first such day is the
+    test date itself: the change of directors tested is the one that loses the majority), `date`
+    (the first such day), `period_start`, `continuing` and `in_office` (the counts compared)."""
     board = getattr(sit.scenario, "board", None) if sit.scenario is not None else None
     if board is None:
         return None
     found = continuity(board, sit.as_of, int(years), frozenset(always), since if isinstance(since, date) else None)
-    return {"lost": found.lost_on is not None, "date": found.lost_on, "period_start": found.period_start,
+    return {"lost": found.lost_on is not None, "lost_on_test_date": found.lost_on == sit.as_of, "date": found.lost_on, "period_start": found.period_start,
             "continuing": found.continuing, "in_office": found.in_office}[output]
 
 
@@ -215,8 +216,8 @@ BOARD_MEASURES: dict[str, Measure] = {
     "share_of_outstanding": Measure(share_of_outstanding, {"fact": "fact", "security_fact": "fact"},
                                     ("fact", "security_fact"), {"": "percent"}),
     "board_continuity": Measure(board_continuity, {
-        "years": "int", "output": "choice:lost|date|period_start|continuing|in_office",
+        "years": "int", "output": "choice:lost|lost_on_test_date|date|period_start|continuing|in_office",
         "always": "securities", "since": "date"}, ("years", "output"),
-        {"lost": "bool", "date": "date", "period_start": "date", "continuing": "shares",
+        {"lost": "bool", "lost_on_test_date": "bool", "date": "date", "period_start": "date", "continuing": "shares",
          "in_office": "shares", "": "shares"}),
 }

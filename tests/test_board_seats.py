@@ -450,6 +450,59 @@ def test_a_board_history_with_another_action_is_checked_but_prong_c_is_asked_of_
     assert f["outcome"] == "not_applicable" and f["reason"] == "not_this_action"
     f = prong_c(tmp_path, nine(left) + new, "2001-06-01")
     assert f["outcome"] == "consequence" and f["figures"]["change_of_control.prong_c_date"] == "2001-03-01"
+    # A-coc-c-consequences-date: the majority was lost on 2001-03-01, so the change checked on
+    # 2001-06-01 is not a new Change of Control and its consequences are not figured again.
+    assert f["figures"]["change_of_control.prong_c_by_this_change"] == "no"
+    assert "A-coc-c-consequences-date" in f["assumptions"]
+    code, report = run_json("check", write(tmp_path, {
+        "as_of": "2001-06-01", "action": {"kind": "board_change"}, "board": {"directors": nine(left) + new},
+        "instruments": {"certificate-of-designation": "in_force"}}))
+    assert finding(report, "cod.6b.special-dividend")["outcome"] == "not_applicable"
+    assert finding(report, "cod.13a.coc-notice")["outcome"] == "not_applicable"
+
+
+def test_a_change_of_control_by_board_turnover_costs_what_prong_a_costs_on_the_same_day(tmp_path):
+    # The six-of-twelve sample: the Change of Control Date is 2001-05-15. The Liquidation
+    # Preference then is $10,000 accreted at 8% on 2000-06-30 (81 days, actual/360: $10,180.00),
+    # 2000-10-02, 2001-01-02 and 2001-04-02 (2% each: $10,803.09744), so the Special Dividend is
+    # $14,859.47 - $10,803.10 = $4,056.37 a share, $304,227,750.00 on 75,000 shares; the notice
+    # is due 20 days later, 2001-06-04.
+    code, data = run_json("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml")
+    dividend = finding(data, "cod.6b.special-dividend")
+    assert code == 0 and dividend["outcome"] == "obligation"
+    assert {k: dividend["figures"][k] for k in ("change_of_control.date", "special_dividend.lp_before",
+                                                 "special_dividend.per_share", "special_dividend.total",
+                                                 "special_dividend.accrued")} == {
+        "change_of_control.date": "2001-05-15", "special_dividend.lp_before": "$10,803.10",
+        "special_dividend.per_share": "$4,056.37", "special_dividend.total": "$304,227,750.00",
+        "special_dividend.accrued": "$103.23"}
+    notice = finding(data, "cod.13a.coc-notice")
+    assert notice["outcome"] == "obligation"
+    assert notice["figures"]["change_of_control.notice_deadline"] == "2001-06-04"
+    assert finding(data, "cod.13a.coc-step-up")["outcome"] == "obligation"
+    # One legal event, one answer: a third party's majority purchase on the same day costs the same.
+    sample = yaml.safe_load((SCENARIOS / "coc-a-third-party-buys-over-50pct-2001.yaml").read_text())
+    sample.update(as_of="2001-05-15", cap_table=str(CLOSING))
+    code, bought = run_json("check", write(tmp_path, sample, "prong-a.yaml"))
+    assert finding(bought, "cod.17.coc-a")["outcome"] != "not_applicable"
+    for rule in ("cod.6b.special-dividend", "cod.13a.coc-notice", "cod.13a.coc-step-up"):
+        a, c = finding(bought, rule), finding(data, rule)
+        assert a["outcome"] == c["outcome"] == "obligation"
+        shared = set(a["figures"]) & set(c["figures"])
+        assert {k: a["figures"][k] for k in shared} == {k: c["figures"][k] for k in shared}, rule
+
+
+@pytest.mark.parametrize("day, outcome", [("2005-06-29", "obligation"), ("2005-06-30", "not_applicable")])
+def test_a_board_turnover_before_june_30_2005_adds_the_special_dividend_and_on_that_day_does_not(
+        tmp_path, day, outcome):
+    left = {c: day for c in "ABCDE"}
+    new = [{"name": f"Nominee {i}", "seated": day} for i in range(5)]
+    data = {"as_of": day, "action": {"kind": "board_change"}, "board": {"directors": nine(left) + new},
+            "instruments": {"certificate-of-designation": "in_force", "purchase-agreement": "in_force"}}
+    code, report = run_json("check", write(tmp_path, data))
+    assert finding(report, "cod.17.coc-c")["outcome"] == "consequence"
+    assert finding(report, "cod.6b.special-dividend")["outcome"] == outcome
+    assert finding(report, "cod.13a.coc-notice")["outcome"] == "obligation"
 
 
 def test_a_bad_board_history_gives_one_line_per_problem(tmp_path):

@@ -613,7 +613,9 @@ SAMPLE_OUTCOMES = {
                                                         "cod.8d-i.a2-director-right-ends": ("consequence", None)},
     "series-a2-holders-request-special-meeting.yaml": {"cod.8d-i.a2-special-meeting": ("obligation", None)},
     "board-turnover-five-of-twelve-no-coc.yaml": {},
-    "board-turnover-six-of-twelve-coc.yaml": {"cod.17.coc-c": ("consequence", None)},
+    "board-turnover-six-of-twelve-coc.yaml": {
+        "cod.17.coc-c": ("consequence", None), "cod.6b.special-dividend": OBLIGATION,
+        "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-step-up": OBLIGATION},
     # Change of Control (CoD 17) and what it costs (CoD 6(b), 13, 14).
     "coc-a-third-party-buys-over-50pct-2001.yaml": {
         "cod.17.coc-a": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
