@@ -306,7 +306,10 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     shown = shown if shown is not None else _Shown(facts, specs)
     outcome, branch, detail = _outcome(rule, fired)
     document = rulebook.documents.get(rule.source.document)
-    figures = {name: shown[name] for name in plan.shown if name in facts}
+    # A rule for other kinds of action says only that: the figures it would compare for its own
+    # kinds mean nothing for this one.
+    excluded = _excluded(rule, facts)
+    figures = {} if excluded else {name: shown[name] for name in plan.shown if name in facts}
     on = facts["as_of"]
     parameters = rulebook.parameters_used(rule, on)
     versions = rulebook.versions_applied(rule, on)
@@ -337,6 +340,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         because = {"kind": "instrument_unknown", **instrument_question_data(rulebook, rule.source.document, state)}
     elif branch == "out_of_scope":
         failing = _scope_failing(plan, shown)
+        if excluded:
+            failing = [a for a in failing if a.fact == "action.kind"]
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
         because = _out_of_scope_because(failing, shown)
     elif branch == "scope_unknown":
@@ -370,8 +375,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         template = _finding_text(rule, facts)
         because = {"kind": "breach", "template": template, "values": template_values(template, facts, specs),
                    "shown": [_compared(a, shown) for a in decided], "tried": _tried(rule, facts)}
-    comparisons = [_compared(a, shown) for a in plan.condition_atoms
-                   if not (rule.versions and a.fact == "as_of")]
+    comparisons = [] if excluded else [_compared(a, shown) for a in plan.condition_atoms
+                                       if not (rule.versions and a.fact == "as_of")]
     return Finding(
         rule=rule.id, title=rule.title, outcome=outcome, document=doc_id,
         document_title=document.title if document else doc_id,
@@ -487,6 +492,16 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     event = (state.event.id, state.event.assumption) if state is not None and state.event is not None else None
     when = bisect_right(kept.changes_of(index, rule), on)
     dated = on if branch == "out_of_force" else None
+    if _excluded(rule, facts):  # no figures: the same for every check of this kind, date span and event
+        excluded_key = (index, branch, when, event, dated, _EXCLUDED, facts["action.kind"])
+        found = kept.variants.get(excluded_key)
+        if found is None:
+            found = _finding(rulebook, rule, fired, facts, state, plan, shown)
+            found.kept_from = found
+            if len(kept.variants) >= kept.LIMIT:
+                kept.variants.clear()
+            kept.variants[excluded_key] = found
+        return found
     # The figures and comparisons are a pure function of the values of the facts they show.
     if keyed is None:
         keyed = kept.keyed(_plans(compiled(rulebook)), facts)
@@ -541,6 +556,14 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         kept.variants.clear()
     kept.variants[shown_key] = template
     return template
+
+
+_EXCLUDED = object()  # marks the key of a finding of a rule for other kinds of action
+
+
+def _excluded(rule: Rule, facts: dict[str, Any]) -> bool:
+    """Whether the rule's action kinds exclude the action's kind."""
+    return bool(rule.actions) and facts.get("action.kind") not in rule.actions
 
 
 def _tuple_getter(names: tuple[str, ...]):
