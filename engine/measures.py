@@ -161,6 +161,14 @@ class Situation:
             return self.cap.converted
         return self.changed()[2]
 
+    def acting_with(self, party: str) -> frozenset[str] | None:
+        """The groups the scenario states act as one group with the party's group (its own
+        included), or None when it states none for it."""
+        group = self.group_of(party)
+        if group is None or self.scenario is None:
+            return None
+        return next((s for s in getattr(self.scenario, "acting_as_group", ()) if group in s), None)
+
     def holdings(self, group: str, when: str) -> list[Holding]:
         base = _index(self.cap).by_group.get(group, [])
         if when == "before" or not self._changes():
@@ -486,7 +494,7 @@ def _cap_basis_counts(sit: Situation, group: str, conversion_date: date, deemed_
 
 def voting_power(sit: Situation, party: str, voting_class: str, when: str = "after", output: str = "pct",
                  rounding: str | None = None, rights_to_acquire: str = "none",
-                 person_outside_groups: bool = False) -> Any:
+                 person_outside_groups: bool = False, acting_together: bool = False) -> Any:
     """The group's votes over all votes of a voting class: Common one vote a share, preferred
     members as converted on the test date (one conversion per holder); shares the Company
     holds are not outstanding and do not vote; warrants carry no vote; another convertible the
@@ -498,21 +506,26 @@ def voting_power(sit: Situation, party: str, voting_class: str, when: str = "aft
     converted and convertible on some day from the test date on): beneficial ownership of
     voting stock as a charter's extension of Rules 13d-3 and 13d-5 defines it, the party's own
     rights deemed outstanding as Rule 13d-3(d)(1)(i) deems them. `person_outside_groups`: a
-    party in no group (a newcomer buying, say) is measured as the person it is, alone."""
-    found = sit.counted(("voting_power", party, voting_class, when, rounding, rights_to_acquire, person_outside_groups),
+    party in no group (a newcomer buying, say) is measured as the person it is, alone.
+    `acting_together`: a party whose group the scenario states acts as a group with others
+    (`acting_as_group`) is measured with them, as one owner."""
+    together = sit.acting_with(party) if acting_together else None
+    found = sit.counted(("voting_power", party, voting_class, when, rounding, rights_to_acquire, person_outside_groups,
+                         together),
                         lambda: _voting_power_counts(sit, party, voting_class, when, rounding, rights_to_acquire,
-                                                     person_outside_groups))
+                                                     person_outside_groups, together))
     return None if found is None else _ratio(found[0], found[1], output)
 
 
 def _voting_power_counts(sit: Situation, party: str, voting_class: str, when: str, rounding: str | None,
-                         rights_to_acquire: str, person_outside_groups: bool) -> tuple[int, int] | None:
+                         rights_to_acquire: str, person_outside_groups: bool,
+                         together: frozenset[str] | None = None) -> tuple[int, int] | None:
     """voting_power's votes and total votes (None: the party's holdings unknown)."""
     # A party in a group is its group with or without `person_outside_groups`: the votes before
     # any rights to acquire are counted once for both.
     alone = person_outside_groups and sit.group_of(party) is None
-    base = sit.counted(("voting_power_votes", party, voting_class, when, rounding, alone),
-                       lambda: _votes(sit, party, voting_class, when, rounding, alone))
+    base = sit.counted(("voting_power_votes", party, voting_class, when, rounding, alone, together),
+                       lambda: _votes(sit, party, voting_class, when, rounding, alone, together))
     if base is None:
         return None
     votes, total, holdings = base
@@ -522,10 +535,22 @@ def _voting_power_counts(sit: Situation, party: str, voting_class: str, when: st
     return votes, total
 
 
+def acting_as_group(sit: Situation, party: str) -> Any:
+    """The groups the scenario states act as one group with the party's (its own included; an
+    empty set when it states none; unknown for a party in no group of the rulebook)."""
+    if sit.group_of(party) is None:
+        return None
+    return set(sit.acting_with(party) or ())
+
+
 def _votes(sit: Situation, party: str, voting_class: str, when: str, rounding: str | None,
-           alone: bool) -> tuple[int, int, list[Holding]] | None:
-    """The party's votes and all votes of the class, and the holdings counted (None: unknown)."""
-    holdings = _party_holdings(sit, party, when, alone)
+           alone: bool, together: frozenset[str] | None = None) -> tuple[int, int, list[Holding]] | None:
+    """The party's votes and all votes of the class, and the holdings counted (None: unknown);
+    with `together`, the holdings of every group in it."""
+    if together is not None and not sit.known(when):
+        return None
+    holdings = ([h for group in sorted(together) for h in sit.holdings(group, when)] if together is not None
+                else _party_holdings(sit, party, when, alone))
     if holdings is None:
         return None
     deal = sit.deal
@@ -920,8 +945,9 @@ MEASURES: dict[str, Measure] = {
         ("party", "conversion_date", "deemed_outstanding"), _OWNERSHIP_TYPES, _CONVERTING),
     "voting_power": Measure(voting_power, {
         "party": "party", "when": "when", "output": "output", "voting_class": "class", "rounding": _ROUNDING,
-        "rights_to_acquire": "choice:none|any_time", "person_outside_groups": "bool"},
+        "rights_to_acquire": "choice:none|any_time", "person_outside_groups": "bool", "acting_together": "bool"},
         ("party", "voting_class"), _OWNERSHIP_TYPES, _CONVERTING),
+    "acting_as_group": Measure(acting_as_group, {"party": "party"}, ("party",), {"": "set"}),
     "holding": Measure(holding, {
         "party": "party", "when": "when", "output": "output", "securities": "securities", "as_converted": "bool",
         "denominator": "choice:common_outstanding|common_outstanding_plus_own_rights", "rounding": _ROUNDING,

@@ -179,6 +179,9 @@ class Scenario:
     vote_by: str = "group"  # group | holder: how holders vote when the coalitions are analysed
     instruments: dict[str, InstrumentStatus] = field(default_factory=dict)  # the cap table's, then the scenario's
     board: Any = None  # the board history the scenario states (engine/board.py Board), or None
+    # Groups of the rulebook stated to act together as one "group" (Exchange Act 13(d)(3), Rule
+    # 13d-5(b)(1)), each a set of group ids; a measure asked to counts such a set as one owner.
+    acting_as_group: tuple[frozenset[str], ...] = ()
 
 
 # --- Rulebooks ------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ from .rulebook import Rulebook
 from .yamlio import LineDict, LineList, load_yaml
 from .yamlio import line_of as _line
 
-SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote", "board")
+SCENARIO_KEYS = ("name", "description", "as_of", "cap_table", "instruments", "history", "action", "vote", "board",
+                 "acting_as_group")
 BOARD_KEYS = ("directors",)
 DIRECTOR_KEYS = ("name", "seated", "left", "approved_by", "approved_on", "elected_by")
 INSTRUMENT_KEYS = ("status", "from", "note")
@@ -439,10 +440,45 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
     action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
     tally, vote_by = _vote(ck, data.get("vote"), _line(data, "vote"), rulebook, cap)
     board = _board(ck, data, rulebook, as_of) if data.get("board") is not None else None
+    together = _acting_as_group(ck, data, rulebook) if data.get("acting_as_group") is not None else ()
     _raise(problems, file)
     assert name and as_of and cap and action
     return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description,
-                    tally=tally, vote_by=vote_by, instruments={**cap.instruments, **stated}, board=board)
+                    tally=tally, vote_by=vote_by, instruments={**cap.instruments, **stated}, board=board,
+                    acting_as_group=together)
+
+
+def _acting_as_group(ck: _Checker, data: dict, rulebook: Rulebook) -> tuple[frozenset[str], ...]:
+    """`acting_as_group`: lists of the rulebook's groups stated to act together as one "group"
+    within Rule 13d-5(b)(1) (each list two or more groups; a group in one list at most)."""
+    node = data["acting_as_group"]
+    if not isinstance(node, list) or not node:
+        ck.add(_line(data, "acting_as_group"), "wrong-type",
+               f"acting_as_group: expected a list of lists of groups of the rulebook ({', '.join(rulebook.groups)})")
+        return ()
+    out: list[frozenset[str]] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(node):
+        path, line = f"acting_as_group[{i}]", _item_line(node, i)
+        if not isinstance(item, list) or len(item) < 2:
+            ck.add(line, "wrong-type", f"{path}: expected a list of two or more groups of the rulebook "
+                                       f"({', '.join(rulebook.groups)})")
+            continue
+        ok = True
+        for group in item:
+            if not isinstance(group, str) or group not in rulebook.groups:
+                ck.add(line, "bad-value", f"{path}: {_show(group)} is not a group of the rulebook "
+                                          f"({', '.join(rulebook.groups)}){did_you_mean(str(group), list(rulebook.groups))}")
+                ok = False
+            elif group in seen:
+                ck.add(line, "duplicate", f"{path}: group {group} is already in acting_as_group[{seen[group]}]"
+                                          if seen[group] != i else f"{path}: group {group} is listed twice")
+                ok = False
+            else:
+                seen[group] = i
+        if ok:
+            out.append(frozenset(item))
+    return tuple(out)
 
 
 def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):

@@ -506,3 +506,84 @@ def test_lint_refuses_an_event_naming_no_rule(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().endswith(
         "dangling-reference: position.events: no rule 'cod.17.coc-x' (did you mean 'cod.17.coc-d'?)")
+
+
+# --- groups acting together (PA 4.5, Rule 13d-5(b)(1)) ----------------------------------------------
+
+LIBERTY_AND_HMTF = SCENARIOS / "coc-a-liberty-and-hmtf-acting-as-a-group-2003.yaml"
+
+
+def liberty_buys(quantity: int, together: list | None = None) -> dict:
+    data = buys(quantity, as_of=date(2003, 6, 2), buyer=LIBERTY)
+    if together is not None:
+        data["acting_as_group"] = together
+    return data
+
+
+@pytest.mark.parametrize("quantity, found", [(3_151_713, "not_applicable"), (3_151_714, "obligation")])
+def test_groups_stated_to_act_together_are_one_owner_for_prong_a(rulebook, make_scenario, quantity, found):
+    # Liberty and HMTF together: 43,195,376 votes of 92,694,179 (their Series A as converted and
+    # their Warrants, deemed outstanding; Common bought in the market is already outstanding).
+    # 3,151,713 more is 46,347,089, less than half; one more is over.
+    result = check(rulebook, make_scenario, liberty_buys(quantity, [["liberty", "hmtf"]]))
+    votes = result.facts["change_of_control.acquirer_votes_after"]
+    total = result.facts["change_of_control.total_votes_after"]
+    assert (votes - quantity, total) == (43_195_376, 92_694_179)
+    assert result.facts["change_of_control.acquirer_acting_with"] == {"liberty", "hmtf"}
+    assert result.by_rule(COC_A).outcome == found
+    assert (2 * votes > total) == (found == "obligation")
+    assert "A-coc-groups-separate" in result.by_rule(COC_A).assumptions
+
+
+def test_without_the_statement_liberty_is_measured_alone_as_pa_4_5_represents(rulebook, make_scenario):
+    alone = check(rulebook, make_scenario, liberty_buys(3_151_714))
+    assert alone.facts["change_of_control.acquirer_acting_with"] == set()
+    assert alone.facts["change_of_control.acquirer_pct_after"] < 50
+    assert alone.by_rule(COC_A).outcome == "not_applicable"
+    # Gleacher acting with HMTF changes nothing for a purchase by Liberty.
+    other = check(rulebook, make_scenario, liberty_buys(3_151_714, [["hmtf", "gleacher"]]))
+    assert other.facts["change_of_control.acquirer_pct_after"] == alone.facts["change_of_control.acquirer_pct_after"]
+    # The standstill stays the Liberty Group's own, group or no group.
+    together = check(rulebook, make_scenario, liberty_buys(3_151_714, [["liberty", "hmtf"]]))
+    assert together.facts["standstill.pct_after"] == alone.facts["standstill.pct_after"]
+
+
+def test_a_transfer_inside_groups_acting_together_is_no_change_of_control(rulebook, make_scenario):
+    data = {"as_of": date(2003, 6, 2), "instruments": dict(IN_FORCE), "acting_as_group": [["liberty", "hmtf"]],
+            "action": {"kind": "transfer", "from": "HMTF Bridge ICG, LLC", "to": LIBERTY, "security": "series_a2",
+                       "quantity": 1000, "basis": "exempt", "rule144_resale_available": False}}
+    result = check(rulebook, make_scenario, data)
+    # The votes move between members only; each holder's conversion is rounded on its own, so the
+    # total may move by a fraction of a vote, no more.
+    before = result.facts["change_of_control.acquirer_pct_before"]
+    after = result.facts["change_of_control.acquirer_pct_after"]
+    assert abs(after - before) * result.facts["change_of_control.total_votes_after"] / 100 <= 1
+    assert before < 50 and result.by_rule(COC_A).outcome == "not_applicable"
+
+
+def test_check_cli_on_the_acting_as_a_group_sample():
+    code, data = run_json("check", LIBERTY_AND_HMTF)
+    coc = next(f for f in data["findings"] if f["rule"] == COC_A)
+    assert code == 1 and coc["outcome"] == "obligation"
+    assert coc["figures"]["change_of_control.acquirer_acting_with"] == "hmtf, liberty"
+    assert coc["figures"]["change_of_control.acquirer_votes_after"] == "46,347,090"
+    assert coc["figures"]["change_of_control.total_votes_after"] == "92,694,179"
+    standstill = next(f for f in data["findings"] if f["rule"] == "pa.6.6a.liberty-standstill")
+    assert standstill["outcome"] == "violation"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("[[liberty]]", "acting_as_group[0]: expected a list of two or more groups of the rulebook"),
+    ("[[liberty, acme]]", "acting_as_group[0]: 'acme' is not a group of the rulebook"),
+    ("[[liberty, hmtf], [hmtf, gleacher]]", "acting_as_group[1]: group hmtf is already in acting_as_group[0]"),
+    ("liberty", "acting_as_group: expected a list of lists of groups"),
+])
+def test_a_bad_acting_as_group_is_one_line(tmp_path, value, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: bad\nas_of: 2003-06-02\ncap_table: {CLOSING_FILE}\nacting_as_group: {value}\n"
+                    "action:\n  kind: purchase\n  buyer: Liberty Media Corporation\n  security: common\n"
+                    "  quantity: 1\n  seller: market\n", encoding="utf-8")
+    result = run("check", path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:4: ") and message in lines[0], lines

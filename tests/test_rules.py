@@ -616,6 +616,9 @@ SAMPLE_OUTCOMES = {
     "board-turnover-six-of-twelve-coc.yaml": {
         "cod.17.coc-c": ("consequence", None), "cod.6b.special-dividend": OBLIGATION,
         "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-step-up": OBLIGATION},
+    "coc-a-liberty-and-hmtf-acting-as-a-group-2003.yaml": {
+        "pa.6.6a.liberty-standstill": ("violation", None), "cod.17.coc-a": OBLIGATION,
+        "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-step-up": OBLIGATION},
     # Change of Control (CoD 17) and what it costs (CoD 6(b), 13, 14).
     "coc-a-third-party-buys-over-50pct-2001.yaml": {
         "cod.17.coc-a": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
