@@ -309,7 +309,10 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
     # A rule for other kinds of action says only that: the figures it would compare for its own
     # kinds mean nothing for this one.
     excluded = _excluded(rule, facts)
-    figures = {} if excluded else {name: shown[name] for name in plan.shown if name in facts}
+    # A finding that does not apply says why (the scope's tests that fail, with their values, in
+    # `because`) and shows no figures: those of a rule for another party or action mislead.
+    quiet = excluded or branch == "out_of_scope"
+    figures = {} if quiet else {name: shown[name] for name in plan.shown if name in facts}
     on = facts["as_of"]
     parameters = rulebook.parameters_used(rule, on)
     versions = rulebook.versions_applied(rule, on)
@@ -375,8 +378,8 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         template = _finding_text(rule, facts)
         because = {"kind": "breach", "template": template, "values": template_values(template, facts, specs),
                    "shown": [_compared(a, shown) for a in decided], "tried": _tried(rule, facts)}
-    comparisons = [] if excluded else [_compared(a, shown) for a in plan.condition_atoms
-                                       if not (rule.versions and a.fact == "as_of")]
+    comparisons = [] if quiet else [_compared(a, shown) for a in plan.condition_atoms
+                                    if not (rule.versions and a.fact == "as_of")]
     return Finding(
         rule=rule.id, title=rule.title, outcome=outcome, document=doc_id,
         document_title=document.title if document else doc_id,
@@ -420,7 +423,9 @@ class _Kept:
                                         for name in (*self.reads_of(index, plan), *plan.scope_facts)], _UNSET)
         keyed = self.unset.copy()
         for name, value in facts.items():
-            keyed[name] = (_FRACTION, value.numerator, value.denominator) if type(value) is Fraction else value
+            kind = type(value)
+            keyed[name] = ((_FRACTION, value.numerator, value.denominator) if kind is Fraction
+                           else frozenset(value) if kind is set else value)
         return keyed
 
     def getters_of(self, index: int, plan: _Plan, rule: Rule) -> tuple:
@@ -505,6 +510,19 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     # The figures and comparisons are a pure function of the values of the facts they show.
     if keyed is None:
         keyed = kept.keyed(_plans(compiled(rulebook)), facts)
+    if branch == "out_of_scope":
+        scope_key = (index, "scope", when, event) + kept.getters_of(index, plan, rule)[1](keyed)
+        try:
+            found = kept.variants.get(scope_key)
+        except TypeError:  # an unhashable value: work it out
+            return _finding(rulebook, rule, fired, facts, state, plan, shown)
+        if found is None:
+            found = _out_of_scope_finding(kept, index, rulebook, rule, fired, facts, state, plan, shown, keyed,
+                                          when, event)
+            if len(kept.variants) >= kept.LIMIT:
+                kept.variants.clear()
+            kept.variants[scope_key] = found
+        return found
     reads, scope_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
     shown_key = (index, branch, when, event, dated) + reads(keyed)
     try:
@@ -541,8 +559,6 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
             same, {name: shown[name] for name in plan.shown if name in facts},
             kept.comparisons_of(index, compared_reads(keyed), compared, shown), _out_of_scope_because(failing, shown))
         return template
-    if template.__dict__.get("kept_from") is not template:
-        template.kept_from = template  # asked for again: kept in its own right (encoded once)
     figures = {name: shown[name] for name in plan.shown if name in facts}
     comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
     because = template.because
@@ -564,6 +580,38 @@ _EXCLUDED = object()  # marks the key of a finding of a rule for other kinds of 
 def _excluded(rule: Rule, facts: dict[str, Any]) -> bool:
     """Whether the rule's action kinds exclude the action's kind."""
     return bool(rule.actions) and facts.get("action.kind") not in rule.actions
+
+
+def _out_of_scope_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired: list[Fired],
+                          facts: dict[str, Any], state: InstrumentState | None, plan: _Plan, shown: _Shown,
+                          keyed: dict[str, Any], when: int, event: tuple | None) -> Finding:
+    """An out-of-scope finding, which shows no figures: all it says is which of its scope's tests
+    fail (a function of their truths) and their values. One is kept per failing tests, span of
+    dates and event, and one per those values too; a finding whose values are new is made from the
+    first with its own `because`."""
+    failing = _failing_by_truths(plan, shown)
+    ids = tuple(map(id, failing))
+    key = (index, "out_of_scope", when, event, ids, tuple([keyed[a.fact] for a in failing]))
+    try:
+        found = kept.variants.get(key)
+    except TypeError:  # an unhashable value: work it out
+        return _finding(rulebook, rule, fired, facts, state, plan, shown)
+    if found is not None:
+        return found
+    same_key = (index, "out_of_scope", when, event, ids)
+    same = kept.findings.get(same_key)
+    if same is None:
+        if len(kept.findings) >= kept.LIMIT:
+            kept.findings.clear()
+        found = same = kept.findings[same_key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
+        same.kept_from = same
+    else:
+        because = _out_of_scope_because(failing, shown)
+        found = same if because == same.because else _variant(same, {}, [], because)
+    if len(kept.variants) >= kept.LIMIT:
+        kept.variants.clear()
+    kept.variants[key] = found
+    return found
 
 
 def _tuple_getter(names: tuple[str, ...]):

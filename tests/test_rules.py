@@ -700,6 +700,15 @@ def test_findings_carry_citation_quote_figures_and_missing_facts(rulebook, name)
             assert finding.figures == {} and finding.comparisons == [] and finding.reason in (
                 "not_this_action", "not_in_force", "instrument_not_in_force"), (rule.id, finding.reason)
             continue
+        if finding.reason in ("not_this_action", "not_this_party"):
+            # Out of scope: the scope's tests that fail, with their values, and no figures.
+            assert finding.figures == {} and finding.comparisons == [], rule.id
+            assert finding.because["kind"] == "out_of_scope" and finding.because["failing"], rule.id
+            for failed in finding.because["failing"]:
+                spec = rulebook.facts.get(failed["fact"])
+                if spec is not None and failed["fact"] in result.facts:
+                    assert failed["actual"] == display_fact(spec, result.facts[failed["fact"]]), rule.id
+            continue
         for atom in atoms(rule.condition):
             if atom.fact in result.facts:
                 # As display_fact shows it: a percentage near a threshold with the places that keep it on its side.
