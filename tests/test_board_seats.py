@@ -124,6 +124,40 @@ def test_a_sale_below_the_threshold_switches_the_right_off_and_the_pa_right_stay
     assert rights["a1_director"]["status"] == "on" and rights["liberty_designee"]["status"] == "suspended"
 
 
+@pytest.mark.parametrize("quantity, outcome", [(5, "not_applicable"), (6, "consequence")])
+def test_a_purchase_back_to_the_threshold_gives_the_right_back(tmp_path, quantity, outcome):
+    # A-seat-right-returns: after the sale of 27,163 Series A-1 the Liberty Group is 6 shares short of
+    # 8,928,571; buying 6 Common in the market meets the threshold again, 5 does not.
+    cap = _cap_with_history(tmp_path, [{"date": "2001-06-01", "kind": "transfer", "from": "Liberty Media Corporation",
+                                        "to": "Acme Capital Partners LP", "security": "series_a1", "quantity": 27163}])
+    data = {"as_of": "2001-06-01", "cap_table": str(cap),
+            "action": {"kind": "purchase", "buyer": "Liberty Media Corporation", "security": "common",
+                       "quantity": quantity, "seller": "market"}}
+    code, report = run_json("check", write(tmp_path, data))
+    f = finding(report, "cod.8d-iii.a1-additional-directors-right-returns")
+    assert f["outcome"] == outcome
+    assert (f["figures"]["seat_right.a1_additional_directors.held_before"],
+            f["figures"]["seat_right.a1_additional_directors.held_after"],
+            f["figures"]["seat_right.a1_additional_directors.threshold"]) == (
+        "8,928,565", f"{8_928_565 + quantity:,}", "8,928,571")
+    assert "A-seat-right-returns" in f["assumptions"]
+    if outcome == "consequence":
+        assert f["figures"]["board.seats_per_right"] == "2"
+        assert "again have the right to elect the 2 additional director(s)" in f["explanation"]
+    # The Series A-1 director right never went off, so it does not "return".
+    assert finding(report, "cod.8d-ii.a1-director-right-returns")["outcome"] == "not_applicable"
+    assert finding(report, "cod.8d-iii.a1-additional-directors-right-ends")["outcome"] == "not_applicable"
+
+
+def test_a_purchase_by_a_group_whose_rights_are_on_reports_no_return(tmp_path):
+    data = {"as_of": "2001-06-01", "action": {"kind": "purchase", "buyer": "Liberty Media Corporation",
+                                              "security": "common", "quantity": 1000, "seller": "market"}}
+    code, report = run_json("check", write(tmp_path, data))
+    for rule in ("cod.8d-i.a2-director-right-returns", "cod.8d-ii.a1-director-right-returns",
+                 "cod.8d-iii.a1-additional-directors-right-returns"):
+        assert finding(report, rule)["outcome"] == "not_applicable", rule
+
+
 def test_with_the_certificate_of_designation_cancelled_the_pa_designation_rights_are_operative(tmp_path):
     # Liberty converted its Series A-1 into Common in 2002; the Certificate of Designation stated
     # cancelled ends the election rights, and the PA 5.2 rights, no longer suspended, count the Common.

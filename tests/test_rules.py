@@ -616,6 +616,9 @@ SAMPLE_OUTCOMES = {
     "board-turnover-six-of-twelve-coc.yaml": {
         "cod.17.coc-c": ("consequence", None), "cod.6b.special-dividend": OBLIGATION,
         "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-step-up": OBLIGATION},
+    "liberty-buys-back-to-additional-a1-threshold-2001.yaml": {
+        "pa.6.6a.liberty-standstill": ("permitted", None),
+        "cod.8d-iii.a1-additional-directors-right-returns": ("consequence", None)},
     "coc-a-liberty-and-hmtf-acting-as-a-group-2003.yaml": {
         "pa.6.6a.liberty-standstill": ("violation", None), "cod.17.coc-a": OBLIGATION,
         "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-step-up": OBLIGATION},
