@@ -85,7 +85,9 @@ def threshold_holding(sit: Situation, party: str, securities: list[str], thresho
                          lambda: math.ceil(Fraction(threshold) * _factor(sit, adjustment)))
     if output == "threshold":
         return needed
-    held = holding(sit, party, securities, when=when, output="shares", as_converted=True)
+    # The holdings, worked out once per situation for every right and output that reads them.
+    held = sit.counted(("threshold_held", party, tuple(securities), when),
+                       lambda: holding(sit, party, securities, when=when, output="shares", as_converted=True))
     if held is None:
         return None
     return held if output == "shares" else held - needed
