@@ -81,7 +81,8 @@ class FactSpec:
     default: Any = None
     to_company: bool = False  # the field applies only to an acquisition by the issuer
     contradiction: str = ""  # message when a stated value contradicts the measure's
-    only_when: tuple | None = None  # (fact, value): the measure is worked out only while it holds
+    # ((fact, value), ...): the measure is worked out only while one of these facts has its value
+    only_when: tuple | None = None
     line: int = 0
     # The numbers the rulebook's conditions compare the fact with (a percent fact is shown with
     # enough places to be on the right side of each, `display_fact`).
@@ -298,7 +299,7 @@ def derive(scenario: Scenario, specs: dict[str, FactSpec], deal: Deal) -> dict[s
             continue
         if spec.kinds and action.kind not in spec.kinds:
             continue
-        if spec.only_when is not None and facts.get(spec.only_when[0]) != spec.only_when[1]:
+        if spec.only_when is not None and not any(facts.get(name) == value for name, value in spec.only_when):
             continue
         value = measure(spec.measure, sit, spec.params)
         if value is not None:

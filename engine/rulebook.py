@@ -1428,9 +1428,10 @@ def _load_facts(book: _Loading) -> None:
         if spec is not None:
             book.facts[spec.name] = spec
     for name, spec in book.facts.items():
-        if spec.only_when is not None and spec.only_when[0] not in book.facts:
-            ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.only_when: unknown fact "
-                                                        f"'{spec.only_when[0]}'{did_you_mean(spec.only_when[0], book.facts)}")
+        for when_fact, _ in spec.only_when or ():
+            if when_fact not in book.facts:
+                ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.only_when: unknown fact "
+                                                            f"'{when_fact}'{did_you_mean(when_fact, book.facts)}")
     for name, spec in book.facts.items():  # params that name facts, once every fact is declared
         for key, value in spec.params.items():
             if MEASURES[spec.measure].params.get(key) in ("fact", "value_map"):
@@ -1540,12 +1541,14 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
         spec.update(measure=origin["measure"], params=params)
         only = origin.get("only_when")
         if only is not None:
-            # The measure is worked out only while {fact: value} holds (a figure of an event that
-            # occurs); otherwise the fact is unknown, and only rules scoped to the event read it.
-            if not isinstance(only, dict) or len(only) != 1:
-                ctx.add(origin, "only_when", "wrong-type", f"{what}.from.only_when: expected one {{fact: value}}")
+            # The measure is worked out only while one of the {fact: value} pairs holds (a figure
+            # of an event that occurs, or of a party the action involves); otherwise the fact is
+            # unknown, and only rules scoped to the event or party read it.
+            if not isinstance(only, dict) or not only:
+                ctx.add(origin, "only_when", "wrong-type",
+                        f"{what}.from.only_when: expected {{fact: value}} (one or more; any one holding)")
             else:
-                spec["only_when"] = tuple(dict(only).items())[0]
+                spec["only_when"] = tuple(dict(only).items())
         if "field" not in origin:
             spec["origin"] = "measure"
         spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())
