@@ -508,6 +508,9 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
         "not_required": not_required,
         # What the action triggers besides the approvals (a Change of Control and its consequences).
         "obligations": [f.to_json() for f in result.findings if f.outcome == "obligation"],
+        # What it brings about under a clause without blocking it (a Change of Control by board
+        # turnover, a seat right lost or regained).
+        "consequences": [f.to_json() for f in result.findings if f.outcome == "consequence"],
         "all_pass": not result.blocked,
         "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, result.scenario)),
     }
@@ -538,7 +541,7 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
         out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
     for f in data["not_required"]:
         out.append(_wrap(f"Not required: {f['rule']} ({f['cite']}): {f['explanation']}", "", width))
-    for f in data["obligations"]:
+    for f in data["obligations"] + data["consequences"]:
         out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
     out.append("")
     out.append("Result: " + ("every required approval passes" if data["all_pass"] else

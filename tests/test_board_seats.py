@@ -564,3 +564,15 @@ def test_a_bad_board_history_gives_one_line_per_problem(tmp_path):
     assert "board.directors[4].seated: 2001-07-01 is after as_of 2001-06-01" in text
     assert "board.directors[5].elected_by: 'series_a9' is not a security of the rulebook" in text
     assert "unknown key 'colour'" in text
+
+
+def test_vote_shows_a_board_turnover_change_of_control_beside_its_obligations():
+    code, data = run_json("vote", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml")
+    assert code == 0 and data["approvals"] == []
+    assert [f["rule"] for f in data["consequences"]] == ["cod.17.coc-c"]
+    assert [f["rule"] for f in data["obligations"]] == ["cod.6b.special-dividend", "cod.13a.coc-notice",
+                                                         "cod.13a.coc-step-up"]
+    text = run("vote", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout
+    assert "CONSEQUENCE: cod.17.coc-c" in text and "6 of the 12 directors then in office" in " ".join(text.split())
+    markdown = run("vote", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml", "--format", "markdown").stdout
+    assert "## Consequences of the action" in markdown
