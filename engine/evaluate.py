@@ -414,6 +414,13 @@ class _Kept:
         self.compared: dict[tuple, list[dict]] = {}  # (rule index, the values it compares) -> its comparisons
         self.unset: dict[str, Any] | None = None  # every fact any plan reads, as _UNSET
 
+    def keep(self, store: dict, key: tuple, finding: Finding) -> Finding:
+        """Keep `finding` under `key` in one of the stores (emptied when full); return it."""
+        if len(store) >= self.LIMIT:
+            store.clear()
+        store[key] = finding
+        return finding
+
     def keyed(self, plans: list[_Plan], facts: dict[str, Any]) -> dict[str, Any]:
         """The facts as kept findings are looked up by: every fact a plan reads (_UNSET when the
         facts do not have it), a Fraction by its numerator and denominator, which hash far faster
@@ -501,11 +508,8 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         excluded_key = (index, branch, when, event, dated, _EXCLUDED, facts["action.kind"])
         found = kept.variants.get(excluded_key)
         if found is None:
-            found = _finding(rulebook, rule, fired, facts, state, plan, shown)
+            found = kept.keep(kept.variants, excluded_key, _finding(rulebook, rule, fired, facts, state, plan, shown))
             found.kept_from = found
-            if len(kept.variants) >= kept.LIMIT:
-                kept.variants.clear()
-            kept.variants[excluded_key] = found
         return found
     # The figures and comparisons are a pure function of the values of the facts they show.
     if keyed is None:
@@ -517,11 +521,8 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         except TypeError:  # an unhashable value: work it out
             return _finding(rulebook, rule, fired, facts, state, plan, shown)
         if found is None:
-            found = _out_of_scope_finding(kept, index, rulebook, rule, fired, facts, state, plan, shown, keyed,
-                                          when, event)
-            if len(kept.variants) >= kept.LIMIT:
-                kept.variants.clear()
-            kept.variants[scope_key] = found
+            found = kept.keep(kept.variants, scope_key, _out_of_scope_finding(
+                kept, index, rulebook, rule, fired, facts, state, plan, shown, keyed, when, event))
         return found
     reads, scope_reads, compared_reads, compared = kept.getters_of(index, plan, rule)
     shown_key = (index, branch, when, event, dated) + reads(keyed)
@@ -534,30 +535,9 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
     known = tuple([name in facts for name in plan.shown])
     key = (index, branch, when, event, scope_reads(keyed), known)
     template = kept.findings.get(key)
-    if template is None:
-        if len(kept.findings) >= kept.LIMIT:
-            kept.findings.clear()
-        if branch != "out_of_scope":
-            template = kept.findings[key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
-            template.kept_from = template
-            return template
-        # Out of scope, a finding says no more of its scope's values than which atoms fail, and
-        # those atoms' values (`because`): one kept for the same atoms failing is the same but
-        # for its figures, comparisons and `because` (a figure that varies from check to check,
-        # as a percentage of the Change of Control prong (a), would otherwise make a new one).
-        # It is kept as made from that one (the renderer encodes only what differs) until its
-        # scope's values are seen again.
-        failing = _failing_by_truths(plan, shown)
-        same_key = (index, branch, when, event, ("failing", *map(id, failing)), known)
-        same = kept.findings.get(same_key)
-        if same is None:
-            template = kept.findings[key] = kept.findings[same_key] = _finding(
-                rulebook, rule, fired, facts, state, plan, shown)
-            template.kept_from = template
-            return template
-        template = kept.findings[key] = _variant(
-            same, {name: shown[name] for name in plan.shown if name in facts},
-            kept.comparisons_of(index, compared_reads(keyed), compared, shown), _out_of_scope_because(failing, shown))
+    if template is None:  # out of force, its scope or instrument's status unknown (out of scope returned above)
+        template = kept.keep(kept.findings, key, _finding(rulebook, rule, fired, facts, state, plan, shown))
+        template.kept_from = template
         return template
     figures = {name: shown[name] for name in plan.shown if name in facts}
     comparisons = kept.comparisons_of(index, compared_reads(keyed), compared, shown)
@@ -568,10 +548,7 @@ def _kept_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rule, fired
         # Figures of their own are seldom asked for again (a quantity, a percentage after it):
         # such a finding is made each time, and not kept.
         return _variant(template, figures, comparisons, because)
-    if len(kept.variants) >= kept.LIMIT:
-        kept.variants.clear()
-    kept.variants[shown_key] = template
-    return template
+    return kept.keep(kept.variants, shown_key, template)
 
 
 _EXCLUDED = object()  # marks the key of a finding of a rule for other kinds of action
@@ -601,17 +578,12 @@ def _out_of_scope_finding(kept: _Kept, index: int, rulebook: Rulebook, rule: Rul
     same_key = (index, "out_of_scope", when, event, ids)
     same = kept.findings.get(same_key)
     if same is None:
-        if len(kept.findings) >= kept.LIMIT:
-            kept.findings.clear()
-        found = same = kept.findings[same_key] = _finding(rulebook, rule, fired, facts, state, plan, shown)
-        same.kept_from = same
+        found = kept.keep(kept.findings, same_key, _finding(rulebook, rule, fired, facts, state, plan, shown))
+        found.kept_from = found
     else:
         because = _out_of_scope_because(failing, shown)
         found = same if because == same.because else _variant(same, {}, [], because)
-    if len(kept.variants) >= kept.LIMIT:
-        kept.variants.clear()
-    kept.variants[key] = found
-    return found
+    return kept.keep(kept.variants, key, found)
 
 
 def _tuple_getter(names: tuple[str, ...]):
