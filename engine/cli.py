@@ -22,6 +22,7 @@ figures it compared.
 
 commands:
   check SCENARIO         pre-clear the action a scenario describes
+  memo SCENARIO          a counsel memo on it (Markdown), with the figures and readings it rests on
   position --as-of DATE  each group's ownership, standstill and voting power on a date
   headroom --holder G    the most Common Stock group G may buy in the market on a date
   vote SCENARIO          the approvals a corporate action needs, a tally's result, who can pass or block
@@ -35,7 +36,8 @@ exit codes: 0 clear (no violation; every required approval shown to pass); 1 a v
 EXAMPLES = """\
 examples:
   clausewise check {scenario}
-  clausewise check {scenario} --format markdown --out memo.md
+  clausewise check {scenario} --format markdown --out findings.md
+  clausewise memo {scenario} --to "General Counsel" --out memo.md
   clausewise position --as-of {as_of}
   clausewise headroom --holder {group} --as-of {as_of} --format json
   clausewise vote {vote_scenario}
@@ -162,6 +164,24 @@ def build_parser() -> argparse.ArgumentParser:
     pretty_option(vote)
     rules_option(vote)
 
+    memo = sub.add_parser(
+        "memo", help="a counsel memo on the action a scenario describes",
+        description="Draft a counsel memo from the same evaluation as check: question presented, short "
+                    "answer, facts, the provisions quoted, the analysis with its figures in the documents' "
+                    "terms, approvals, consequences, the readings relied on with their alternatives, open "
+                    "questions, conclusion, and an appendix of hashes that makes it reproducible (the same "
+                    "inputs give the same bytes).",
+        epilog="exit codes: as check: 0 no violation; 1 a violation or cannot-determine, or an approval not "
+               "shown to pass; 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    memo.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
+    memo.add_argument("--format", choices=("md",), default="md", help="md: Markdown (the default)")
+    memo.add_argument("--out", type=Path, metavar="FILE", help="write the memo to FILE instead of standard output")
+    memo.add_argument("--to", default="File", metavar="NAME", help="the memo's addressee (default: File)")
+    memo.add_argument("--from", dest="sender", default="Clausewise", metavar="NAME",
+                      help="the memo's author (default: Clausewise)")
+    rules_option(memo)
+
     lint = sub.add_parser(
         "lint", help="validate a rulebook folder",
         description="Check a rulebook: unknown keys, wrong types, unknown operators and facts, bad dates, "
@@ -233,6 +253,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         text = check_text(rulebook, result, room)
     write_output(text, args.out)
+    return EXIT_FINDING if result.blocked else EXIT_OK
+
+
+def cmd_memo(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, headroom
+    from .memo import memo_markdown
+    from .scenario import load_scenario
+
+    rulebook = _rulebook(args.rules)
+    scenario = load_scenario(args.scenario, rulebook)
+    result = evaluate(rulebook, scenario)
+    room = None
+    if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
+        room = headroom(rulebook, scenario, upper=scenario.action.quantity)
+    write_output(memo_markdown(rulebook, result, room, args.scenario, args.to, args.sender), args.out)
     return EXIT_FINDING if result.blocked else EXIT_OK
 
 
@@ -350,7 +385,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "vote": cmd_vote, "position": cmd_position, "headroom": cmd_headroom,
+COMMANDS = {"check": cmd_check, "memo": cmd_memo, "vote": cmd_vote, "position": cmd_position, "headroom": cmd_headroom,
             "lint": cmd_lint}
 
 
