@@ -37,7 +37,7 @@ def _question(result: Result, rulebook: Rulebook) -> str:
             f"{s.as_of.isoformat()}, and what approvals and consequences does it carry?")
 
 
-def _short_answer(result: Result, rulebook: Rulebook, report: dict) -> str:
+def _short_answer(result: Result, rulebook: Rulebook, report: dict, votes: dict) -> str:
     said = verdict(result)
     blocking = [f for f in result.findings if f.outcome == "violation"]
     unknown = [f for f in result.findings if f.outcome == "cannot_determine"]
@@ -54,7 +54,13 @@ def _short_answer(result: Result, rulebook: Rulebook, report: dict) -> str:
                 f"{len(unknown)} provision{'s turn' if len(unknown) != 1 else ' turns'} on what the scenario does "
                 f"not establish: {', '.join(facts)} (see Open questions).")
     if said == "APPROVAL REQUIRED":
-        return "Not yet. It needs an approval of the holders that the scenario does not show to pass (see Approvals)."
+        missing = [a for a in votes["approvals"] if not (a.get("tally") and a["tally"]["result"] == "passes")]
+        said_of = []
+        for a in missing:
+            lines = approval_lines(a)
+            tally = lines[1] if len(lines) > 1 and lines[1].startswith("Tally") else "No tally is stated."
+            said_of.append(f"{a['cite']}: {a['title']}. It is not shown to pass. {lines[0]} {tally}")
+        return "Not without the approvals of the holders it needs. " + " ".join(said_of) + " (See Approvals.)"
     duties = [f for f in result.findings if f.outcome in CONSEQUENCES]
     tail = f" It carries {len(duties)} obligation{'s' if len(duties) != 1 else ''} or consequence" \
            f"{'s' if len(duties) != 1 else ''} (see Consequences)." if duties else ""
@@ -124,7 +130,7 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
     return {
         "heading": {"to": to, "from": sender, "date": s.as_of.isoformat(), "re": s.name},
         "question": _question(result, rulebook),
-        "short_answer": _short_answer(result, rulebook, report),
+        "short_answer": _short_answer(result, rulebook, report, votes),
         "verdict": verdict(result),
         "facts": facts,
         "provisions": provisions,

@@ -103,6 +103,14 @@ def test_an_approval_memo_gives_the_vote_arithmetic():
     memo = run("memo", SCENARIOS / "approval-acquisition-without-series-director.yaml").stdout
     approvals = section(memo, "## 6. Approvals")
     assert re.search(r"- Approval: .*: [\d,]+ of 75,000 ", approvals), approvals
+    # The short answer names the approval the tally does not carry, with its arithmetic.
+    memo = run("memo", SCENARIOS / "approval-merger-non-qt-cayman.yaml").stdout
+    answer = section(memo, "## 2. Short answer")
+    assert answer.startswith("Not without the approvals of the holders it needs.")
+    assert "CoD 8(c)(ii): A merger, consolidation or sale" in answer and "It is not shown to pass." in answer
+    assert "Series A voting as one class, 69%: 51,750 of 75,000 shares." in answer
+    assert "50,000 for, 25,000 against" in answer and "FAILS (needs 51,750)" in answer
+    assert "CoD 8(b), 8(e):" not in answer  # that one passes on the tally
 
 
 def test_out_writes_the_memo_and_bad_input_writes_nothing(tmp_path):
