@@ -235,9 +235,10 @@ def _cap_table_path(path: Path | None, rulebook) -> Path:
     return path or default_cap_table(rulebook.path)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _checked(args: argparse.Namespace):
+    """The rulebook, the scenario's evaluation, and, for a blocked trade, its headroom up to the
+    quantity asked: what check and memo both report."""
     from .evaluate import evaluate, headroom
-    from .render import check_json, check_markdown, check_text, render_json
     from .scenario import load_scenario
 
     rulebook = _rulebook(args.rules)
@@ -246,6 +247,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     room = None
     if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
         room = headroom(rulebook, scenario, upper=scenario.action.quantity)
+    return rulebook, result, room
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .render import check_json, check_markdown, check_text, render_json
+
+    rulebook, result, room = _checked(args)
     if args.format == "json":
         text = render_json(check_json(rulebook, result, room), _pretty(args))
     elif args.format == "markdown":
@@ -257,16 +265,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_memo(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, headroom
     from .memo import memo_markdown
-    from .scenario import load_scenario
 
-    rulebook = _rulebook(args.rules)
-    scenario = load_scenario(args.scenario, rulebook)
-    result = evaluate(rulebook, scenario)
-    room = None
-    if scenario.action.trades_securities and any(f.outcome in ("violation", "cannot_determine") for f in result.findings):
-        room = headroom(rulebook, scenario, upper=scenario.action.quantity)
+    rulebook, result, room = _checked(args)
     write_output(memo_markdown(rulebook, result, room, args.scenario, args.to, args.sender), args.out)
     return EXIT_FINDING if result.blocked else EXIT_OK
 
