@@ -576,3 +576,23 @@ def test_vote_shows_a_board_turnover_change_of_control_beside_its_obligations():
     assert "CONSEQUENCE: cod.17.coc-c" in text and "6 of the 12 directors then in office" in " ".join(text.split())
     markdown = run("vote", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml", "--format", "markdown").stdout
     assert "## Consequences of the action" in markdown
+
+
+@pytest.mark.parametrize("quantity, outcome", [(10, "not_applicable"), (11, "consequence")])
+def test_hmtf_buying_back_to_4107143_gives_the_a2_right_back(tmp_path, quantity, outcome):
+    # After the sample's sale of 12,495 Series A-2 the HMTF Group holds 4,107,132 as converted on
+    # 2001-06-01, 11 short of 4,107,143 (A-seat-right-returns, A-seat-threshold-at-least).
+    cap = _cap_with_history(tmp_path, [
+        {"date": "2001-01-02", "kind": "transfer", "from": "HM4 ICG Qualified Fund, LLC", "to": "HMTF Bridge ICG, LLC",
+         "security": "series_a2", "quantity": 10464},
+        {"date": "2001-06-01", "kind": "transfer", "from": "HMTF Bridge ICG, LLC", "to": "Acme Capital Partners LP",
+         "security": "series_a2", "quantity": 12495}])
+    data = {"as_of": "2001-06-01", "cap_table": str(cap),
+            "action": {"kind": "purchase", "buyer": "HMTF Bridge ICG, LLC", "security": "common",
+                       "quantity": quantity, "seller": "market"}}
+    code, report = run_json("check", write(tmp_path, data))
+    f = finding(report, "cod.8d-i.a2-director-right-returns")
+    assert f["outcome"] == outcome
+    assert (f["figures"]["seat_right.a2_director.held_before"], f["figures"]["seat_right.a2_director.held_after"],
+            f["figures"]["seat_right.a2_director.threshold"]) == ("4,107,132", f"{4_107_132 + quantity:,}", "4,107,143")
+    assert finding(report, "cod.8d-ii.a1-director-right-returns")["reason"] == "not_this_party"
