@@ -22,7 +22,7 @@ figures it compared.
 
 commands:
   check SCENARIO         pre-clear the action a scenario describes
-  memo SCENARIO          a counsel memo on it (Markdown), with the figures and readings it rests on
+  memo SCENARIO          a counsel memo on it (Markdown, HTML, PDF or Word), with its figures and readings
   position --as-of DATE  each group's ownership, standstill and voting power on a date
   headroom --holder G    the most Common Stock group G may buy in the market on a date
   vote SCENARIO          the approvals a corporate action needs, a tally's result, who can pass or block
@@ -38,6 +38,8 @@ examples:
   clausewise check {scenario}
   clausewise check {scenario} --format markdown --out findings.md
   clausewise memo {scenario} --to "General Counsel" --out memo.md
+  clausewise memo {scenario} --format docx --out memo.docx
+  clausewise memo {scenario} --format pdf --out memo.pdf
   clausewise position --as-of {as_of}
   clausewise headroom --holder {group} --as-of {as_of} --format json
   clausewise vote {vote_scenario}
@@ -175,8 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
                "shown to pass; 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     memo.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
-    memo.add_argument("--format", choices=("md",), default="md", help="md: Markdown (the default)")
-    memo.add_argument("--out", type=Path, metavar="FILE", help="write the memo to FILE instead of standard output")
+    memo.add_argument("--format", choices=("md", "html", "pdf", "docx"), default="md",
+                      help="md: Markdown (the default); html: HTML with a print stylesheet; pdf: that HTML laid "
+                           "out for print; docx: Word, in the styles of its template")
+    memo.add_argument("--out", type=Path, metavar="FILE",
+                      help="write the memo to FILE instead of standard output (pdf and docx: needed on a terminal)")
+    memo.add_argument("--template", type=Path, metavar="FILE",
+                      help="docx only: a firm's own Word template in place of reports/memo.docx, with the same "
+                           "Jinja names (memo.heading, memo.question, memo.analysis, ...)")
     memo.add_argument("--to", default="File", metavar="NAME", help="the memo's addressee (default: File)")
     memo.add_argument("--from", dest="sender", default="Clausewise", metavar="NAME",
                       help="the memo's author (default: Clausewise)")
@@ -195,10 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_output(text: str, out: Path | None) -> None:
-    """Write to stdout, or to a file atomically so that nothing half-written is left behind."""
+def write_output(text: str | bytes, out: Path | None) -> None:
+    """Write to stdout, or to a file atomically so that nothing half-written is left behind.
+    Bytes (a PDF or a Word memo) go to a file, or to standard output when it is not a terminal."""
     if out is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return
     out = Path(out)
     if not out.parent.exists():
@@ -207,7 +220,7 @@ def write_output(text: str, out: Path | None) -> None:
 
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as handle:
             handle.write(text)
         umask = os.umask(0)
         os.umask(umask)
@@ -265,10 +278,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_memo(args: argparse.Namespace) -> int:
-    from .memo import memo_markdown
+    from .memo import BINARY, memo_data, render_memo
 
+    if args.template is not None and args.format != "docx":
+        raise InputError([Problem("--template", None, "bad-argument",
+                                  f"a template is for --format docx, not --format {args.format}")])
+    if args.format in BINARY and args.out is None and sys.stdout.isatty():
+        raise InputError([Problem("--out", None, "bad-argument",
+                                  f"a {args.format} memo is a binary file: write it with --out FILE")])
     rulebook, result, room = _checked(args)
-    write_output(memo_markdown(rulebook, result, room, args.scenario, args.to, args.sender), args.out)
+    data = memo_data(rulebook, result, room, args.scenario, args.to, args.sender)
+    write_output(render_memo(data, args.format, args.template), args.out)
     return EXIT_FINDING if result.blocked else EXIT_OK
 
 

@@ -31,7 +31,24 @@ def check_folder(rulebook: Rulebook, problems: ProblemList) -> dict[str, int]:
                 problems.problems.extend(exc.problems)
     for path in sorted((folder / "tests").glob("*.yaml")):
         counts["test cases"] += _check_cases(path, rulebook, problems)
+    _check_alternatives(rulebook, problems)
     return counts
+
+
+def _check_alternatives(rulebook: Rulebook, problems: ProblemList) -> None:
+    """Each reading whose alternative is stated as parameter values must give a rulebook that
+    loads: a memo runs it."""
+    from .rulebook import load_rulebook
+
+    for assumption in rulebook.assumptions.values():
+        if not assumption.alternative_parameters:
+            continue
+        try:
+            load_rulebook(rulebook.path, check_quotes=False, parameters=dict(assumption.alternative_parameters))
+        except InputError as exc:
+            for problem in exc.problems:
+                problems.add(problem.file, problem.line, problem.category,
+                             f"on assumption {assumption.id}'s other reading (alternative_parameters): {problem.message}")
 
 
 VERBS = ("check", "vote", "position", "headroom")

@@ -11,8 +11,9 @@ from typing import Any
 
 from . import __version__, capital
 from .evaluate import Headroom, Result
-from .paths import document_path
-from .render import LABEL, _cite, approval_lines, check_json, environment, verdict, vote_json
+from .errors import InputError, Problem
+from .paths import document_path, reports_dir
+from .render import LABEL, _cite, approval_lines, assumption_entries, check_json, environment, verdict, vote_json
 from .rulebook import Rulebook
 
 CONSEQUENCES = ("obligation", "consequence")
@@ -29,6 +30,14 @@ def rulebook_digest(rulebook: Rulebook) -> str:
     for path in sorted(Path(rulebook.path).glob("*.yaml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _shown_path(path: str) -> str:
+    """A file as a reader can find it: relative to the working folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
 
 
 def _question(result: Result, rulebook: Rulebook) -> str:
@@ -67,11 +76,89 @@ def _short_answer(result: Result, rulebook: Rulebook, report: dict, votes: dict)
     return "Yes. No provision in force stops it." + tail
 
 
-def _reading(a: dict) -> str:
-    """A reading relied on, with its source and the other reading (Markdown emphasis)."""
+def _reading(a: dict, run: str) -> dict[str, str]:
+    """A reading relied on: its name, the reading with its source, the other reading, and what
+    running the other reading gave."""
     source = f" ({a['source']})" if a.get("source") else ""
-    other = f" *The other reading:* {a['alternative']}" if a.get("alternative") else ""
-    return f"**{a['id']}: {a['title']}.** {a['reading']}{source}{other}"
+    return {"id": a["id"], "title": a["title"], "reading": f"{a['reading']}{source}",
+            "alternative": a.get("alternative") or "", "run": run}
+
+
+def _param_cite(rulebook: Rulebook, name: str) -> str:
+    param = rulebook.parameters.get(name)
+    source = param.source if param is not None else None
+    if source is None:
+        return "the rulebook's figure"
+    doc = rulebook.documents.get(source.document)
+    return f"{doc.code if doc and doc.code else source.document} {source.section}"
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _substituted(rulebook: Rulebook, assumption) -> str:
+    """What the other reading changes, in the documents' terms: the section that states the figure,
+    the other figure and the stated one (a convention, a word rather than a figure, is named by its
+    section only)."""
+    parts = []
+    for name, value in assumption.alternative_parameters:
+        param = rulebook.parameters.get(name)
+        where = _param_cite(rulebook, name)
+        if isinstance(value, str) or param is None:
+            parts.append(f"{where} read the other way")
+        else:
+            parts.append(f"{where}: {_shown(value)} in place of {_shown(param.value)}")
+    return "; ".join(parts)
+
+
+def alternative_run(rulebook: Rulebook, result: Result, scenario_file: Path | None, a_id: str) -> tuple[str, bool]:
+    """Run the scenario again on the other reading of assumption `a_id` (its alternative_parameters)
+    and say whether the answer changes: the verdict, and each finding whose outcome moves. Returns
+    the sentence and whether anything changed."""
+    from .errors import ClausewiseError
+    from .evaluate import evaluate
+    from .rulebook import load_rulebook
+    from .scenario import load_scenario
+
+    assumption = rulebook.assumptions.get(a_id)
+    if assumption is None or not assumption.alternative_parameters:
+        return "Not run: the other reading lies in the rules' conditions or arithmetic, not in a stated figure.", False
+    changes = _substituted(rulebook, assumption)
+    path = scenario_file or (Path(result.scenario.file) if result.scenario.file else None)
+    if path is None:
+        return f"Not run: the scenario is not in a file ({changes}).", False
+    try:
+        other = load_rulebook(rulebook.path, check_quotes=False, parameters=dict(assumption.alternative_parameters))
+        moved = evaluate(other, load_scenario(path, other))
+    except ClausewiseError as error:
+        return (f"Not run: on the other reading ({changes}) the scenario cannot be read: "
+                f"{str(error).splitlines()[0]}"), True
+    before, after = verdict(result), verdict(moved)
+    was = {f.rule: f for f in result.findings}
+    moves = [f"{f.title} ({_cite(rulebook, f)}) would be {LABEL[f.outcome]} instead of {LABEL[was[f.rule].outcome]}"
+             for f in moved.findings if f.rule in was and was[f.rule].outcome != f.outcome]
+    if before == after and not moves:
+        return f"Run on the other reading ({changes}): the answer is the same ({before}) and no finding changes.", False
+    if before == after:
+        return f"Run on the other reading ({changes}): the answer is the same ({before}), but " + "; ".join(moves) + ".", True
+    return (f"Run on the other reading ({changes}): the answer changes to {after} (from {before}). "
+            + "; ".join(moves) + "."), True
+
+
+def _readings(rulebook: Rulebook, result: Result, scenario_file: Path | None, relied: list[dict]) -> list[dict]:
+    """The readings relied on, each with what its other reading gives when run; then any other
+    reading of the rulebook that can be run and that would change a finding here (a window's
+    last day decides that a rule does not apply, say)."""
+    out = [_reading(a, alternative_run(rulebook, result, scenario_file, a["id"])[0]) for a in relied]
+    named = {a["id"] for a in relied}
+    for a_id, assumption in rulebook.assumptions.items():
+        if a_id in named or not assumption.alternative_parameters:
+            continue
+        said, changed = alternative_run(rulebook, result, scenario_file, a_id)
+        if changed:
+            out.append(_reading(assumption_entries(rulebook, (a_id,))[0], said))
+    return out
 
 
 def _conclusion(result: Result) -> str:
@@ -117,7 +204,7 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
     facts = [f"The evaluation date is {s.as_of.isoformat()}."]
     if s.description:
         facts.append(" ".join(s.description.split()))
-    source = f" ({s.cap_table.source})" if s.cap_table.source else ""
+    source = f" ({_shown_path(s.cap_table.source)})" if s.cap_table.source else ""
     facts.append(f"The capitalization{source}: {s.cap_table.common_outstanding:,} shares of Common Stock "
                  f"outstanding, and the holdings the cap table states.")
     facts += capital.recorded_terms_text(report["term_events"])
@@ -138,7 +225,7 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
         "approvals": approvals,
         "no_approval": not votes["approvals"],
         "consequences": consequences,
-        "readings": [_reading(a) for a in report["assumptions"]],
+        "readings": _readings(rulebook, result, scenario_file, report["assumptions"]),
         "open_questions": open_questions,
         "conclusion": _conclusion(result),
         "appendix": {
@@ -151,8 +238,73 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
     }
 
 
+FORMATS = {"md": "Markdown", "html": "HTML with a print stylesheet", "pdf": "PDF (the HTML, laid out by WeasyPrint)",
+           "docx": "Word, from reports/memo.docx or --template FILE"}
+BINARY = ("pdf", "docx")
+
+
 def memo_markdown(rulebook: Rulebook, result: Result, room: Headroom | None, scenario_file: Path | None,
                   to: str = "File", sender: str = "Clausewise") -> str:
     """The memo in Markdown: the same inputs give the same bytes."""
-    data = memo_data(rulebook, result, room, scenario_file, to, sender)
-    return environment().get_template("memo.md.j2").render(memo=data)
+    return render_memo(memo_data(rulebook, result, room, scenario_file, to, sender), "md")
+
+
+def render_memo(data: dict[str, Any], fmt: str, template: Path | None = None) -> str | bytes:
+    """The memo in one of FORMATS: text for md and html, bytes for pdf and docx.
+
+    A docx `template` (a firm's own .docx with the same Jinja names) replaces reports/memo.docx;
+    a template that is not a Word document, or whose tags are wrong, is refused with one line
+    naming it (InputError)."""
+    if fmt == "md":
+        return environment().get_template("memo.md.j2").render(memo=data)
+    if fmt == "html":
+        return environment().get_template("memo.html.j2").render(memo=data)
+    if fmt == "pdf":
+        return _pdf(environment().get_template("memo.html.j2").render(memo=data))
+    if fmt == "docx":
+        return _docx(data, template)
+    raise ValueError(f"unknown memo format {fmt!r}")
+
+
+def _pdf(html: str) -> bytes:
+    """The HTML memo laid out for print by WeasyPrint (its @page rules give the page size,
+    margins and page numbers). WeasyPrint is imported here: only a PDF needs it."""
+    import logging
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # its warnings are about CSS it ignores
+    return HTML(string=html, base_url=str(reports_dir())).write_pdf()
+
+
+def _docx(data: dict[str, Any], template: Path | None) -> bytes:
+    """The memo in Word: docxtpl fills the template's Jinja tags (autoescaped for Word's XML,
+    undefined names refused) and keeps its styles."""
+    import io
+    import zipfile
+
+    from docx.opc.exceptions import PackageNotFoundError
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment, StrictUndefined, TemplateError
+    from lxml.etree import XMLSyntaxError
+
+    path = Path(template) if template is not None else reports_dir() / "memo.docx"
+    where = str(template) if template is not None else "reports/memo.docx"
+    if not path.is_file():
+        raise InputError([Problem(where, None, "missing-file", "--template: no such file")])
+    try:
+        document = DocxTemplate(str(path))
+        document.render({"memo": data}, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+        out = io.BytesIO()
+        document.save(out)
+    except TemplateError as error:
+        line = getattr(error, "lineno", None)
+        raise InputError([Problem(where, None, "bad-template",
+                                  f"--template: {error.message or error}"
+                                  + (f" (line {line} of the template's document.xml)" if line else "")
+                                  + "; the names a template may use are those of the Markdown memo "
+                                    "(memo.heading, memo.question, memo.analysis, ...)")]) from None
+    except (PackageNotFoundError, zipfile.BadZipFile, XMLSyntaxError, KeyError, ValueError) as error:
+        raise InputError([Problem(where, None, "bad-template",
+                                  f"--template: expected a Word .docx document ({error})")]) from None
+    return out.getvalue()

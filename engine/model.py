@@ -275,6 +275,9 @@ class Assumption:
     source: Source | None = None
     alternative: str = ""
     catalogue: str = ""  # e.g. "INC-special-dividend-basis"
+    # The other reading as the parameter values it would change ((name, value), ...), so that it
+    # can be run; empty when the reading is in the rules' conditions or the engine's arithmetic.
+    alternative_parameters: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

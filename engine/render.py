@@ -135,13 +135,13 @@ def _assumptions(rulebook: Rulebook, findings: list[Finding], record: tuple[str,
             used += [a for a in f.assumptions if a not in used]
     used += [a for a in rulebook.arithmetic_assumptions if a not in used]
     used += [a for a in record if a not in used]
-    return [_Encoded.copy_of(entry) for entry in _assumption_entries(rulebook, tuple(used))]
+    return [_Encoded.copy_of(entry) for entry in assumption_entries(rulebook, tuple(used))]
 
 
 _USED: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {assumption ids: their entries})
 
 
-def _assumption_entries(rulebook: Rulebook, used: tuple[str, ...]) -> list[dict]:
+def assumption_entries(rulebook: Rulebook, used: tuple[str, ...]) -> list[dict]:
     """The report entries of the assumptions `used`, looked up once per rulebook and set of ids."""
     known = kept_beside(_USED, rulebook, dict)
     entries = known.get(used)

@@ -34,7 +34,7 @@ EXCEPTION_KEYS = ("id", "title", "source", "condition")
 IN_FORCE_KEYS = ("from", "before", "through")
 APPLIES_KEYS = ("actions", "when")
 DOCUMENT_KEYS = ("id", "code", "name", "title", "date", "parties", "file", "lines")
-ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "catalogue")
+ASSUMPTION_KEYS = ("id", "title", "reading", "source", "alternative", "alternative_parameters", "catalogue")
 DEFINITION_KEYS = ("id", "title", "source", "condition", "versions")
 MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions", "approvals_of", "position",
                  "examples")
@@ -467,10 +467,11 @@ def _check_cited(ctx: _Ctx, node: Any, what: str, doc_id: str | None, quote: str
 class _Loading:
     """State shared while one rulebook folder is read."""
 
-    def __init__(self, path: Path, problems: ProblemList, check_quotes: bool):
+    def __init__(self, path: Path, problems: ProblemList, check_quotes: bool, overrides: dict[str, Any] | None = None):
         self.path = path
         self.problems = problems
         self.check_quotes = check_quotes
+        self.overrides = dict(overrides or {})  # parameter -> value under a reading's alternative
         self.documents: dict[str, Document] = {}
         self.parameters: dict[str, Parameter] = {}
         self.securities: dict[str, dict] = {}
@@ -592,7 +593,12 @@ def _load_parameters(book: _Loading) -> None:
     data = load_yaml_shared(file, ctx.file)
     if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_REQUIRED):
         return
-    for name, item in (data.get("parameters") or {}).items():
+    stated = data.get("parameters") or {}
+    if book.overrides:
+        stated = {name: _overridden(item, book.overrides[name]) if name in book.overrides else item
+                  for name, item in stated.items()}
+        data = {**data, "parameters": stated}
+    for name, item in stated.items():
         if isinstance(item, dict) and "values" in item:
             param = _dated_parameter(ctx, name, item, book)
             if param is not None:
@@ -710,6 +716,18 @@ def _check_transfer_conversions(ctx: _Ctx, securities: dict, book: _Loading) -> 
             ctx.add(spec, "converts_into", "dangling-reference", f"{what}.converts_into: {into!r} is not another "
                     f"security of the same class{did_you_mean(into, book.securities)}")
         _source(ctx, spec.get("source"), f"{what}.source", book)
+
+
+def _overridden(item: Any, value: Any) -> Any:
+    """A parameter as a reading's alternative states it: one value, in force throughout, with
+    the citation of the value it replaces (the latest, for a dated parameter)."""
+    if not isinstance(item, dict):
+        return item
+    source = item.get("source")
+    if "values" in item and isinstance(item["values"], dict) and item["values"]:
+        last = list(item["values"].values())[-1]
+        source = last.get("source") if isinstance(last, dict) else source
+    return {"value": value, "source": source, "note": "the other reading's value"}
 
 
 def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parameter | None:
@@ -995,8 +1013,47 @@ def _load_assumptions(book: _Loading) -> dict[str, Assumption]:
         source = _source(ctx, item.get("source"), f"assumption {a_id}.source", book, require_quote=False)
         out[a_id] = Assumption(a_id, str(item.get("title") or ""), " ".join(str(item.get("reading") or "").split()),
                                source, " ".join(str(item.get("alternative") or "").split()),
-                               str(item.get("catalogue") or ""))
+                               str(item.get("catalogue") or ""), _alternative_parameters(ctx, item, a_id, book))
     return out
+
+
+def _alternative_parameters(ctx: _Ctx, item: dict, a_id: str, book: _Loading) -> tuple[tuple[str, Any], ...]:
+    """`alternative_parameters: {parameter: value}`: the other reading, stated as the parameter
+    values it would change, so that a memo can run it. Each must name a parameter the rulebook
+    has and give a value of the same kind as the parameter's own."""
+    raw = item.get("alternative_parameters")
+    if raw is None:
+        return ()
+    where = f"assumption {a_id}.alternative_parameters"
+    if not isinstance(raw, dict) or not raw:
+        ctx.add(item, "alternative_parameters", "wrong-type", f"{where}: expected a mapping of parameter: value")
+        return ()
+    if not item.get("alternative"):
+        ctx.add(item, "alternative_parameters", "missing-field", f"{where}: state the other reading in words too (alternative)")
+    out = []
+    for name, value in raw.items():
+        param = book.parameters.get(name)
+        if param is None and any(p.category == "missing-field" and name in p.message for p in book.problems.problems):
+            continue  # the parameter's absence is reported already, once
+        if param is None:
+            ctx.add(raw, name, "dangling-reference",
+                    f"{where}: no parameter '{name}' in parameters.yaml{did_you_mean(name, book.parameters)}")
+            continue
+        kind = PARAMETER_TYPES.get(name)
+        own = param.value if param.value is not None else next((v.value for v in param.values if v.value is not None), None)
+        same_kind = (_parameter_ok(kind, value) if kind is not None else
+                     isinstance(value, date) == isinstance(own, date) and isinstance(value, bool) == isinstance(own, bool)
+                     and isinstance(value, (int, float, Decimal)) == isinstance(own, (int, float, Decimal)))
+        if not same_kind:
+            ctx.add(raw, name, "wrong-type", f"{where}.{name}: expected a value of the parameter's own kind "
+                                             f"(it is {own!r}), got {value!r}")
+            continue
+        if value == own and name not in book.overrides:  # (on the other reading's own load it is)
+            ctx.add(raw, name, "bad-value", f"{where}.{name}: {value!r} is the parameter's own value; the other "
+                                            f"reading must change it")
+            continue
+        out.append((str(name), value))
+    return tuple(out)
 
 
 # --- conditions -------------------------------------------------------------------------------
@@ -1300,11 +1357,14 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
     return rules
 
 
-def load_rulebook(path: Path | str, check_quotes: bool = True) -> Rulebook:
-    """Read and validate a rulebook folder; raise InputError listing every problem found."""
+def load_rulebook(path: Path | str, check_quotes: bool = True, parameters: dict[str, Any] | None = None) -> Rulebook:
+    """Read and validate a rulebook folder; raise InputError listing every problem found.
+
+    `parameters` replaces parameter values as a reading's alternative states them (Assumption.
+    alternative_parameters): the rulebook the other reading gives."""
     path = Path(path)
     problems = ProblemList()
-    book = _Loading(path, problems, check_quotes)
+    book = _Loading(path, problems, check_quotes, parameters)
     manifest_ctx = _Ctx(problems, book.display("rulebook.yaml"))
     if not (path / "rulebook.yaml").exists():
         manifest_ctx.add(None, None, "missing-file", f"{path} is not a rulebook folder (no rulebook.yaml)")

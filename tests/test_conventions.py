@@ -28,8 +28,17 @@ FIRST_LP = Fraction(10180)  # $10,000 x (1 + 8% x 81/360): Closing Date April 10
 
 
 def _set(rb, name: str, old: str, new: str) -> int:
-    """Change the value of parameter `name` (its `value: old` line just below it) in the copy."""
-    return edit(rb, PARAMS, f"  {name}:\n    value: {old}\n", f"  {name}:\n    value: {new}\n") + 1
+    """Change the value of parameter `name` (its `value: old` line just below it) in the copy. A
+    reading whose other reading was the new value now has the old one as its other reading, as an
+    editor adopting the other reading would write it (lint refuses an other reading equal to the
+    value in force)."""
+    line = edit(rb, PARAMS, f"  {name}:\n    value: {old}\n", f"  {name}:\n    value: {new}\n") + 1
+    assumptions = rb / "assumptions.yaml"
+    text = assumptions.read_text(encoding="utf-8")
+    other = f"  alternative_parameters: {{{name}: {new}}}\n"
+    if other in text:
+        assumptions.write_text(text.replace(other, f"  alternative_parameters: {{{name}: {old}}}\n"), encoding="utf-8")
+    return line
 
 
 def _terms(rb) -> calc.Terms:

@@ -123,7 +123,8 @@ def test_out_writes_the_memo_and_bad_input_writes_nothing(tmp_path):
     result = run("memo", bad, "--out", target)
     assert result.returncode == 2 and not target.exists()
     assert all(line.startswith(f"{bad}:") for line in result.stderr.strip().splitlines())
-    assert run("memo", SCENARIOS / "liberty-buys-2m-2003.yaml", "--format", "docx").returncode == 2
+    result = run("memo", SCENARIOS / "liberty-buys-2m-2003.yaml", "--template", out)
+    assert result.returncode == 2 and result.stderr == "--template: bad-argument: a template is for --format docx, not --format md\n"
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)

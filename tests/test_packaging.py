@@ -36,6 +36,8 @@ def test_the_wheel_holds_rules_templates_samples_and_contracts(installed):
     assert (package / "rules" / "icg-2000" / "rulebook.yaml").is_file()
     assert (package / "reports" / "findings.md.j2").is_file()
     assert (package / "reports" / "vote.md.j2").is_file()
+    for memo in ("memo.md.j2", "memo.html.j2", "memo.docx"):
+        assert (package / "reports" / memo).is_file(), memo
     assert (package / "samples" / "captables" / "closing.yaml").is_file()
     assert (package / "samples" / "contracts" / "13d-liberty-2000-04-20.txt").is_file()
     # The rulebook folder is self-contained: its documents, cap tables, scenarios and cases.
@@ -65,3 +67,10 @@ def test_installed_check_renders_the_markdown_template(installed, tmp_path):
     assert result.returncode == 1, result.stderr
     assert result.stdout.startswith("# Liberty buys 2,000,000 shares of Common Stock in the market (June 2003)")
     assert "**Largest permitted quantity:** 1,964,341" in result.stdout
+
+
+def test_installed_memo_fills_the_installed_word_template(installed, tmp_path):
+    scenario = installed / "clausewise" / "rules" / "icg-2000" / "scenarios" / "liberty-buys-2m-2003.yaml"
+    result = run_installed(installed, "memo", str(scenario), "--format", "docx", "--out", "memo.docx", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr == ""  # a violation, as check says
+    assert (tmp_path / "memo.docx").read_bytes().startswith(b"PK")
