@@ -331,15 +331,19 @@ def accretion_crossing(rulebook, cap: CapTable, group: str, on: date) -> dict | 
             break
         day, previous = day + timedelta(days=1), vote
     name = rulebook.groups[group]["name"]
+    exc = next((e for e in rule.exceptions if e.id == exc_id), None)
+    doc = rulebook.documents.get(rule.source.document)
+    where = f"{doc.code if doc and doc.code else rule.source.document} " \
+            f"{exc.source.section if exc is not None and exc.source else rule.source.section}"
     if out["crosses_on"]:
         out["message"] = (f"{name}: accretion of the Liquidation Preference alone takes its voting power from "
                           f"{out['voting_power_pct_day_before']}% to {out['voting_power_pct_on_crossing']}% on "
-                          f"{out['crosses_on']}, above the {harbor_pct}% of {rule.id} exception '{exc_id}', while "
+                          f"{out['crosses_on']}, above the {harbor_pct}% safe harbor of {where}, while "
                           f"it stays above the {cap_pct}% cap ({out['standstill_pct_on_crossing']}% on the "
                           "cap's basis): from that day the safe harbor no longer covers the holding")
     else:
-        out["message"] = (f"{name}: accretion alone does not take its voting power above the {harbor_pct}% of "
-                          f"{rule.id} exception '{exc_id}' before the cap ends on {end.isoformat()}")
+        out["message"] = (f"{name}: accretion alone does not take its voting power above the {harbor_pct}% "
+                          f"safe harbor of {where} before the cap ends on {end.isoformat()}")
     return out
 
 
@@ -445,13 +449,15 @@ def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
     """The text lines of `check_report`."""
     import textwrap  # text reports only: JSON does not need it
 
+    from .evaluate import words_of  # evaluate imports this module
+
     lines: list[str] = []
     if report["capital_event"]:
         lines.append("Capital event:")
-        lines += [f"  {k} = " + (("yes" if v else "no") if isinstance(v, bool) else
-                                 f"{v:,}" if isinstance(v, int) else
-                                 f"{v}%" if rulebook.facts[k].type == "percent" else str(v))
-                  for k, v in report["capital_event"].items()]
+        lines += [textwrap.fill(f"{rulebook.facts[k].label or k}: " + (
+            ("yes" if v else "no") if isinstance(v, bool) else f"{v:,}" if isinstance(v, int) else
+            f"{v}%" if rulebook.facts[k].type == "percent" else words_of(rulebook).value(v)), width=width, initial_indent="  ",
+            subsequent_indent="    ") for k, v in report["capital_event"].items()]
         lines.append("")
     effect = report["standstill_effect"]
     if effect is not None:

@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--rules", metavar="DIR", type=Path, default=None,
                        help="rulebook folder (default: the bundled rulebook)")
 
+    def quiet_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--quiet", "-q", action="store_true",
+                       help="print only the one-line verdict (the exit code is the same)")
+
     def pretty_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pretty", action="store_true",
                        help="indent JSON output (the default when writing to a terminal; otherwise one line)")
@@ -122,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                        help="text: a terminal table (default); markdown: a findings report; json: machine-readable")
     check.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--explain", action="store_true",
+                       help="add each finding's full trace: the facts its rule reads (code name, label, value), its "
+                            "scope and condition as trees with each test's value and truth, and the exceptions "
+                            "tried (text: indented under the finding; json: a 'trace' object on every finding)")
+    quiet_option(check)
     pretty_option(check)
     rules_option(check)
 
@@ -163,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     vote.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file with a corporate action")
     vote.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     vote.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    quiet_option(vote)
     pretty_option(vote)
     rules_option(vote)
 
@@ -264,15 +274,22 @@ def _checked(args: argparse.Namespace):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .render import check_json, check_markdown, check_text, render_json
+    from .render import check_json, check_line, check_markdown, check_text, render_json
 
     rulebook, result, room = _checked(args)
-    if args.format == "json":
-        text = render_json(check_json(rulebook, result, room), _pretty(args))
+    if args.quiet:
+        text = check_line(rulebook, result, room) + "\n"
+    elif args.format == "json":
+        report = check_json(rulebook, result, room)
+        if args.explain:
+            from .trace import trace
+            for entry, finding in zip(report["findings"], result.findings):
+                entry["trace"] = trace(rulebook, result, finding)
+        text = render_json(report, _pretty(args))
     elif args.format == "markdown":
         text = check_markdown(rulebook, result, room)
     else:
-        text = check_text(rulebook, result, room)
+        text = check_text(rulebook, result, room, explain=args.explain)
     write_output(text, args.out)
     return EXIT_FINDING if result.blocked else EXIT_OK
 
@@ -294,13 +311,15 @@ def cmd_memo(args: argparse.Namespace) -> int:
 
 def cmd_vote(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
-    from .render import render_json, vote_json, vote_markdown, vote_text
+    from .render import render_json, vote_json, vote_markdown, vote_result, vote_text
     from .scenario import load_scenario
 
     rulebook = _rulebook(args.rules)
     scenario = load_scenario(args.scenario, rulebook)
     result = evaluate(rulebook, scenario)
-    if args.format == "json":
+    if args.quiet:
+        text = vote_result(vote_json(rulebook, result)).capitalize() + "\n"
+    elif args.format == "json":
         text = render_json(vote_json(rulebook, result), _pretty(args))
     elif args.format == "markdown":
         text = vote_markdown(rulebook, result)

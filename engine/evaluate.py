@@ -17,7 +17,7 @@ from .beside import kept_beside
 from .compiler import CompiledRulebook, Fired, compile_rules
 from .conditions import limbs_met, All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
-from .explain import PLACEHOLDER, fill_template, question_text
+from .explain import PLACEHOLDER, Words, fill_template, question_text
 from .facts import FactSpec, derive, display, display_fact
 from .instruments import without_ended, InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
@@ -387,8 +387,24 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         figures=figures, assumptions=assumptions, approval=rule.approval, exception=exception,
         missing=missing, reason=reason, comparisons=comparisons,
         labels={name: specs[name].label for name in list(figures) + [c["fact"] for c in comparisons]},
-        parameters=parameters, versions=versions,
+        parameters=parameters, versions=versions, words=words_of(rulebook),
     )
+
+
+_WORDS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, its Words)
+
+
+def words_of(rulebook: Rulebook) -> Words:
+    """The rulebook's labels for its facts and names for its groups and securities, made once."""
+    def make() -> Words:
+        names = {"company": "the Company", "market": "the market"}  # the engine's own parties
+        names.update({code: str(item.get("term") or item.get("name") or code)
+                      for table in (rulebook.securities, rulebook.groups) for code, item in table.items()})
+        labels = {instrument_fact(doc_id): f"whether {_document_name(rulebook, doc_id)} is in force"
+                  for doc_id in rulebook.documents}
+        labels.update({name: spec.label for name, spec in rulebook.facts.items() if spec.label})
+        return Words(labels, names)
+    return kept_beside(_WORDS, rulebook, make)
 
 
 class _Kept:
@@ -659,7 +675,8 @@ def _out_of_scope_because(failing: list[Atom], shown: _Shown) -> dict:
     specs, facts = shown.specs, shown.facts
     return {"kind": "out_of_scope", "failing": [
         {"fact": a.fact, "actual": _value_text(specs, a.fact, facts.get(a.fact)), "op": a.op,
-         "wanted": _wanted(specs, a), "negated": shown.truth(a) is True} for a in failing]}
+         "value": _threshold(specs, a), "wanted": _wanted(specs, a), "negated": shown.truth(a) is True}
+        for a in failing]}
 
 
 def _tried(rule: Rule, facts: dict[str, Any]) -> list[dict]:
@@ -1015,15 +1032,15 @@ def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroo
         code = document.code if document and document.code else rule.source.document
         for exc in rule.exceptions:
             where = exc.source.section if exc.source else rule.source.section
-            cure.append(f"exception '{exc.id}' of {rule.id} ({code} {where}): {exc.title}")
+            cure.append(f"{exc.title} ({code} {where})")
         if not rule.exceptions:
             # No exception to reach for: only the facts that decide the rule being otherwise clears it.
             specs = rulebook.facts
             for atom in dict.fromkeys(deciding_atoms(rule.condition, one.facts)):
                 label = specs[atom.fact].label if atom.fact in specs else atom.fact
                 actual = _value_text(specs, atom.fact, one.facts.get(atom.fact)) if atom.fact in specs else "?"
-                cure.append(f"not so: {label} ({atom.fact} is {actual}; {rule.id} ({code} {rule.source.section}) "
-                            f"applies only while it is {_wanted(specs, atom)})")
+                cure.append(f"not so: {label} (it is {actual}; {code} {rule.source.section} applies only while "
+                            f"it is {_wanted(specs, atom)})")
     if not causes:
         return None
     turns = [words for kind, words in ((ROUTE, "the route taken"), (MISSING_FACT, "a fact the scenario does not "
@@ -1035,10 +1052,10 @@ def _not_by_size(rulebook: Rulebook, scenario: Scenario, one: Result) -> Headroo
 
 def _establish(rulebook: Rulebook, finding: Finding, missing: str, result: Result) -> str:
     if missing in rulebook.facts:
-        return f"establish {missing} ({rulebook.facts[missing].description})"
+        spec = rulebook.facts[missing]
+        return f"establish {'whether ' if spec.type == 'bool' else ''}{spec.label or spec.description}"
     state = result.instruments.get(finding.document)
     name = _document_name(rulebook, finding.document)
     event = state.event if state else None
     after = f" after {event.title}" if event else ""
-    return (f"state the instrument status of {name}{after} ({finding.document}: in_force, or terminated or "
-            f"cancelled from a date)")
+    return f"state whether {name} is in force{after}, or was terminated or cancelled, and from what date"

@@ -15,6 +15,7 @@ from .errors import InputError, Problem
 from .paths import document_path, reports_dir
 from .render import LABEL, _cite, approval_lines, assumption_entries, check_json, environment, verdict, vote_json
 from .rulebook import Rulebook
+from .views import ordered, views
 
 CONSEQUENCES = ("obligation", "consequence")
 
@@ -66,7 +67,7 @@ def _short_answer(result: Result, rulebook: Rulebook, report: dict, votes: dict)
         missing = [a for a in votes["approvals"] if not (a.get("tally") and a["tally"]["result"] == "passes")]
         said_of = []
         for a in missing:
-            lines = approval_lines(a)
+            lines = approval_lines(a, rulebook)
             tally = lines[1] if len(lines) > 1 and lines[1].startswith("Tally") else "No tally is stated."
             said_of.append(f"{a['cite']}: {a['title']}. It is not shown to pass. {lines[0]} {tally}")
         return "Not without the approvals of the holders it needs. " + " ".join(said_of) + " (See Approvals.)"
@@ -175,18 +176,14 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
     report = check_json(rulebook, result, room)
     votes = vote_json(rulebook, result)
     s = result.scenario
-    applying = [f for f in result.findings if f.outcome != "not_applicable"]
-    analysis = []
-    for n, f in enumerate(applying, 1):
-        rows = [(f.labels.get(name, name), value) for name, value in f.figures.items()]
-        analysis.append({"n": n, "outcome": LABEL[f.outcome], "title": f.title, "cite": _cite(rulebook, f),
-                         "explanation": f.explanation, "rows": rows})
+    applying = ordered(result.findings)  # as check shows and numbers them
+    analysis = [dict(v, rows=v["figures"]) for v in views(rulebook, result.findings)]
     provisions = []
     for f in applying:
         entry = {"cite": _cite(rulebook, f), "document": f.document_title, "title": f.title, "quote": f.quote}
         if entry not in provisions:
             provisions.append(entry)
-    approvals = [{"cite": a["cite"], "title": a["title"], "lines": approval_lines(a)} for a in votes["approvals"]]
+    approvals = [{"cite": a["cite"], "title": a["title"], "lines": approval_lines(a, rulebook)} for a in votes["approvals"]]
     consequences = [{"outcome": LABEL[f.outcome], "title": f.title, "cite": _cite(rulebook, f),
                      "explanation": f.explanation} for f in applying if f.outcome in CONSEQUENCES]
     open_questions = []

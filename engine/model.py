@@ -400,10 +400,18 @@ class Finding:
     parameters: list[dict] = field(default_factory=list)  # dated parameters used: name, value, from, citation
     versions: list[dict] = field(default_factory=list)  # the version of the rule and its definitions applied
     labels: dict[str, str] = field(default_factory=dict)  # fact name -> its label in facts.yaml, for reports
+    # How the explanation names facts and values (the rulebook's labels and names); None: code names.
+    words: Any = field(default=None, compare=False, repr=False)
 
     @property
     def explanation(self) -> str:
-        """The explanation a person reads, rendered from `because` (never stored)."""
+        """The explanation a person reads, rendered from `because` (never stored), in the
+        documents' terms."""
+        return _explanation(self.because, self.words) if self.words is not None else _explanation(self.because)
+
+    @property
+    def trace_explanation(self) -> str:
+        """The same explanation with the facts' and values' code names (`--explain`)."""
         return _explanation(self.because)
 
     def to_json(self) -> dict:

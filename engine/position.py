@@ -282,8 +282,11 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
     lines.append("")
     rows = []
     reasons = []
+    def group_name(gid: str) -> str:
+        return str(rulebook.groups.get(gid, {}).get("name") or gid)
+
     for gid, g in data["groups"].items():
-        row = [gid]
+        row = [group_name(gid)]
         for column in block.get("columns", []):
             value, fmt = _cell(g, column["value"]), column["format"]
             head = _cell(g, column["value"].split(".")[0])
@@ -293,7 +296,7 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
                 reason = head.get("headroom_reason") if isinstance(head, dict) else None
                 row.append(calc.shares_display(value) if value is not None else "unknown" if reason else "-")
                 if reason:
-                    reasons.append(f"{gid}: headroom cannot be given: {reason}.")
+                    reasons.append(f"{group_name(gid)}: headroom cannot be given: {reason}.")
             elif fmt == "pct":
                 row.append(f"{value}%")
             elif fmt == "shares":
@@ -302,7 +305,7 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
                 row.append(str(value))
         rows.append(row)
     lines += _table(["Group"] + [c["label"] for c in block.get("columns", [])], rows)
-    lines += [f"{gid}: accretion warning: {g['accretion_warning']['message']}."
+    lines += [f"Accretion warning: {g['accretion_warning']['message']}."
               for gid, g in data["groups"].items() if g.get("accretion_warning")]
     lines += reasons
     if any(g.get("seat_rights") for g in data["groups"].values()):
@@ -327,20 +330,26 @@ def headroom_json_text(data: dict, pretty: bool = False) -> str:
 
 
 def headroom_text(rulebook: Rulebook, data: dict) -> str:
-    return _limit_text(rulebook, data) + _events_text(data)
+    return _limit_text(rulebook, data) + _events_text(rulebook, data)
 
 
-def _events_text(data: dict) -> str:
+def _binding(rulebook: Rulebook, b: dict) -> str:
+    doc = rulebook.documents.get(b["document"])
+    return f"Binding provision: {b['title']} ({doc.code if doc and doc.code else b['document']} {b['section']})"
+
+
+def _events_text(rulebook: Rulebook, data: dict) -> str:
     lines = []
     for e in data.get("events", []):
         if e["max_shares"] is None:
-            lines.append(f"{e['label']}: no market purchase up to the Common Stock outstanding is one ({e['rule']}).")
+            lines.append(f"{e['label']}: no market purchase up to the Common Stock outstanding is one.")
             continue
         lines.append(f"{e['label']}: a purchase of {calc.shares_display(e['trips_at'])} shares is one "
-                     f"({e['rule']}, {e['outcome'].replace('_', ' ')}); up to "
-                     f"{calc.shares_display(e['max_shares'])} is not.")
+                     f"({e['outcome'].replace('_', ' ')}); up to {calc.shares_display(e['max_shares'])} is not.")
         if e["at_max"] is not None:
-            lines.append(f"Proof: at {calc.shares_display(e['max_shares'])} shares {e['fact']} is {e['at_max']}%; at "
+            spec = rulebook.facts.get(e["fact"])
+            label = spec.label if spec is not None and spec.label else e["fact"]
+            lines.append(f"Proof: at {calc.shares_display(e['max_shares'])} shares, {label} is {e['at_max']}%; at "
                          f"{calc.shares_display(e['trips_at'])} it is {e['one_more']}%.")
         first = {"limit": "The limit above binds first.", "event": f"{e['label']} comes first.",
                  "both": "Both come at the same purchase."}.get(e["first"])
@@ -359,8 +368,7 @@ def _limit_text(rulebook: Rulebook, data: dict) -> str:
                 else "no market purchase of Common Stock passes")
         lines = [f"{name} on {data['as_of']}: {head}; {data['reason']}."]
         if b:
-            lines.append(f"Binding rule: {b['rule']} ({b['document']} section {b['section']}): {b['title']}"
-                         f" ({b['outcome'].replace('_', ' ')}).")
+            lines.append(f"{_binding(rulebook, b)} ({b['outcome'].replace('_', ' ')}).")
         lines.append("What would clear it:")
         lines += [f"  - {c}" for c in data["cure"]]
         return "\n".join(lines) + "\n"
@@ -372,7 +380,7 @@ def _limit_text(rulebook: Rulebook, data: dict) -> str:
         lines = [f"{name} on {data['as_of']}: may buy up to {calc.shares_display(data['max_shares'])} shares of "
                  f"Common Stock in the market."]
     if b:
-        lines.append(f"Binding rule: {b['rule']} ({b['document']} section {b['section']}): {b['title']}.")
+        lines.append(f"{_binding(rulebook, b)}.")
         p = data["proof"]
         shown = rulebook.position.get("headroom")
         if shown and shown["key"] + "_at_max" in p and data["max_shares"] == 0:

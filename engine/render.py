@@ -12,16 +12,9 @@ from .evaluate import Headroom, Result
 from .model import Finding
 from .paths import reports_dir
 from .rulebook import Rulebook
+from .evaluate import words_of
+from .views import LABEL, SHOWN_ORDER, cite as _view_cite, ordered, views
 
-LABEL = {
-    "violation": "VIOLATION",
-    "cannot_determine": "CANNOT DETERMINE",
-    "approval_required": "APPROVAL REQUIRED",
-    "obligation": "OBLIGATION",
-    "consequence": "CONSEQUENCE",
-    "permitted": "permitted",
-    "not_applicable": "not applicable",
-}
 
 
 def environment():
@@ -40,6 +33,7 @@ def environment():
         keep_trailing_newline=True,
     )
     env.filters["label"] = lambda outcome: LABEL.get(outcome, outcome)
+    env.filters["named"] = lambda value, names: names.get(value, value)  # a code by the documents' name for it
     return env
 
 
@@ -62,10 +56,7 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
     return out
 
 
-def _cite(rulebook: Rulebook, finding: Finding) -> str:
-    doc = rulebook.documents.get(finding.document)
-    code = doc.code if doc and doc.code else finding.document
-    return f"{code} {finding.section}"
+_cite = _view_cite  # the finding's document code and section
 
 
 def headroom_json(room: Headroom | None, quantity: int) -> dict | None:
@@ -368,67 +359,73 @@ def _terminal_width() -> int:
     """The width a text report is wrapped to: the terminal's, within 80 to 120 columns."""
     import shutil  # text reports only: JSON does not need it
 
-    return min(max(shutil.get_terminal_size((100, 20)).columns, 80), 120)
+    return min(max(shutil.get_terminal_size((100, 20)).columns, 40), 120)
 
 
-def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None) -> list[str]:
-    widths = widths or [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+def _table(headers: list[str], rows: list[list[str]], widths: list[int] | None = None,
+           width: int | None = None) -> list[str]:
+    """A plain-text table. Given the terminal's `width`, the widest columns are narrowed until the
+    table fits, and their cells wrap onto continuation lines (words are never cut mid-word unless
+    longer than the column)."""
+    import textwrap
+
+    widths = list(widths or [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+                             for i, h in enumerate(headers)])
+    if width is not None:
+        floor = [max(len(h), 8) for h in headers]
+        while sum(widths) + 2 * (len(widths) - 1) > width:
+            widest = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
+            if widths[widest] <= floor[widest]:
+                break
+            widths[widest] -= 1
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     out = [line.rstrip(), "  ".join("-" * w for w in widths)]
     for r in rows:
-        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        cells = [textwrap.wrap(c, w) or [""] if len(c) > w else [c] for c, w in zip(r, widths)]
+        for k in range(max(len(c) for c in cells)):
+            out.append("  ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
     return out
 
 
-def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
+def check_line(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
+    """check's verdict in one line (`--quiet`): the answer, the first provision that decides it, and
+    for a blocked purchase the largest quantity that passes."""
+    said = verdict(result)
+    shown = ordered(result.findings)
+    first = shown[0] if shown and shown[0].outcome in ("violation", "cannot_determine", "approval_required") else None
+    line = said + (f": {_cite(rulebook, first)}, {first.title}" if first else "")
+    others = sum(1 for f in shown if f.outcome == first.outcome) - 1 if first else 0
+    if others:
+        line += f" (and {others} more)"
+    if room is not None and room.max_quantity is not None:
+        line += f"; largest quantity that passes: {room.max_quantity:,}"
+    return line
+
+
+def check_text(rulebook: Rulebook, result: Result, room: Headroom | None, explain: bool = False) -> str:
     width = _terminal_width()
     s = result.scenario
-    out = [f"{s.name}", f"As of {s.as_of.isoformat()} under rulebook {rulebook.id}"
-           + (f" ({s.file})" if s.file else ""), ""]
+    out = [_wrap(s.name, "", width), _wrap(f"As of {s.as_of.isoformat()} under rulebook {rulebook.id}"
+                                          + (f" ({s.file})" if s.file else ""), "", width), ""]
     counts = _counts(result.findings)
-    summary = ", ".join(f"{n} {LABEL[k].lower()}" for k, n in counts.items())
-    out.append(f"Result: {verdict(result)}  ({summary})")
+    summary = ", ".join(f"{counts[k]} {LABEL[k].lower()}" for k in (*SHOWN_ORDER, "not_applicable") if counts.get(k))
+    out.append(_wrap_hanging(f"Result: {verdict(result)}  ({summary})", width, "", "  "))
     out.append("")
-    rows = []
-    for f in result.findings:
-        if f.outcome == "not_applicable":
-            continue  # listed, with the reason, at the end
-        key = ""
-        if f.reason == "instrument_status_unknown":
-            key = f"{f.missing[0]} unknown"
-        elif f.comparisons and f.outcome not in ("not_applicable",):
-            c = f.comparisons[0]
-            key = f"{c['fact']} {c['actual']} ({'' if c.get('holds', True) else 'not '}{c['op']} {c['value']})"
-        elif f.outcome == "not_applicable":
-            key = f.reason.replace("_", " ") if f.reason else ""
-        rows.append([LABEL[f.outcome], f.rule, _cite(rulebook, f), key])
-    if rows:
-        out += _table(["Outcome", "Rule", "Section", "Key figure"], rows)
+    shown = finding_views(rulebook, result.findings)
+    if shown:
+        out += _table(["No.", "Outcome", "Provision", "Why"],
+                      [[str(v["n"]), v["outcome"], v["cite"], v["key"]] for v in shown], width=width)
     n_a = sum(1 for f in result.findings if f.outcome == "not_applicable")
     if n_a:
-        out.append(f"{n_a} other rule{'s' if n_a != 1 else ''} do{'es' if n_a == 1 else ''} not apply "
+        out.append(f"{n_a} other provision{'s' if n_a != 1 else ''} do{'es' if n_a == 1 else ''} not apply "
                    "(listed with the reason at the end).")
     out.append("")
-    for i, f in enumerate(result.findings, 1):
-        if f.outcome == "not_applicable":
-            continue
-        out.append(f"[{i}] {LABEL[f.outcome]}: {f.title}")
-        out.append(f"    {f.rule}, {f.document_title} section {f.section}")
-        out.append(_wrap(f"\"{f.quote}\"", "    ", width))
-        out.append(_wrap(f.explanation, "    ", width))
-        if f.figures:
-            out.append("    Figures:")
-            for name, value in f.figures.items():
-                out.append(f"      {name} = {value}")
-        if f.missing:
-            out.append("    Missing: " + ", ".join(f.missing))
-        for line in text_lines(f):
-            out.append(_wrap(line, "    ", width))
-        if f.outcome == "approval_required" and f.approval and "shares_required" in f.approval:
-            out += ["    " + line for line in approval_lines(f.approval)]
-        if f.assumptions:
-            out.append("    Assumptions: " + ", ".join(f.assumptions))
-        out.append("")
+    traced = {f.rule: f for f in result.findings} if explain else {}
+    for v in shown:
+        out += finding_lines(v, width)
+        if explain:
+            from .trace import trace, trace_lines
+            out[-1:] = trace_lines(trace(rulebook, result, traced[v["rule"]])) + [""]
     out += capital.check_lines(rulebook, capital.check_report(rulebook, result), width)
     if room is not None:
         out += headroom_lines(rulebook, room, s.action.quantity, width)
@@ -437,21 +434,56 @@ def check_text(rulebook: Rulebook, result: Result, room: Headroom | None) -> str
     if na:
         out.append("Not applicable:")
         for f in na:
-            out.append(_wrap(f"{f.rule}: {f.explanation}", "  ", width))
+            out.append(_wrap(f"{f.title} ({_cite(rulebook, f)}): {f.explanation}", "  ", width))
+            if explain:
+                from .trace import trace, trace_lines
+                out += trace_lines(trace(rulebook, result, f))
         out.append("")
-    out.append("Assumptions (named readings of unclear text; see rules/" + rulebook.id + "/assumptions.yaml):")
+    out.append(_wrap("Readings relied on (named readings of unclear text; see rules/" + rulebook.id
+                     + "/assumptions.yaml):", "", width))
     for a in _assumptions(rulebook, result.findings, _term_assumptions(rulebook, s)):
         out.append(_wrap(f"{a['id']}: {a['title']}" + (f" ({a['source']})" if a["source"] else ""), "  ", width))
     if rulebook.declined:
         out.append("")
-        out.append(f"Declined provisions: {len(rulebook.declined)}, not encoded, each with the reason "
-                   f"(see rules/{rulebook.id}/declined.yaml).")
+        out.append(_wrap(f"Declined provisions: {len(rulebook.declined)}, not encoded, each with the reason "
+                         f"(see rules/{rulebook.id}/declined.yaml).", "", width))
     return "\n".join(out).rstrip() + "\n"
+
+
+def finding_views(rulebook: Rulebook, findings: list[Finding]) -> list[dict]:
+    """The views of the findings shown (views.views), an approval's vote arithmetic with it."""
+    out = views(rulebook, findings)
+    approvals = {f.rule: f.approval for f in findings
+                 if f.outcome == "approval_required" and f.approval and "shares_required" in f.approval}
+    for v in out:
+        v["approval_lines"] = approval_lines(approvals[v["rule"]], rulebook) if v["rule"] in approvals else []
+    return out
+
+
+def finding_lines(v: dict, width: int) -> list[str]:
+    """One finding as text: its number, outcome and title, where it is, the words quoted, why, and
+    the figures it compared by their labels."""
+    out = [_wrap_hanging(f"[{v['n']}] {v['outcome']}: {v['title']}", width, "", "    "),
+           _wrap(f"{v['document']}, Section {v['section']}", "    ", width),
+           _wrap(f"\"{v['quote']}\"", "    ", width), _wrap(v["explanation"], "    ", width)]
+    if v["figures"]:
+        out.append("    Figures:")
+        out += [_wrap_hanging(f"{label}: {value}", width, "      ", "        ") for label, value in v["figures"]]
+    if v["missing"]:
+        out.append(_wrap_hanging("Not stated: " + "; ".join(v["missing"]), width, "    ", "      "))
+    out += [_wrap_hanging("Figure stated: " + line, width, "    ", "      ") for line in v["stated_figures"]]
+    out += [_wrap_hanging("Text in force: " + line, width, "    ", "      ") for line in v["texts_in_force"]]
+    if v.get("approval_lines"):
+        out += ["    " + line for line in v["approval_lines"]]
+    if v["readings"]:
+        out.append(_wrap_hanging("Readings relied on: " + ", ".join(v["readings"]), width, "    ", "      "))
+    out.append("")
+    return out
 
 
 def headroom_lines(rulebook: Rulebook, room: Headroom, quantity: int, width: int) -> list[str]:
     """check's last word on quantity: the largest that passes, or why no quantity is the answer."""
-    binding = f"binding rule {room.binding.rule} ({_cite(rulebook, room.binding)})" if room.binding else ""
+    binding = f"the binding provision is {_cite(rulebook, room.binding)}" if room.binding else ""
     if room.max_quantity is not None:
         line = (f"Largest permitted quantity: {room.max_quantity:,} (asked {quantity:,}; "
                 f"over by {max(0, quantity - room.max_quantity):,})")
@@ -468,8 +500,10 @@ def _names(items: list[str]) -> str:
     return " + ".join(items)
 
 
-def approval_lines(a: dict) -> list[str]:
-    """An approval's figures as text lines: what it takes, the tally, and who can pass or block it."""
+def approval_lines(a: dict, rulebook: Rulebook | None = None) -> list[str]:
+    """An approval's figures as text lines: what it takes, the tally, and who can pass or block it
+    (each voter by the documents' name for it, given the rulebook)."""
+    shown = words_of(rulebook).value if rulebook is not None else str
     unit = a["unit"]
     lines = [f"Approval: {a['body']}, {a['threshold']}: {a['shares_required']:,} of {a['outstanding']:,} {unit}."]
     t = a.get("tally")
@@ -480,8 +514,9 @@ def approval_lines(a: dict) -> list[str]:
                      + (f", {t['shares_unknown']:,} unknown" if t["shares_unknown"] else "")
                      + f": {t['result'].replace('_', ' ').upper()} (needs {t['shares_required']:,}).")
     c = a["coalitions"]
-    lines.append("Can pass it: " + ("; ".join(_names(m) for m in c["minimal_passing"]) or "no coalition") + ".")
-    lines.append("Can block it alone: " + (", ".join(c["can_block_alone"]) or "no single voter") + ".")
+    lines.append("Can pass it: " + ("; ".join(_names([shown(v) for v in m]) for m in c["minimal_passing"])
+                                     or "no coalition") + ".")
+    lines.append("Can block it alone: " + (", ".join(shown(v) for v in c["can_block_alone"]) or "no single voter") + ".")
     return lines
 
 
@@ -492,7 +527,8 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
         if f.outcome == "approval_required" and f.approval:
             rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
                              explanation=f.explanation, cite=_cite(rulebook, f)))
-    undecided = [f.to_json() for f in result.findings if f.outcome in ("cannot_determine", "violation")]
+    def entry(f: Finding) -> dict:
+        return dict(f.to_json(), cite=_cite(rulebook, f))
     # An approval this kind of action would need, but whose voters are excluded by its scope (a
     # series with no shares Outstanding, say): listed with the reason rather than as "1 of 0".
     not_required = [{"rule": f.rule, "title": f.title, "cite": _cite(rulebook, f), "reason": f.reason,
@@ -504,13 +540,16 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
                      "vote_by": s.vote_by},
         "rulebook": rulebook.id,
         "approvals": rows,
-        "undetermined": undecided,
+        # What stops the action whatever the vote (a standstill, a transfer restriction), and what
+        # cannot be decided on the facts given: each under its own outcome.
+        "violations": [entry(f) for f in result.findings if f.outcome == "violation"],
+        "undetermined": [entry(f) for f in result.findings if f.outcome == "cannot_determine"],
         "not_required": not_required,
         # What the action triggers besides the approvals (a Change of Control and its consequences).
-        "obligations": [f.to_json() for f in result.findings if f.outcome == "obligation"],
+        "obligations": [entry(f) for f in result.findings if f.outcome == "obligation"],
         # What it brings about under a clause without blocking it (a Change of Control by board
         # turnover, a seat right lost or regained).
-        "consequences": [f.to_json() for f in result.findings if f.outcome == "consequence"],
+        "consequences": [entry(f) for f in result.findings if f.outcome == "consequence"],
         "all_pass": not result.blocked,
         "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, result.scenario)),
     }
@@ -522,7 +561,7 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
     s = result.scenario
     out = [s.name, f"{s.action.kind.replace('_', ' ')} as of {s.as_of.isoformat()} under rulebook {rulebook.id}", ""]
     if not data["approvals"]:
-        out.append(_no_approval(rulebook.approvals_of, data["undetermined"]))
+        out.append(_wrap(_no_approval(rulebook.approvals_of, data["violations"], data["undetermined"]), "", width))
     else:
         rows = []
         for a in data["approvals"]:
@@ -532,50 +571,64 @@ def vote_text(rulebook: Rulebook, result: Result) -> str:
         out += _table(["Section", "Approval", "Threshold", "Needs", "Tally"], rows)
         out.append("")
         for i, a in enumerate(data["approvals"], 1):
-            out.append(f"[{i}] {a['title']} ({a['rule']}, {a['cite']})")
+            out.append(_wrap_hanging(f"[{i}] {a['title']} ({a['cite']})", width, "", "    "))
             out.append(_wrap(f"\"{a['quote']}\"", "    ", width))
             out.append(_wrap(a["explanation"], "    ", width))
-            out += ["    " + line for line in approval_lines(a)]
+            out += ["    " + line for line in approval_lines(a, rulebook)]
             out.append("")
-    for f in data["undetermined"]:
-        out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
+    for f in data["violations"] + data["undetermined"]:
+        out.append(_wrap(f"{LABEL[f['outcome']]}: {f['title']} ({f['cite']}): {f['explanation']}", "", width))
     for f in data["not_required"]:
-        out.append(_wrap(f"Not required: {f['rule']} ({f['cite']}): {f['explanation']}", "", width))
+        out.append(_wrap(f"Not required: {f['title']} ({f['cite']}): {f['explanation']}", "", width))
     for f in data["obligations"] + data["consequences"]:
-        out.append(_wrap(f"{LABEL[f['outcome']]}: {f['rule']} ({f['section']}): {f['explanation']}", "", width))
+        out.append(_wrap(f"{LABEL[f['outcome']]}: {f['title']} ({f['cite']}): {f['explanation']}", "", width))
     out.append("")
-    out.append("Result: " + ("every required approval passes" if data["all_pass"] else
-                             "an approval is missing, fails or cannot be determined" if data["approvals"] or data["undetermined"]
-                             else "no approval needed"))
-    if data["all_pass"] and not data["approvals"]:
-        out[-1] = "Result: no approval needed"
+    out.append(_wrap("Result: " + vote_result(data), "", width))
     return "\n".join(out).rstrip() + "\n"
 
 
-def _no_approval(voters: str, undecided: list[dict]) -> str:
+def vote_result(data: dict) -> str:
+    """The vote's one-line result, true to its exit code: 0 exactly when nothing is missing,
+    failing, undecided or violated."""
+    approvals, violations, unknown = data["approvals"], data["violations"], data["undetermined"]
+    said = []
+    if approvals:
+        said.append("every required approval passes" if all(a.get("tally") and a["tally"]["result"] == "passes"
+                                                             for a in approvals)
+                    else "an approval is not shown to pass")
+    else:
+        said.append("no approval needed" if not unknown else "no approval shown to be needed")
+    if violations:
+        said.append(f"the action is blocked: {len(violations)} provision{'s' if len(violations) != 1 else ''} "
+                    f"{'find' if len(violations) != 1 else 'finds'} a violation")
+    if unknown:
+        said.append(f"{len(unknown)} provision{'s' if len(unknown) != 1 else ''} cannot be determined on the facts given")
+    return "; ".join(said)
+
+
+def _no_approval(voters: str, violations: list[dict], unknown: list[dict]) -> str:
     """The headline when no rule requires an approval: final only when no rule is left undecided;
     a violation found on the way is named as such, not as an open question."""
-    unknown = sum(1 for f in undecided if f["outcome"] == "cannot_determine")
-    violations = len(undecided) - unknown
-    if not unknown:
-        head = f"No approval of {voters} is required."
-        return head + (f" The action is blocked otherwise: {violations} "
-                       f"{'rule finds a violation' if violations == 1 else 'rules find a violation'} (below)."
-                       if violations else "")
-    rules = "rule" if unknown == 1 else "rules"
-    return (f"No approval of {voters} is shown to be required, but {unknown} {rules} cannot be determined on "
-            f"the facts given (below): an approval may yet be required.")
+    head = f"No approval of {voters} is required." if not unknown else (
+        f"No approval of {voters} is shown to be required, but {len(unknown)} "
+        f"{'rule' if len(unknown) == 1 else 'rules'} cannot be determined on the facts given (below): an approval "
+        "may yet be required.")
+    if violations:
+        head += (f" The action is blocked otherwise: {len(violations)} "
+                 f"{'provision finds a violation' if len(violations) == 1 else 'provisions find a violation'} (below).")
+    return head
 
 
 def vote_markdown(rulebook: Rulebook, result: Result) -> str:
     data = vote_json(rulebook, result)
     return environment().get_template("vote.md.j2").render(
-        report=data, no_approval=_no_approval(rulebook.approvals_of, data["undetermined"]))
+        report=data, no_approval=_no_approval(rulebook.approvals_of, data["violations"], data["undetermined"]),
+        result=vote_result(data), names=words_of(rulebook).names)
 
 
 def check_markdown(rulebook: Rulebook, result: Result, room: Headroom | None) -> str:
     data = check_json(rulebook, result, room)
     template = environment().get_template("findings.md.j2")
     cites = {f.rule: _cite(rulebook, f) for f in result.findings}
-    return template.render(report=data, cites=cites, labels=LABEL,
+    return template.render(report=data, cites=cites, labels=LABEL, shown=finding_views(rulebook, result.findings),
                            record_lines=capital.recorded_terms_text(data["term_events"]))

@@ -45,7 +45,7 @@ TERM_FIELD_TYPES = ("date", "date_or_none")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
-SECURITY_KEYS = ("name", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "instrument", "source",
+SECURITY_KEYS = ("name", "term", "class", "converts_to_common", "issued_at_closing", "on_transfer_outside_group", "instrument", "source",
                  "exercisable_from")
 TRANSFER_CONVERSION_KEYS = ("group", "converts_into", "source")
 GROUP_KEYS = ("name", "issued_series", "definition", "members")
@@ -1250,12 +1250,15 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             elif "through" in window:
                 last = _date_expr(ctx, window, "through", f"{what}.in_force", book.parameters)
                 before = last + timedelta(days=1) if last else None
+            # In dates, as a reader checks them ("from 2000-04-10, before 2005-04-10"), whatever
+            # parameter or expression the rule file states them by.
             parts = []
-            if "from" in window:
-                parts.append(f"from {window['from']}" + (f" ({start})" if start and not isinstance(window['from'], date) else ""))
-            for key in ("before", "through"):
-                if key in window:
-                    parts.append(f"{key} {window[key]}")
+            if start:
+                parts.append(f"from {start.isoformat()}")
+            if "before" in window and before:
+                parts.append(f"before {before.isoformat()}")
+            elif "through" in window and before:
+                parts.append(f"through {(before - timedelta(days=1)).isoformat()}")
             in_force_text = ", ".join(parts) or "always"
             if start and before and before <= start:
                 ctx.add(window, None, "bad-date", f"{what}.in_force: ends before it starts")

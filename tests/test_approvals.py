@@ -189,8 +189,8 @@ def test_qualifying_transaction_by_the_survivor_limb_needs_a_majority(rulebook, 
     assert decided(result) == {COD_8B: APPROVAL, QT: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06, (QT,) + MAJORITY]
     assert result.by_rule(NON_QT).outcome == "not_applicable"
-    assert result.by_rule(QT).explanation.startswith("The merger is a Qualifying Transaction (CoD 8(c))")
-    assert "37,501 shares if all 75,000 are Outstanding" in result.by_rule(QT).explanation
+    assert result.by_rule(QT).trace_explanation.startswith("The merger is a Qualifying Transaction (CoD 8(c))")
+    assert "37,501 shares if all 75,000 are Outstanding" in result.by_rule(QT).trace_explanation
     assert result.blocked is True  # no tally: not shown to pass
 
 
@@ -245,7 +245,7 @@ def test_failing_the_qualifying_transaction_test_needs_69_percent(rulebook, make
     assert decided(result) == {COD_8B: APPROVAL, NON_QT: APPROVAL}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06, (NON_QT,) + SIXTY_NINE]
     assert result.by_rule(QT).outcome == "not_applicable"
-    explanation = result.by_rule(NON_QT).explanation
+    explanation = result.by_rule(NON_QT).trace_explanation
     assert explanation.startswith(f"The {action['kind']} fails the Qualifying Transaction test of CoD 8(c)")
     assert explanation.endswith(shown_by)
 
@@ -259,7 +259,7 @@ def test_survivor_with_an_adverse_amendment_fails_the_survivor_limb(rulebook, ma
         (NON_QT,) + SIXTY_NINE,
         (A1_SERIES, "Series A-1 holders", "majority", 25_001, 50_000),
     ]
-    assert result.by_rule(NON_QT).explanation.endswith(
+    assert result.by_rule(NON_QT).trace_explanation.endswith(
         "Shown by: amendment.adversely_affects is series_a1; transaction.company_survives is yes.")
 
 
@@ -339,7 +339,7 @@ def test_exempt_basis_excepts_senior_and_parity_issuances(rulebook, make_scenari
     result = run(rulebook, make_scenario, corporate(issuance(*ranking, exempt_basis=basis)))
     finding = result.by_rule(rule)
     assert (finding.outcome, finding.exception) == ("not_applicable", "exempt-basis")
-    assert finding.explanation.startswith("Not applicable under exception 'exempt-basis' (CoD 8(c)(iv): ")
+    assert finding.trace_explanation.startswith("Not applicable under exception 'exempt-basis' (CoD 8(c)(iv): ")
     assert decided(result) == {rule: "not_applicable"}
     assert result.approvals == []
     assert result.blocked is False
@@ -356,7 +356,7 @@ def test_series_a_issuance_over_75000_needs_unanimous_consent(rulebook, make_sce
                                                                  "issuance.series_issued_after"]
     assert figures(result) == [(COD_2,) + UNANIMOUS, (PARITY,) + SIXTY_NINE]
     assert result.facts["issuance.series_a_outstanding_after"] == 76_000
-    assert result.by_rule(COD_2).explanation == (
+    assert result.by_rule(COD_2).trace_explanation == (
         "Issuing 1,000 more shares of Series A (series_a3) would bring the Series A outstanding from 75,000 "
         "to 76,000, above the 75,000 that CoD 2(i) allows without the unanimous consent of the holders of the "
         "Series A. Shown by: issuance.quantity is 1,000; issuance.series_a_outstanding_after is 76,000.")
@@ -417,13 +417,13 @@ def test_tender_and_exchange_offers(rulebook, make_scenario, kind, by, for_commo
     else:
         assert result.approvals == []
         assert finding.reason is None  # in scope; its condition fails
-        assert finding.explanation.startswith("Not applicable: the condition of CoD 8(c)(v) is not met (")
+        assert finding.trace_explanation.startswith("Not applicable: the condition of CoD 8(c)(v) is not met (")
 
 
 def test_third_party_tender_offer_explanation_names_the_offeror(rulebook, make_scenario):
     result = run(rulebook, make_scenario, corporate({"kind": "tender_offer", "by": "third_party",
                                                      "for_common_stock": True}))
-    assert result.by_rule(TENDER).explanation == (
+    assert result.by_rule(TENDER).trace_explanation == (
         "Not applicable: the condition of CoD 8(c)(v) is not met (offer.by is third_party, not in company, "
         "subsidiary).")
 
@@ -469,7 +469,7 @@ def test_immaterial_acquisition_needs_no_vote(rulebook, make_scenario):
     result = run(rulebook, make_scenario, corporate(acquisition(material=False, director=False)))
     finding = result.by_rule(COD_15)
     assert (finding.outcome, finding.exception) == ("permitted", None)
-    assert finding.explanation == (
+    assert finding.trace_explanation == (
         "Permitted: the condition of CoD 15 is not met (transaction.material is no, not == yes).")
     assert result.approvals == []
     assert result.blocked is False
@@ -505,7 +505,7 @@ def test_a_fact_left_out_cannot_be_determined_and_is_named(rulebook, make_scenar
         finding = result.by_rule(rule)
         assert finding.outcome == "cannot_determine"
         assert finding.missing == missing
-        assert finding.explanation.startswith("Cannot determine: the scenario does not establish " + missing[0] + " (")
+        assert finding.trace_explanation.startswith("Cannot determine: the scenario does not establish " + missing[0] + " (")
     assert {r for r, o in decided(result).items() if o == "cannot_determine"} == set(rules)
     assert all(a["rule"] not in rules for a in result.approvals)
     assert result.blocked is True
@@ -516,7 +516,7 @@ def test_missing_opinion_leaves_the_as_converted_vote_required(rulebook, make_sc
     result = run(rulebook, make_scenario, corporate(action))
     assert decided(result) == {COD_8B: APPROVAL, QT: "cannot_determine", NON_QT: "cannot_determine"}
     assert figures(result) == [(COD_8B,) + VOTING_POWER_2001_06]
-    assert result.by_rule(QT).explanation == (
+    assert result.by_rule(QT).trace_explanation == (
         "Cannot determine: the scenario does not establish transaction.opinion_of_counsel_delivered (an opinion "
         "of counsel was delivered to the Registrar).")
 
@@ -900,7 +900,7 @@ def test_attached_approval_carries_rule_and_section(rulebook):
 def test_explanation_shows_a_set_comparison_value_whole(rulebook, make_scenario):
     # Formerly "not excludes 2, _, a, e, e, i, r, s, s": the member spelt out letter by letter.
     result = run(rulebook, make_scenario, corporate(dict(SURVIVOR_MERGER, amendment=amendment("series_a2"))))
-    explanation = result.by_rule(QT).explanation
+    explanation = result.by_rule(QT).trace_explanation
     assert "amendment.adversely_affects is series_a2, not excludes series_a2" in explanation
     assert "_, a, e" not in explanation
 
@@ -908,7 +908,7 @@ def test_explanation_shows_a_set_comparison_value_whole(rulebook, make_scenario)
 def test_explanation_of_a_qualifying_transaction_does_not_contradict_itself(rulebook, make_scenario):
     # Formerly "transaction.company_survives is yes, not == yes" for a fact that holds.
     result = run(rulebook, make_scenario, corporate(SURVIVOR_MERGER))
-    explanation = result.by_rule(NON_QT).explanation
+    explanation = result.by_rule(NON_QT).trace_explanation
     assert explanation.startswith("Not applicable: the condition of CoD 8(c)(ii) is not met (")
     assert re.search(r"\b(\w+) is (\w+), not == \2\b", explanation) is None, explanation
     assert "excludes series_a1" in explanation
@@ -949,8 +949,8 @@ def test_vote_cli_issuance_without_a_quantity_names_it(tmp_path):
     result = cli("vote", path)
     assert (result.returncode, result.stderr) == (1, "")
     text = " ".join(result.stdout.split())
-    assert ("CANNOT DETERMINE: cod.2.series-a-cap-unanimous (2(i)): Cannot determine: the scenario does not "
-            "establish issuance.quantity (shares to be issued)") in text
+    assert ("CANNOT DETERMINE: Issuing Series A beyond 75,000 shares outstanding needs the unanimous consent of the "
+            "Series A (CoD 2(i)): Cannot determine: the scenario does not establish the number of shares issued") in text
 
 
 # --- 7. CoD 8(c)(iv): more Series A is Parity Shares; authorizing or creating is issuing ----------
@@ -1021,7 +1021,7 @@ def test_a_charter_amendment_creating_senior_shares_needs_75_percent_as_an_issua
     assert figures(by_amendment) == figures(by_issuance) == [(COD_8B,) + VOTING_POWER_2001_06,
                                                              (SENIOR,) + SEVENTY_FIVE]
     assert decided(by_amendment) == decided(by_issuance) == {COD_8B: APPROVAL, SENIOR: APPROVAL}
-    assert by_amendment.by_rule(SENIOR).explanation.startswith(
+    assert by_amendment.by_rule(SENIOR).trace_explanation.startswith(
         f"The charter amendment would {step.replace('_', ' ')} preferred equity that ranks senior")
 
 
@@ -1078,7 +1078,7 @@ def test_no_series_a_outstanding_means_no_series_a_approval(rulebook, make_scena
     assert result.facts["series_a.outstanding"] == 0
     finding = result.by_rule(rule)
     assert finding.outcome == "not_applicable"
-    assert finding.explanation == "Does not apply to this action: series_a.outstanding is 0, not more than 0."
+    assert finding.trace_explanation == "Does not apply to this action: series_a.outstanding is 0, not more than 0."
     assert [a for a in result.approvals if a["voters"] in ("series_a", "voting_power")] == []
 
 

@@ -222,7 +222,7 @@ def test_a_sale_that_ends_the_additional_a1_right_is_a_consequence_with_its_seat
     assert finding(data, "cod.8d-ii.a1-director-right-ends")["outcome"] == "not_applicable"
     assert "A-seat-board-authorized" in f["assumptions"]
     text = run("check", SCENARIOS / f"{name}.yaml").stdout
-    assert "CONSEQUENCE  cod.8d-iii.a1-additional-directors-right-ends" in text
+    assert re.search(r"^\d+ +CONSEQUENCE +CoD 8\(d\)\(iii\) ", text, re.M)
 
 
 def test_one_share_fewer_sold_keeps_the_additional_a1_right():
@@ -375,7 +375,8 @@ def test_five_of_twelve_replaced_keeps_a_majority_six_is_exactly_half_and_a_chan
     assert (f["figures"]["change_of_control.prong_c_continuing_directors"],
             f["figures"]["change_of_control.prong_c_directors_in_office"]) == ("6", "12")
     assert "A-continuing-directors-exact-half" in f["assumptions"]
-    assert "CONSEQUENCE  cod.17.coc-c" in run("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout
+    assert re.search(r"^\d+ +CONSEQUENCE +CoD 17 \(\"Change of Control\" \(c\)\) ",
+                     run("check", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout, re.M)
 
 
 def nine(left: dict | None = None) -> list[dict]:
@@ -573,7 +574,9 @@ def test_vote_shows_a_board_turnover_change_of_control_beside_its_obligations():
     assert [f["rule"] for f in data["obligations"]] == ["cod.6b.special-dividend", "cod.13a.coc-notice",
                                                          "cod.13a.coc-step-up"]
     text = run("vote", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml").stdout
-    assert "CONSEQUENCE: cod.17.coc-c" in text and "6 of the 12 directors then in office" in " ".join(text.split())
+    assert ('CONSEQUENCE: Change of Control by board turnover - the continuing directors cease to be a majority of the '
+            'Board within two years (CoD 17 ("Change of Control" (c))):') in " ".join(text.split())
+    assert "6 of the 12 directors then in office" in " ".join(text.split())
     markdown = run("vote", SCENARIOS / "board-turnover-six-of-twelve-coc.yaml", "--format", "markdown").stdout
     assert "## Consequences of the action" in markdown
 

@@ -349,7 +349,7 @@ def test_position_flags_the_group_in_the_safe_harbor(tmp_path):
     _, data = run_json("position", "--as-of", "2000-05-05", "--cap-table", table)
     assert data["groups"]["liberty"]["accretion_warning"] is None
     text = run("position", "--as-of", "2000-05-01", "--cap-table", table).stdout
-    assert "liberty: accretion warning: Liberty Group: accretion of the Liquidation Preference alone" in text
+    assert "Accretion warning: Liberty Group: accretion of the Liquidation Preference alone" in text
 
 
 # --- CoD 12(i) in a history: the transferee outside the group receives Series A-3 -------------------

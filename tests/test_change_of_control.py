@@ -433,7 +433,7 @@ def test_check_cli_text_for_the_may_2005_sample():
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
     assert "$14,859.47 less the Liquidation Preference immediately prior to it ($14,830.34) is $29.13 a share" in text
-    assert "purchase_offer.price_per_share = $15,936.70" in text
+    assert "the Purchase Payment (or Par Purchase Payment) per share: $15,936.70" in text
 
 
 def test_vote_cli_shows_the_change_of_control_beside_the_approvals():
@@ -442,7 +442,8 @@ def test_vote_cli_shows_the_change_of_control_beside_the_approvals():
     assert [a["rule"] for a in data["approvals"]] == ["cod.8b.general-vote-as-converted", NON_QT]
     assert [f["rule"] for f in data["obligations"]] == [SPECIAL, NOTICE, COC_B]
     text = run("vote", SCENARIOS / "coc-b-asset-sale-cayman.yaml").stdout
-    assert "OBLIGATION: cod.17.coc-b" in text
+    assert ("OBLIGATION: Change of Control (b) - a merger, consolidation or sale of substantially all assets in"
+            in text)
 
 
 def test_headroom_cli_says_which_trips_first():
@@ -450,9 +451,10 @@ def test_headroom_cli_says_which_trips_first():
                  "purchase-agreement=in_force", "--instrument", "certificate-of-designation=in_force")
     assert result.returncode == 0
     assert result.stdout.splitlines()[3:] == [
-        "A Change of Control (CoD 17(a)): a purchase of 15,227,883 shares is one (cod.17.coc-a, obligation); up to "
+        "A Change of Control (CoD 17(a)): a purchase of 15,227,883 shares is one (obligation); up to "
         "15,227,882 is not.",
-        "Proof: at 15,227,882 shares change_of_control.acquirer_pct_after is 50.000000000%; at 15,227,883 it is "
+        "Proof: at 15,227,882 shares, the acquiring person's or group's beneficial ownership of the total Voting "
+        "Capital Stock after the purchase, counting every right to acquire is 50.000000000%; at 15,227,883 it is "
         "50.000001116%.",
         "The limit above binds first."]
     code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2003-06-02", "--instrument",

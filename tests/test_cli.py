@@ -68,18 +68,26 @@ def test_check_text_reports_the_violation_and_the_largest_permitted_quantity(che
     counts = check_2m_json["counts"]
     labels = {"not_applicable": "not applicable", "cannot_determine": "cannot determine",
               "approval_required": "approval required"}
-    summary = ", ".join(f"{n} {labels.get(k, k)}" for k, n in counts.items())
+    order = ("violation", "cannot_determine", "approval_required", "obligation", "consequence", "permitted",
+             "not_applicable")  # worst first, as the findings are numbered
+    summary = ", ".join(f"{counts[k]} {labels.get(k, k)}" for k in order if counts.get(k))
     assert f"Result: VIOLATION  ({summary})" in lines
     assert "1 violation" in summary
-    row = next(line.split() for line in lines if line.startswith("VIOLATION ") and STANDSTILL in line)
-    assert row == ["VIOLATION", STANDSTILL, "PA", "6.6(a)", "standstill.pct_after", "37.0375%", "(>", "37.0000%)"]
+    # Numbered in the order shown; the test in the documents' terms, true of the figures.
+    header = lines.index("No.  Outcome    Provision  Why")
+    assert lines[header + 2:header + 4] == [
+        "1    VIOLATION  PA 6.6(a)  the acquiring group's ownership on the Section 6.6 basis after the",
+        "                           purchase: 37.0375%, more than 37.0000%"]
+    assert "[1] VIOLATION: Liberty standstill - 37% cap on beneficial ownership before the fifth anniversary" in lines
     assert ("Largest permitted quantity: 1,964,341 (asked 2,000,000; over by 35,659); "
-            f"binding rule {STANDSTILL} (PA 6.6(a))") in lines
-    assert "      standstill.pct_after = 37.0375%" in lines
-    assert "      voting_power.pct_after = 30.0373%" in lines
+            "the binding provision is PA 6.6(a)") in lines
+    assert "      the acquiring group's ownership on the Section 6.6 basis after the purchase: 37.0375%" in lines
+    assert ("      the acquiring group's share of the Voting Power after the purchase, the Series A voting as"
+            in lines) and "        converted: 30.0373%" in lines
+    assert STANDSTILL not in result.stdout and "standstill.pct_after" not in result.stdout  # code names: JSON only
     # The table lists the rules that apply; the others are counted, then listed with the reason.
     assert not any(line.startswith("not applicable ") for line in lines)
-    assert f"{counts['not_applicable']} other rules do not apply (listed with the reason at the end)." in lines
+    assert f"{counts['not_applicable']} other provisions do not apply (listed with the reason at the end)." in lines
     assert "Not applicable:" in lines
 
 
@@ -124,9 +132,12 @@ def test_check_markdown_quotes_the_clause_and_lists_assumptions():
     assert lines[0] == "# Liberty buys 2,000,000 shares of Common Stock in the market (June 2003)"
     assert "- **Result:** VIOLATION" in lines
     assert any(line.startswith("> Prior to the fifth anniversary of the Closing Date") for line in lines)
-    assert f"| VIOLATION | `{STANDSTILL}` | PA 6.6(a) |" in md
+    assert ("| 1 | VIOLATION | PA 6.6(a) | Liberty standstill - 37% cap on beneficial ownership before the fifth "
+            "anniversary | the acquiring group's ownership on the Section 6.6 basis after the purchase: 37.0375%, more "
+            "than 37.0000% |") in lines
     assert "**Largest permitted quantity:** 1,964,341 (over by 35,659)" in md
-    assert "| `standstill.pct_after` | 37.0375% |" in lines
+    assert "| the acquiring group's ownership on the Section 6.6 basis after the purchase | 37.0375% |" in lines
+    assert STANDSTILL not in md and "standstill.pct_after" not in md
     assert "## Assumptions" in lines
     assumptions = md.split("\n## Assumptions\n", 1)[1]
     assert "- **A-standstill-deemed-conversion: " in assumptions
@@ -179,7 +190,7 @@ def test_check_cannot_determine_alone_exits_1(tmp_path):
     text = run("check", str(scenario))
     assert text.returncode == 1
     assert any(line.startswith("Result: CANNOT DETERMINE  (") for line in text.stdout.splitlines())
-    assert "    Missing: transfer.rule144_resale_available" in text.stdout.splitlines()
+    assert "    Not stated: the Securities may be resold under Rule 144 under the Securities Act" in text.stdout.splitlines()
 
 
 def test_check_agrees_with_headroom_at_the_boundary(tmp_path):
@@ -297,9 +308,9 @@ def test_position_text_has_a_header_row_and_one_row_per_group():
     header = next(line for line in lines if line.startswith("Group "))
     assert header.split() == ["Group", "As-converted", "Warrants", "13d-3", "shares", "13d-3", "%",
                               "Standstill", "%", "Cap", "Headroom", "Voting", "%"]
-    rows = {line.split()[0]: line.split() for line in lines if line.split()[:1] in (["liberty"], ["hmtf"], ["gleacher"])}
-    assert set(rows) == {"liberty", "hmtf", "gleacher"}
-    assert rows["liberty"] == ["liberty", "17,857,143", "6,666,667", "24,523,810", "33.55%", "34.9336%", "37%",
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.split()[:1] in (["Liberty"], ["HMTF"], ["Gleacher"])}
+    assert set(rows) == {"Liberty", "HMTF", "Gleacher"}
+    assert rows["Liberty"] == ["Group", "17,857,143", "6,666,667", "24,523,810", "33.55%", "34.9336%", "37%",
                                "1,964,341", "23.69%"]
 
 
@@ -318,7 +329,7 @@ def test_position_no_cap_from_the_fifth_anniversary(as_of):
         assert group["standstill"]["headroom_shares"] is None, gid
     text = run("position", "--as-of", as_of)
     assert text.returncode == 0
-    liberty = next(line for line in text.stdout.splitlines() if line.startswith("liberty "))
+    liberty = next(line for line in text.stdout.splitlines() if line.startswith("Liberty Group "))
     assert "not in force" in liberty
 
 
@@ -353,7 +364,8 @@ def test_headroom_text():
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines[0] == "Liberty Group on 2003-06-02: may buy up to 1,964,341 shares of Common Stock in the market."
-    assert lines[1].startswith(f"Binding rule: {STANDSTILL} (purchase-agreement section 6.6(a))")
+    assert lines[1] == ("Binding provision: Liberty standstill - 37% cap on beneficial ownership before the fifth "
+                        "anniversary (PA 6.6(a)).")
 
 
 def test_headroom_unknown_holder_suggests_the_right_one():

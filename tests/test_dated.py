@@ -76,11 +76,11 @@ def test_a_standstill_finding_names_the_conversion_price_and_its_citation(rulebo
     finding = next(f for f in data["findings"] if f["rule"] == LIBERTY_CAP)
     assert finding["parameters"] == [CONVERSION_PRICE_28]
     text = run("check", "samples/scenarios/liberty-buys-2m-2003.yaml").stdout
-    assert ("    Parameter conversion_price = 28.00 from 2000-04-07 (CoD 12(a): \"The Conversion Price shall\n"
-            "    initially be $28.00 per share of Common Stock.\")") in text
+    assert ("    Figure stated: conversion price: 28.00 from 2000-04-07 (CoD 12(a): \"The Conversion Price shall\n"
+            "      initially be $28.00 per share of Common Stock.\")") in text
     markdown = run("check", "samples/scenarios/liberty-buys-2m-2003.yaml", "--format", "markdown").stdout
-    assert ('| `conversion_price` | 28.00 | 2000-04-07 | CoD 12(a): "The Conversion Price shall initially be $28.00 '
-            'per share of Common Stock." |') in markdown
+    assert ('Figure stated: conversion price: 28.00 from 2000-04-07 (CoD 12(a): "The Conversion Price shall initially '
+            'be $28.00 per share of Common Stock.")') in markdown
 
 
 def test_an_adjusted_conversion_price_applies_from_its_date_and_the_finding_names_it(rb):
@@ -221,8 +221,8 @@ def test_a_rule_version_replaces_the_condition_from_its_date(rb, make_scenario):
     assert after.quote == "each of the terms and provisions of the Purchase Agreement shall remain in full force"
     # The dates that choose the version are not shown as tests of the rule.
     assert all(c["fact"] != "as_of" for c in before.comparisons + after.comparisons)
-    assert before.explanation.startswith("After this acquisition the Gleacher Holders would beneficially own 3.7540%")
-    assert after.explanation == ("Permitted: the condition of PA-AM 7 is not met (standstill.pct_after is 3.7540%, "
+    assert before.trace_explanation.startswith("After this acquisition the Gleacher Holders would beneficially own 3.7540%")
+    assert after.trace_explanation == ("Permitted: the condition of PA-AM 7 is not met (standstill.pct_after is 3.7540%, "
                                  "not > 4.0000%).")
 
 
@@ -232,7 +232,7 @@ def test_a_rule_version_above_4_percent_breaches_with_its_own_wording(rb, make_s
     book = load_rulebook(rb)
     finding = gleacher_buys(book, date(2002, 1, 1), make_scenario, 2_500_000)
     assert finding.outcome == "violation"
-    assert finding.explanation.startswith("The Gleacher Holders would own 4.3179%, above the amended 4% cap.")
+    assert finding.trace_explanation.startswith("The Gleacher Holders would own 4.3179%, above the amended 4% cap.")
 
 
 BEFORE_PA_AM = ("rule pa.6.6c.gleacher-standstill version test-amendment.from: {} is before the date of "
@@ -357,7 +357,7 @@ def test_each_series_authority_on_both_sides_of_its_limit(rulebook, make_scenari
 
 def test_the_authority_finding_states_the_figures_and_the_parameters(rulebook, make_scenario):
     finding = evaluate(rulebook, make_scenario(series_issue("series_a2", 1, 23_000))).by_rule(AUTHORITY)
-    assert finding.explanation.startswith(
+    assert finding.trace_explanation.startswith(
         "Issuing 1 shares of series_a2 would bring that series' shares issued to date, counting those since "
         "converted or reacquired (cancelled and not reissuable as Series A under CoD 18), from 23,000 to 23,001,")
     assert [(p["name"], p["value"], p["cite"]) for p in finding.parameters] == [
@@ -423,7 +423,7 @@ def test_a_series_vote_needs_shares_of_the_series_outstanding(rulebook, make_sce
     if gleacher_a3:
         assert ("cod.8c.series-a3-adverse-majority", 1, 1) in votes
     else:
-        assert finding.explanation == ("Does not apply to this action: series_a.series_outstanding is series_a1, "
+        assert finding.trace_explanation == ("Does not apply to this action: series_a.series_outstanding is series_a1, "
                                        "series_a2, not including series_a3.")
         assert all(rule != "cod.8c.series-a3-adverse-majority" for rule, _, _ in votes)
 
@@ -446,8 +446,10 @@ def test_the_vote_report_lists_the_series_vote_as_not_required(tmp_path):
         ("cod.8c.series-a3-adverse-majority", "not_this_party")]
     text = run("vote", str(scenario)).stdout
     assert "of 0" not in text
-    assert ("Not required: cod.8c.series-a3-adverse-majority (CoD 8(c), last paragraph): Does not apply to this\n"
-            "action: series_a.series_outstanding is series_a1, series_a2, not including series_a3.") in text
+    assert ("Not required: An amendment adverse to the Series A-3 needs a majority of the Series A-3 (CoD 8(c), last "
+            "paragraph): Does not apply to this action: the series of Series A Preferred Stock of which shares are "
+            "Outstanding (shares held by the Company excluded): Series A-1 Preferred Stock, Series A-2 Preferred "
+            "Stock, not including Series A-3 Preferred Stock.") in " ".join(text.split())
 
 
 # --- 7. Dated parameters and the general measures ---------------------------------------------------

@@ -11,23 +11,19 @@ from clitools import run, run_json
 SCENARIOS = "samples/scenarios"
 PA_65 = "pa.6.5.transfer-restriction"
 ROUTE_REASON = "no quantity cures it: the verdict turns on the route taken, not on size"
-ROUTE_CURE = [
-    "exception 'permitted-transferee' of pa.6.5.transfer-restriction (PA 6.5(a)): To a Permitted Transferee that "
-    "has signed a Permitted Transferee Agreement",
-    "exception 'rule-144' of pa.6.5.transfer-restriction (PA 6.5(b)(i)): In a transaction in compliance with Rule 144",
-    "exception 'exempt' of pa.6.5.transfer-restriction (PA 6.5(b)(ii)): In a transaction exempt from Securities Act "
-    "registration",
-    "exception 'registered' of pa.6.5.transfer-restriction (PA 6.5(b)(iii)): Pursuant to a registration statement",
+ROUTE_CURE = [  # each route the transfer restriction allows, in its words, with its section
+    "To a Permitted Transferee that has signed a Permitted Transferee Agreement (PA 6.5(a))",
+    "In a transaction in compliance with Rule 144 (PA 6.5(b)(i))",
+    "In a transaction exempt from Securities Act registration (PA 6.5(b)(ii))",
+    "Pursuant to a registration statement (PA 6.5(b)(iii))",
 ]
 COD_4_CURE = [
-    "exception 'to-the-company' of cod.4.transfer-restriction (CoD 4(i)): To the Company",
-    "exception 'exempt' of cod.4.transfer-restriction (CoD 4(ii)): Pursuant to an exemption from Securities Act "
-    "registration",
-    "exception 'registered' of cod.4.transfer-restriction (CoD 4(iii)): Pursuant to an effective registration "
-    "statement",
+    "To the Company (CoD 4(i))",
+    "Pursuant to an exemption from Securities Act registration (CoD 4(ii))",
+    "Pursuant to an effective registration statement (CoD 4(iii))",
 ]
-STATUS_CURE = ("state the instrument status of the Purchase Agreement after the Chapter 11 plan of April 3, 2002 "
-               "(purchase-agreement: in_force, or terminated or cancelled from a date)")
+STATUS_CURE = ("state whether the Purchase Agreement is in force after the Chapter 11 plan of April 3, 2002, or was "
+               "terminated or cancelled, and from what date")
 MISSING_REASON = "no quantity cures it: the verdict turns on a fact the scenario does not establish, not on size"
 
 
@@ -45,9 +41,8 @@ def test_check_text_a_transfer_with_no_route_says_what_would_clear_it():
     text = result.stdout
     assert "Largest permitted quantity: 0" not in text
     assert ("Largest permitted quantity: none; no quantity cures it: the verdict turns on the route taken, not on\n"
-            "size (binding rule pa.6.5.transfer-restriction (PA 6.5)).\nWhat would clear it:\n"
-            "  - exception 'permitted-transferee' of pa.6.5.transfer-restriction (PA 6.5(a)): To a Permitted\n"
-            "    Transferee that has signed a Permitted Transferee Agreement\n") in text
+            "size (the binding provision is PA 6.5).\nWhat would clear it:\n"
+            "  - To a Permitted Transferee that has signed a Permitted Transferee Agreement (PA 6.5(a))\n") in text
 
 
 def test_check_json_a_missing_fact_and_a_route_both_named_in_the_cure():
@@ -58,7 +53,7 @@ def test_check_json_a_missing_fact_and_a_route_both_named_in_the_cure():
     assert room["reason"] == ("no quantity cures it: the verdict turns on the route taken and on a fact the scenario "
                               "does not establish, not on size")
     assert room["cure"] == ROUTE_CURE + [
-        "establish transfer.rule144_resale_available (the securities may already be resold under Rule 144)"]
+        "establish whether the Securities may be resold under Rule 144 under the Securities Act"]
 
 
 def test_check_json_a_size_limit_keeps_its_number():
@@ -76,10 +71,11 @@ def test_headroom_after_the_standstill_ends_has_no_contractual_limit():
     assert result.returncode == 0
     assert result.stdout == ("Liberty Group on 2005-04-10: no contractual limit on market purchases of Common Stock "
                              "(no rule in force limits the quantity on this date).\n"
-                             "A Change of Control (CoD 17(a)): a purchase of 14,322,285 shares is one (cod.17.coc-a, "
-                             "obligation); up to 14,322,284 is not.\n"
-                             "Proof: at 14,322,284 shares change_of_control.acquirer_pct_after is 49.999999474%; at "
-                             "14,322,285 it is 50.000000526%.\n"
+                             "A Change of Control (CoD 17(a)): a purchase of 14,322,285 shares is one (obligation); "
+                             "up to 14,322,284 is not.\n"
+                             "Proof: at 14,322,284 shares, the acquiring person's or group's beneficial ownership of "
+                             "the total Voting Capital Stock after the purchase, counting every right to acquire is "
+                             "49.999999474%; at 14,322,285 it is 50.000000526%.\n"
                              "A Change of Control (CoD 17(a)) comes first.\n")
     code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2005-04-10", *cod)
     assert code == 0
@@ -102,13 +98,14 @@ def test_headroom_after_the_plan_with_the_status_unknown_cannot_be_determined():
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
         "HMTF Group on 2002-04-04: the largest market purchase of Common Stock cannot be determined; " + MISSING_REASON + ".",
-        "Binding rule: pa.6.6b.hmtf-standstill (purchase-agreement section 6.6(b)): HMTF standstill - 17.5% cap on "
-        "beneficial ownership before the fifth anniversary (cannot determine).",
+        "Binding provision: HMTF standstill - 17.5% cap on beneficial ownership before the fifth anniversary "
+        "(PA 6.6(b)) (cannot determine).",
         "What would clear it:",
         "  - " + STATUS_CURE,
-        "A Change of Control (CoD 17(a)): a purchase of 28,817,346 shares is one (cod.17.coc-a, cannot determine); "
+        "A Change of Control (CoD 17(a)): a purchase of 28,817,346 shares is one (cannot determine); "
         "up to 28,817,345 is not.",
-        "Proof: at 28,817,345 shares change_of_control.acquirer_pct_after is 50.000000000%; at 28,817,346 it is "
+        "Proof: at 28,817,345 shares, the acquiring person's or group's beneficial ownership of the total Voting "
+        "Capital Stock after the purchase, counting every right to acquire is 50.000000000%; at 28,817,346 it is "
         "50.000001205%.",
     ]
     code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2002-04-04")
@@ -150,9 +147,9 @@ def test_position_after_the_plan_gives_no_headroom_figure_without_the_status():
         assert group["standstill"]["headroom_shares"] is None, gid
         assert group["standstill"]["headroom_reason"] == MISSING_REASON + "; to clear it: " + STATUS_CURE
     text = run("position", "--as-of", "2002-04-04").stdout.splitlines()
-    liberty = next(line for line in text if line.startswith("liberty "))
-    assert liberty.split()[7] == "unknown"
-    assert f"liberty: headroom cannot be given: {MISSING_REASON}; to clear it: {STATUS_CURE}." in text
+    liberty = next(line for line in text if line.startswith("Liberty Group "))
+    assert liberty.split()[8] == "unknown"
+    assert f"Liberty Group: headroom cannot be given: {MISSING_REASON}; to clear it: {STATUS_CURE}." in text
     code, stated = run_json("position", "--as-of", "2002-04-04", "--instrument", "purchase-agreement=in_force")
     assert isinstance(stated["groups"]["liberty"]["standstill"]["headroom_shares"], int)
     code, before = run_json("position", "--as-of", "2002-04-03")

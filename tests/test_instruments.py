@@ -26,6 +26,11 @@ UNKNOWN_PA = ("Cannot determine: the scenario does not establish the instrument 
               f"after the Chapter 11 plan of April 3, 2002 (WA-AM1 Recitals: \"{PLAN_QUOTE}\"); state it under "
               "instruments: purchase-agreement: in_force, or terminated or cancelled with the date "
               "(A-instrument-status-after-plan).")
+# The same, as a person reads it (check's text and JSON `explanation`): no scenario keys.
+UNKNOWN_PA_WORDS = ("Cannot determine: the scenario does not establish the instrument status of the Purchase Agreement "
+                    f"after the Chapter 11 plan of April 3, 2002 (WA-AM1 Recitals: \"{PLAN_QUOTE}\"); whether it is "
+                    "in force, or was terminated or cancelled and from what date, must be stated "
+                    "(A-instrument-status-after-plan).")
 
 
 def hmtf_buys(as_of: date, instruments: dict | None = None, quantity: int = HMTF_2M) -> dict:
@@ -59,7 +64,7 @@ def test_unstated_status_on_both_sides_of_the_plan_date(rulebook, make_scenario,
     if outcome == "cannot_determine":
         assert finding.missing == [PA_STATUS]
         assert finding.reason == "instrument_status_unknown"
-        assert finding.explanation == UNKNOWN_PA
+        assert finding.trace_explanation == UNKNOWN_PA
         assert result.blocked
 
 
@@ -80,7 +85,7 @@ def test_a_stated_end_makes_the_rules_not_applicable_from_that_date(rulebook, ma
     finding = on_the_day.by_rule(HMTF_RULE)
     assert finding.outcome == "not_applicable"
     assert finding.reason == f"instrument_{status}"
-    assert finding.explanation == (f"Not applicable: the scenario states the Purchase Agreement {status} from "
+    assert finding.trace_explanation == (f"Not applicable: the scenario states the Purchase Agreement {status} from "
                                    "2002-10-10 (<test>).")
     assert not on_the_day.blocked
 
@@ -148,20 +153,21 @@ def test_check_without_the_status_cannot_determine_and_names_it(tmp_path):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     others = len(load_rulebook(ROOT / "rules" / "icg-2000").rules) - 1
-    assert f"Result: CANNOT DETERMINE  ({others} not applicable, 1 cannot determine)" in lines
-    row = next(line for line in lines if line.startswith("CANNOT DETERMINE "))
-    assert row.split() == ["CANNOT", "DETERMINE", HMTF_RULE, "PA", "6.6(b)", PA_STATUS, "unknown"]
-    assert f"    Missing: {PA_STATUS}" in lines
+    assert f"Result: CANNOT DETERMINE  (1 cannot determine, {others} not applicable)" in lines
+    row = next(line for line in lines if line.startswith("1    CANNOT DETERMINE "))
+    assert row.split() == ["1", "CANNOT", "DETERMINE", "PA", "6.6(b)", "not", "stated:", "whether", "the", "Purchase",
+                           "Agreement", "is", "in", "force"]
+    assert "    Not stated: whether the Purchase Agreement is in force" in lines
     code, data = run_json("check", path)
     finding = next(f for f in data["findings"] if f["rule"] == HMTF_RULE)
     assert (finding["outcome"], finding["missing"], finding["reason"]) == (
         "cannot_determine", [PA_STATUS], "instrument_status_unknown")
-    assert finding["explanation"] == UNKNOWN_PA
+    assert finding["explanation"] == UNKNOWN_PA_WORDS
     assert data["headroom"] == {
         "max_quantity": None, "excess": None, "limit": "missing_fact",
         "reason": "no quantity cures it: the verdict turns on a fact the scenario does not establish, not on size",
-        "cure": ["state the instrument status of the Purchase Agreement after the Chapter 11 plan of April 3, 2002 "
-                 "(purchase-agreement: in_force, or terminated or cancelled from a date)"],
+        "cure": ["state whether the Purchase Agreement is in force after the Chapter 11 plan of April 3, 2002, or was "
+                 "terminated or cancelled, and from what date"],
         "binding": {"rule": HMTF_RULE, "section": "6.6(b)", "document": "purchase-agreement"}}
 
 

@@ -153,8 +153,10 @@ def test_vote_cli_unrecognised_jurisdiction_names_the_missing_facts(tmp_path):
     result = run("vote", write(tmp_path, "jurisdiction: Narnia"))
     assert (result.returncode, result.stderr) == (1, "")
     text = " ".join(result.stdout.split())
-    assert "CANNOT DETERMINE: cod.8c-ii.qualifying-transaction-majority (8(c)(ii)): Cannot determine: " in text
-    assert "resulting_entity.jurisdiction_kind (kind of that jurisdiction" in text
+    assert ("CANNOT DETERMINE: A merger, consolidation or sale of substantially all assets that is a Qualifying "
+            "Transaction needs a majority of the Series A (CoD 8(c)(ii)): Cannot determine: the scenario does not "
+            "establish the kind of that jurisdiction (the United States, a State, the District of Columbia, a "
+            "territory, or a foreign country)") in text
     assert "51,750" not in text and "37,501" not in text
 
 

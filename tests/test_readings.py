@@ -402,7 +402,7 @@ def test_a_purchaser_by_group_leaves_a_holder_outside_every_group_unbound(rulebo
     for rule in (PA_65, PA_65_NOTICE):
         finding = result.by_rule(rule)
         assert (finding.outcome, finding.reason) == ("not_applicable", "not_this_party")
-    assert result.by_rule(PA_65).explanation == (
+    assert result.by_rule(PA_65).trace_explanation == (
         "Does not apply to this action: transferor.group is none, not one of liberty, hmtf, gleacher; "
         "transferor.permitted_transferee_agreement is no, not yes.")
 
@@ -521,7 +521,7 @@ def test_a_common_vote_input_board_by_law_amendment_is_no_stockholder_matter(rul
     result = run(rulebook, make_scenario, corporate(board))
     finding = result.by_rule(COD_8B)
     assert finding.outcome == "not_applicable"
-    assert finding.explanation == ("Not applicable: the condition of CoD 8(b), 8(e) is not met "
+    assert finding.trace_explanation == ("Not applicable: the condition of CoD 8(b), 8(e) is not met "
                                    "(common_stock.votes is no, not == yes).")
     assert figures(result) == [(COD_8CI,) + SEVENTY_FIVE, (A3_SERIES, "Series A-3 holders", "majority", 1_001, 2_000)]
     put_to_stockholders = run(rulebook, make_scenario, corporate(dict(board, common_stock_votes=True)))
@@ -654,7 +654,7 @@ def test_a_asset_sale_continuing_person_is_a_qualifying_transaction(rulebook, ma
     finding = result.by_rule(QT)
     assert finding.outcome == APPROVAL
     assert "A-asset-sale-continuing-person" in finding.assumptions
-    assert finding.explanation.startswith("The asset sale is a Qualifying Transaction (CoD 8(c))")
+    assert finding.trace_explanation.startswith("The asset sale is a Qualifying Transaction (CoD 8(c))")
     assert approval(result, QT)["shares_required"] == 37_501
     assert result.by_rule(NON_QT).outcome == "not_applicable"
     # The alternative reading: the buyer continues, the Series A is not exchanged -> 69%.

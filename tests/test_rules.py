@@ -141,11 +141,11 @@ def test_liberty_market_purchase_at_and_over_37_percent(rulebook, make_scenario,
     assert finding.figures["standstill.denominator_after"] == "100,000,000"
     assert finding.figures["voting_power.pct_after"] == "30.3880%"
     if outcome == "permitted":
-        assert finding.explanation == ("Permitted: the condition of PA 6.6(a) is not met "
+        assert finding.trace_explanation == ("Permitted: the condition of PA 6.6(a) is not met "
                                        "(standstill.pct_after is 37.0000%, not > 37.0000%).")
         assert result.blocked is False
     else:
-        assert finding.explanation == (
+        assert finding.trace_explanation == (
             "After this acquisition the Liberty Holders would beneficially own 37.000001% of the Common Stock "
             "on the PA 6.6 basis (before: 34.2083%), above the 37% cap, and would hold 30.3880% of the "
             "voting power, above the 25.1% safe harbor.")
@@ -201,8 +201,8 @@ def test_purchase_from_the_company_is_excepted_and_both_exceptions_are_named(rul
     assert (finding.outcome, finding.exception) == ("permitted", "from-the-company")
     assert result.facts["standstill.pct_after"] == Fraction(100 * 37_092_788, 98_452_871)
     assert result.facts["voting_power.pct_after"] == Fraction(100 * 18_825_000, 75_884_524)
-    assert finding.explanation.startswith("Permitted under exception 'from-the-company' (PA 6.6(a): ")
-    assert "; exception 'voting-power-safe-harbor' (PA 6.6(a): " in finding.explanation
+    assert finding.trace_explanation.startswith("Permitted under exception 'from-the-company' (PA 6.6(a): ")
+    assert "; exception 'voting-power-safe-harbor' (PA 6.6(a): " in finding.trace_explanation
 
 
 @pytest.mark.parametrize("seller, outcome, exception, denominator", [
@@ -239,8 +239,7 @@ def test_liberty_standstill_date_edges(rulebook, make_scenario, as_of, outcome, 
     assert result.facts["voting_power.pct_after"] == voting_after
     assert finding.figures["standstill.pct_after"] == "40.1934%"
     if reason == "not_in_force":
-        assert finding.explanation == ("Not in force on 2005-04-10: PA 6.6(a) applies from closing_date "
-                                       "(2000-04-10), before closing_date + 5y.")
+        assert finding.explanation == "Not in force on 2005-04-10: PA 6.6(a) applies from 2000-04-10, before 2005-04-10."
         for rule in (HMTF_RULE, GLEACHER_RULE):
             assert result.by_rule(rule).reason == "not_in_force"
 
@@ -296,7 +295,7 @@ def test_other_groups_purchases_are_outside_the_liberty_standstill(rulebook, mak
     result = run(rulebook, make_scenario, purchase(buyer, 1_000_000, JUNE_2003))
     finding = result.by_rule(LIBERTY_RULE)
     assert (finding.outcome, finding.reason) == ("not_applicable", "not_this_party")
-    assert finding.explanation == f"Does not apply to this action: acquirer.group is {group}, not liberty."
+    assert finding.trace_explanation == f"Does not apply to this action: acquirer.group is {group}, not liberty."
 
 
 # --- 2. PA 6.6(b) HMTF 17.5% and 6.6(c) Gleacher 3%: no safe harbor -------------------------
@@ -349,7 +348,7 @@ def test_hmtf_with_low_voting_power_still_violates(rulebook, make_scenario):
     assert result.facts["voting_power.pct_after"] < Fraction(251, 10)
     finding = result.by_rule(HMTF_RULE)
     assert finding.outcome == "violation"
-    assert finding.explanation == (
+    assert finding.trace_explanation == (
         "After this acquisition the HMTF Holders would beneficially own 17.500001% of the Common Stock on the "
         "PA 6.6 basis (before: 15.2758%), above the 17.5% cap. PA 6.6(b) has no voting-power safe harbor.")
 
@@ -397,7 +396,7 @@ def test_transfer_case(rulebook, make_scenario, case):
         if "reason" in want:
             assert finding.reason == want["reason"], finding.rule
         if "explanation" in want:
-            assert finding.explanation == want["explanation"], finding.rule
+            assert finding.trace_explanation == want["explanation"], finding.rule
         for name, shown in want.get("figures", {}).items():
             assert finding.figures[name] == shown, (finding.rule, name)
 
@@ -465,7 +464,7 @@ def test_liberty_sells_a1_to_hmtf_fires_three_rules_with_their_figures(rulebook,
     assert hmtf.figures["standstill.denominator_after"] == "91,461,097"
     assert result.by_rule(COD_12I_A1).figures == {"transferee.group": "hmtf", "action.quantity": "10,000",
                                                   "transfer.bona_fide_financing": "no"}
-    assert result.by_rule(LIBERTY_RULE).explanation == "Does not apply to this action: acquirer.group is hmtf, " \
+    assert result.by_rule(LIBERTY_RULE).trace_explanation == "Does not apply to this action: acquirer.group is hmtf, " \
                                                        "not liberty."
 
 
@@ -697,7 +696,7 @@ def test_findings_carry_citation_quote_figures_and_missing_facts(rulebook, name)
         assert finding.section == rule.source.section != ""
         assert finding.quote == rule.source.quote
         assert finding.quote.strip() != ""
-        assert finding.explanation.strip() != ""
+        assert finding.trace_explanation.strip() != ""
         if rule.actions and result.facts["action.kind"] not in rule.actions:
             # A rule for other kinds of action shows no figures or comparisons, only why.
             assert finding.figures == {} and finding.comparisons == [] and finding.reason in (

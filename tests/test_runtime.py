@@ -109,7 +109,8 @@ def test_explanations_are_rendered_from_the_data_a_finding_carries(rulebook, pat
         assert "explanation" not in vars(finding)  # never stored: rendered from `because`
         data = json.loads(json.dumps(finding.because))  # plain data, as JSON carries it
         assert data == finding.because
-        assert explanation(data) == finding.explanation != ""
+        assert explanation(data, finding.words) == finding.explanation != ""  # the documents' terms
+        assert explanation(data) == finding.trace_explanation != ""  # code names, for --explain
         assert finding.to_json()["because"] == data
 
 

@@ -453,5 +453,4 @@ def test_a_ban_with_no_exception_names_the_fact_that_would_have_to_be_otherwise(
     assert code == 1
     assert data["headroom"]["max_quantity"] is None and data["headroom"]["limit"] == "route"
     assert data["headroom"]["cure"] == [
-        "not so: the transferee is a Competitor (Section 1.1) (transferee.competitor is yes; ia.4.2.competitor-ban "
-        "(IA 4.2) applies only while it is yes)"]
+        "not so: the transferee is a Competitor (Section 1.1) (it is yes; IA 4.2 applies only while it is yes)"]
