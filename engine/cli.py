@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -76,11 +77,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+class _ArgumentError(Exception):
+    """A bad command line (the command and argparse's message), raised instead of argparse's exit
+    so that main reports it in one line, or in JSON under --format json."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: `clausewise COMMAND: error: ...`, then exit 2."""
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse's hook
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise _ArgumentError(self.prog, message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -429,11 +435,70 @@ COMMANDS = {"check": cmd_check, "memo": cmd_memo, "vote": cmd_vote, "position": 
             "lint": cmd_lint}
 
 
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for JSON (read before parsing, for errors in parsing too)."""
+    return any(a == "--format=json" or (a == "--format" and i + 1 < len(argv) and argv[i + 1] == "json")
+               for i, a in enumerate(argv))
+
+
+_FIELD = re.compile(r"^(?:[a-z]+ )?(--?[a-z][\w-]*|[A-Za-z_][\w\-\[\]]*(?:\.[\w\-\[\]]+)+|[a-z]+_[\w]+):\s")
+_ARGUMENT = re.compile(r"argument (--?[\w-]+|[A-Z]+)")
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
+
+
+def _field(problem: Problem) -> str | None:
+    """The key or argument a problem is about: named at the head of its message ("cap_table.file:
+    ..."), named by argparse ("argument --format: ..."), or the key on the problem's line."""
+    if problem.file.startswith("-"):  # a problem with an argument's value: the argument is the field
+        return problem.file
+    if problem.category == "bad-argument":
+        found = _ARGUMENT.search(problem.message) or _FIELD.match(problem.message)
+        return found.group(1) if found else None
+    found = _FIELD.match(problem.message)
+    if found:
+        return found.group(1)
+    if problem.line:
+        try:
+            with open(problem.file, encoding="utf-8") as handle:
+                for number, text in enumerate(handle, 1):
+                    if number == problem.line:
+                        key = _YAML_KEY.match(text)
+                        return key.group(1) if key else None
+        except (OSError, UnicodeDecodeError):
+            return None
+    return None
+_SUGGESTION = re.compile(r"\(did you mean '([^']+)'\?\)")
+
+
+def error_json(problems: list[Problem]) -> str:
+    """Bad input as the JSON contract states it (contract.ErrorReport): one entry per problem,
+    with the key or argument at fault and the likely intended value where the message names them."""
+    from . import SCHEMA_VERSION
+    from .render import render_json
+
+    errors = []
+    for p in problems:
+        suggestion = _SUGGESTION.search(p.message)
+        errors.append({"file": p.file, "line": p.line, "field": _field(p),
+                       "category": p.category, "message": p.message,
+                       "suggestion": suggestion.group(1) if suggestion else None})
+    return render_json({"schema_version": SCHEMA_VERSION, "errors": errors}, pretty=sys.stdout.isatty())
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = _wants_json(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its one-line usage error
+    except _ArgumentError as exc:
+        prog, message = exc.args
+        if as_json:
+            sys.stdout.write(error_json([Problem(prog, None, "bad-argument", message)]))
+        else:
+            sys.stderr.write(f"{prog}: error: {message} (see {prog} --help)\n")
+        return EXIT_INPUT
+    except SystemExit as exc:  # --help or --version: argparse printed them
         return EXIT_INPUT if exc.code not in (0, None) else EXIT_OK
     if not args.command:
         parser.print_help()
@@ -441,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except InputError as exc:
+        if as_json:
+            sys.stdout.write(error_json(exc.problems))
+            return EXIT_INPUT
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_INPUT
@@ -448,11 +516,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clausewise: engine error: {exc}", file=sys.stderr)
         return EXIT_ENGINE
     except ClausewiseError as exc:
+        if as_json:
+            sys.stdout.write(error_json([Problem("clausewise", None, "error", str(exc))]))
+            return EXIT_INPUT
         print(f"clausewise: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,7 +22,7 @@ def _applies(rulebook: Rulebook, scenario: Scenario, rule_id: str, quantity: int
 
 def event_headroom(rulebook: Rulebook, scenario: Scenario, event: dict, upper: int | None = None) -> dict:
     """The largest quantity of the scenario's action at which the event's rule does not apply (is
-    not_applicable), and the first at which it does, with the event's fact at both; `max_shares`
+    not_applicable), and the first at which it does, with the event's fact at both; `max_quantity`
     None when it does not apply even at `upper` (the Common outstanding unless given). The rule
     applies from a threshold on: its outcome is monotone in the quantity, as an ownership test is."""
     rule_id = event["rule"]
@@ -33,14 +33,14 @@ def event_headroom(rulebook: Rulebook, scenario: Scenario, event: dict, upper: i
     hi = upper if upper is not None else max(1, scenario.cap_table.common_outstanding)
     data: dict[str, Any] = {"rule": rule_id, "label": event["label"], "title": rule.title,
                             "section": rule.source.section, "document": rule.source.document,
-                            "max_shares": None, "trips_at": None, "outcome": None,
+                            "max_quantity": None, "trips_at": None, "outcome": None,
                             "fact": event["fact"], "at_max": None, "one_more": None}
     outcome, facts = _applies(rulebook, scenario, rule_id, hi)
     if outcome == "not_applicable":
         return data
     zero, lo_facts = _applies(rulebook, scenario, rule_id, 0) if hi > 0 else (outcome, facts)
     if zero != "not_applicable":  # it applies already, whatever the quantity
-        data.update(max_shares=0, trips_at=0, outcome=zero)
+        data.update(max_quantity=0, trips_at=0, outcome=zero)
         return data
     lo = 0
     while hi - lo > 1:
@@ -51,5 +51,5 @@ def event_headroom(rulebook: Rulebook, scenario: Scenario, event: dict, upper: i
         else:
             hi, outcome, facts = mid, found, found_facts
     shown = lambda f: None if f.get(event["fact"]) is None else calc.pct_display(f[event["fact"]], 9)  # noqa: E731
-    data.update(max_shares=lo, trips_at=hi, outcome=outcome, at_max=shown(lo_facts), one_more=shown(facts))
+    data.update(max_quantity=lo, trips_at=hi, outcome=outcome, at_max=shown(lo_facts), one_more=shown(facts))
     return data

@@ -8,13 +8,13 @@ from fractions import Fraction
 
 from typing import Any
 
-from . import calc, capital
+from . import SCHEMA_VERSION, calc, capital
 from .conditions import Atom, atoms
 from .evaluate import headroom
 from .measures import MEASURES, Situation, measure
 from .instruments import instrument_states, without_ended
 from .model import Action, CapTable, Party, Scenario
-from .render import _table, render_json
+from .render import _table, render_json, value_data
 from .rulebook import Rulebook
 
 
@@ -67,7 +67,7 @@ def group_headroom(rulebook: Rulebook, cap: CapTable, group: str, as_of: date) -
     data = {
         "group": group,
         "as_of": as_of.isoformat(),
-        "max_shares": room.max_quantity,
+        "max_quantity": room.max_quantity,
         "limit": room.limit,
         "reason": room.reason,
         "cure": room.cure,
@@ -104,9 +104,9 @@ def _with_events(rulebook: Rulebook, scenario: Scenario, data: dict) -> None:
     if not events:
         return
     data["events"] = events
-    limit = data["max_shares"]
+    limit = data["max_quantity"]
     for event in events:
-        trips = event["max_shares"]
+        trips = event["max_quantity"]
         if data["limit"] not in ("size", "no_limit"):
             event["first"] = None  # the limit turns on a route or a fact, not on size: nothing to compare
         elif trips is None:
@@ -170,13 +170,20 @@ def positions(rulebook: Rulebook, cap: CapTable, as_of: date) -> dict:
                           and states[spec["instrument"]].status is None})
     cap = without_ended(rulebook, cap, as_of)  # securities of an instrument stated ended are held by no one
     sit = Situation(rulebook.deal(as_of, cap.term_events), cap, as_of)
-    out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {}, "groups": {},
+    out: dict = {"as_of": as_of.isoformat(), "common_outstanding": cap.common_outstanding, "terms": {},
+                 "term_values": {}, "groups": {},
                  "instruments_in_question": in_question,
                  "term_events": rulebook.recorded_terms(tuple(e for e in cap.term_events if e.on <= as_of))}
     if block.get("seat_rights"):
         out["board_size"] = cap.board_size  # authorized, as the cap table (or --board-size) states it
     for entry in block.get("terms", []):
-        out["terms"][entry["key"]] = _shown(_figure(rulebook, entry, sit, None), entry["show"], entry["places"])
+        figure = _figure(rulebook, entry, sit, None)
+        out["terms"][entry["key"]] = _shown(figure, entry["show"], entry["places"])
+        if isinstance(figure, (int, Fraction, Decimal)) and not isinstance(figure, bool):
+            # The same figure as data (a decimal string, exact where it can be): `terms` is for display.
+            unit = {"money": "money", "shares": "shares"}.get(entry["show"], "percent" if str(entry["show"]).startswith("pct")
+                                                             else "number")
+            out["term_values"][entry["key"]] = value_data(unit, figure)
     for group in rulebook.groups:
         members = cap.group(group)
         row: dict = {"name": rulebook.groups[group]["name"], "holders": [h.name for h in members]}
@@ -252,8 +259,8 @@ def _cap(rulebook: Rulebook, cap: CapTable, group: str, as_of: date, fact: str) 
            "headroom_shares": None, "headroom_reason": None}
     if rule is not None:
         room = group_headroom(rulebook, cap, group, as_of)
-        out["headroom_shares"] = room["max_shares"]
-        if room["max_shares"] is None and room["limit"] != "no_limit":
+        out["headroom_shares"] = room["max_quantity"]
+        if room["max_quantity"] is None and room["limit"] != "no_limit":
             out["headroom_reason"] = room["reason"] + "; to clear it: " + "; ".join(room["cure"])
     return out
 
@@ -264,7 +271,7 @@ def _exact(value: Fraction) -> str:
 
 
 def position_json(data: dict, pretty: bool = False) -> str:
-    return render_json(data, pretty)
+    return render_json({"schema_version": SCHEMA_VERSION, **data}, pretty)
 
 
 def _cell(row: dict, path: str) -> Any:
@@ -326,7 +333,7 @@ def position_text(rulebook: Rulebook, data: dict, as_of: date) -> str:
 
 
 def headroom_json_text(data: dict, pretty: bool = False) -> str:
-    return render_json(data, pretty)
+    return render_json({"schema_version": SCHEMA_VERSION, **data}, pretty)
 
 
 def headroom_text(rulebook: Rulebook, data: dict) -> str:
@@ -341,15 +348,15 @@ def _binding(rulebook: Rulebook, b: dict) -> str:
 def _events_text(rulebook: Rulebook, data: dict) -> str:
     lines = []
     for e in data.get("events", []):
-        if e["max_shares"] is None:
+        if e["max_quantity"] is None:
             lines.append(f"{e['label']}: no market purchase up to the Common Stock outstanding is one.")
             continue
         lines.append(f"{e['label']}: a purchase of {calc.shares_display(e['trips_at'])} shares is one "
-                     f"({e['outcome'].replace('_', ' ')}); up to {calc.shares_display(e['max_shares'])} is not.")
+                     f"({e['outcome'].replace('_', ' ')}); up to {calc.shares_display(e['max_quantity'])} is not.")
         if e["at_max"] is not None:
             spec = rulebook.facts.get(e["fact"])
             label = spec.label if spec is not None and spec.label else e["fact"]
-            lines.append(f"Proof: at {calc.shares_display(e['max_shares'])} shares, {label} is {e['at_max']}%; at "
+            lines.append(f"Proof: at {calc.shares_display(e['max_quantity'])} shares, {label} is {e['at_max']}%; at "
                          f"{calc.shares_display(e['trips_at'])} it is {e['one_more']}%.")
         first = {"limit": "The limit above binds first.", "event": f"{e['label']} comes first.",
                  "both": "Both come at the same purchase."}.get(e["first"])
@@ -361,9 +368,9 @@ def _events_text(rulebook: Rulebook, data: dict) -> str:
 def _limit_text(rulebook: Rulebook, data: dict) -> str:
     name = rulebook.groups[data["group"]]["name"]
     b = data["binding"]
-    if data["max_shares"] is None and data["limit"] == "no_limit":
+    if data["max_quantity"] is None and data["limit"] == "no_limit":
         return f"{name} on {data['as_of']}: no contractual limit on market purchases of Common Stock ({data['reason']}).\n"
-    if data["max_shares"] is None:
+    if data["max_quantity"] is None:
         head = ("the largest market purchase of Common Stock cannot be determined" if data["limit"] == "missing_fact"
                 else "no market purchase of Common Stock passes")
         lines = [f"{name} on {data['as_of']}: {head}; {data['reason']}."]
@@ -372,18 +379,18 @@ def _limit_text(rulebook: Rulebook, data: dict) -> str:
         lines.append("What would clear it:")
         lines += [f"  - {c}" for c in data["cure"]]
         return "\n".join(lines) + "\n"
-    if data["max_shares"] == 0 and b:
+    if data["max_quantity"] == 0 and b:
         # Already at or over the cap before buying anything: not "up to 0" but no purchase at all.
         lines = [f"{name} on {data['as_of']}: may not buy any Common Stock in the market; it already stands at "
                  f"or above the limit of the binding rule, so even one share is over it."]
     else:
-        lines = [f"{name} on {data['as_of']}: may buy up to {calc.shares_display(data['max_shares'])} shares of "
+        lines = [f"{name} on {data['as_of']}: may buy up to {calc.shares_display(data['max_quantity'])} shares of "
                  f"Common Stock in the market."]
     if b:
         lines.append(f"{_binding(rulebook, b)}.")
         p = data["proof"]
         shown = rulebook.position.get("headroom")
-        if shown and shown["key"] + "_at_max" in p and data["max_shares"] == 0:
+        if shown and shown["key"] + "_at_max" in p and data["max_quantity"] == 0:
             lines.append(f"Proof: before any purchase {shown['label']} is {p[shown['key'] + '_at_max']}%; at "
                          f"{calc.shares_display(p['blocked_at'])} share it is {p[shown['key'] + '_one_more']}%.")
         elif shown and shown["key"] + "_at_max" in p:

@@ -6,7 +6,7 @@ import json
 import weakref
 from typing import Any
 
-from . import capital
+from . import SCHEMA_VERSION, capital
 from .beside import kept_beside
 from .evaluate import Headroom, Result
 from .model import Finding
@@ -70,14 +70,75 @@ def headroom_json(room: Headroom | None, quantity: int) -> dict | None:
     return out
 
 
+_UNITS = {"shares": "shares", "percent": "percent", "money": "money", "date": "date", "bool": "bool", "number": "number"}
+
+
+def decimal_text(value: Any) -> tuple[str, str | None]:
+    """A number as a decimal string, exact when it has a finite decimal expansion; otherwise
+    rounded to 12 places, with the exact fraction "n/d" beside it."""
+    from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+    from fractions import Fraction
+
+    q = Fraction(value)
+    d, twos, fives = q.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    with localcontext() as ctx:
+        ctx.prec = 200
+        if d == 1:
+            places = max(twos, fives)
+            text = format(Decimal(q.numerator) / Decimal(q.denominator), "f") if places else str(q.numerator)
+            return text, None
+        rounded = (Decimal(q.numerator) / Decimal(q.denominator)).quantize(Decimal(1).scaleb(-12), ROUND_HALF_EVEN)
+        return format(rounded, "f"), f"{q.numerator}/{q.denominator}"
+
+
+def value_data(spec_type: str, value: Any) -> dict[str, Any]:
+    """A fact's value as data (contract.Value): integers for shares, decimal strings for
+    percentages and money, ISO dates, booleans, words."""
+    unit = _UNITS.get(spec_type, "text")
+    if value is None:
+        return {"value": None, "unit": unit}
+    if spec_type == "shares":
+        return {"value": int(value), "unit": unit}
+    if spec_type in ("percent", "money", "number"):
+        text, exact = decimal_text(value)
+        return {"value": text, "unit": unit, **({"exact": exact} if exact else {})}
+    if spec_type == "bool":
+        return {"value": bool(value), "unit": unit}
+    if spec_type == "date":
+        return {"value": value.isoformat(), "unit": unit}
+    if spec_type == "set":
+        return {"value": ", ".join(sorted(value)) if value else "none", "unit": unit}
+    return {"value": str(value), "unit": unit}
+
+
+def _with_values(rulebook: Rulebook, facts: dict[str, Any], entry: Any, finding: Finding) -> Any:
+    """A finding's entry with the values of its figures as data (`values`), appended to its
+    encoded text rather than encoding the entry again."""
+    if not finding.figures:
+        return entry
+    specs = rulebook.facts
+    values = {name: value_data(specs[name].type if name in specs else "text", facts.get(name))
+              for name in finding.figures}
+    data = dict(entry, values=values)
+    text = getattr(entry, "text", None)
+    if text is None:
+        return data
+    return _Encoded.copy_of_text(data, text[:-1] + ',"values":' + _dumps(values) + "}")
+
+
 def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dict:
     s = result.scenario
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat()},
         "rulebook": rulebook.id,
         "verdict": verdict(result).lower().replace(" ", "_"),
         "counts": _counts(result.findings),
-        "findings": [_finding_json(f) for f in result.findings],
+        "findings": [_with_values(rulebook, result.facts, _finding_json(f), f) for f in result.findings],
         "headroom": headroom_json(room, s.action.quantity),
         "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, s)),
         **capital.check_report(rulebook, result),
@@ -528,7 +589,7 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
             rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
                              explanation=f.explanation, cite=_cite(rulebook, f)))
     def entry(f: Finding) -> dict:
-        return dict(f.to_json(), cite=_cite(rulebook, f))
+        return dict(_with_values(rulebook, result.facts, f.to_json(), f), cite=_cite(rulebook, f))
     # An approval this kind of action would need, but whose voters are excluded by its scope (a
     # series with no shares Outstanding, say): listed with the reason rather than as "1 of 0".
     not_required = [{"rule": f.rule, "title": f.title, "cite": _cite(rulebook, f), "reason": f.reason,
@@ -536,6 +597,7 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
                     for f in result.findings
                     if f.outcome == "not_applicable" and f.approval and f.reason == "not_this_party"]
     return {
+        "schema_version": SCHEMA_VERSION,
         "scenario": {"name": s.name, "file": s.file, "as_of": s.as_of.isoformat(), "action": s.action.kind,
                      "vote_by": s.vote_by},
         "rulebook": rulebook.id,

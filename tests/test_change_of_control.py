@@ -459,7 +459,7 @@ def test_headroom_cli_says_which_trips_first():
         "The limit above binds first."]
     code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2003-06-02", "--instrument",
                           "purchase-agreement=in_force", "--instrument", "certificate-of-designation=in_force")
-    assert (data["max_shares"], data["events"][0]["max_shares"], data["events"][0]["first"]) == (
+    assert (data["max_quantity"], data["events"][0]["max_quantity"], data["events"][0]["first"]) == (
         1_964_341, 15_227_882, "limit")
 
 
@@ -467,7 +467,7 @@ def test_headroom_cli_for_a_holder_no_standstill_binds():
     # Gleacher after the standstill ends: no contractual limit, and a Change of Control at the edge.
     code, data = run_json("headroom", "--holder", "gleacher", "--as-of", "2005-04-11", "--instrument",
                           "purchase-agreement=in_force", "--instrument", "certificate-of-designation=in_force")
-    assert (data["max_shares"], data["limit"]) == (None, "no_limit")
+    assert (data["max_quantity"], data["limit"]) == (None, "no_limit")
     event = data["events"][0]
     assert event["first"] == "event"
     assert Fraction(event["at_max"]) <= 50 < Fraction(event["one_more"])

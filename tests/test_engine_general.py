@@ -485,4 +485,4 @@ def test_the_second_deal_position_and_headroom_need_no_preferred(second_deal, tm
     assert "Ownership %" in text and "10,000" in text
     code, room = run_json("headroom", "--holder", "investor", "--as-of", "2021-06-01", "--cap-table", str(cap),
                           "--rules", str(second_deal))
-    assert (room["max_shares"], room["proof"]["ownership_pct_at_max"]) == (10_000, "19.900000000")
+    assert (room["max_quantity"], room["proof"]["ownership_pct_at_max"]) == (10_000, "19.900000000")

@@ -79,10 +79,10 @@ def test_headroom_after_the_standstill_ends_has_no_contractual_limit():
                              "A Change of Control (CoD 17(a)) comes first.\n")
     code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2005-04-10", *cod)
     assert code == 0
-    assert [(e["rule"], e["max_shares"], e["trips_at"], e["outcome"], e["first"]) for e in data["events"]] == [
+    assert [(e["rule"], e["max_quantity"], e["trips_at"], e["outcome"], e["first"]) for e in data["events"]] == [
         ("cod.17.coc-a", 14_322_284, 14_322_285, "obligation", "event")]
-    assert {k: data[k] for k in ("max_shares", "limit", "reason", "cure", "binding", "proof")} == {
-        "max_shares": None, "limit": "no_limit", "reason": "no rule in force limits the quantity on this date",
+    assert {k: data[k] for k in ("max_quantity", "limit", "reason", "cure", "binding", "proof")} == {
+        "max_quantity": None, "limit": "no_limit", "reason": "no rule in force limits the quantity on this date",
         "cure": [], "binding": None, "proof": {"permitted_at": None, "blocked_at": None}}
 
 
@@ -90,7 +90,7 @@ def test_headroom_the_day_before_the_fifth_anniversary_still_has_a_number():
     code, data = run_json("headroom", "--holder", "liberty", "--as-of", "2005-04-09",
                           "--instrument", "purchase-agreement=in_force")
     assert code == 0
-    assert isinstance(data["max_shares"], int) and data["limit"] == "size"
+    assert isinstance(data["max_quantity"], int) and data["limit"] == "size"
 
 
 def test_headroom_after_the_plan_with_the_status_unknown_cannot_be_determined():
@@ -109,7 +109,7 @@ def test_headroom_after_the_plan_with_the_status_unknown_cannot_be_determined():
         "50.000001205%.",
     ]
     code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2002-04-04")
-    assert (data["max_shares"], data["limit"], data["reason"], data["cure"]) == (
+    assert (data["max_quantity"], data["limit"], data["reason"], data["cure"]) == (
         None, "missing_fact", MISSING_REASON, [STATUS_CURE])
     assert data["binding"]["missing"] == ["instrument.purchase-agreement.status"]
     assert data["proof"] == {"permitted_at": None, "blocked_at": 1}
@@ -118,14 +118,14 @@ def test_headroom_after_the_plan_with_the_status_unknown_cannot_be_determined():
 def test_headroom_on_the_plan_date_itself_has_a_number():
     code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2002-04-03")
     assert code == 0
-    assert isinstance(data["max_shares"], int) and data["max_shares"] > 0 and data["reason"] is None
+    assert isinstance(data["max_quantity"], int) and data["max_quantity"] > 0 and data["reason"] is None
 
 
 def test_headroom_with_the_status_stated_terminated_has_no_contractual_limit():
     code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2003-06-02",
                           "--instrument", "purchase-agreement=terminated:2002-10-10",
                           "--instrument", "certificate-of-designation=in_force")
-    assert (data["max_shares"], data["limit"]) == (None, "no_limit")
+    assert (data["max_quantity"], data["limit"]) == (None, "no_limit")
 
 
 def test_headroom_with_the_certificate_status_unknown_stops_where_a_change_of_control_cannot_be_determined():
@@ -133,10 +133,10 @@ def test_headroom_with_the_certificate_status_unknown_stops_where_a_change_of_co
     # and with its status after the plan unknown what follows cannot be determined.
     code, data = run_json("headroom", "--holder", "hmtf", "--as-of", "2003-06-02",
                           "--instrument", "purchase-agreement=terminated:2002-10-10")
-    assert (data["max_shares"], data["limit"], data["binding"]["rule"], data["binding"]["outcome"]) == (
+    assert (data["max_quantity"], data["limit"], data["binding"]["rule"], data["binding"]["outcome"]) == (
         29_404_254, "size", "cod.6b.special-dividend", "cannot_determine")
     event = data["events"][0]
-    assert (event["max_shares"], event["at_max"], event["one_more"], event["first"]) == (
+    assert (event["max_quantity"], event["at_max"], event["one_more"], event["first"]) == (
         29_404_254, "50.000000000", "50.000001162", "both")
 
 

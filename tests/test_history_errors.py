@@ -4,6 +4,8 @@ and from then on only the checks that do not depend on the holdings run)."""
 
 from __future__ import annotations
 
+import json
+
 from datetime import date
 from pathlib import Path
 
@@ -101,6 +103,10 @@ def test_check_reports_every_bad_event_of_a_scenario_history_and_writes_no_repor
         "seller: market}\n", encoding="utf-8")
     out = tmp_path / "report.json"
     result = run("check", scenario, "--format", "json", "--out", out)
+    assert (result.returncode, result.stderr, out.exists()) == (2, "", False)  # the errors as JSON, no report
+    assert [(e["line"], e["field"], e["category"]) for e in json.loads(result.stdout)["errors"]] == [
+        (6, "history[0].security", "bad-value"), (7, "history[1].date", "bad-date"), (8, "history[2].quantity", "bad-value")]
+    result = run("check", scenario, "--out", out)
     assert (result.returncode, result.stdout, out.exists()) == (2, "", False)
     assert result.stderr.splitlines() == [
         f"{scenario}:6: bad-value: history[0].security: 'series_a4' is not a convertible preferred series of "

@@ -475,8 +475,9 @@ def test_lint_reads_the_folders_scenarios_and_cases_and_reports_each_problem_on_
     folder = tmp_path / "kestrel"
     shutil.copytree(ROOT / "rules" / "kestrel-2021", folder)
     scenario = folder / "scenarios" / "investor-buys-2900001-over-cap.yaml"
-    scenario.write_text(scenario.read_text(encoding="utf-8").replace("quantity: 2900001", "quantity: -5"),
-                        encoding="utf-8")
+    original = scenario.read_text(encoding="utf-8")
+    scenario.write_text(original.replace("quantity: 2900001", "quantity: -5"), encoding="utf-8")
+    at = original[:original.index("quantity: 2900001")].count("\n") + 1
     cases = folder / "tests" / "check.yaml"
     text = cases.read_text(encoding="utf-8")
     first = text.index("ia.4.2.competitor-ban: {outcome: permitted}")
@@ -486,7 +487,7 @@ def test_lint_reads_the_folders_scenarios_and_cases_and_reports_each_problem_on_
     assert result.returncode == 2
     assert result.stdout == "" or "ok:" not in result.stdout
     assert result.stderr.splitlines() == [
-        f"{scenario}:11: bad-value: action.quantity: expected a whole number of shares >= 1, got -5",
+        f"{scenario}:{at}: bad-value: action.quantity: expected a whole number of shares >= 1, got -5",
         f"{cases}:{line}: dangling-reference: case 'A sale of 1,000,000 shares to a non-Affiliate on September 14, "
         "2022 violates the lock-up': expect names no rule 'ia.4.2.competitor-bam' (did you mean "
         "'ia.4.2.competitor-ban'?)",

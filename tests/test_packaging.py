@@ -36,6 +36,8 @@ def test_the_wheel_holds_rules_templates_samples_and_contracts(installed):
     assert (package / "rules" / "icg-2000" / "rulebook.yaml").is_file()
     assert (package / "reports" / "findings.md.j2").is_file()
     assert (package / "reports" / "vote.md.j2").is_file()
+    for schema in ("check", "vote", "position", "headroom", "error"):
+        assert (package / "schemas" / "output" / f"{schema}.schema.json").is_file(), schema
     for memo in ("memo.md.j2", "memo.html.j2", "memo.docx"):
         assert (package / "reports" / memo).is_file(), memo
     assert (package / "samples" / "captables" / "closing.yaml").is_file()

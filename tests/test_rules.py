@@ -496,7 +496,7 @@ def test_liberty_headroom_on_the_closing_cap_table(rulebook, make_scenario, clos
     assert room.max_quantity == LIBERTY_HEADROOM_2003
     assert room.binding.rule == LIBERTY_RULE
     data = group_headroom(rulebook, closing, "liberty", JUNE_2003)
-    assert data["max_shares"] == LIBERTY_HEADROOM_2003
+    assert data["max_quantity"] == LIBERTY_HEADROOM_2003
     assert (data["proof"]["permitted_at"], data["proof"]["blocked_at"]) == (1_964_341, 1_964_342)
     assert data["binding"]["rule"] == LIBERTY_RULE
 

@@ -316,7 +316,7 @@ def test_json_is_compact_unless_pretty_is_asked():
     pretty = subprocess.run(command + ["--pretty"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert compact.returncode == pretty.returncode == 1
     assert compact.stdout.count("\n") == 1 and pretty.stdout.count("\n") > 100
-    assert pretty.stdout.startswith('{\n  "scenario": {')
+    assert pretty.stdout.startswith('{\n  "schema_version": "1.0",\n  "scenario": {')
     assert json.loads(compact.stdout) == json.loads(pretty.stdout)
 
 
