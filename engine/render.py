@@ -75,29 +75,45 @@ _UNITS = {"shares": "shares", "percent": "percent", "money": "money", "date": "d
 
 def decimal_text(value: Any) -> tuple[str, str | None]:
     """A number as a decimal string, exact when it has a finite decimal expansion; otherwise
-    rounded to 12 places, with the exact fraction "n/d" beside it."""
-    from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+    rounded (half to even) to 12 places, with the exact fraction "n/d" beside it. Integer
+    arithmetic throughout: no float, no decimal context."""
     from fractions import Fraction
 
-    q = Fraction(value)
-    d, twos, fives = q.denominator, 0, 0
-    while d % 2 == 0:
-        d, twos = d // 2, twos + 1
-    while d % 5 == 0:
-        d, fives = d // 5, fives + 1
-    with localcontext() as ctx:
-        ctx.prec = 200
-        if d == 1:
-            places = max(twos, fives)
-            text = format(Decimal(q.numerator) / Decimal(q.denominator), "f") if places else str(q.numerator)
-            return text, None
-        rounded = (Decimal(q.numerator) / Decimal(q.denominator)).quantize(Decimal(1).scaleb(-12), ROUND_HALF_EVEN)
-        return format(rounded, "f"), f"{q.numerator}/{q.denominator}"
+    q = value if isinstance(value, Fraction) else Fraction(value)
+    n, d = q.numerator, q.denominator
+    rest, twos, fives = d, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    places = max(twos, fives) if rest == 1 else 12
+    scaled, remainder = divmod(abs(n) * 10 ** places, d)
+    if remainder * 2 > d or (remainder * 2 == d and scaled % 2):
+        scaled += 1
+    digits = str(scaled).rjust(places + 1, "0")
+    text = ("-" if n < 0 else "") + (digits[:-places] + "." + digits[-places:] if places else digits)
+    return text, (None if rest == 1 else f"{n}/{d}")
 
 
 def value_data(spec_type: str, value: Any) -> dict[str, Any]:
     """A fact's value as data (contract.Value): integers for shares, decimal strings for
-    percentages and money, ISO dates, booleans, words."""
+    percentages and money, ISO dates, booleans, words. The same value gives the same entry (kept:
+    a check's figures repeat from check to check)."""
+    try:
+        known = _VALUE_DATA.get((spec_type, value))
+    except TypeError:  # an unhashable value (a set)
+        return _value_data(spec_type, value)
+    if known is None:
+        if len(_VALUE_DATA) >= 1 << 14:
+            _VALUE_DATA.clear()
+        known = _VALUE_DATA[(spec_type, value)] = _value_data(spec_type, value)
+    return known
+
+
+_VALUE_DATA: dict[tuple, dict] = {}
+
+
+def _value_data(spec_type: str, value: Any) -> dict[str, Any]:
     unit = _UNITS.get(spec_type, "text")
     if value is None:
         return {"value": None, "unit": unit}

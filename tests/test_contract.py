@@ -103,6 +103,9 @@ def test_figures_are_data_as_well_as_display(rulebook):
 @pytest.mark.parametrize("value, text, exact", [
     (Fraction(37), "37", None), (Fraction(3701, 100), "37.01", None), (Fraction(1, 8), "0.125", None),
     (Fraction(1, 3), "0.333333333333", "1/3"), (Fraction(2, 3), "0.666666666667", "2/3"),
+    (Fraction(-1, 3), "-0.333333333333", "-1/3"), (Fraction(1, 2 * 10 ** 12), "0.0000000000005", None),
+    (Fraction(1, 6 * 10 ** 12), "0.000000000000", "1/6000000000000"),  # half to even: 0.1666...e-12 rounds down
+    (Fraction(25, 3 * 10 ** 13), "0.000000000001", "1/1200000000000"),  # 0.8333...e-12 rounds up
 ])
 def test_decimal_strings_are_exact_where_the_number_has_a_finite_expansion(value, text, exact):
     assert decimal_text(value) == (text, exact)
