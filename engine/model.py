@@ -374,6 +374,8 @@ class Version:
 
 # --- Findings -------------------------------------------------------------------------------
 
+_EXPLAINED: dict[int, tuple] = {}  # id(a finding's because) -> (it, the words, its explanation)
+
 OUTCOMES = ("violation", "cannot_determine", "approval_required", "obligation", "consequence", "permitted",
             "not_applicable")
 
@@ -405,9 +407,20 @@ class Finding:
 
     @property
     def explanation(self) -> str:
-        """The explanation a person reads, rendered from `because` (never stored), in the
-        documents' terms."""
-        return _explanation(self.because, self.words) if self.words is not None else _explanation(self.because)
+        """The explanation a person reads, rendered from `because` (never stored on the finding),
+        in the documents' terms. A `because` is never changed once made, and kept findings share
+        theirs: its text is kept beside it, by identity."""
+        words, because = self.words, self.because
+        if words is None:
+            return _explanation(because)
+        known = _EXPLAINED.get(id(because))
+        if known is not None and known[0] is because and known[1] is words:
+            return known[2]
+        text = _explanation(because, words)
+        if len(_EXPLAINED) >= 1 << 12:
+            _EXPLAINED.clear()
+        _EXPLAINED[id(because)] = (because, words, text)  # holds `because`: its id is not reused meanwhile
+        return text
 
     @property
     def trace_explanation(self) -> str:

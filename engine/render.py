@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import weakref
+from fractions import Fraction
 from typing import Any
 
 from . import SCHEMA_VERSION, capital
@@ -99,14 +100,18 @@ def value_data(spec_type: str, value: Any) -> dict[str, Any]:
     """A fact's value as data (contract.Value): integers for shares, decimal strings for
     percentages and money, ISO dates, booleans, words. The same value gives the same entry (kept:
     a check's figures repeat from check to check)."""
+    # A Fraction is keyed by its two integers (hashing a Fraction is slow); the type keeps True
+    # apart from 1.
+    key = ((spec_type, value.numerator, value.denominator) if type(value) is Fraction
+           else (spec_type, type(value), value))
     try:
-        known = _VALUE_DATA.get((spec_type, value))
+        known = _VALUE_DATA.get(key)
     except TypeError:  # an unhashable value (a set)
         return _value_data(spec_type, value)
     if known is None:
         if len(_VALUE_DATA) >= 1 << 14:
             _VALUE_DATA.clear()
-        known = _VALUE_DATA[(spec_type, value)] = _value_data(spec_type, value)
+        known = _VALUE_DATA[key] = _value_data(spec_type, value)
     return known
 
 
@@ -131,19 +136,23 @@ def _value_data(spec_type: str, value: Any) -> dict[str, Any]:
     return {"value": str(value), "unit": unit}
 
 
-def _with_values(rulebook: Rulebook, facts: dict[str, Any], entry: Any, finding: Finding) -> Any:
-    """A finding's entry with the values of its figures as data (`values`), appended to its
-    encoded text rather than encoding the entry again."""
-    if not finding.figures:
-        return entry
+def _values_of(rulebook: Rulebook, facts: dict[str, Any], finding: Finding) -> tuple[dict, str]:
     specs = rulebook.facts
     values = {name: value_data(specs[name].type if name in specs else "text", facts.get(name))
               for name in finding.figures}
+    return values, _dumps(values)
+
+
+def _with_values(rulebook: Rulebook, facts: dict[str, Any], entry: Any, finding: Finding) -> Any:
+    """A finding with figures: its entry with their values as data (`values`), appended to its
+    encoded text rather than encoding the entry again. (A kept finding may be handed out for facts
+    whose display is the same and whose exact value is not: the values are this check's own.)"""
+    values, text = _values_of(rulebook, facts, finding)
     data = dict(entry, values=values)
-    text = getattr(entry, "text", None)
-    if text is None:
+    encoded = getattr(entry, "text", None)
+    if encoded is None:
         return data
-    return _Encoded.copy_of_text(data, text[:-1] + ',"values":' + _dumps(values) + "}")
+    return _Encoded.copy_of_text(data, encoded[:-1] + ',"values":' + text + "}")
 
 
 def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dict:
@@ -154,7 +163,8 @@ def check_json(rulebook: Rulebook, result: Result, room: Headroom | None) -> dic
         "rulebook": rulebook.id,
         "verdict": verdict(result).lower().replace(" ", "_"),
         "counts": _counts(result.findings),
-        "findings": [_with_values(rulebook, result.facts, _finding_json(f), f) for f in result.findings],
+        "findings": [_with_values(rulebook, result.facts, _finding_json(f), f) if f.figures else _finding_json(f)
+                     for f in result.findings],
         "headroom": headroom_json(room, s.action.quantity),
         "assumptions": _assumptions(rulebook, result.findings, _term_assumptions(rulebook, s)),
         **capital.check_report(rulebook, result),
@@ -605,7 +615,8 @@ def vote_json(rulebook: Rulebook, result: Result) -> dict:
             rows.append(dict(f.approval, title=f.title, document=f.document, quote=f.quote,
                              explanation=f.explanation, cite=_cite(rulebook, f)))
     def entry(f: Finding) -> dict:
-        return dict(_with_values(rulebook, result.facts, f.to_json(), f), cite=_cite(rulebook, f))
+        return dict(_with_values(rulebook, result.facts, f.to_json(), f) if f.figures else f.to_json(),
+                    cite=_cite(rulebook, f))
     # An approval this kind of action would need, but whose voters are excluded by its scope (a
     # series with no shares Outstanding, say): listed with the reason rather than as "1 of 0".
     not_required = [{"rule": f.rule, "title": f.title, "cite": _cite(rulebook, f), "reason": f.reason,
