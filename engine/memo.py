@@ -14,6 +14,8 @@ from .evaluate import Headroom, Result
 from .errors import InputError, Problem
 from .paths import document_path, reports_dir
 from .render import LABEL, _cite, approval_lines, assumption_entries, check_json, environment, verdict, vote_json
+from .evaluate import words_of
+from .facts import display
 from .rulebook import Rulebook
 from .views import ordered, views
 
@@ -31,6 +33,52 @@ def rulebook_digest(rulebook: Rulebook) -> str:
     for path in sorted(Path(rulebook.path).glob("*.yaml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _action_words(rulebook: Rulebook, action) -> str:
+    """The proposed action in words: who would acquire what from whom, or the corporate action
+    and the facts the scenario states for it, each by its label."""
+    words = words_of(rulebook)
+    kind = words.value(action.kind)
+    if action.trades_securities or action.is_capital_event:
+        security = words.value(action.security) if action.security else "securities"
+        what = (f"Warrants for {action.quantity:,} shares" if action.security == "warrant"
+                else f"{action.quantity:,} shares of {security}")
+        party = action.acquirer or action.transferor
+        who = f"{party.name} ({words.value(party.group)})" if party is not None and party.group != "none" else (
+            party.name if party is not None else "the holder")
+        if action.kind == "transfer" and action.transferor is not None:
+            to = action.acquirer.name if action.acquirer is not None else "the transferee"
+            basis = f", on a Securities Act basis stated as {words.value(action.basis)}" if action.basis else ""
+            return (f"The proposed action: {action.transferor.name} ({words.value(action.transferor.group)}) would "
+                    f"transfer {what} to {to}{basis}.")
+        if action.kind == "purchase":
+            return f"The proposed action: {who} would purchase {what} from {words.value(action.seller)}."
+        return f"The proposed action: {_a(kind)} of {what} by {who}."
+    def shown(name: str, value) -> str:
+        spec = rulebook.facts.get(name)
+        return words.value(display(spec.type, value) if spec is not None else value)
+
+    stated = "; ".join(f"{words.fact(name)}: {shown(name, value)}" for name, value in action.details.items())
+    return f"The proposed action: {_a(kind)}" + (f". The scenario states: {stated}." if stated else ".")
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _holdings(rulebook: Rulebook, cap) -> list[list[str]]:
+    """Each record holder with what it holds, in the documents' terms (the cap table's figures)."""
+    words = words_of(rulebook)
+    rows = []
+    for h in cap.holders:
+        held = ([f"{h.common:,} shares of {words.value('common')}"] if h.common else [])
+        held += [f"{n:,} shares of {words.value(series)}" for series, n in h.preferred.items() if n]
+        held += [f"Warrants for {h.warrants:,} shares"] if h.warrants else []
+        held += [f"{n:,} {cap.convertibles[c].name if c in cap.convertibles else c}" for c, n in h.convertibles.items() if n]
+        if held:
+            rows.append([h.name, words.value(h.group) if h.group != "none" else "none", "; ".join(held)])
+    return rows
 
 
 def _shown_path(path: str) -> str:
@@ -204,6 +252,7 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
     source = f" ({_shown_path(s.cap_table.source)})" if s.cap_table.source else ""
     facts.append(f"The capitalization{source}: {s.cap_table.common_outstanding:,} shares of Common Stock "
                  f"outstanding, and the holdings the cap table states.")
+    facts.append(_action_words(rulebook, s.action))
     facts += capital.recorded_terms_text(report["term_events"])
     documents = []
     for doc_id, doc in rulebook.documents.items():
@@ -217,6 +266,7 @@ def memo_data(rulebook: Rulebook, result: Result, room: Headroom | None, scenari
         "short_answer": _short_answer(result, rulebook, report, votes),
         "verdict": verdict(result),
         "facts": facts,
+        "holdings": _holdings(rulebook, s.cap_table),
         "provisions": provisions,
         "analysis": analysis,
         "approvals": approvals,

@@ -72,6 +72,19 @@ def _figures_table(doc) -> None:
     table.cell(3, 0).paragraphs[0].add_run("{%tr endfor %}")
 
 
+def _holdings_table(doc) -> None:
+    """Holder | Group | Holds, one row per holder of record (memo.holdings)."""
+    table = doc.add_table(rows=4, cols=3)
+    table.style = "Table Grid"
+    for i, head in enumerate(("Holder", "Group", "Holds")):
+        table.cell(0, i).paragraphs[0].add_run(head)
+    _header_row(table.rows[0])
+    table.cell(1, 0).paragraphs[0].add_run("{%tr for name, group, held in memo.holdings %}")
+    for i, cell in enumerate(("{{ name }}", "{{ group }}", "{{ held }}")):
+        table.cell(2, i).paragraphs[0].add_run(cell)
+    table.cell(3, 0).paragraphs[0].add_run("{%tr endfor %}")
+
+
 def build() -> Document:
     doc = Document()
     normal = doc.styles["Normal"]
@@ -95,6 +108,10 @@ def build() -> Document:
     _tag(doc, "for line in memo.facts")
     _para(doc, "{{ line }}", "List Bullet")
     _tag(doc, "endfor")
+    _tag(doc, "if memo.holdings")
+    _para(doc, "The holders of record, as the cap table states them:")
+    _holdings_table(doc)
+    _tag(doc, "endif")
 
     doc.add_heading("4. The provisions", level=1)
     _tag(doc, "for p in memo.provisions")

@@ -271,3 +271,22 @@ def test_the_readme_tour_one_share_either_side_of_the_largest_purchase(tmp_path,
     paragraphs, _ = _docx_parts(out.read_bytes())
     short = paragraphs[[text for _, text in paragraphs].index("2. Short answer") + 1][1]
     assert short.startswith(answer)
+
+
+def test_the_facts_state_the_action_and_the_holders_of_record_in_every_format(rulebook):
+    data = _memo(rulebook, SCENARIOS / "liberty-transfers-a1-to-hmtf.yaml")
+    assert ("The proposed action: Liberty Media Corporation (Liberty Group) would transfer 10,000 shares of Series A-1 "
+            "Preferred Stock to HMTF Bridge ICG, LLC, on a Securities Act basis stated as exempt.") in data["facts"]
+    assert data["holdings"][0] == ["Liberty Media Corporation", "Liberty Group",
+                                   "50,000 shares of Series A-1 Preferred Stock; Warrants for 6,666,667 shares"]
+    _, tables = _docx_parts(render_memo(data, "docx"))
+    holders = next(t for t in tables if t[0] == ["Holder", "Group", "Holds"])
+    assert holders[1:] == data["holdings"]
+    html = _Html()
+    html.feed(render_memo(data, "html"))
+    cells = html.cells
+    at = cells.index("Liberty Media Corporation")
+    assert cells[at:at + 3 * len(data["holdings"])] == [cell for row in data["holdings"] for cell in row]
+    md = render_memo(data, "md")
+    assert ("| Gleacher/ICG Investors LLC | Gleacher Group | 2,000 shares of Series A-3 Preferred Stock; Warrants for "
+            "266,666 shares |") in md
