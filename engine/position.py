@@ -256,10 +256,10 @@ def _cap(rulebook: Rulebook, cap: CapTable, group: str, as_of: date, fact: str) 
     """The cap on `fact` in force for the group on the date, its rule, and the headroom under it."""
     rule, cap_pct = cap_rule(rulebook, group, as_of, fact)
     out = {"cap_pct": str(cap_pct) if cap_pct is not None else None, "rule": rule.id if rule else None,
-           "headroom_shares": None, "headroom_reason": None}
+           "max_quantity": None, "headroom_reason": None}
     if rule is not None:
         room = group_headroom(rulebook, cap, group, as_of)
-        out["headroom_shares"] = room["max_quantity"]
+        out["max_quantity"] = room["max_quantity"]
         if room["max_quantity"] is None and room["limit"] != "no_limit":
             out["headroom_reason"] = room["reason"] + "; to clear it: " + "; ".join(room["cure"])
     return out

@@ -290,13 +290,13 @@ def test_position_json_standstill(closing_position):
     assert liberty["pct"] == "34.9336"
     assert liberty["cap_pct"] == "37"
     assert liberty["rule"] == STANDSTILL
-    assert type(liberty["headroom_shares"]) is int
-    assert liberty["headroom_shares"] == MAX_LIBERTY
+    assert type(liberty["max_quantity"]) is int
+    assert liberty["max_quantity"] == MAX_LIBERTY
     assert groups["hmtf"]["standstill"]["cap_pct"] == "17.5"
     assert groups["gleacher"]["standstill"]["cap_pct"] == "3"
     for group in groups.values():
-        assert type(group["standstill"]["headroom_shares"]) is int
-        assert group["standstill"]["headroom_shares"] > 0
+        assert type(group["standstill"]["max_quantity"]) is int
+        assert group["standstill"]["max_quantity"] > 0
 
 
 def test_position_text_has_a_header_row_and_one_row_per_group():
@@ -326,7 +326,7 @@ def test_position_no_cap_from_the_fifth_anniversary(as_of):
     assert code == 0
     for gid, group in data["groups"].items():
         assert group["standstill"]["cap_pct"] is None, gid
-        assert group["standstill"]["headroom_shares"] is None, gid
+        assert group["standstill"]["max_quantity"] is None, gid
     text = run("position", "--as-of", as_of)
     assert text.returncode == 0
     liberty = next(line for line in text.stdout.splitlines() if line.startswith("Liberty Group "))

@@ -85,6 +85,10 @@ def test_the_largest_quantity_has_one_name_in_check_and_headroom():
     room = json.loads(run("headroom", "--holder", "liberty", "--as-of", "2003-06-02", "--instrument",
                           "purchase-agreement=in_force", "--format", "json").stdout)
     assert check["headroom"]["max_quantity"] == room["max_quantity"] == 1_964_341
+    position = json.loads(run("position", "--as-of", "2000-04-10", "--format", "json").stdout)
+    at_closing = json.loads(run("headroom", "--holder", "liberty", "--as-of", "2000-04-10", "--format", "json").stdout)
+    assert position["groups"]["liberty"]["standstill"]["max_quantity"] == at_closing["max_quantity"] == 1_964_341
+    assert {"max_shares", "headroom_shares"}.isdisjoint(_keys(position) | _keys(at_closing) | _keys(check))
 
 
 def test_figures_are_data_as_well_as_display(rulebook):

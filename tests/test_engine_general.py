@@ -271,7 +271,7 @@ SECOND_DEAL = {
             - {label: Warrants, value: warrant_shares}
             - {label: Ownership %, value: ownership.pct, format: pct}
             - {label: Cap, value: ownership.cap_pct, format: cap}
-            - {label: Headroom, value: ownership.headroom_shares, format: headroom}
+            - {label: Headroom, value: ownership.max_quantity, format: headroom}
           headroom: {fact: ownership.pct_after, key: ownership_pct, label: the Investor's ownership}
         """,
     "documents.yaml": f"""\
@@ -480,7 +480,7 @@ def test_the_second_deal_position_and_headroom_need_no_preferred(second_deal, tm
     assert code == 0
     investor = data["groups"]["investor"]
     assert investor["ownership"]["pct"] == "18.9000"
-    assert (investor["ownership"]["cap_pct"], investor["ownership"]["headroom_shares"]) == ("19.9", 10_000)
+    assert (investor["ownership"]["cap_pct"], investor["ownership"]["max_quantity"]) == ("19.9", 10_000)
     text = run("position", "--as-of", "2021-06-01", "--cap-table", str(cap), "--rules", str(second_deal)).stdout
     assert "Ownership %" in text and "10,000" in text
     code, room = run_json("headroom", "--holder", "investor", "--as-of", "2021-06-01", "--cap-table", str(cap),

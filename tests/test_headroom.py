@@ -144,16 +144,16 @@ def test_position_after_the_plan_gives_no_headroom_figure_without_the_status():
     code, data = run_json("position", "--as-of", "2002-04-04")
     assert code == 0
     for gid, group in data["groups"].items():
-        assert group["standstill"]["headroom_shares"] is None, gid
+        assert group["standstill"]["max_quantity"] is None, gid
         assert group["standstill"]["headroom_reason"] == MISSING_REASON + "; to clear it: " + STATUS_CURE
     text = run("position", "--as-of", "2002-04-04").stdout.splitlines()
     liberty = next(line for line in text if line.startswith("Liberty Group "))
     assert liberty.split()[8] == "unknown"
     assert f"Liberty Group: headroom cannot be given: {MISSING_REASON}; to clear it: {STATUS_CURE}." in text
     code, stated = run_json("position", "--as-of", "2002-04-04", "--instrument", "purchase-agreement=in_force")
-    assert isinstance(stated["groups"]["liberty"]["standstill"]["headroom_shares"], int)
+    assert isinstance(stated["groups"]["liberty"]["standstill"]["max_quantity"], int)
     code, before = run_json("position", "--as-of", "2002-04-03")
-    assert isinstance(before["groups"]["liberty"]["standstill"]["headroom_shares"], int)
+    assert isinstance(before["groups"]["liberty"]["standstill"]["max_quantity"], int)
 
 
 def test_a_group_already_over_its_cap_may_buy_nothing_and_is_told_so(tmp_path):

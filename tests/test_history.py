@@ -151,7 +151,7 @@ def test_position_follows_the_record_as_it_stood_on_the_date_asked(tmp_path):
     assert code == 0
     assert data["groups"]["liberty"]["common_shares"] == LIBERTY_CONVERSION
     assert data["groups"]["hmtf"]["standstill"]["pct"] == "17.7452"
-    assert data["groups"]["hmtf"]["standstill"]["headroom_shares"] == 0
+    assert data["groups"]["hmtf"]["standstill"]["max_quantity"] == 0
     # The day before the conversion, the table stands as it was: Liberty holds its 50,000 A-1 and
     # HMTF is at its closing figure under the cap.
     code, early = run_json("position", "--as-of", "2002-05-31", "--cap-table", str(path),
@@ -159,7 +159,7 @@ def test_position_follows_the_record_as_it_stood_on_the_date_asked(tmp_path):
     assert code == 0
     assert early["groups"]["liberty"]["common_shares"] == 0
     assert early["groups"]["hmtf"]["standstill"]["pct"] == "16.7020"
-    assert early["groups"]["hmtf"]["standstill"]["headroom_shares"] == 729_890
+    assert early["groups"]["hmtf"]["standstill"]["max_quantity"] == 729_890
 
 
 def test_a_scenario_history_applies_before_the_action(rulebook, make_scenario):

@@ -253,7 +253,7 @@ def test_a_good_history_gives_the_figures_it_gave_before(rulebook, tmp_path):
     assert code == 0
     assert data["common_outstanding"] == 71_078_559
     figures = {g: (data["groups"][g]["standstill"]["shares"], data["groups"][g]["standstill"]["denominator"],
-                   data["groups"][g]["standstill"]["pct"], data["groups"][g]["standstill"]["headroom_shares"])
+                   data["groups"][g]["standstill"]["pct"], data["groups"][g]["standstill"]["max_quantity"])
                for g in ("liberty", "hmtf", "gleacher")}
     assert figures == {"liberty": (27_631_191, 90_016_024, "30.6959", 5_674_737),
                        "hmtf": (15_275_802, 87_416_024, "17.4748", 22_002),

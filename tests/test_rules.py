@@ -513,7 +513,7 @@ def test_positions_at_closing(rulebook, closing):
     assert liberty["beneficial_ownership"]["pct"] == "33.55"
     assert liberty["standstill"] == {"pct": "34.9336", "shares": 33_208_264, "denominator": 95_061_097,
                                      "cap_pct": "37", "rule": LIBERTY_RULE,
-                                     "headroom_shares": LIBERTY_HEADROOM_2003, "headroom_reason": None}
+                                     "max_quantity": LIBERTY_HEADROOM_2003, "headroom_reason": None}
     # Voting: 17,857,143 over 48,582,035 + 26,785,716 (all Series A as converted at closing) = 23.69%.
     assert liberty["voting_power"] == {"votes": 17_857_143, "total": 75_367_751,
                                        "pct_exact": "1785714300/75367751"}
@@ -521,16 +521,16 @@ def test_positions_at_closing(rulebook, closing):
     # HMTF: floor(17.5% x 91,461,097 = 16,005,691.975) - 15,275,801 = 729,890.
     # Gleacher: floor(3% x 88,661,096 = 2,659,832.88) - 1,328,330 = 1,331,502.
     assert data["groups"]["hmtf"]["standstill"]["cap_pct"] == "17.5"
-    assert data["groups"]["hmtf"]["standstill"]["headroom_shares"] == 729_890
+    assert data["groups"]["hmtf"]["standstill"]["max_quantity"] == 729_890
     assert data["groups"]["gleacher"]["standstill"]["cap_pct"] == "3"
-    assert data["groups"]["gleacher"]["standstill"]["headroom_shares"] == 1_331_502
+    assert data["groups"]["gleacher"]["standstill"]["max_quantity"] == 1_331_502
 
 
 def test_positions_after_the_fifth_anniversary_have_no_cap(rulebook, closing):
     data = positions(rulebook, closing, FIFTH_ANNIVERSARY)
     for group in ("liberty", "hmtf", "gleacher"):
         standstill = data["groups"][group]["standstill"]
-        assert (standstill["cap_pct"], standstill["rule"], standstill["headroom_shares"]) == (None, None, None)
+        assert (standstill["cap_pct"], standstill["rule"], standstill["max_quantity"]) == (None, None, None)
     assert data["groups"]["liberty"]["standstill"]["pct"] == "34.9336"
 
 

@@ -402,7 +402,7 @@ def _reference_headroom(as_of) -> int | None:
 def test_the_hand_worked_headroom_agrees_with_the_reference_arithmetic(case):
     as_of = date.fromisoformat(case["args"][case["args"].index("--as-of") + 1])
     expect = case["expect"]
-    room = expect.get("max_quantity", expect.get("groups.investor.standstill.headroom_shares", "absent"))
+    room = expect.get("max_quantity", expect.get("groups.investor.standstill.max_quantity", "absent"))
     assert room == _reference_headroom(as_of)
     if "groups.investor.standstill.shares" in expect:
         _, holders = _reference_cap({})
