@@ -42,6 +42,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from clausewise.input_schema import _refs  # every $ref of a schema, as the generator walks them
 from clausewise import capital, folder, input_schema
 from clausewise import rulebook as rb
 from clausewise import scenario as sc
@@ -152,18 +153,6 @@ def rulebook_files(book: Path) -> list[tuple[Path, str]]:
 # --- the schemas themselves ---------------------------------------------------------------------
 
 
-def refs(node: Any):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref":
-                yield value
-            else:
-                yield from refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from refs(value)
-
-
 def test_the_input_schemas_are_there():
     names = set(SCHEMA_FILES)
     assert {"scenario.schema.json", "captable.schema.json", "rulebook.schema.json"} <= names
@@ -178,7 +167,7 @@ def test_each_schema_is_a_valid_draft_2020_12_schema_whose_refs_resolve(name):
     assert "$id" not in schema  # refs resolve against the file itself, so an editor reads the sibling files
     Draft202012Validator.check_schema(schema)
     resolver = REGISTRY.resolver(base_uri=name)
-    for ref in set(refs(schema)):
+    for ref in set(_refs(schema)):
         resolver.lookup(ref)  # raises if the file or the pointer is not there
         assert not ref.startswith(("http:", "https:", "/")), ref  # relative: no network, no absolute path
 
@@ -194,7 +183,7 @@ def test_each_rulebook_schema_is_valid_and_refers_only_to_its_sibling(book, name
     assert book in schema["title"]
     Draft202012Validator.check_schema(schema)
     resolver = BOOK_REGISTRIES[book].resolver(base_uri=name)
-    for ref in set(refs(schema)):
+    for ref in set(_refs(schema)):
         resolver.lookup(ref)
         assert ref.startswith("#") or ref.split("#")[0] in ("scenario.schema.json", "captable.schema.json"), ref
 
