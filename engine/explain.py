@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_WORDS = {">": "after ", ">=": "on or after ", "<": "before ", "<=": "on or before "}  # a date against a date
 OP_WORDS = {"==": "", ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ", "!=": "other than ",
             "in": "one of ", "not_in": "none of ", "includes": "including ", "excludes": "excluding "}
 
@@ -46,7 +48,8 @@ class Words:
             return f"{label}: unknown"
         if op == "==":
             return f"{label}: {shown}" if holds else f"{label}: {shown}, not {line}"
-        return f"{label}: {shown}, {'' if holds else 'not '}{OP_WORDS.get(op, op + ' ')}{line}"
+        words = DATE_WORDS.get(op) if DATE.fullmatch(str(value)) else None
+        return f"{label}: {shown}, {'' if holds else 'not '}{words or OP_WORDS.get(op, op + ' ')}{line}"
 
 
 PLAIN = Words(plain=True)
@@ -96,7 +99,9 @@ def _outside(f: dict, words: Words) -> str:
         return shown + ", which a negated part excludes"
     if "value" not in f:
         return f"{shown}, not {f['wanted']}"
-    return f"{shown}, not {OP_WORDS.get(f['op'], '')}{words.value(f['value'])}"
+    line = words.value(f["value"])
+    said = DATE_WORDS.get(f["op"]) if DATE.fullmatch(str(f["value"])) else None
+    return f"{shown}, not {said or OP_WORDS.get(f['op'], '')}{line}"
 
 
 def explanation(because: dict[str, Any], words: Words = PLAIN) -> str:

@@ -17,7 +17,7 @@ from .render import LABEL, _cite, approval_lines, assumption_entries, check_json
 from .evaluate import words_of
 from .facts import display
 from .rulebook import Rulebook
-from .views import ordered, views
+from .views import key_figure, ordered, views
 
 CONSEQUENCES = ("obligation", "consequence")
 
@@ -122,7 +122,11 @@ def _short_answer(result: Result, rulebook: Rulebook, report: dict, votes: dict)
     duties = [f for f in result.findings if f.outcome in CONSEQUENCES]
     tail = f" It carries {len(duties)} obligation{'s' if len(duties) != 1 else ''} or consequence" \
            f"{'s' if len(duties) != 1 else ''} (see Consequences)." if duties else ""
-    return "Yes. No provision in force stops it." + tail
+    # The limits it comes closest to: each permitted finding decided by a figure against its line.
+    limits = [f"{_cite(rulebook, f)} ({key})" for f in result.findings if f.outcome == "permitted"
+              for key in [key_figure(rulebook, f)] if ", not " in key and any(ch.isdigit() for ch in key)]
+    passed = (" It stays within " + "; ".join(limits) + ".") if limits else ""
+    return "Yes. No provision in force stops it." + passed + tail
 
 
 def _reading(a: dict, run: str) -> dict[str, str]:

@@ -163,3 +163,13 @@ def test_the_findings_table_fits_the_terminal(columns):
     table = out[start:end - 1]
     assert max(len(line) for line in table) <= columns
     assert any(line.startswith("1    VIOLATION") for line in table)
+
+
+def test_a_permitted_action_says_which_limits_it_stays_within(rulebook):
+    data = memo_data(rulebook, evaluate(rulebook, load_scenario(SCENARIOS / "liberty-converts-a1-2002.yaml", rulebook)),
+                     None, SCENARIOS / "liberty-converts-a1-2002.yaml", "File", "Clausewise")
+    assert data["short_answer"].startswith(
+        "Yes. No provision in force stops it. It stays within PA 6.6(a) (the acquiring group's ownership on the "
+        "Section 6.6 basis after the purchase: 31.0325%, not more than 37.0000%)")
+    # A date is tested in the words of dates.
+    assert "(the date of the proposed action: 2002-06-01, not after 2015-06-29)" in data["short_answer"]
