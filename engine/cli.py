@@ -186,9 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
         "memo", help="a counsel memo on the action a scenario describes",
         description="Draft a counsel memo from the same evaluation as check: question presented, short "
                     "answer, facts, the provisions quoted, the analysis with its figures in the documents' "
-                    "terms, approvals, consequences, the readings relied on with their alternatives, open "
-                    "questions, conclusion, and an appendix of hashes that makes it reproducible (the same "
-                    "inputs give the same bytes).",
+                    "terms, approvals, consequences, the readings relied on with their alternatives (each one "
+                    "the rulebook states as figures is run, and the memo says whether the answer changes), "
+                    "open questions, conclusion, and an appendix of hashes that makes it reproducible (the same "
+                    "inputs give the same Markdown and HTML bytes, and a Word document with the same text).\n\n"
+                    "examples:\n  clausewise memo SCENARIO --to \"General Counsel\" --format docx --out memo.docx\n"
+                    "  clausewise memo SCENARIO --format pdf --out memo.pdf\n"
+                    "  clausewise memo SCENARIO --format docx --template firm-memo.docx --out memo.docx",
         epilog="exit codes: as check: 0 no violation; 1 a violation or cannot-determine, or an approval not "
                "shown to pass; 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
