@@ -17,7 +17,7 @@ from .beside import kept_beside
 from .compiler import CompiledRulebook, Fired, compile_rules
 from .conditions import limbs_met, All, AnyOf, Atom, Not, _compare, atoms, deciding_atoms, deciding_unknowns, failing_atoms, truth
 from .errors import EngineError
-from .explain import PLACEHOLDER, Words, fill_template, question_text
+from .explain import OP_WORDS, PLACEHOLDER, Words, fill_template, question_text
 from .facts import FactSpec, derive, display, display_fact
 from .instruments import without_ended, InstrumentState, instrument_fact, instrument_facts, instrument_states
 from .model import Finding, Rule, Scenario
@@ -737,9 +737,7 @@ def _scope_atoms(rule: Rule):
     return _scope(rule)
 
 
-_WANTED = {"==": "", "!=": "other than ", "in": "one of ", "not_in": "other than ",
-           ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ",
-           "includes": "including ", "excludes": "excluding "}
+_WANTED = OP_WORDS  # "more than ", "one of ", ...: one table of the words for a test, with explain.py
 
 
 def _wanted(specs: dict[str, FactSpec], atom: Atom) -> str:

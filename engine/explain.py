@@ -10,7 +10,7 @@ PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DATE_WORDS = {">": "after ", ">=": "on or after ", "<": "before ", "<=": "on or before "}  # a date against a date
 OP_WORDS = {"==": "", ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most ", "!=": "other than ",
-            "in": "one of ", "not_in": "none of ", "includes": "including ", "excludes": "excluding "}
+            "in": "one of ", "not_in": "other than ", "includes": "including ", "excludes": "excluding "}
 
 
 @dataclass(frozen=True)
