@@ -481,17 +481,35 @@ def check_lines(rulebook, report: dict, width: int = 100) -> list[str]:
     return lines
 
 
+def _figure(value: str) -> str:
+    """An adjusted parameter's value as a report shows it: a price to the cent, a factor as given."""
+    number = Decimal(value) if "/" not in value else None
+    if number is not None and number == number.quantize(Decimal("0.01")) and "." in value:
+        return calc.money_display(number)
+    return value
+
+
 def recorded_terms_text(entries: list[dict]) -> list[str]:
     """One sentence per effect of a term event in the record: what it changed from its date, or
     why it did not apply, with its citation and reading."""
     out = []
     for e in entries:
+        reading = f"; {e['assumption']}" if e.get("assumption") else ""
+        if e["changes"] == "adjustment":
+            name = e.get("label") or e["parameter"].replace("_", " ")
+            if e["applies"]:
+                out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {name} adjusted from "
+                           f"{_figure(e['before'])} to {_figure(e['value'])}, effective {e['effective']} "
+                           f"({e['cite']}{reading}).")
+            else:
+                out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {name} not adjusted, as "
+                           f"{e['why_not']} ({e['cite']}{reading}).")
+            continue
         if e["changes"] == "dividend_rate":
             what = f"dividend rate {(Decimal(e['value']) * 100).normalize():f}% from {e['date']}"
         else:
             what = (f"Liquidation Preference brought to {calc.money_display(Decimal(e['value']))} per share on "
                     f"{e['date']}" + (" (if below it)" if e["only_raise"] else ""))
-        reading = f"; {e['assumption']}" if e.get("assumption") else ""
         if e["applies"]:
             out.append(f"Recorded {e['title']} on {e['date']} ({e['recorded_at']}): {what} ({e['cite']}{reading}).")
         else:

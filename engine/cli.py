@@ -27,6 +27,8 @@ commands:
   position --as-of DATE  each group's ownership, standstill and voting power on a date
   headroom --holder G    the most Common Stock group G may buy in the market on a date
   vote SCENARIO          the approvals a corporate action needs, a tally's result, who can pass or block
+  convert --holder H     the Common a conversion of preferred delivers on a date, with the arithmetic
+  exercise --holder H    the Common a Warrant exercise delivers on a date, for cash or by net issue
   lint [PATH]            validate a rulebook folder (rules, documents, quotes)
 
 exit codes: 0 clear (no violation; every required approval shown to pass); 1 a violation,
@@ -209,6 +211,52 @@ def build_parser() -> argparse.ArgumentParser:
     memo.add_argument("--from", dest="sender", default="Clausewise", metavar="NAME",
                       help="the memo's author (default: Clausewise)")
     rules_option(memo)
+
+    def capital_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--holder", required=True, metavar="NAME", help="a holder of record on the cap table")
+        p.add_argument("--shares", required=True, type=_shares, metavar="N",
+                       help="the number of shares surrendered together (for a Warrant: the Warrant shares exercised)")
+        p.add_argument("--on", type=_date, required=True, metavar="DATE", help="the date of surrender, YYYY-MM-DD")
+        p.add_argument("--cap-table", type=Path, metavar="FILE",
+                       help="cap table YAML, with its history (default: the rulebook's captables/closing.yaml); "
+                            "the adjustments its history records set the prices in force")
+        p.add_argument("--instrument", action="append", default=[], metavar="DOC=STATUS",
+                       help="state an instrument's status, as a scenario's `instruments` does (repeatable)")
+        p.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text: the arithmetic and the findings (default); json: check's JSON for the same action")
+        pretty_option(p)
+        rules_option(p)
+
+    convert = sub.add_parser(
+        "convert", help="the Common a holder's conversion of preferred delivers on a date, with the arithmetic",
+        description="A holder's conversion of preferred into Common on a date, evaluated as check evaluates a "
+                    "conversion action: the liquidation preference and accrued dividends per share on the date, "
+                    "the conversion price in force (as the cap table's history has adjusted it), the Common to "
+                    "the nearest 1/100 of a share and the whole shares issued, then every rule's finding (the "
+                    "conversion right's expiry, the standstills, the director thresholds).",
+        epilog="example: clausewise convert --holder \"HOLDER NAME\" --security SERIES --shares 50000 --on 2000-04-10\n"
+               "exit codes: as check: 0 no violation; 1 a violation or cannot-determine; 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    convert.add_argument("--security", required=True, metavar="SERIES",
+                         help="the series converted (a preferred security of parameters.yaml)")
+    capital_options(convert)
+
+    exercise = sub.add_parser(
+        "exercise", help="the Common a holder's Warrant exercise delivers on a date, for cash or by net issue",
+        description="A holder's exercise of Warrants on a date, evaluated as check evaluates an exercise action: "
+                    "the Exercise Price in force (as the cap table's history has adjusted it), the aggregate price "
+                    "of a cash exercise, or the shares a net issue exercise delivers, X = Y(A - B) / A, rounded as "
+                    "the Warrant says; then every rule's finding (expiry, the net issue condition, the standstills).",
+        epilog="examples:\n  clausewise exercise --holder \"HOLDER NAME\" --shares 1000000 --on 2003-06-02\n"
+               "  clausewise exercise --holder \"HOLDER NAME\" --shares 1000000 --on 2003-06-02 "
+               "--net-issue --fair-market-value 40.00\n"
+               "exit codes: as check: 0 no violation; 1 a violation or cannot-determine; 2 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    exercise.add_argument("--net-issue", action="store_true",
+                          help="exercise by canceling the Warrant for shares equal to its value (default: for cash)")
+    exercise.add_argument("--fair-market-value", type=_money, metavar="A",
+                          help="with --net-issue: the fair market value of one share of Common on the date")
+    capital_options(exercise)
 
     lint = sub.add_parser(
         "lint", help="validate a rulebook folder",
@@ -394,6 +442,69 @@ def _cap_table_on(args: argparse.Namespace, rulebook):
     return cap
 
 
+def _shares(text: str) -> int:
+    """--shares: a whole number of shares, at least 1."""
+    if not text.replace(",", "").isdigit() or int(text.replace(",", "")) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of shares >= 1, got {text!r}")
+    return int(text.replace(",", ""))
+
+
+def _money(text: str):
+    """--fair-market-value: an amount in dollars, more than 0, read exactly."""
+    from decimal import Decimal, InvalidOperation
+    try:
+        value = Decimal(text.lstrip("$").replace(",", ""))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected an amount in dollars above 0, such as 40.00, got {text!r}")
+    return value
+
+
+def _capital(args: argparse.Namespace, kind: str) -> int:
+    """convert and exercise: the action evaluated as check evaluates it, shown as its arithmetic."""
+    from . import calculator
+    from .evaluate import evaluate
+    from .render import check_json, render_json
+    from .scenario import instruments_from_options, scenario_from_dict
+
+    rulebook = _rulebook(args.rules)
+    method = market = None
+    if kind == "exercise":
+        if args.fair_market_value is not None and not args.net_issue:
+            raise InputError([Problem("--fair-market-value", None, "bad-argument",
+                                      "a fair market value is for a net issue exercise: add --net-issue")])
+        if args.net_issue and args.fair_market_value is None:
+            raise InputError([Problem("--fair-market-value", None, "bad-argument",
+                                      "a net issue exercise needs the fair market value of one share of Common")])
+        method, market = ("net_issue", args.fair_market_value) if args.net_issue else ("cash", None)
+    instruments = {}
+    if args.instrument:
+        instruments = {doc: ("in_force" if st.status == "in_force" else f"{st.status}:{st.from_date}")
+                       for doc, st in instruments_from_options(args.instrument, rulebook).items()}
+    data = calculator.scenario_data(kind, args.holder, args.shares, args.on,
+                                    _cap_table_path(args.cap_table, rulebook).resolve(),
+                                    security=getattr(args, "security", None), method=method, market_price=market,
+                                    instruments=instruments,
+                                    term=rulebook.securities.get(getattr(args, "security", None) or "", {}).get("term"))
+    scenario = scenario_from_dict(data, rulebook, file=f"clausewise {args.command}")
+    result = evaluate(rulebook, scenario)
+    if args.format == "json":
+        text = render_json(check_json(rulebook, result, None), _pretty(args))
+    else:
+        text = calculator.text(rulebook, result)
+    write_output(text, None)
+    return EXIT_FINDING if result.blocked else EXIT_OK
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    return _capital(args, "conversion")
+
+
+def cmd_exercise(args: argparse.Namespace) -> int:
+    return _capital(args, "exercise")
+
+
 def _board_size(text: str) -> int:
     """--board-size: a whole number of directors, at least 1."""
     if not text.isdigit() or int(text) < 1:
@@ -436,7 +547,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "memo": cmd_memo, "vote": cmd_vote, "position": cmd_position, "headroom": cmd_headroom,
-            "lint": cmd_lint}
+            "convert": cmd_convert, "exercise": cmd_exercise, "lint": cmd_lint}
 
 
 def _wants_json(argv: list[str]) -> bool:

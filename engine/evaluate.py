@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy as _copy
+
 import math
 import weakref
 from bisect import bisect_right
@@ -104,7 +106,46 @@ def result_of(rulebook: Rulebook, scenario: Scenario, facts: dict[str, Any], sta
     findings = [_kept_finding(kept, index, rulebook, rule, by_rule.get(rule.id, []), facts,
                               states.get(rule.source.document), plan, shown, keyed)
                 for index, (rule, plan) in enumerate(zip(rulebook.rules, plans))]
+    findings = _as_adjusted(rulebook, scenario, findings)
     return Result(scenario, findings, facts, approvals(rulebook, scenario, findings), states)
+
+
+def _as_adjusted(rulebook: Rulebook, scenario: Scenario, findings: list[Finding]) -> list[Finding]:
+    """Each finding's parameters as in force on the date: a parameter the record's anti-dilution
+    events have adjusted shows its adjusted value, from the date it took effect, with the provision
+    that adjusted it (a copy of the finding; kept findings are shared)."""
+    record = tuple(e for e in scenario.cap_table.term_events if e.on <= scenario.as_of)
+    if not any(e.outstanding is not None for e in record):
+        return findings
+    adjusted = {n: a for n, a in rulebook.adjustments(record, scenario.as_of).items() if any(s[3].made for s in a.steps)}
+    if not adjusted:
+        return findings
+    out = []
+    for finding in findings:
+        if not any(p["name"] in adjusted for p in finding.parameters):
+            out.append(finding)
+            continue
+        entries = []
+        for p in finding.parameters:
+            a = adjusted.get(p["name"])
+            if a is None:
+                entries.append(p)
+                continue
+            takes, _, effect, _ = [s for s in a.steps if s[3].made][-1]
+            source = effect.source
+            doc = rulebook.documents.get(source.document) if source else None
+            entries.append({**p, "value": str(calc._round_half_up(a.value, effect.places) if effect.places is not None
+                                              else a.value), "from": takes.isoformat(),
+                            "document": source.document if source else p.get("document"),
+                            "cite": f"{doc.code if doc and doc.code else source.document} {source.section}" if source
+                            else p.get("cite"),
+                            "section": source.section if source else p.get("section"),
+                            "quote": source.quote if source else p.get("quote"),
+                            })
+        copy = _copy.copy(finding)
+        copy.parameters = entries
+        out.append(copy)
+    return out
 
 
 @dataclass(frozen=True)
@@ -296,6 +337,19 @@ def render_template(template: str, facts: dict[str, Any], specs: dict[str, FactS
     return fill_template(template, template_values(template, facts, specs))
 
 
+def _stateable(unknowns: list[str], specs: dict[str, FactSpec], facts: dict[str, Any]) -> list[str]:
+    """The unknown facts a rule needs, each worked-out fact replaced by the stated facts it needs
+    (facts.yaml `needs`) that are unknown, so that a report names what the scenario can state."""
+    out: list[str] = []
+    for name in unknowns:
+        spec = specs.get(name)
+        kind = facts.get("action.kind")
+        stated = [n for n in spec.needs if n not in facts and (not specs[n].kinds or kind in specs[n].kinds)] \
+            if spec is not None else []
+        out += stated or [name]
+    return list(dict.fromkeys(out))
+
+
 def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str, Any],
              state: InstrumentState | None = None, plan: _Plan | None = None,
              shown: _Shown | None = None) -> Finding:
@@ -348,7 +402,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         reason = "not_this_action" if any(a.fact == "action.kind" for a in failing) else "not_this_party"
         because = _out_of_scope_because(failing, shown)
     elif branch == "scope_unknown":
-        missing = deciding_unknowns(plan.scope, facts)
+        missing = _stateable(deciding_unknowns(plan.scope, facts), specs, facts)
         because = {"kind": "scope_unknown", "missing": list(missing)}
     elif branch == "exception":
         names = [e for e in rule.exceptions if e.id in detail]
@@ -363,7 +417,7 @@ def _finding(rulebook: Rulebook, rule: Rule, fired: list[Fired], facts: dict[str
         unknowns = deciding_unknowns(rule.condition, facts)
         for exc in rule.exceptions:
             unknowns += deciding_unknowns(exc.condition, facts)
-        missing = list(dict.fromkeys(unknowns))
+        missing = _stateable(unknowns, specs, facts)
         because = {"kind": "undetermined", "missing": [{"fact": m, "description": specs[m].description}
                                                         for m in missing]}
     elif branch == "clear":

@@ -83,6 +83,9 @@ class FactSpec:
     contradiction: str = ""  # message when a stated value contradicts the measure's
     # ((fact, value), ...): the measure is worked out only while one of these facts has its value
     only_when: tuple | None = None
+    # Stated facts a measure reads: while one is unknown, a rule that needs this fact names it
+    # (the fact the user can state) rather than this one.
+    needs: tuple = ()
     line: int = 0
     # The numbers the rulebook's conditions compare the fact with (a percent fact is shown with
     # enough places to be on the right side of each, `display_fact`).

@@ -391,10 +391,7 @@ def captable_schema(book: Rulebook) -> dict:
             "kind": {"const": event_id, "description": text},
         }
         for field, field_type in spec.fields:
-            props[field] = ({"$ref": "#/$defs/date", "description": f"{field}: a date, not before the event."}
-                            if field_type == "date" else
-                            {"anyOf": [{"$ref": "#/$defs/date"}, {"const": "none"}, {"type": "null"}],
-                             "description": f"{field}: a date, not before the event, or `none`."})
+            props[field] = FIELD_SCHEMAS[field_type](field)
         defs[f"event.{event_id}"] = {"type": "object", "description": text, "properties": props,
                                      "required": ["date", "kind", *(field for field, _ in spec.fields)],
                                      "additionalProperties": False}
@@ -418,6 +415,16 @@ def captable_schema(book: Rulebook) -> dict:
     schema["$comment"] = _comment(book, f"engine/schemas/{CAPTABLE}")
     _check_refs(schema)
     return schema
+
+
+# A term event's field, by its declared type (parameters.yaml term_events.<id>.fields, with its formula's).
+FIELD_SCHEMAS = {
+    "date": lambda f: {"$ref": "#/$defs/date", "description": f"{f}: a date, not before the event."},
+    "date_or_none": lambda f: {"anyOf": [{"$ref": "#/$defs/date"}, {"const": "none"}, {"type": "null"}],
+                               "description": f"{f}: a date, not before the event, or `none`."},
+    "count": lambda f: {"type": "integer", "minimum": 1, "description": f"{f}: a whole number of shares, 1 or more."},
+    "money": lambda f: {"type": "number", "minimum": 0, "description": f"{f}: an amount in dollars (e.g. 20.00)."},
+}
 
 
 def _check_refs(schema: dict) -> None:

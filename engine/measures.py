@@ -19,7 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable
 
-from . import calc
+from . import adjust, calc
 from .beside import kept_beside
 from .model import COMPANY, NO_GROUP, CapTable, ConvertibleTerms, Holding, Scenario
 
@@ -54,6 +54,8 @@ class Deal:
     securities: dict[str, dict]
     classes: dict[str, SecurityClass]
     parameters: dict[str, Any]
+    term_events: dict = field(default_factory=dict)  # the rulebook's term events (TermEvent), by id
+    carried: dict = field(default_factory=dict)  # parameter -> factor carried forward (de minimis) on the date
 
     def of_class(self, kind: str) -> list[str]:
         """Security ids whose declared class (common, preferred, warrant) is `kind`."""
@@ -790,17 +792,105 @@ def common_issued(sit: Situation, figure: str = "whole") -> Any:
     return f"{calc._round_half_up(exact, 2):,}"
 
 
-def amount(sit: Situation, value: Any, times: str | None = None, when: dict | None = None) -> Any:
-    """A stated amount (a number or a number parameter), or that amount times the value of the
-    fact `times`; with `when`, only while that {fact: value} holds (unknown otherwise)."""
+def amount(sit: Situation, value: Any = None, parameter: str | None = None, times: str | None = None,
+           when: dict | None = None) -> Any:
+    """A stated amount (a number or a number parameter), or the value a `parameter` has on the
+    date as the record has adjusted it (a price an anti-dilution event moves), or that amount times
+    the value of the fact `times`; with `when`, only while that {fact: value} holds (unknown otherwise)."""
     if when is not None:
         (test, wanted), = when.items()
         if sit.facts.get(test) != wanted:
+            return None
+    if parameter is not None:
+        value = sit.deal.parameters.get(parameter)
+        if value is None:
             return None
     if times is None:
         return Decimal(value)
     factor = sit.facts.get(times)
     return None if factor is None else Decimal(value) * factor
+
+
+def price_adjustment(sit: Situation, parameter: str, events: dict | None = None, inputs: dict | None = None,
+                     prefix: str = "adjustment", times: Any = None, notice_days: int | None = None,
+                     output: str = "after") -> Any:
+    """What the proposed event on the Common does to `parameter` (a price, or a share threshold
+    factor, that a term event of the rulebook adjusts: the one `events` names for the action's
+    kind, else the one with the kind's id): the formula of engine/adjust.py on the fields the
+    action states (fact `<prefix>.<field>`, or the fact `inputs` names for the field) and the
+    Common outstanding immediately before it, from the value in force on the date and any factor
+    carried forward, under the effect's de minimis rule and rounding.
+
+    Outputs: `before` and `after` (the value), `changes` (whether it moves now), `triggered`
+    (whether the formula's condition is met at all), `exact` (before rounding), `outstanding`
+    (O), `factor` (the fraction, as text), `words` (what happens, as a sentence part), `scaled`
+    (the number `times` multiplied by the value after, to the whole share above), `effective` (the
+    date the adjustment is in force from), `notice_by` (`notice_days` after that). Unknown while a
+    field the formula reads is not stated."""
+    action = sit.action
+    kind = action.kind if action is not None else ""
+    spec = sit.deal.term_events.get((events or {}).get(kind, kind))
+    effect = next((e for e in spec.effects if e.adjust == parameter), None) if spec is not None else None
+    if effect is None or not spec.formula or sit.deal.parameters.get(parameter) is None:
+        return None
+    formula = adjust.FORMULAS[spec.formula]
+    named = inputs or {}
+    stated = adjust.formula_inputs(spec.formula, {f: sit.facts.get(named.get(f, f"{prefix}.{f}"))
+                                                  for f, _ in formula.fields})
+    if stated is None:
+        return None
+    inputs = stated
+    outstanding = sit.cap.common_outstanding
+    if output == "outstanding":
+        return outstanding
+    before = Fraction(sit.deal.parameters[parameter])
+    factor = formula.factor(outstanding, inputs)
+    if factor is None:
+        step = adjust.Step(before, before, before, False, Fraction(1))
+    else:
+        used = 1 / factor if effect.inverse else factor
+        minimum = sit.deal.parameters.get(effect.de_minimis_pct) if effect.de_minimis_pct else None
+        step, _ = adjust.apply(before, sit.deal.carried.get(parameter, Fraction(1)), used, minimum, effect.places)
+    if output == "before":
+        return before
+    if output == "after":
+        return step.after
+    if output == "exact":
+        return step.exact
+    if output == "changes":
+        return step.made
+    if output == "triggered":
+        return factor is not None
+    if output == "effective":
+        return sit.as_of + timedelta(days=effect.effective_days_after)
+    if output == "notice_by":
+        return sit.as_of + timedelta(days=effect.effective_days_after + int(notice_days or 0))
+    if output == "scaled":
+        return None if times is None else math.ceil(Fraction(times) * step.after)
+    if output == "factor":
+        return f"{step.factor.numerator:,}/{step.factor.denominator:,}"
+    # words
+    if factor is None:
+        return f"not adjusted: the formula's condition ({formula.trigger}) is not met"
+    if not step.made:
+        change = abs(step.exact / before - 1) * 100
+        return (f"not adjusted now: the change ({calc._round_half_up(change, 4)}%) is less than "
+                f"{sit.deal.parameters.get(effect.de_minimis_pct)}% and is carried forward into the next adjustment")
+    effective = sit.as_of + timedelta(days=effect.effective_days_after)
+    return f"adjusted from {_money(before, effect.places)} to {_money(step.after, effect.places)} effective {effective}"
+
+
+def _money(value: Fraction, places: int | None) -> str:
+    return f"${calc._round_half_up(value, 2 if places is None else max(places, 2)):,}"
+
+
+def exceeds(sit: Situation, fact: str, parameter: str) -> bool | None:
+    """Whether the value of `fact` is greater than `parameter` as in force on the date (as the
+    record has adjusted it); unknown when either is."""
+    value, limit = sit.facts.get(fact), sit.deal.parameters.get(parameter)
+    if value is None or limit is None:
+        return None
+    return Fraction(value) > Fraction(limit)
 
 
 def _fact_date(sit: Situation, fact: str | None, default: Any = "as_of") -> date | None:
@@ -975,7 +1065,16 @@ MEASURES: dict[str, Measure] = {
                                                                    "horizon_days": "int"}, ("party",), {"": "shares"}),
     "common_issued": Measure(common_issued, {"figure": "choice:whole|hundredths"}, (),
                              {"whole": "shares", "hundredths": "text", "": "shares"}, _CONVERTING, "figure"),
-    "amount": Measure(amount, {"value": "number", "times": "fact", "when": "value_map"}, ("value",), {"": "money"}),
+    "amount": Measure(amount, {"value": "number", "parameter": "parameter", "times": "fact", "when": "value_map"},
+                      (), {"": "money"}),
+    "price_adjustment": Measure(price_adjustment, {
+        "parameter": "parameter", "events": "term_events", "inputs": "fact_map", "prefix": "word", "times": "number",
+        "notice_days": "int",
+        "output": "choice:before|after|changes|triggered|exact|factor|words|outstanding|scaled|effective|notice_by"},
+        ("parameter",), {"before": "money", "after": "money", "exact": "money", "changes": "bool", "triggered": "bool",
+                         "factor": "text", "words": "text", "outstanding": "shares", "scaled": "shares",
+                         "effective": "date", "notice_by": "date", "": "money"}),
+    "exceeds": Measure(exceeds, {"fact": "fact", "parameter": "parameter"}, ("fact", "parameter"), {"": "bool"}),
     "accreted_after_reset": Measure(accreted_after_reset, {
         "reset_fact": "fact", "rate": "number", "on": "date", "on_fact": "fact", "reset_on": "date",
         "include": "choice:accreted|accrued|total", "pct": "number", "pct_fact": "fact", "places": "int"},

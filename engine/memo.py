@@ -107,7 +107,8 @@ def _short_answer(result: Result, rulebook: Rulebook, report: dict, votes: dict)
             answer += f" The largest quantity that would pass is {room['max_quantity']:,}."
         return answer
     if unknown:
-        facts = sorted({m for f in unknown for m in f.missing})
+        words = words_of(rulebook)
+        facts = list(dict.fromkeys(words.fact(m) for f in unknown for m in f.missing))
         return ("It cannot be determined on the facts stated. "
                 f"{len(unknown)} provision{'s turn' if len(unknown) != 1 else ' turns'} on what the scenario does "
                 f"not establish: {', '.join(facts)} (see Open questions).")

@@ -217,6 +217,13 @@ class TermEffect:
 
     dividend_rate: str = ""  # a number parameter
     preference: str = ""  # a number parameter
+    adjust: str = ""  # a number parameter the event's anti-dilution formula adjusts (engine/adjust.py)
+    label: str = ""  # that parameter in the documents' terms, for reports
+    inverse: bool = False  # adjusted by the inverse factor (a share threshold, not a price)
+    effective_days_after: int = 0  # the adjustment is in force from this many days after the event
+    de_minimis_pct: str = ""  # a number parameter: a smaller adjustment is carried forward
+    places: int | None = None  # an adjusted price is rounded to these decimals (half up)
+    warrant_shares: bool = False  # the warrant's share number moves inversely with this price
     only_raise: bool = False
     before: str = ""  # a date parameter
     unless_field: str = ""
@@ -234,6 +241,7 @@ class TermEvent:
     fields: tuple[tuple[str, str], ...]  # (field, type): each stated with the event
     effects: tuple[TermEffect, ...]
     source: "Source | None" = None
+    formula: str = ""  # the anti-dilution formula of engine/adjust.py its `adjust` effects use
 
 
 @dataclass(frozen=True)
@@ -245,6 +253,7 @@ class RecordedTermEvent:
     fields: tuple[tuple[str, Any], ...] = ()
     file: str = ""
     line: int | None = None
+    outstanding: int | None = None  # the Common outstanding immediately before it, once applied
 
     def field(self, name: str) -> Any:
         return dict(self.fields).get(name)

@@ -122,7 +122,7 @@ def _figure(rulebook: Rulebook, entry: dict, sit: Situation, group: str | None) 
     if "text" in entry:
         return entry["text"]
     if "parameter" in entry:
-        return Fraction(rulebook.param(entry["parameter"], sit.as_of))
+        return Fraction(sit.deal.parameters[entry["parameter"]])  # as in force, adjustments included
     params = dict(entry["params"])
     spec = MEASURES[entry["measure"]]
     if group is not None and "party" in spec.params:

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import calc
+from . import adjust, calc
 from .beside import kept_beside
 from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, atoms, facts_of
 from .documents import document_text, quote_found
@@ -39,9 +39,10 @@ DEFINITION_KEYS = ("id", "title", "source", "condition", "versions")
 MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumptions", "approvals_of", "position",
                  "examples")
 PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events", "term_events")
-TERM_EVENT_KEYS = ("title", "fields", "effects", "source")
-TERM_EFFECT_KEYS = ("dividend_rate", "preference", "only_raise", "before", "unless", "source", "assumption")
-TERM_FIELD_TYPES = ("date", "date_or_none")
+TERM_EVENT_KEYS = ("title", "fields", "formula", "effects", "source")
+TERM_EFFECT_KEYS = ("dividend_rate", "preference", "adjust", "label", "inverse", "effective_days_after", "de_minimis_pct",
+                    "places", "warrant_shares", "only_raise", "before", "unless", "source", "assumption")
+TERM_FIELD_TYPES = ("date", "date_or_none", "count", "money")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
@@ -54,7 +55,7 @@ CLASS_KEYS = ("name", "members", "as_converted", "held_by", "source")
 FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
 FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
 FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
-             "contradiction", "only_when")
+             "contradiction", "only_when", "needs")
 ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
 CONSTRAINT_KEYS = ("when", "fields", "message")
 POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "seat_rights", "events")
@@ -138,6 +139,16 @@ _DEALS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, {(span
 _STARTS: dict[int, tuple] = {}  # id(rulebook) -> (a weak reference to it, every date a parameter's value starts)
 
 
+@dataclass(frozen=True)
+class Adjusted:
+    """A parameter as the record's anti-dilution events have adjusted it (Rulebook.adjustments)."""
+
+    name: str
+    value: Fraction
+    carried: Fraction  # the factor carried forward, not yet applied (de minimis)
+    steps: tuple  # (date in force, RecordedTermEvent, TermEffect, adjust.Step), in order
+
+
 @dataclass
 class Rulebook:
     """A deal's rulebook: documents, cited parameters, definitions, assumptions and rules."""
@@ -180,18 +191,21 @@ class Rulebook:
         # between two such starts read the same terms, and share one Deal.
         starts = kept_beside(_STARTS, self, lambda: tuple(sorted({v.start for p in self.parameters.values()
                                                                   for v in p.values})))
+        adjusted = self.adjustments(record, on) if any(r.outstanding is not None for r in record) else {}
         if not starts or on is None:
             on, span = None, None
         else:
             span = bisect_right(starts, on)
-        key = (span, record)
+        key = (span, record, tuple((a.name, len(a.steps)) for a in adjusted.values()))
         deals = kept_beside(_DEALS, self, dict)
         found = deals.get(key)
         if found is None:
             if len(deals) > 4096:  # bounded: records are as many as the cap tables read
                 deals.clear()
-            found = deals[key] = Deal(self.terms(on, record), self.securities, self.classes,
-                                      {name: _value_on(p, on) for name, p in self.parameters.items()})
+            parameters = {name: _value_on(p, on) for name, p in self.parameters.items()}
+            parameters.update({name: _number(a.value) for name, a in adjusted.items()})
+            found = deals[key] = Deal(self.terms(on, record, adjusted), self.securities, self.classes, parameters,
+                                      self.term_events, {name: a.carried for name, a in adjusted.items()})
         return found
 
     def _dated_terms(self) -> bool:
@@ -228,11 +242,49 @@ class Rulebook:
                 out.append((recorded, effect, why))
         return out
 
+    def adjustments(self, record: tuple[RecordedTermEvent, ...], on: date | None = None) -> dict[str, Adjusted]:
+        """The parameters the record's anti-dilution events adjust (`adjust` effects), each as in
+        force on `on` (every adjustment, if None): the value, the factor carried forward under
+        the de minimis rule, and each step in date order with the event that made it.
+
+        Steps run in the order they take effect; a price is adjusted from the value the
+        parameter has on the step's date, so a value the rulebook dates later replaces the
+        adjusted one from its own date."""
+        pending = []
+        for recorded in record:
+            spec = self.term_events.get(recorded.event)
+            if spec is None or not spec.formula or recorded.outstanding is None:
+                continue
+            inputs = adjust.formula_inputs(spec.formula, dict(recorded.fields))
+            formula = adjust.FORMULAS[spec.formula]
+            factor = formula.factor(recorded.outstanding, inputs) if inputs is not None else None
+            for effect in spec.effects:
+                if effect.adjust:
+                    takes = recorded.on + timedelta(days=effect.effective_days_after)
+                    if on is None or takes <= on:
+                        pending.append((takes, recorded, effect, factor))
+        out: dict[str, Adjusted] = {}
+        for takes, recorded, effect, factor in sorted(pending, key=lambda p: (p[0], p[1].on)):
+            name = effect.adjust
+            found = out.get(name)
+            base = Fraction(Decimal(self.param(name, takes)))
+            value, carried = (found.value, found.carried) if found is not None else (base, Fraction(1))
+            steps = found.steps if found is not None else ()
+            if factor is None:
+                step = adjust.Step(value, value * carried, value, False, Fraction(1))
+            else:
+                used = 1 / factor if effect.inverse else factor
+                minimum = self.param(effect.de_minimis_pct, takes) if effect.de_minimis_pct else None
+                step, carried = adjust.apply(value, carried, used, minimum, effect.places)
+                value = step.after
+            out[name] = Adjusted(name, value, carried, steps + ((takes, recorded, effect, step),))
+        return out
+
     def term_changes(self, record: tuple[RecordedTermEvent, ...]) -> tuple[calc.TermChange, ...]:
         """What the term events of a record do to the terms, in date order (see term_effects)."""
         changes = []
         for recorded, effect, why in self.term_effects(record):
-            if why:
+            if why or effect.adjust:
                 continue
             value = Fraction(Decimal(self.param(effect.dividend_rate or effect.preference, recorded.on)))
             changes.append(calc.TermChange(
@@ -246,6 +298,8 @@ class Rulebook:
         applies (and why not), its citation and the reading it relies on."""
         out = []
         for recorded, effect, why in self.term_effects(record):
+            if effect.adjust:
+                continue  # an anti-dilution adjustment: adjustments() reports it
             name = effect.dividend_rate or effect.preference
             value = Decimal(self.param(name, recorded.on))
             source = effect.source
@@ -261,12 +315,39 @@ class Rulebook:
                 "quote": source.quote if source else None, "assumption": effect.assumption or None,
                 "recorded_at": f"{recorded.file}:{recorded.line}" if recorded.line else recorded.file,
             })
+        on = max((r.on for r in record), default=None)
+        for adjusted in self.adjustments(record).values() if on is not None else ():
+            for takes, recorded, effect, step in adjusted.steps:
+                source = effect.source
+                doc = self.documents.get(source.document) if source else None
+                why = ("" if step.made else "the change is less than the de minimis percentage and is carried forward"
+                       if step.factor != 1 else "the formula's condition is not met")
+                out.append({
+                    "event": recorded.event, "title": self.term_events[recorded.event].title,
+                    "date": recorded.on.isoformat(),
+                    "fields": {k: (v.isoformat() if isinstance(v, date) else str(v)) for k, v in recorded.fields},
+                    "changes": "adjustment", "parameter": adjusted.name, "label": effect.label or adjusted.name,
+                    "value": _shown(step.after, effect.places), "before": _shown(step.before, effect.places),
+                    "effective": takes.isoformat(),
+                    "applies": step.made, "why_not": why or None, "only_raise": False,
+                    "cite": f"{doc.code if doc and doc.code else source.document} {source.section}" if source else None,
+                    "quote": source.quote if source else None, "assumption": effect.assumption or None,
+                    "recorded_at": f"{recorded.file}:{recorded.line}" if recorded.line else recorded.file,
+                })
         return out
 
-    def terms(self, on: date | None = None, record: tuple[RecordedTermEvent, ...] = ()) -> calc.Terms:
+    def terms(self, on: date | None = None, record: tuple[RecordedTermEvent, ...] = (),
+              adjusted: dict[str, Adjusted] | None = None) -> calc.Terms:
         """The stated numbers the exact arithmetic needs, each as in force on `on` (the latest if
-        None), with the changes the record's term events made; None where the rulebook states none."""
+        None), with the changes the record's term events made (`adjusted`: the anti-dilution
+        adjustments in force then, worked out from the record if not given); None where the
+        rulebook states none."""
+        if adjusted is None:
+            adjusted = self.adjustments(record, on) if any(r.outstanding is not None for r in record) else {}
+
         def value(name: str, number: bool = False) -> Any:
+            if name in adjusted:
+                return _number(adjusted[name].value)
             if name not in self.parameters:
                 return None
             found = self.param(name, on)
@@ -315,6 +396,23 @@ class Rulebook:
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+
+def _shown(value: Fraction, places: int | None) -> str:
+    """An adjusted value for a report: to its places (a price to the cent), else exact."""
+    return str(calc._round_half_up(value, places)) if places is not None else str(_number(value))
+
+
+def _number(value: Fraction) -> Decimal | Fraction:
+    """An adjusted parameter's value: a Decimal where it has a finite decimal expansion (a price
+    rounded to the cent), else the exact Fraction (a threshold factor)."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return value
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _value_on(param: Parameter, on: date | None) -> Any:
@@ -484,6 +582,8 @@ class _Loading:
         self.event_nodes: dict[str, tuple[_Ctx, Any]] = {}  # for the assumption check, once assumptions are read
         self.term_events: dict[str, TermEvent] = {}
         self.term_assumptions: list[tuple[_Ctx, Any, str]] = []  # (ctx, effect node, where) to check
+        self.adjusted: dict[str, str] = {}  # parameter -> the term event whose formula adjusts it
+        self.fact_needs: list = []  # (ctx, node, what, facts) of each `needs`, checked once every fact is read
         self.definitions: dict[str, Definition] = {}
         self.raw_definitions: dict[str, Any] = {}
         self.parsed_definitions: dict[str, Any] = {}
@@ -863,6 +963,14 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
         if not isinstance(fields, dict):
             ctx.add(item, "fields", "wrong-type", f"{what}.fields: expected a mapping of field: type")
             fields = {}
+        formula = item.get("formula")
+        if formula is not None:
+            if formula not in adjust.FORMULAS:
+                ctx.add(item, "formula", "bad-value", f"{what}.formula: {formula!r} is not one of "
+                        f"{', '.join(adjust.FORMULAS)}{did_you_mean(formula, adjust.FORMULAS)}")
+                formula = None
+            else:  # the formula's own fields, then any the event adds
+                fields = {**dict(adjust.FORMULAS[formula].fields), **fields}
         for name, kind in fields.items():
             if kind not in TERM_FIELD_TYPES:
                 ctx.add(fields, name, "bad-value", f"{what}.fields.{name}: {kind!r} is not one of "
@@ -876,11 +984,17 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             where = f"{what}.effects[{index}]"
             if not _check_keys(ctx, effect, TERM_EFFECT_KEYS, where, ("source",)):
                 continue
-            changed = [k for k in ("dividend_rate", "preference") if k in effect]
+            changed = [k for k in ("dividend_rate", "preference", "adjust") if k in effect]
             if len(changed) != 1:
-                ctx.add(effect, None, "bad-value", f"{where}: expected one of dividend_rate or preference")
+                ctx.add(effect, None, "bad-value", f"{where}: expected one of dividend_rate, preference or adjust")
                 continue
             value = effect[changed[0]]
+            if changed[0] == "adjust" and formula is None:
+                ctx.add(effect, "adjust", "bad-value", f"{where}.adjust: the event names no formula "
+                        f"(one of {', '.join(adjust.FORMULAS)}) to adjust {value!r} by")
+            extra = _adjust_keys(ctx, effect, where, changed[0] == "adjust", numbers)
+            if changed[0] == "adjust" and isinstance(value, str):
+                book.adjusted.setdefault(value, str(event_id))
             if value not in numbers:
                 ctx.add(effect, changed[0], "dangling-reference", f"{where}.{changed[0]}: {value!r} is not a number "
                         f"parameter{did_you_mean(value, sorted(numbers)) if isinstance(value, str) else ''}")
@@ -892,7 +1006,7 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             unless_field, within = "", None
             if unless is not None:
                 if (not isinstance(unless, dict) or set(unless) != {"field", "within_days"}
-                        or fields.get(unless.get("field")) not in TERM_FIELD_TYPES
+                        or fields.get(unless.get("field")) not in ("date", "date_or_none")
                         or not isinstance(unless.get("within_days"), int) or isinstance(unless.get("within_days"), bool)):
                     ctx.add(effect, "unless", "bad-value", f"{where}.unless: expected {{field: <a date field of the "
                             f"event>, within_days: <whole days>}}; the event's fields are {', '.join(fields) or 'none'}")
@@ -905,13 +1019,50 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             book.term_assumptions.append((ctx, effect, where))
             read.append(TermEffect(
                 dividend_rate=str(value) if changed[0] == "dividend_rate" else "",
-                preference=str(value) if changed[0] == "preference" else "", only_raise=only_raise is True,
+                preference=str(value) if changed[0] == "preference" else "",
+                adjust=str(value) if changed[0] == "adjust" else "", **extra, only_raise=only_raise is True,
                 before=str(before or ""), unless_field=unless_field, within_days=within, source=source,
                 assumption=str(effect.get("assumption") or "")))
         source = _source(ctx, item.get("source"), f"{what}.source", book)
         book.term_events[str(event_id)] = TermEvent(
             id=str(event_id), title=" ".join(_string(ctx, item, "title", what).split()),
-            fields=tuple((str(k), str(v)) for k, v in fields.items()), effects=tuple(read), source=source)
+            fields=tuple((str(k), str(v)) for k, v in fields.items()), effects=tuple(read), source=source,
+            formula=str(formula or ""))
+
+
+def _adjust_keys(ctx: _Ctx, effect: dict, where: str, adjusting: bool, numbers: set) -> dict:
+    """The keys of an `adjust` effect (each refused on any other effect): `label` (the parameter in
+    the documents' terms, for reports), `inverse` and
+    `warrant_shares` (true or false), `effective_days_after` and `places` (whole numbers, 0 or
+    more), `de_minimis_pct` (a number parameter)."""
+    out: dict = {}
+    for key in ("label", "inverse", "warrant_shares", "effective_days_after", "places", "de_minimis_pct"):
+        if key not in effect:
+            continue
+        value = effect[key]
+        if not adjusting:
+            ctx.add(effect, key, "unknown-key", f"{where}.{key}: only an `adjust` effect takes {key}")
+        elif key == "label":
+            if not isinstance(value, str) or not value.strip():
+                ctx.add(effect, key, "wrong-type", f"{where}.{key}: expected the parameter's name in the documents' terms")
+            else:
+                out[key] = " ".join(value.split())
+        elif key in ("inverse", "warrant_shares"):
+            if not isinstance(value, bool):
+                ctx.add(effect, key, "wrong-type", f"{where}.{key}: expected true or false")
+            else:
+                out[key] = value
+        elif key == "de_minimis_pct":
+            if value not in numbers:
+                ctx.add(effect, key, "dangling-reference", f"{where}.{key}: {value!r} is not a number parameter"
+                        f"{did_you_mean(value, sorted(numbers)) if isinstance(value, str) else ''}")
+            else:
+                out[key] = str(value)
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            ctx.add(effect, key, "wrong-type", f"{where}.{key}: expected a whole number, 0 or more")
+        else:
+            out[key] = value
+    return out
 
 
 def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source | None,
@@ -1074,6 +1225,11 @@ def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
         if len([v for v in book.parameters[name].values if v.value is not None]) > 1:
             ctx.add(raw, "param", "bad-value", f"condition on {fact}: parameter '{name}' has more than one dated "
                                                f"value; a condition compares with one (give the rule a version instead)")
+            return None
+        if name in book.adjusted:
+            ctx.add(raw, "param", "bad-value", f"condition on {fact}: parameter '{name}' is adjusted by the term event "
+                    f"{book.adjusted[name]}; compare with it through a fact that reads it on the date (measure "
+                    f"exceeds or amount, param `parameter`)")
             return None
         book.def_params.setdefault(book.owner, []).append(name)
         raw = book.parameters[name].value
@@ -1377,6 +1533,11 @@ def load_rulebook(path: Path | str, check_quotes: bool = True, parameters: dict[
     _load_documents(book)
     _load_parameters(book)
     _load_facts(book)
+    for ctx, node, what, needs in book.fact_needs:
+        for name in needs:
+            if name not in book.facts:
+                ctx.add(node, "needs", "dangling-reference", f"{what}.from.needs: no fact '{name}' in facts.yaml"
+                        f"{did_you_mean(name, book.facts)}")
     _load_definitions(book)
     _parse_fact_conditions(book)
     assumptions = _load_assumptions(book)
@@ -1612,6 +1773,13 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
                         f"{what}.from.only_when: expected {{fact: value}} (one or more; any one holding)")
             else:
                 spec["only_when"] = tuple(dict(only).items())
+        needs = origin.get("needs")
+        if needs is not None:
+            if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+                ctx.add(origin, "needs", "wrong-type", f"{what}.from.needs: expected a list of facts")
+            else:
+                book.fact_needs.append((ctx, origin, what, tuple(needs)))
+                spec["needs"] = tuple(needs)
         if "field" not in origin:
             spec["origin"] = "measure"
         spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())
@@ -1663,6 +1831,9 @@ def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: 
     if isinstance(value, str) and value in book.parameters and kind in ("number", "int", "date"):
         if len([v for v in book.parameters[value].values if v.value is not None]) > 1:
             return bad(f"parameter '{value}' has more than one dated value; a measure's param reads one")
+        if value in book.adjusted:
+            return bad(f"parameter '{value}' is adjusted by the term event {book.adjusted[value]}; read it on the "
+                       f"date with a `parameter` param")
         value = book.parameters[value].value
     if kind == "party":
         choices = list(PARTIES) + list(book.groups)
@@ -1711,6 +1882,17 @@ def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: 
         return value if isinstance(value, bool) else bad(f"expected true or false, got {value!r}")
     if kind == "fact":
         return value if isinstance(value, str) else bad(f"expected a fact name, got {value!r}")
+    if kind == "term_events":
+        if not isinstance(value, dict) or not all(isinstance(v, str) and v in book.term_events for v in value.values()):
+            return bad(f"expected {{action kind: term event id of parameters.yaml}}, got {value!r}")
+        return dict(value)
+    if kind == "fact_map":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            return bad(f"expected {{field: fact}}, got {value!r}")
+        return dict(value)
+    if kind == "word":
+        return value if isinstance(value, str) and re.fullmatch(r"[a-z_][a-z0-9_]*", value) else bad(
+            f"expected a word of lower-case letters, digits and underscores, got {value!r}")
     if kind == "parameter":
         return value if isinstance(value, str) and value in book.parameters else bad(
             f"expected the name of a parameter in parameters.yaml, got {value!r}", book.parameters)

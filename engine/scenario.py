@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import calc, capital
+from . import adjust, calc, capital
 from .errors import InputError, ProblemList, did_you_mean
 from .errors import shown as _show
 from .board import Board, Director
@@ -1189,12 +1189,11 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
                    f"{', '.join(EXERCISE_METHODS)}{did_you_mean(method, EXERCISE_METHODS)}")
         elif method == "net_issue" and dated:
             fmv = item.get("fair_market_value")
-            price = Fraction(rulebook.param("warrant_exercise_price", when))
-            if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or Fraction(fmv) <= price:
+            if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or fmv <= 0:
                 ck.add(_line(item, "fair_market_value") or line, "bad-value",
                        f"{where}.fair_market_value: a net issue exercise needs the fair market value of a share, "
-                       f"above the ${Decimal(rulebook.param('warrant_exercise_price', when)):.2f} Exercise Price "
-                       f"({_cited(rulebook, rulebook.parameters['warrant_exercise_price'])}); got {_show(fmv)}")
+                       f"above the Exercise Price ({_cited(rulebook, rulebook.parameters['warrant_exercise_price'])}); "
+                       f"got {_show(fmv)}")
             elif rulebook.terms(when).exercise_rounding is None:
                 ck.add(_line(item, "method") or line, "bad-value", f"{where}.method: a net issue exercise issues a "
                        "rounded number of shares, and the rulebook states no warrant_exercise_rounding")
@@ -1231,6 +1230,15 @@ def _term_event(ck: _Checker, item: dict, where: str, spec: Any, when: date | No
         if kind == "date_or_none" and (value is None or value == "none"):
             fields.append((name, None))
             continue
+        if kind in ("count", "money"):
+            number = ck.shares(item, name, where, 1) if kind == "count" else ck.number(item, name, where)
+            if number is None:
+                return None
+            if kind == "money" and number < 0:
+                ck.add(_line(item, name), "bad-value", f"{where}.{name}: expected an amount of 0 or more")
+                return None
+            fields.append((name, number))
+            continue
         stated = ck.date(item, name, where)
         if stated is None:
             return None
@@ -1249,8 +1257,11 @@ def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, ruleboo
     reported) when the holdings do not allow it."""
     kind, when, quantity, holders = event.kind, event.when, event.quantity, record.holders
     if kind in rulebook.term_events:
-        record.term_events.append(event.term)
-        return True
+        spec = rulebook.term_events[kind]
+        if not spec.formula:
+            record.term_events.append(event.term)
+            return True
+        return _apply_adjustment(ck, item, where, rulebook, spec, event, record)
 
     def take(name: str, security: str, what: str) -> Holding | None:
         h = holders[name]
@@ -1277,8 +1288,15 @@ def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, ruleboo
             return False
         if event.fair_market_value is None:  # cash
             issued = quantity
-        else:
-            price = Fraction(rulebook.param("warrant_exercise_price", when))
+        else:  # at the Exercise Price in force that day, as the record's adjustments have moved it
+            price = Fraction(rulebook.deal(when, tuple(record.term_events)).parameters["warrant_exercise_price"])
+            if event.fair_market_value <= price:
+                ck.add(_line(item, "fair_market_value") or line, "bad-value",
+                       f"{where}.fair_market_value: a net issue exercise needs the fair market value of a share "
+                       f"above the ${Decimal(price.numerator) / price.denominator:.2f} Exercise Price in force on "
+                       f"{when} ({_cited(rulebook, rulebook.parameters['warrant_exercise_price'])}); got "
+                       f"{_show(item.get('fair_market_value'))}")
+                return False
             issued = calc.net_issue_shares(quantity, event.fair_market_value, price, rulebook.terms(when).exercise_rounding)
         holders[h.name] = replace(h, common=h.common + issued)
         record.outstanding += issued
@@ -1305,6 +1323,44 @@ def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, ruleboo
             ck.add(_line(item, "quantity"), "bad-value", f"{where}.quantity: repurchasing {quantity:,} leaves "
                    "less Common outstanding than the holders hold")
             return False
+    return True
+
+
+def _apply_adjustment(ck: _Checker, item: dict, where: str, rulebook: Rulebook, spec: Any, event: _Event,
+                      record: _Record) -> bool:
+    """An anti-dilution event of the history (a term event with a `formula`): recorded with the
+    Common outstanding immediately before it; a subdivision, combination or dividend in Common
+    scales every holding of Common and the outstanding (each holding to the whole share below,
+    adjust.py `common_scale`); an issuance or purchase of Common changes the outstanding; and
+    where an effect says so the warrants' share numbers move inversely with the exercise price
+    (each to the nearest whole share, half up)."""
+    formula = adjust.FORMULAS[spec.formula]
+    inputs = adjust.formula_inputs(spec.formula, dict(event.term.fields))
+    outstanding = record.outstanding
+    recorded = replace(event.term, outstanding=outstanding)
+    scale = formula.common_scale(outstanding, inputs)
+    change = formula.outstanding_change(outstanding, inputs)
+    if outstanding + change < 0 or (change < 0 and outstanding + change < sum(h.common for h in record.holders.values())):
+        ck.add(_line(item, "date"), "bad-value", f"{where}: the event takes {-change:,} shares of Common from "
+               f"{outstanding:,} outstanding, leaving less than the holders hold")
+        return False
+    shares_of = [e.adjust for e in spec.effects if e.adjust and e.warrant_shares]
+    before = {n: a.value for n, a in rulebook.adjustments(tuple(record.term_events)).items()}
+    record.term_events.append(recorded)
+    after = rulebook.adjustments(tuple(record.term_events))
+    for name in shares_of:
+        old = before.get(name, Fraction(Decimal(rulebook.param(name, event.when))))
+        new = after[name].value if name in after else old
+        if new != old:  # the aggregate exercise price is kept
+            for h in list(record.holders.values()):
+                if h.warrants:
+                    record.holders[h.name] = replace(h, warrants=int(calc._round_half_up(h.warrants * old / new, 0)))
+    if scale is not None:
+        for h in list(record.holders.values()):
+            if h.common:
+                record.holders[h.name] = replace(h, common=int(h.common * scale))
+        record.outstanding = int(outstanding * scale)
+    record.outstanding += change
     return True
 
 

@@ -62,8 +62,12 @@ def key_figure(rulebook: Rulebook, finding: Finding) -> str:
         if applied and applied.get("cite"):
             return f"permitted by {applied['cite']}"
     comparisons = [c for c in finding.comparisons if c.get("holds") is not None]
-    numeric = [c for c in comparisons if _numeric(c)]
-    chosen = (numeric or comparisons or finding.comparisons or [None])[0]
+    # The tests that decided it: those that held for an outcome the condition brought about, those
+    # that failed for one it did not; a figure first.
+    held = finding.outcome in ("violation", "obligation", "consequence", "approval_required")
+    deciding = [c for c in comparisons if c["holds"] is held] or comparisons
+    numeric = [c for c in deciding if _numeric(c)]
+    chosen = (numeric or deciding or finding.comparisons or [None])[0]
     return comparison_words(rulebook, chosen) if chosen else ""
 
 
@@ -72,7 +76,9 @@ def _stated_figures(rulebook: Rulebook, finding: Finding) -> list[str]:
     for p in finding.parameters:
         since = f" from {p['from']}" if p.get("from") else ""
         where = f"{p['cite']}: \"{p['quote']}\"" if p.get("cite") else "as the rulebook states it"
-        out.append(f"{p['name'].replace('_', ' ')}: {shown_value(rulebook, p['value'])}{since} ({where})")
+        value = p["value"]
+        shown = f"{int(value):,}" if isinstance(value, str) and value.isdigit() else shown_value(rulebook, value)
+        out.append(f"{p['name'].replace('_', ' ')}: {shown}{since} ({where})")
     return out
 
 

@@ -128,7 +128,8 @@ def test_a_warrant_exercise_is_excepted_too(rulebook, make_scenario):
 
 def test_a_cash_exercise_issues_one_common_per_warrant_share_at_34(tmp_path):
     code, data = run_json("check", write(tmp_path, exercise(date(2001, 3, 1))))
-    assert code == 0 and outcomes(data) == {LIBERTY_RULE: "permitted", WAR_10: "permitted"}
+    assert code == 0 and outcomes(data) == {LIBERTY_RULE: "permitted", WAR_10: "permitted",
+                                            "war.3.delivery": "obligation"}
     figures = finding(data, WAR_10)["figures"]
     assert (figures["exercise.exercise_price"], figures["exercise.aggregate_price"],
             figures["exercise.common_issued"]) == ("$34.00", "$34,000,000.00", "1,000,000")

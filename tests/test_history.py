@@ -125,8 +125,14 @@ def test_a_net_issue_exercise_follows_war_2c_and_rounds_per_war_3(rulebook, tmp_
      "be exercised"),
     ("  - {date: 2001-03-01, kind: exercise, holder: Liberty Media Corporation, quantity: 10, method: net_issue,"
      " fair_market_value: 34.00}\n", 9, "bad-value",
-     "history[0].fair_market_value: a net issue exercise needs the fair market value of a share, above "
-     "the $34.00 Exercise Price (WAR Face); got 34.00"),
+     "history[0].fair_market_value: a net issue exercise needs the fair market value of a share above "
+     "the $34.00 Exercise Price in force on 2001-03-01 (WAR Face); got 34.00"),
+    # After a 2-for-1 subdivision the Exercise Price is $17.00 (WAR 4(c)): $16.99 is not above it.
+    ("  - {date: 2001-03-01, kind: common_subdivision, new_shares: 2, old_shares: 1}\n"
+     "  - {date: 2001-03-05, kind: exercise, holder: Liberty Media Corporation, quantity: 10, method: net_issue,"
+     " fair_market_value: 16.99}\n", 10, "bad-value",
+     "history[1].fair_market_value: a net issue exercise needs the fair market value of a share above "
+     "the $17.00 Exercise Price in force on 2001-03-05 (WAR Face); got 16.99"),
     ("  - {date: 2002-06-01, kind: conversion, holder: Liberty Media Corporation, security: series_a1, "
      "quantity: 50001}\n", 9, "bad-value",
      "history[0].quantity: Liberty Media Corporation holds 50,000 of series_a1 on 2002-06-01, fewer than the "
@@ -135,7 +141,9 @@ def test_a_net_issue_exercise_follows_war_2c_and_rounds_per_war_3(rulebook, tmp_
      "quantity: 100}\n  - {date: 2002-05-01, kind: issuance, security: common, quantity: 100}\n", 10, "bad-date",
      "history[1].date: 2002-05-01 is before the previous event (2002-06-01)"),
     ("  - {date: 2002-06-01, kind: merger, quantity: 1}\n", 9, "bad-value",
-     "history[0].kind: 'merger' is not one of conversion, exercise, transfer, issuance, repurchase, change_of_control, purchase_offer_expired"),
+     "history[0].kind: 'merger' is not one of conversion, exercise, transfer, issuance, repurchase, change_of_control, purchase_offer_expired, "
+     "common_subdivision, common_stock_dividend, common_issuance_below_market, rights_offering, distribution, "
+     "issuer_tender_offer, spinoff, issuer_exchange_offer"),
 ])
 def test_a_bad_history_event_is_one_line_naming_its_line(rulebook, tmp_path, history, line, category, message):
     path = table(tmp_path, history)

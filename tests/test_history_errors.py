@@ -146,7 +146,9 @@ def test_check_names_the_cap_table_file_for_the_problems_of_its_history(tmp_path
      "  - {date: 2002-06-01, kind: conversion, holder: Liberty ICG Holdings, security: series_a1, "
      "quantity: 30000}\n",
      (9, "bad-value", "history[0].kind: 'transfr' is not one of conversion, exercise, transfer, issuance, "
-                      "repurchase, change_of_control, purchase_offer_expired (did you mean 'transfer'?)")),
+                      "repurchase, change_of_control, purchase_offer_expired, common_subdivision, common_stock_dividend, "
+                      "common_issuance_below_market, rights_offering, distribution, issuer_tender_offer, spinoff, "
+                      "issuer_exchange_offer (did you mean 'transfer'?)")),
     # 1,000,000 Warrants that did not reach Liberty (the transfer's quantity is not a number): its
     # later exercise of 7,000,000 is more than the 6,666,667 it held before, but only because of that.
     ("  - {date: 2001-02-28, kind: transfer, from: 'HMTF Bridge ICG, LLC', to: Liberty Media Corporation, "
@@ -218,7 +220,9 @@ def test_events_that_are_not_what_they_should_be_are_lines_not_a_traceback(tmp_p
     assert result.stderr.splitlines() == [
         f"{path}:9: wrong-type: history[0]: expected an event mapping, got 'an event'",
         f"{path}:10: bad-value: history[1].kind: a list is not one of conversion, exercise, transfer, issuance, "
-        "repurchase, change_of_control, purchase_offer_expired (did you mean 'conversion'?)",
+        "repurchase, change_of_control, purchase_offer_expired, common_subdivision, common_stock_dividend, "
+                      "common_issuance_below_market, rights_offering, distribution, issuer_tender_offer, spinoff, "
+                      "issuer_exchange_offer (did you mean 'conversion'?)",
         f"{path}:11: unknown-security: history[2].security: unknown security a mapping",
         f"{path}:11: unknown-holder: history[2].to: a list is not a holder at that date",
     ]

@@ -134,7 +134,7 @@ def test_quiet_prints_the_one_line_verdict_with_the_same_exit_code():
 def test_explain_traces_a_finding_as_indented_text_and_as_data():
     text = run("check", SAMPLE, "--explain").stdout
     trace = text.split("    Trace of pa.6.6a.liberty-standstill", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert trace[0] == " (rules/icg-2000/purchase-agreement.yaml:104): violation"
+    assert trace[0] == " (rules/icg-2000/purchase-agreement.yaml:211): violation"
     assert "        standstill.pct_after = 37.0375%  (the acquiring group's ownership on the Section 6.6 basis after the purchase)" in trace
     assert "        standstill.pct_after > 37.0000%: 37.0375% -> holds" in trace
     assert "      exception voting-power-safe-harbor (6.6(a)): fails" in trace

@@ -92,7 +92,8 @@ def test_bundled_rulebook_loads_clean():
     book = load_rulebook(RULEBOOK)
     ids = [r.id for r in book.rules]
     assert len(ids) == len(set(ids)) >= 8
-    assert ids[:3] == ["pa.6.5.transfer-restriction", "pa.6.5.transferee-notice", "pa.6.6a.liberty-standstill"]
+    assert ids[:6] == ["pa.5.13.legend", "pa.5.13.legend-omitted", "pa.5.13.legend-removal",
+                       "pa.6.5.transfer-restriction", "pa.6.5.transferee-notice", "pa.6.6a.liberty-standstill"]
 
 
 def test_unmodified_copy_lints_clean(rb):

@@ -378,13 +378,14 @@ def test_hmtf_and_gleacher_standstills_end_on_the_fifth_anniversary(rulebook, ma
         assert finding.reason == (None if outcome == "violation" else "not_in_force")
 
 
-# --- 3-5. Transfers: PA 6.5, CoD 4 and CoD 12(i) (data-driven, tests/cases/transfers.yaml) ------
+# --- 3-5. The rulebook's YAML test cases (rules/icg-2000/tests/*.yaml): transfers (PA 6.5, CoD 4,
+# CoD 12(i)), legends, and every other file added beside them --------------------------------
 
-TRANSFER_CASES = load_yaml(CASES / "transfers.yaml")
+RULE_CASES = [case for path in sorted(CASES.glob("*.yaml")) for case in load_yaml(path)]
 
 
-@pytest.mark.parametrize("case", TRANSFER_CASES, ids=[c["name"] for c in TRANSFER_CASES])
-def test_transfer_case(rulebook, make_scenario, case):
+@pytest.mark.parametrize("case", RULE_CASES, ids=[c["name"] for c in RULE_CASES])
+def test_rule_case(rulebook, make_scenario, case):
     rule_ids = [r.id for r in rulebook.rules]
     assert set(case["expect"]) <= set(rule_ids)
     result = evaluate(rulebook, make_scenario(case["scenario"]))
@@ -565,6 +566,7 @@ SAMPLE_OUTCOMES = {
     "liberty-converts-a1-2002.yaml": {LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None)},
     "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
                                                        "war.10.exercise-before-expiry": ("permitted", None),
+                                                       "war.3.delivery": ("obligation", None),
                                                        LIBERTY_RULE: ("permitted", None)},
     "liberty-exercises-warrants-after-expiry.yaml": {"war.10.exercise-before-expiry": ("violation", None)},
     "hmtf-buys-convertible-notes-2001.yaml": {HMTF_RULE: ("violation", None)},
@@ -654,6 +656,77 @@ SAMPLE_OUTCOMES = {
     "coc-d-rule-13e3-going-private.yaml": {
         "cod.17.coc-d": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
         "cod.13a.coc-step-up": OBLIGATION},
+    # legends (issue 9)
+    "legend-series-a-transfer-legend-required.yaml": {
+        "pa.5.13.legend": OBLIGATION, "pa.5.13.legend-omitted": ("permitted", None),
+        "cod.4-5c.restricted-shares-legend": OBLIGATION, "cod.4-5c.restricted-shares-legend-omitted": ("permitted", None)},
+    "legend-series-a-transfer-without-legend.yaml": {
+        "pa.5.13.legend": OBLIGATION, "pa.5.13.legend-omitted": ("violation", None),
+        "cod.4-5c.restricted-shares-legend": OBLIGATION, "cod.4-5c.restricted-shares-legend-omitted": ("violation", None)},
+    "legend-series-a-free-resale-removal-agreed.yaml": {
+        "pa.5.13.legend": ("permitted", None), "pa.5.13.legend-omitted": ("permitted", "no-longer-applicable"),
+        "cod.4-5c.restricted-shares-legend": ("permitted", "removal-requested"),
+        "cod.4-5c.restricted-shares-legend-omitted": ("permitted", "removal-requested")},
+    "legend-series-a-free-resale-no-removal-request.yaml": {
+        "pa.5.13.legend": ("permitted", None), "pa.5.13.legend-omitted": ("permitted", "no-longer-applicable"),
+        "cod.4-5c.restricted-shares-legend": OBLIGATION, "cod.4-5c.restricted-shares-legend-omitted": ("violation", None)},
+    "legend-common-on-series-a-conversion.yaml": {},   # neither Securities (PA 5.13) nor Series A (CoD 4)
+    "legend-warrant-2000-transfer-legend-required.yaml": {
+        "pa.5.13.legend": OBLIGATION, "pa.5.13.legend-omitted": ("permitted", None),
+        "war.face.legend": OBLIGATION, "war.face.legend-omitted": ("permitted", None)},
+    "legend-warrant-2000-replacement-removed-under-pa-5-13.yaml": {
+        "pa.5.13.legend": ("permitted", None), "pa.5.13.legend-omitted": ("permitted", "no-longer-applicable"),
+        "war.face.legend": ("permitted", "removed-under-pa-5-13"),
+        "war.face.legend-omitted": ("permitted", "removed-under-pa-5-13")},
+    "legend-warrant-2000-exchange-without-legend.yaml": {
+        "pa.5.13.legend": ("permitted", None), "pa.5.13.legend-omitted": ("permitted", "no-longer-applicable"),
+        "war.face.legend": OBLIGATION, "war.face.legend-omitted": ("violation", None)},
+    "legend-warrant-2000-exercise-subscription-executed.yaml": {
+        "war.subscription.investment-representation": ("permitted", None)},
+    "legend-warrant-2000-exercise-as-nominee.yaml": {"war.subscription.investment-representation": ("violation", None)},
+    "legend-removal-series-a-with-opinions.yaml": {
+        "pa.5.13.legend-omitted": ("permitted", "no-longer-applicable"), "pa.5.13.legend-removal": OBLIGATION,
+        "cod.4-5c.restricted-shares-legend-omitted": ("permitted", "removal-requested")},
+    "legend-removal-series-a-without-concurrence.yaml": {
+        "pa.5.13.legend-omitted": ("permitted", "no-longer-applicable"), "cod.4-5c.restricted-shares-legend-omitted": ("violation", None)},
+    "legend-plan-warrant-known-underwriter.yaml": {
+        "wa-am1.11-1.plan-warrant-legend": OBLIGATION, "wa-am1.11-1.plan-warrant-legend-omitted": ("permitted", None)},
+    "legend-plan-warrant-underwriter-not-known.yaml": {
+        "wa-am1.11-1.plan-warrant-legend": ("permitted", None),
+        "wa-am1.11-1.plan-warrant-legend-omitted": ("permitted", "not-a-known-underwriter")},
+    "legend-plan-warrant-common-known-underwriter-without-legend.yaml": {
+        "wa-am1.11-1.plan-warrant-common-legend": OBLIGATION,
+        "wa-am1.11-1.plan-warrant-common-legend-omitted": ("violation", None)},
+    "legend-warrant-2000-beside-plan-warrant-2003.yaml": {
+        "pa.5.13.legend": OBLIGATION, "pa.5.13.legend-omitted": ("violation", None),
+        "war.face.legend": OBLIGATION, "war.face.legend-omitted": ("violation", None)},
+    # Conversion, exercise and anti-dilution (issue 9): fractions both ways, the Warrant's last day,
+    # net issue at and below the Exercise Price, a split, a below-market issuance, a carve-out, and a
+    # conversion at the price a recorded split set.
+    "hm-4-eq-converts-a2-fraction-down-2001.yaml": {HMTF_RULE: ("permitted", None),
+                                                    "cod.12a.conversion-right": ("permitted", None)},
+    "hm-pg-iv-converts-a2-fraction-up-2001.yaml": {HMTF_RULE: ("permitted", None),
+                                                   "cod.12a.conversion-right": ("permitted", None)},
+    "liberty-exercises-warrants-last-day-2005.yaml": {"war.10.exercise-before-expiry": ("permitted", None),
+                                                      "war.3.delivery": ("obligation", None)},
+    "liberty-exercises-warrants-net-issue-at-price-2003.yaml": {
+        LIBERTY_RULE: ("permitted", "upon-conversion-or-exercise"), "war.2c.net-issue-exercise": ("violation", None),
+        "war.10.exercise-before-expiry": ("permitted", None)},
+    "liberty-exercises-warrants-net-issue-below-price-2003.yaml": {
+        LIBERTY_RULE: ("permitted", "upon-conversion-or-exercise"), "war.2c.net-issue-exercise": ("violation", None),
+        "war.10.exercise-before-expiry": ("permitted", None)},
+    "adjustment-common-split-2-for-1-2001.yaml": {
+        "cod.8d.thresholds-adjusted-for-splits": ("consequence", None),
+        "cod.12d-iii.subdivision-combination": ("consequence", None), "cod.12d-x.adjustment-notice": ("obligation", None),
+        "war.4c.subdivision-combination": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
+    "adjustment-issuance-below-market-2001.yaml": {
+        "cod.12d-ii-a.below-market-issuance": ("consequence", None), "cod.12d-x.adjustment-notice": ("obligation", None),
+        "war.4b-i.below-market-issuance": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
+    "adjustment-issuance-option-plan-carve-out-2001.yaml": {
+        "cod.12d-ii-a.below-market-issuance": ("not_applicable", "compensation-plan"),
+        "war.4b-i.below-market-issuance": ("not_applicable", "compensation-plan")},
+    "liberty-converts-a1-after-split-2001.yaml": {LIBERTY_RULE: ("permitted", None),
+                                                  "cod.12a.conversion-right": ("permitted", None)},
 }
 
 

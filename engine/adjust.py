@@ -1,0 +1,129 @@
+"""Anti-dilution arithmetic: the standard formulas by which an event on the Common moves a
+conversion or exercise price, and the de minimis rule that carries a small adjustment forward.
+
+A rulebook's term event (parameters.yaml `term_events`) names one formula for the legal event and
+lists the parameters it adjusts; each formula reads the event's stated fields and the Common
+outstanding immediately before it (O), and gives:
+- `factor`: what the price is multiplied by (None: the formula's trigger is not met, no adjustment);
+- `common_scale`: what every holding of Common and the Common outstanding is multiplied by (a
+  subdivision, combination or dividend in Common), or None;
+- `outstanding_change`: the Common the event adds to (or takes from) the outstanding otherwise.
+
+The formulas are those of a conventional anti-dilution clause; the rulebook cites the words
+that state each one for its instrument. Everything here is exact (Fraction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+from . import calc
+
+
+@dataclass(frozen=True)
+class Formula:
+    """One anti-dilution formula: the fields it reads (field: type), its words, and its functions."""
+
+    fields: tuple[tuple[str, str], ...]
+    words: str  # the formula in a lawyer's notation, P the price before
+    factor: Callable[[int, dict], Fraction | None]
+    common_scale: Callable[[int, dict], Fraction | None] = lambda o, f: None
+    outstanding_change: Callable[[int, dict], int] = lambda o, f: 0
+    trigger: str = ""  # when the formula adjusts at all, in words
+
+
+def _subdivision(o: int, f: dict) -> Fraction:
+    return Fraction(f["old_shares"], f["new_shares"])
+
+
+def _stock_dividend(o: int, f: dict) -> Fraction:
+    return Fraction(o, o + f["shares_distributed"])
+
+
+def _below_market(o: int, f: dict, quantity: str) -> Fraction | None:
+    price, market = Fraction(f["price"]), Fraction(f["current_market_price"])
+    if price >= market:
+        return None  # not "less than the Current Market Price": no adjustment
+    n = f[quantity]
+    return (o + n * price / market) / (o + n)
+
+
+def _distribution(o: int, f: dict) -> Fraction | None:
+    value, market = Fraction(f["fair_market_value_per_share"]), Fraction(f["current_market_price"])
+    if value >= market:
+        return None  # at or above the Current Market Price: provision in kind instead of an adjustment
+    return (market - value) / market
+
+
+def _tender_offer(o: int, f: dict) -> Fraction | None:
+    market, paid, bought = Fraction(f["current_market_price"]), Fraction(f["consideration"]), f["purchased"]
+    income = Fraction(f["net_income_12_months"])
+    if paid <= income * Fraction(5, 100):
+        return None  # not more than 5% of the 12 Month Net Income
+    factor = o * market / (paid + (o - bought) * market)
+    return factor if factor < 1 else None  # never an increase
+
+
+FORMULAS: dict[str, Formula] = {
+    "subdivision": Formula(
+        (("new_shares", "count"), ("old_shares", "count")), "P x old shares / new shares", _subdivision,
+        common_scale=lambda o, f: Fraction(f["new_shares"], f["old_shares"])),
+    "stock_dividend": Formula(
+        (("shares_distributed", "count"),), "P x O / (O + D)", _stock_dividend,
+        common_scale=lambda o, f: Fraction(o + f["shares_distributed"], o)),
+    "issuance_below_market": Formula(
+        (("quantity", "count"), ("price", "money"), ("current_market_price", "money")),
+        "P x (O + N x p / CMP) / (O + N)", lambda o, f: _below_market(o, f, "quantity"),
+        outstanding_change=lambda o, f: f["quantity"],
+        trigger="the price per share is less than the Current Market Price"),
+    "rights_offering": Formula(
+        (("rights_shares", "count"), ("price", "money"), ("current_market_price", "money")),
+        "P x (O + N x p / CMP) / (O + N)", lambda o, f: _below_market(o, f, "rights_shares"),
+        trigger="the subscription price is less than the Current Market Price"),
+    "distribution": Formula(
+        (("fair_market_value_per_share", "money"), ("current_market_price", "money")),
+        "P x (CMP - F) / CMP", _distribution,
+        trigger="the fair market value per share is less than the Current Market Price"),
+    "tender_offer": Formula(
+        (("purchased", "count"), ("consideration", "money"), ("current_market_price", "money"),
+         ("net_income_12_months", "money")),
+        "P x (O x CMP) / (C + (O - S) x CMP)", _tender_offer,
+        outstanding_change=lambda o, f: -f["purchased"],
+        trigger="the consideration exceeds 5% of the 12 Month Net Income, and the price would fall"),
+}
+
+
+def formula_inputs(name: str, fields: dict) -> dict | None:
+    """The fields a formula reads, as numbers, from those stated; None when one is missing."""
+    out = {}
+    for key, kind in FORMULAS[name].fields:
+        value = fields.get(key)
+        if value is None:
+            return None
+        out[key] = int(value) if kind == "count" else Fraction(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One adjustment of one parameter: the price before, the exact price the formula gives
+    (with any adjustment carried forward), and whether it was made or carried forward."""
+
+    before: Fraction  # the price in force before the event
+    exact: Fraction  # before x the carried factor x this factor, unrounded
+    after: Fraction  # the price in force after (before, when carried forward)
+    made: bool
+    factor: Fraction
+
+
+def apply(before: Fraction, carried: Fraction, factor: Fraction, de_minimis_pct: Any, places: Any) -> tuple[Step, Fraction]:
+    """The de minimis rule: an adjustment is made only when it moves the price by at least
+    `de_minimis_pct` percent; one that is not is carried forward (returned as the new carried
+    factor) into the next; a made adjustment is rounded to `places` decimals (half up)."""
+    exact = before * carried * factor
+    if de_minimis_pct is not None and abs(exact / before - 1) * 100 < Fraction(de_minimis_pct):
+        return Step(before, exact, before, False, factor), carried * factor
+    after = Fraction(calc._round_half_up(exact, int(places))) if places is not None else exact
+    return Step(before, exact, after, True, factor), Fraction(1)
