@@ -162,13 +162,15 @@ CALENDARS = {
 
 def business_days_after(start: date, days: int, calendar: str) -> date:
     """The `days`-th business day after `start` under a named calendar ("within five Business Days
-    thereafter": the day after `start` is the first counted)."""
+    thereafter": the day after `start` is the first counted); a negative `days` counts back ("the
+    Business Day next preceding": -1)."""
     counts = CALENDARS[calendar]
+    step = timedelta(days=1 if days >= 0 else -1)
     d = start
-    for _ in range(days):
-        d += timedelta(days=1)
+    for _ in range(abs(days)):
+        d += step
         while not counts(d):
-            d += timedelta(days=1)
+            d += step
     return d
 
 

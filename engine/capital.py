@@ -63,12 +63,14 @@ def held(holding: Holding, security: str, klass: str | None) -> int:
     return holding.preferred.get(security, 0)
 
 
-def parse_action(ck, node: dict, rulebook, cap: CapTable | None) -> Action | None:
+def parse_action(ck, node: dict, rulebook, cap: CapTable | None, declared: tuple = ()) -> Action | None:
     """`action: {kind: conversion, holder, security, quantity}` or `{kind: exercise, holder, quantity,
-    method: cash | net_issue, market_price}`; every problem reported on its line."""
+    method: cash | net_issue, market_price}`, with any further field facts.yaml declares for the
+    kind (`declared`, read by the caller); every problem reported on its line."""
     kind = node["kind"]
     required = ("holder", "quantity") + (("security",) if kind == "conversion" else ())
-    ck.mapping(node, "action", ACTION_KEYS[kind], required, what=f" for a {kind}")
+    ck.mapping(node, "action", ACTION_KEYS[kind] + tuple(k for k in declared if k not in ACTION_KEYS[kind]), required,
+               what=f" for a {kind}")
     quantity = ck.shares(node, "quantity", "action", 1)
     klass = "preferred" if kind == "conversion" else "warrant"
     security = node.get("security")

@@ -273,6 +273,17 @@ def scenario_schema(book: Rulebook) -> dict:
             prop["anyOf"] = [_security_enum(book, every, "A security of the rulebook."),
                              {"type": "string", "description": "Another convertible the cap table declares under "
                                                                "`convertibles`."}]
+    # A conversion and an exercise: the engine's keys and any further field the rulebook declares.
+    for kind in ("conversion", "exercise"):
+        if f"action.{kind}" in defs:
+            node = defs[f"action.{kind}"]
+            fields, _ = action_fields(book, kind)
+            for key, field_schema in fields.items():
+                node["properties"].setdefault(key, field_schema)
+            node.pop("propertyNames", None)
+            node["additionalProperties"] = False
+            node["description"] = node["description"].split(" Any further key")[0] + (
+                f" With the fields the rulebook declares for a {kind}: {', '.join(fields)}." if fields else "")
     if "action.conversion" in defs:
         ids = _securities(book, lambda s: s.get("class") == "preferred" and s.get("converts_to_common"))
         defs["action.conversion"]["properties"]["security"] = _security_enum(

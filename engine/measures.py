@@ -751,10 +751,13 @@ def acquires_all_outstanding(sit: Situation, securities: list[str], by_company: 
     return action.quantity >= outstanding(sit, securities)
 
 
-def business_days_after(sit: Situation, days: int, calendar: str, start: Any = "as_of") -> date:
+def business_days_after(sit: Situation, days: int, calendar: str, start: Any = "as_of",
+                        start_fact: str | None = None) -> date | None:
     """A deadline: the `days`-th business day after `start` (the scenario's date unless a date is
-    given) under a named holiday calendar (calc.CALENDARS)."""
-    return calc.business_days_after(_date_param(sit, start), days, calendar)
+    given, or the date the fact `start_fact` states; unknown while it is unknown) under a named
+    holiday calendar (calc.CALENDARS); a negative `days` counts back."""
+    begin = _fact_date(sit, start_fact, start)
+    return None if begin is None else calc.business_days_after(begin, days, calendar)
 
 
 def jurisdiction(sit: Situation, name_fact: str, output: str = "kind") -> Any:
@@ -1091,7 +1094,8 @@ MEASURES: dict[str, Measure] = {
     "conversion_rate": Measure(conversion_rate, {"value_fact": "fact", "times": "fact", "places": "int"},
                                ("value_fact",), {"": "text"}, _CONVERTING),
     "business_days_after": Measure(business_days_after, {
-        "days": "int", "calendar": "choice:" + "|".join(calc.CALENDARS), "start": "date"}, ("days", "calendar"),
+        "days": "int", "calendar": "choice:" + "|".join(calc.CALENDARS), "start": "date", "start_fact": "fact"},
+        ("days", "calendar"),
         {"": "date"}),
     "jurisdiction": Measure(jurisdiction, {"name_fact": "fact", "output": "choice:kind|country"}, ("name_fact",),
                             {"": "enum"}),

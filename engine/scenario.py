@@ -788,7 +788,13 @@ def _action(ck: _Checker, node: Any, line: int | None, rulebook: Rulebook, cap: 
     kind = node.get("kind")
     kinds = rulebook.action_kinds
     if kind in kinds and kind in capital.CAPITAL_KINDS:
-        return capital.parse_action(ck, node, rulebook, cap)
+        declared = tuple(dict.fromkeys(spec.key.split(".")[0] for spec in rulebook.facts.values()
+                                       if spec.key and kind in spec.kinds))
+        action = capital.parse_action(ck, node, rulebook, cap, declared)
+        stated = _stated_fields(ck, node, kind, rulebook, only=False)
+        if action is None or not stated:
+            return action
+        return replace(action, details={**action.details, **{k: v for k, v in stated.items() if v is not None}})
     if kind in kinds and kind not in TRADE_KINDS:
         return _corporate(ck, node, kind, rulebook)
     if kind is None:

@@ -355,7 +355,11 @@ def test_each_adjustment_finding_names_the_readings_it_rests_on(rulebook, make_s
     assert finding(rulebook, make_scenario, split, "cod.12d-iii.subdivision-combination").assumptions == \
         ["A-adj-cent-rounding"]
     assert finding(rulebook, make_scenario, split, "war.4c.subdivision-combination").assumptions == \
-        ["A-adj-cent-rounding", "A-adj-warrant-share-rounding"]
+        ["A-adj-cent-rounding", "A-adj-warrant-share-rounding", "A-adj-subscription-form-face-number"]
+    assert "A-adj-officers-certificate" in finding(rulebook, make_scenario, split, "war.4h.adjustment-notice").assumptions
+    dividend = {"kind": "common_stock_dividend", "shares_distributed": 4858204}
+    assert finding(rulebook, make_scenario, dividend, "cod.12d-i.stock-dividend").assumptions == \
+        ["A-adj-cent-rounding", "A-adj-cod-crossref-viii"]
     assert "A-adj-thresholds-follow-splits" in finding(
         rulebook, make_scenario, split, "cod.8d.thresholds-adjusted-for-splits").assumptions
     assert "A-adj-notice-only-when-adjusted" in finding(
@@ -433,3 +437,59 @@ def test_a_refused_or_expired_exercise_delivers_nothing(rulebook, make_scenario)
     expired = evaluate(rulebook, make_scenario({"as_of": date(2005, 4, 11), "instruments": dict(IN_FORCE), "action": {
         "kind": "exercise", "holder": LIBERTY, "quantity": 1000, "method": "cash"}}))
     assert expired.by_rule("war.3.delivery").outcome == "not_applicable"
+
+
+# --- conversion of shares called for redemption (CoD 12(a), third sentence) -------------------------
+
+CALLED = {"kind": "conversion", "holder": LIBERTY, "security": "series_a1", "quantity": 1000,
+          "called_for_redemption": True}
+
+
+@pytest.mark.parametrize("on, redemption, outcome", [
+    (date(2010, 6, 29), date(2010, 6, 30), "permitted"),   # Tuesday, the Business Day next preceding
+    (date(2010, 6, 30), date(2010, 6, 30), "cannot_determine"),  # after it: turns on a payment default
+    (date(2010, 6, 4), date(2010, 6, 7), "permitted"),     # Redemption Date a Monday: the Friday before
+    (date(2010, 6, 5), date(2010, 6, 7), "cannot_determine"),
+])
+def test_called_shares_convert_until_the_business_day_before_the_redemption_date(rulebook, make_scenario, on,
+                                                                                 redemption, outcome):
+    result = evaluate(rulebook, make_scenario({"as_of": on, "instruments": dict(IN_FORCE),
+                                               "action": dict(CALLED, redemption_date=redemption)}))
+    f = result.by_rule("cod.12a.conversion-right-called-shares")
+    assert f.outcome == outcome
+    if outcome == "cannot_determine":
+        assert f.missing == ["conversion.company_defaulted_on_redemption"]
+
+
+@pytest.mark.parametrize("defaulted, outcome, exception", [(True, "permitted", "company-default"),
+                                                           (False, "violation", None)])
+def test_a_default_on_the_redemption_payment_keeps_the_right(rulebook, make_scenario, defaulted, outcome, exception):
+    action = dict(CALLED, redemption_date=date(2010, 6, 30), company_defaulted_on_redemption=defaulted)
+    f = evaluate(rulebook, make_scenario({"as_of": date(2010, 7, 1), "instruments": dict(IN_FORCE),
+                                          "action": action})).by_rule("cod.12a.conversion-right-called-shares")
+    assert (f.outcome, f.exception) == (outcome, exception)
+    if outcome == "violation":
+        assert f.figures["conversion.called_shares_right_ends"] == "2010-06-29"
+
+
+def test_a_call_without_its_redemption_date_cannot_be_decided_and_no_call_is_not_tested(rulebook, make_scenario):
+    called = evaluate(rulebook, make_scenario({"as_of": date(2010, 7, 1), "instruments": dict(IN_FORCE),
+                                               "action": CALLED})).by_rule("cod.12a.conversion-right-called-shares")
+    # Either would decide it: the date (a conversion in time needs no default), or a default.
+    assert (called.outcome, called.missing) == ("cannot_determine", ["conversion.redemption_date",
+                                                                     "conversion.company_defaulted_on_redemption"])
+    plain = {k: v for k, v in CALLED.items() if k != "called_for_redemption"}
+    assert evaluate(rulebook, make_scenario({"as_of": date(2010, 7, 1), "instruments": dict(IN_FORCE), "action": plain})
+                    ).by_rule("cod.12a.conversion-right-called-shares").outcome == "not_applicable"
+
+
+def test_a_ten_percent_dividend_in_common(rulebook, make_scenario):
+    # 4,858,204 shares on 48,582,035 (O / (O + D) = 48,582,035 / 53,440,239): $28.00 -> $25.45,
+    # $34.00 -> $30.91; the A-2 threshold x 53,440,239 / 48,582,035 = 4,517,857.39... -> 4,517,858.
+    dividend = {"kind": "common_stock_dividend", "shares_distributed": 4858204}
+    assert finding(rulebook, make_scenario, dividend, "cod.12d-i.stock-dividend").figures[
+        "adjustment.conversion_price_after"] == "$25.45"
+    assert finding(rulebook, make_scenario, dividend, "war.4a.stock-dividend").figures[
+        "adjustment.exercise_price_after"] == "$30.91"
+    assert finding(rulebook, make_scenario, dividend, "cod.8d.thresholds-adjusted-for-splits").figures[
+        "adjustment.a2_director_threshold_after"] == "4,517,858"

@@ -501,8 +501,6 @@ KEYS = [
     (SCENARIO, "/$defs/board", sc.BOARD_KEYS),
     (SCENARIO, "/$defs/director", sc.DIRECTOR_KEYS),
     (SCENARIO, "/$defs/inTestCase", sc.SCENARIO_KEYS),
-    (SCENARIO, "/$defs/action.conversion", capital.ACTION_KEYS["conversion"]),
-    (SCENARIO, "/$defs/action.exercise", capital.ACTION_KEYS["exercise"]),
     (CAPTABLE, "/", sc.CAP_TABLE_KEYS),
     (CAPTABLE, "/$defs/inScenario", ("file",) + sc.CAP_TABLE_KEYS),
     (CAPTABLE, "/$defs/instrumentStatus", sc.INSTRUMENT_KEYS),
@@ -548,6 +546,15 @@ KEYS = [
 @pytest.mark.parametrize("name, pointer, expected", KEYS, ids=[f"{n}#{p}" for n, p, _ in KEYS])
 def test_the_schema_takes_the_keys_the_loader_takes(name, pointer, expected):
     assert keys(name, pointer) == set(expected)
+
+
+def test_a_conversion_and_an_exercise_take_the_engines_keys_and_any_the_rulebook_declares():
+    # The general schema: the engine's keys, and any further word-key a rulebook declares for the
+    # kind (a rulebook's own schema closes it on the fields it declares).
+    for kind in ("conversion", "exercise"):
+        node = at(SCHEMA_FILES[SCENARIO], f"/$defs/action.{kind}")
+        assert set(node["properties"]) == set(capital.ACTION_KEYS[kind])
+        assert node["additionalProperties"] == {"$ref": "#/$defs/rulebookField"}
 
 
 def test_the_closed_mappings_are_closed_where_the_loader_rejects_unknown_keys():
@@ -662,11 +669,13 @@ def test_each_action_kind_takes_the_fields_the_rulebook_declares_for_it(rulebook
     kinds}`, the field (a dotted field is a mapping of its parts); each labelled and closed."""
     schema = BOOK_SCHEMAS[book][SCENARIO]
     for kind in rulebooks[book].action_kinds:
-        fields = declared_fields(rulebooks[book], kind) if kind not in CAPITAL_KINDS else {}
+        fields = declared_fields(rulebooks[book], kind)
         own = capital.ACTION_KEYS.get(kind) or sc.ACTION_KEYS.get(kind) or ("kind",)
         pointer = f"/$defs/action.{kind}"
         node = at(schema, pointer)
         assert set(node["properties"]) == set(own) | set(fields), kind
+        if kind in CAPITAL_KINDS and fields:  # a conversion or exercise takes the rulebook's own fields too
+            assert all(f"facts.yaml: " in node["properties"][head]["description"] for head in fields), kind
         assert node["additionalProperties"] is False, kind
         for head, tails in fields.items():
             if tails:

@@ -727,6 +727,8 @@ SAMPLE_OUTCOMES = {
         "war.4b-i.below-market-issuance": ("not_applicable", "compensation-plan")},
     "liberty-converts-a1-after-split-2001.yaml": {LIBERTY_RULE: ("permitted", None),
                                                   "cod.12a.conversion-right": ("permitted", None)},
+    "liberty-converts-called-a1-after-cutoff-2010.yaml": {"cod.12a.conversion-right": ("permitted", None),
+                                                          "cod.12a.conversion-right-called-shares": ("violation", None)},
 }
 
 
