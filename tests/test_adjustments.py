@@ -493,3 +493,21 @@ def test_a_ten_percent_dividend_in_common(rulebook, make_scenario):
         "adjustment.exercise_price_after"] == "$30.91"
     assert finding(rulebook, make_scenario, dividend, "cod.8d.thresholds-adjusted-for-splits").figures[
         "adjustment.a2_director_threshold_after"] == "4,517,858"
+
+
+def test_a_conversion_takes_effect_at_the_close_of_business_on_the_day_of_surrender(rulebook, make_scenario):
+    action = {"kind": "conversion", "holder": LIBERTY, "security": "series_a1", "quantity": 50000}
+    f = evaluate(rulebook, make_scenario({"as_of": date(2000, 4, 10), "action": action})).by_rule(
+        "cod.12b.conversion-effective-time")
+    assert f.outcome == "consequence"
+    assert "record holder of the 17,857,143 shares of Common Stock from then" in f.explanation
+    late = evaluate(rulebook, make_scenario({"as_of": date(2015, 6, 30), "instruments": dict(IN_FORCE),
+                                             "action": action})).by_rule("cod.12b.conversion-effective-time")
+    assert late.outcome == "not_applicable"  # the right expired on 2015-06-29: nothing is converted
+
+
+@pytest.mark.parametrize("on, outcome", [(date(2010, 6, 29), "consequence"), (date(2010, 6, 30), "not_applicable")])
+def test_a_called_share_past_its_last_day_is_not_converted_at_all(rulebook, make_scenario, on, outcome):
+    action = dict(CALLED, redemption_date=date(2010, 6, 30), company_defaulted_on_redemption=False)
+    result = evaluate(rulebook, make_scenario({"as_of": on, "instruments": dict(IN_FORCE), "action": action}))
+    assert result.by_rule("cod.12b.conversion-effective-time").outcome == outcome

@@ -563,7 +563,8 @@ SAMPLE_OUTCOMES = {
                                           COD_4: ("permitted", "exempt"), COD_12I_A1: ("obligation", None)},
     "transfer-missing-rule144-fact.yaml": {PA_65: ("violation", None), COD_4: ("cannot_determine", None)},
     # Capital events: conversion, exercise, another convertible, an issuance of Common.
-    "liberty-converts-a1-2002.yaml": {LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None)},
+    "liberty-converts-a1-2002.yaml": {LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
                                                        "war.10.exercise-before-expiry": ("permitted", None),
                                                        "war.3.delivery": ("obligation", None),
@@ -704,9 +705,11 @@ SAMPLE_OUTCOMES = {
     # net issue at and below the Exercise Price, a split, a below-market issuance, a carve-out, and a
     # conversion at the price a recorded split set.
     "hm-4-eq-converts-a2-fraction-down-2001.yaml": {HMTF_RULE: ("permitted", None),
-                                                    "cod.12a.conversion-right": ("permitted", None)},
+                                                    "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None)},
     "hm-pg-iv-converts-a2-fraction-up-2001.yaml": {HMTF_RULE: ("permitted", None),
-                                                   "cod.12a.conversion-right": ("permitted", None)},
+                                                   "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-exercises-warrants-last-day-2005.yaml": {"war.10.exercise-before-expiry": ("permitted", None),
                                                       "war.3.delivery": ("obligation", None)},
     "liberty-exercises-warrants-net-issue-at-price-2003.yaml": {
@@ -726,7 +729,8 @@ SAMPLE_OUTCOMES = {
         "cod.12d-ii-a.below-market-issuance": ("not_applicable", "compensation-plan"),
         "war.4b-i.below-market-issuance": ("not_applicable", "compensation-plan")},
     "liberty-converts-a1-after-split-2001.yaml": {LIBERTY_RULE: ("permitted", None),
-                                                  "cod.12a.conversion-right": ("permitted", None)},
+                                                  "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-converts-called-a1-after-cutoff-2010.yaml": {"cod.12a.conversion-right": ("permitted", None),
                                                           "cod.12a.conversion-right-called-shares": ("violation", None)},
 }
