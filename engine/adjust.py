@@ -34,7 +34,9 @@ class Formula:
     trigger: str = ""  # when the formula adjusts at all, in words
 
 
-def _subdivision(o: int, f: dict) -> Fraction:
+def _subdivision(o: int, f: dict) -> Fraction | None:
+    if f["new_shares"] == f["old_shares"]:
+        return None  # the shares outstanding do not change: neither subdivided nor combined
     return Fraction(f["old_shares"], f["new_shares"])
 
 
@@ -69,7 +71,8 @@ def _tender_offer(o: int, f: dict) -> Fraction | None:
 FORMULAS: dict[str, Formula] = {
     "subdivision": Formula(
         (("new_shares", "count"), ("old_shares", "count")), "P x old shares / new shares", _subdivision,
-        common_scale=lambda o, f: Fraction(f["new_shares"], f["old_shares"])),
+        common_scale=lambda o, f: Fraction(f["new_shares"], f["old_shares"]),
+        trigger="the outstanding shares are subdivided into more or combined into fewer"),
     "stock_dividend": Formula(
         (("shares_distributed", "count"),), "P x O / (O + D)", _stock_dividend,
         common_scale=lambda o, f: Fraction(o + f["shares_distributed"], o)),

@@ -480,7 +480,7 @@ def _capital(args: argparse.Namespace, kind: str) -> int:
         method, market = ("net_issue", args.fair_market_value) if args.net_issue else ("cash", None)
     instruments = {}
     if args.instrument:
-        instruments = {doc: ("in_force" if st.status == "in_force" else f"{st.status}:{st.from_date}")
+        instruments = {doc: ("in_force" if st.status == "in_force" else {"status": st.status, "from": st.from_date})
                        for doc, st in instruments_from_options(args.instrument, rulebook).items()}
     data = calculator.scenario_data(kind, args.holder, args.shares, args.on,
                                     _cap_table_path(args.cap_table, rulebook).resolve(),

@@ -511,3 +511,61 @@ def test_a_called_share_past_its_last_day_is_not_converted_at_all(rulebook, make
     action = dict(CALLED, redemption_date=date(2010, 6, 30), company_defaulted_on_redemption=False)
     result = evaluate(rulebook, make_scenario({"as_of": on, "instruments": dict(IN_FORCE), "action": action}))
     assert result.by_rule("cod.12b.conversion-effective-time").outcome == outcome
+
+
+# --- the other proposed events, both sides --------------------------------------------------------
+
+@pytest.mark.parametrize("price, outcome, after", [("20.00", "not_applicable", "$28.00"),
+                                                   ("19.99", "consequence", "$27.72")])
+def test_a_rights_offering_adjusts_only_below_the_current_market_price(rulebook, make_scenario, price, outcome, after):
+    # 4,858,204 rights at $19.99 against $20.00: (O + N x 19.99/20) / (O + N) = 0.99995...: 0.0045%,
+    # carried forward, so the price stays $28.00 but the rule applies.
+    action = {"kind": "rights_offering", "rights_shares": 4858204, "price": Decimal(price),
+              "current_market_price": Decimal("20.00")}
+    f = finding(rulebook, make_scenario, action, "cod.12d-ii-b.rights-offering")
+    assert f.outcome == outcome
+    if outcome == "consequence":
+        assert f.figures["adjustment.conversion_price_adjusted"] == "no"
+        assert "carried forward" in f.explanation
+    big = dict(action, price=Decimal("10.00"))  # (O + N/2) / (O + N) = 0.954545...: $28.00 -> $26.73
+    assert finding(rulebook, make_scenario, big, "cod.12d-ii-b.rights-offering").figures[
+        "adjustment.conversion_price_after"] == "$26.73"
+    assert finding(rulebook, make_scenario, big, "war.4b-ii.rights-offering").figures[
+        "adjustment.exercise_price_after"] == "$32.45"
+
+
+@pytest.mark.parametrize("value, outcome", [("20.00", "not_applicable"), ("2.00", "consequence")])
+def test_a_distribution_adjusts_only_when_worth_less_than_the_market_price(rulebook, make_scenario, value, outcome):
+    action = {"kind": "distribution", "fair_market_value_per_share": Decimal(value),
+              "current_market_price": Decimal("20.00")}
+    cod = finding(rulebook, make_scenario, action, "cod.12d-iv.distribution")
+    war = finding(rulebook, make_scenario, action, "war.4d-i.distribution")
+    assert (cod.outcome, war.outcome) == (outcome, outcome)
+    if outcome == "consequence":  # (CMP - F) / CMP = 18/20
+        assert (cod.figures["adjustment.conversion_price_after"], war.figures["adjustment.exercise_price_after"]) == \
+            ("$25.20", "$30.60")
+
+
+def test_a_split_that_changes_nothing_adjusts_nothing(rulebook, make_scenario):
+    action = {"kind": "common_subdivision", "new_shares": 3, "old_shares": 3}
+    for rule in ("cod.12d-iii.subdivision-combination", "cod.8d.thresholds-adjusted-for-splits",
+                 "cod.12d-x.adjustment-notice"):
+        assert finding(rulebook, make_scenario, action, rule).outcome == "not_applicable", rule
+
+
+@pytest.mark.parametrize("on, outcome", [(date(2015, 6, 29), "consequence"), (date(2015, 6, 30), "not_applicable")])
+def test_the_conversion_price_adjusts_until_the_conversion_right_expires(rulebook, make_scenario, on, outcome):
+    scenario = make_scenario({"as_of": on, "instruments": dict(IN_FORCE),
+                              "action": {"kind": "common_subdivision", "new_shares": 2, "old_shares": 1}})
+    assert evaluate(rulebook, scenario).by_rule("cod.12d-iii.subdivision-combination").outcome == outcome
+
+
+def test_the_calculators_take_a_terminated_instrument():
+    result = run("exercise", "--holder", LIBERTY, "--shares", "1000", "--on", "2003-06-02",
+                 "--instrument", "warrant=terminated:2003-01-01", "--instrument", "purchase-agreement=in_force",
+                 "--instrument", "certificate-of-designation=in_force")
+    assert (result.returncode, result.stderr) == (0, "")
+    # The Warrant stated terminated: none of its provisions decides anything (only PA 6.6(a) is listed).
+    listed = [line for line in result.stdout.splitlines() if line[:2] in ("1.", "2.")]
+    assert listed == ["1. permitted: PA 6.6(a), Liberty standstill - 37% cap on beneficial ownership before the "
+                      "fifth anniversary"]
