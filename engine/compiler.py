@@ -271,17 +271,25 @@ def branches(rule: Rule) -> list[tuple[str, str | None, dict | None]]:
     precedence to the branches the engine reports.
     """
     dated, out_of_force = _in_force(rule)
-    status = _instrument_field(rule)
-    in_force = _and([dated, {status: IN_FORCE}])
     scope = _scope(rule)
+    if rule.instrument_gate:
+        status = _instrument_field(rule)
+        in_force = _and([dated, {status: IN_FORCE}])
+        out = [
+            ("out_of_force", None, out_of_force),
+            ("instrument_not_in_force", None, _and([dated, {status: NOT_IN_FORCE}])),
+            ("out_of_scope", None, _and_opt([dated, {"$neq": {status: NOT_IN_FORCE}}, surely_false(scope)])),
+            ("instrument_unknown", None, _and_opt([dated, {status: UNKNOWN}, not_surely_false(scope)])),
+            ("scope_unknown", None, _and_opt([in_force, unknown(scope)])),
+        ]
+    else:  # the document's status is a fact of the condition (Rule.instrument_gate)
+        in_force = dated
+        out = [
+            ("out_of_force", None, out_of_force),
+            ("out_of_scope", None, _and_opt([dated, surely_false(scope)])),
+            ("scope_unknown", None, _and_opt([dated, unknown(scope)])),
+        ]
     applies = _and_opt([in_force, surely_true(scope)])
-    out = [
-        ("out_of_force", None, out_of_force),
-        ("instrument_not_in_force", None, _and([dated, {status: NOT_IN_FORCE}])),
-        ("out_of_scope", None, _and_opt([dated, {"$neq": {status: NOT_IN_FORCE}}, surely_false(scope)])),
-        ("instrument_unknown", None, _and_opt([dated, {status: UNKNOWN}, not_surely_false(scope)])),
-        ("scope_unknown", None, _and_opt([in_force, unknown(scope)])),
-    ]
     for exc in rule.exceptions:
         out.append(("exception", exc.id, _and_opt([applies, surely_true(exc.condition)])))
     out.append(("clear", None, _and_opt([applies, surely_false(rule.condition)])))
@@ -690,7 +698,7 @@ def kind_branch(rule: Rule, facts: dict[str, Any]) -> str:
     as_of = facts["as_of"]
     if (rule.in_force_from and as_of < rule.in_force_from) or (rule.in_force_before and as_of >= rule.in_force_before):
         return "out_of_force"
-    if facts.get(instrument_fact(rule.source.document)) == NOT_IN_FORCE:
+    if rule.instrument_gate and facts.get(instrument_fact(rule.source.document)) == NOT_IN_FORCE:
         return "instrument_not_in_force"
     return "out_of_scope"
 

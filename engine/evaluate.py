@@ -61,6 +61,10 @@ def scenario_facts(rulebook: Rulebook, scenario: Scenario,
     if states is None:
         states = instrument_states(rulebook, scenario.instruments, scenario.as_of)
     facts.update(instrument_facts(states))
+    for spec in rulebook.instrument_status_facts:  # facts.yaml `from: {instrument: DOC}`
+        state = states.get(spec.document)
+        if state is not None and state.status is not None:
+            facts[spec.name] = state.status
     return facts
 
 

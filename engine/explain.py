@@ -47,7 +47,8 @@ class Words:
         if holds is None or actual is None or actual == "unknown":
             return f"{label}: unknown"
         if op == "==":
-            return f"{label}: {shown}" if holds else f"{label}: {shown}, not {line}"
+            # "in force, not not in force" says nothing the value does not: the value alone.
+            return f"{label}: {shown}" if holds or line.startswith("not ") else f"{label}: {shown}, not {line}"
         words = DATE_WORDS.get(op) if DATE.fullmatch(str(value)) else None
         return f"{label}: {shown}, {'' if holds else 'not '}{words or OP_WORDS.get(op, op + ' ')}{line}"
 

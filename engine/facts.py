@@ -75,6 +75,7 @@ class FactSpec:
     kinds: tuple = ()
     party: str | None = None
     attribute: str | None = None
+    document: str | None = None  # origin instrument: the document whose status on the date the fact is
     measure: str | None = None
     params: dict = field(default_factory=dict, hash=False, compare=False)
     implied: tuple = ()

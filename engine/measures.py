@@ -236,7 +236,7 @@ def _apply(cap: CapTable, action, index: _Index, deal: Deal, on: date) -> tuple 
         # The holder gives up the security and receives the Common issued on it; converted
         # shares issued at the closing leave any deemed conversion of their class.
         issued = event_common(deal, action, on)
-        if issued is None:
+        if issued is None or not _holds_for_event(cap, index, deal, action):
             return None
         adjust(action.acquirer.name, action.acquirer.group, -action.quantity)
         holder = changes[action.acquirer.name]
@@ -780,12 +780,28 @@ def other_convertible_shares(sit: Situation, party: str, when: str = "after", ho
     return other_rights(sit.cap, sit.holdings(group, when), sit.as_of, horizon_days)
 
 
+def _holds_for_event(cap: CapTable, index: _Index, deal: Deal, action) -> bool:
+    """Whether the holder still holds what it converts or exercises: a security of an instrument
+    the scenario states has ended is held by no one (instruments.without_ended), and nothing is
+    issued on it."""
+    holding = index.by_name.get(action.acquirer.name)
+    if holding is None:
+        return False
+    if action.security in cap.convertibles:
+        held = holding.convertibles.get(action.security, 0)
+    elif deal.securities.get(action.security, {}).get("class") == "warrant":
+        held = holding.warrants
+    else:
+        held = holding.preferred.get(action.security, 0)
+    return held >= action.quantity
+
+
 def common_issued(sit: Situation, figure: str = "whole") -> Any:
     """The Common the proposed conversion or exercise issues (`event_common`): whole shares, or
     (`figure: hundredths`, a conversion) the aggregate to the nearest 1/100 of a share before it
     is rounded to a whole share, as text."""
     action = sit.action
-    if action is None or not action.is_capital_event:
+    if action is None or not action.is_capital_event or not _holds_for_event(sit.cap, _index(sit.cap), sit.deal, action):
         return None
     if figure == "whole":
         return event_common(sit.deal, action, sit.as_of)

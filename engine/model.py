@@ -363,6 +363,9 @@ class Rule:
     parameters: tuple[str, ...] = ()  # dated parameters the rule's facts or condition use
     versions: tuple["Version", ...] = ()  # the rule's text over time, oldest first (see Version)
     definitions: tuple[str, ...] = ()  # definitions its conditions refer to, directly or not
+    # False for a rule that decides whether its own document is in force (an exercise of a Warrant
+    # stated terminated): the document's status is a fact of its condition, not its gate.
+    instrument_gate: bool = True
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
@@ -20,11 +21,13 @@ from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute,
 from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
 from .model import (Assumption, Document, Exception_, Parameter, ParameterValue, RecordedTermEvent, Rule, Source,
                     StatusEvent, TermEffect, TermEvent, Version)
+from .instruments import STATES
 from .paths import document_path
 from .yamlio import LineDict, LineList, load_yaml_shared
 
 RULE_KEYS = ("id", "title", "source", "in_force", "applies_to", "condition", "unless", "outcome",
-             "otherwise", "assumptions", "figures", "finding", "approval", "parameters", "versions")
+             "otherwise", "assumptions", "figures", "finding", "approval", "parameters", "versions",
+             "instrument_gate")
 VERSION_KEYS = ("id", "from", "title", "source", "condition", "finding", "note")
 DEFINITION_VERSION_KEYS = ("id", "from", "title", "source", "note")
 PARAMETER_VALUE_KEYS = ("value", "source", "note")
@@ -55,7 +58,7 @@ CLASS_KEYS = ("name", "members", "as_converted", "held_by", "source")
 FACTS_FILE_KEYS = ("facts", "party_attributes", "constraints")
 FACT_KEYS = ("type", "unit", "label", "meaning", "values", "values_from", "from")
 FROM_KEYS = ("field", "kinds", "party", "attribute", "measure", "params", "implied", "default", "to_company",
-             "contradiction", "only_when", "needs")
+             "contradiction", "only_when", "needs", "instrument")
 ATTRIBUTE_KEYS = ("type", "label", "meaning", "values")
 CONSTRAINT_KEYS = ("when", "fields", "message")
 POSITION_KEYS = ("terms", "summary", "groups", "columns", "notes", "headroom", "seat_rights", "events")
@@ -174,6 +177,11 @@ class Rulebook:
     classes: dict[str, SecurityClass] = field(default_factory=dict)
     position: dict = field(default_factory=dict)  # rulebook.yaml `position`: what `clausewise position` shows
     approvals_of: str = "the holders"  # rulebook.yaml `approvals_of`: whose approvals `vote` lists
+
+    @functools.cached_property
+    def instrument_status_facts(self) -> tuple:
+        """The declared facts that are a document's status on the date (`from: {instrument: DOC}`)."""
+        return tuple(spec for spec in self.facts.values() if spec.origin == "instrument")
 
     @property
     def action_kinds(self) -> tuple:
@@ -1499,6 +1507,15 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             if name not in book.parameters:
                 ctx.add(item, "parameters", "dangling-reference", f"{what}.parameters: no parameter '{name}' in "
                                                                   f"parameters.yaml{did_you_mean(name, book.parameters)}")
+        gate = item.get("instrument_gate", True)
+        if not isinstance(gate, bool):
+            ctx.add(item, "instrument_gate", "wrong-type", f"{what}.instrument_gate: expected true or false")
+            gate = True
+        if not gate and not any(book.facts[f].origin == "instrument" and book.facts[f].document == source.document
+                                for f in facts_of(condition) if f in book.facts):
+            ctx.add(item, "instrument_gate", "bad-value",
+                    f"{what}.instrument_gate: false, but the condition tests no fact `from: {{instrument: "
+                    f"{source.document}}}` (the status of the rule's own document)")
         definitions = book.closure(book.def_refs[""], book.def_refs)
         used_params = [n for n in declared if n in book.parameters] + book.def_params[""] + book.closure(
             book.def_refs[""], book.def_params)
@@ -1511,7 +1528,7 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             file=ctx.file, line=item.line, order=order_start + index,
             approval=dict(approval) if isinstance(approval, dict) else None, facts=book.facts,
             parameters=tuple(dict.fromkeys(used_params)), versions=tuple(v for v, _ in versions),
-            definitions=tuple(definitions),
+            definitions=tuple(definitions), instrument_gate=gate,
         ))
     return rules
 
@@ -1713,6 +1730,20 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
         return FactSpec(origin="core", **spec)
     if not _check_keys(ctx, origin, FROM_KEYS, f"{what}.from"):
         return None
+    if "instrument" in origin:
+        # The status on the date of a document of the rulebook, as the instruments' dates, events
+        # and the scenario's statements give it (engine/instruments.py): in_force or not_in_force,
+        # unknown when the status is in question.
+        document = origin.get("instrument")
+        if document not in book.documents:
+            ctx.add(origin, "instrument", "dangling-reference", f"{what}.from.instrument: no document "
+                    f"'{document}' in documents.yaml{did_you_mean(document, book.documents)}")
+        if len(origin) > 1:
+            ctx.add(origin, None, "bad-value", f"{what}.from: an instrument's status is not also a field or a measure")
+        if kind != "enum" or tuple(values or ()) != STATES:
+            ctx.add(item, "values", "bad-value", f"{what}: an instrument's status is an enum with values "
+                                                 f"[{', '.join(STATES)}]")
+        return FactSpec(origin="instrument", document=str(document), **spec)
     ways = [k for k in ("field", "party", "measure") if k in origin]
     if not ways and "implied" not in origin:
         ctx.add(origin, None, "missing-field", f"{what}.from: give core, field, party (with attribute) or measure")

@@ -4,6 +4,7 @@ proposed event reporting the adjustment it causes. Real rulebook, real engine.""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -268,11 +269,15 @@ def test_an_option_granted_below_the_closing_price_is_outside_carve_out_a(rulebo
     assert finding(rulebook, make_scenario, action, "cod.12d-ii-a.below-market-issuance").outcome == outcome
 
 
-def test_an_issuance_of_common_without_its_price_cannot_be_decided(rulebook, make_scenario):
+@pytest.mark.parametrize("rule", ["cod.12d-ii-a.below-market-issuance", "war.4b-i.below-market-issuance"])
+def test_an_issuance_of_common_without_its_current_market_price_cannot_be_decided(rulebook, make_scenario, rule):
+    # A-adj-current-market-price-input: the Current Market Price is stated, never derived, and a net
+    # issue fair market value stated beside it (WAR 2(c), another figure) does not stand in for it.
     action = {k: v for k, v in BELOW.items() if k != "current_market_price"}
-    f = finding(rulebook, make_scenario, action, "cod.12d-ii-a.below-market-issuance")
+    f = finding(rulebook, make_scenario, action, rule)
     assert f.outcome == "cannot_determine"
-    assert "adjustment.current_market_price" in f.missing
+    assert f.missing == ["adjustment.current_market_price"]
+    assert "A-adj-current-market-price-input" in str(f.assumptions)
 
 
 def test_the_adjustment_rules_end_with_the_instruments(rulebook, make_scenario):
@@ -564,8 +569,30 @@ def test_the_calculators_take_a_terminated_instrument():
     result = run("exercise", "--holder", LIBERTY, "--shares", "1000", "--on", "2003-06-02",
                  "--instrument", "warrant=terminated:2003-01-01", "--instrument", "purchase-agreement=in_force",
                  "--instrument", "certificate-of-designation=in_force")
-    assert (result.returncode, result.stderr) == (0, "")
-    # The Warrant stated terminated: none of its provisions decides anything (only PA 6.6(a) is listed).
-    listed = [line for line in result.stdout.splitlines() if line[:2] in ("1.", "2.")]
-    assert listed == ["1. permitted: PA 6.6(a), Liberty standstill - 37% cap on beneficial ownership before the "
+    assert (result.returncode, result.stderr) == (1, "")
+    # The Warrant stated terminated: the exercise itself is refused (A-exercise-needs-instrument-in-force);
+    # none of the Warrant's other provisions decides anything, and no Common is counted after it.
+    listed = [line for line in result.stdout.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert listed == ["1. VIOLATION: WAR 2(d), A Warrant that has terminated cannot be exercised",
+                      "2. permitted: PA 6.6(a), Liberty standstill - 37% cap on beneficial ownership before the "
                       "fifth anniversary"]
+    assert not re.search(r"^\s+the shares of Common Stock issued upon the exercise\s+[\d,]+$", result.stdout, re.M)
+
+
+def test_a_mixed_distribution_is_the_distribution_first_then_the_dividend_in_common(rulebook, tmp_path):
+    # A-adj-mixed-distribution (CoD 12(d)(iv) fourth paragraph; WAR 4(d)(iv)): assets worth $2.00 a
+    # share against a $20.00 Current Market Price, with 10% in Common, on one record date.
+    # Distribution first: $28.00 x 18/20 = $25.20; $34.00 x 18/20 = $30.60. Then the dividend,
+    # O / (O + D) = 48,582,035 / 53,440,239: $25.20 -> $22.909... = $22.91; $30.60 -> $27.818... = $27.82.
+    cap = load_cap_table(table(
+        tmp_path,
+        "{date: 2001-06-01, kind: distribution, fair_market_value_per_share: 2.00, current_market_price: 20.00}",
+        "{date: 2001-06-01, kind: common_stock_dividend, shares_distributed: 4858204}"), rulebook)
+    deal = rulebook.deal(date(2001, 6, 2), cap.term_events)
+    assert (deal.parameters["conversion_price"], deal.parameters["warrant_exercise_price"]) == \
+        (Decimal("22.91"), Decimal("27.82"))
+    # The distribution alone stops at $25.20: the dividend's factor is applied to that price.
+    single = load_cap_table(table(
+        tmp_path, "{date: 2001-06-01, kind: distribution, fair_market_value_per_share: 2.00, "
+                  "current_market_price: 20.00}"), rulebook)
+    assert rulebook.deal(date(2001, 6, 2), single.term_events).parameters["conversion_price"] == Decimal("25.20")

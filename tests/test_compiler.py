@@ -59,7 +59,8 @@ def reference_branches(rule: Rule, facts: dict) -> set[tuple[str, str | None]]:
     as_of = facts["as_of"]
     if (rule.in_force_from and as_of < rule.in_force_from) or (rule.in_force_before and as_of >= rule.in_force_before):
         return {("out_of_force", None)}
-    status = facts.get(instrument_fact(rule.source.document))
+    # A rule that tests its own document's status is not gated by it (Rule.instrument_gate).
+    status = facts.get(instrument_fact(rule.source.document)) if rule.instrument_gate else "in_force"
     if status == "not_in_force":
         return {("instrument_not_in_force", None)}
     kind = truth(Atom("action.kind", "in", tuple(rule.actions)), facts) if rule.actions else True
@@ -92,7 +93,8 @@ def reference_outcome(rule: Rule, facts: dict) -> tuple[str, str, list[str]]:
     as_of = facts["as_of"]
     if (rule.in_force_from and as_of < rule.in_force_from) or (rule.in_force_before and as_of >= rule.in_force_before):
         return "not_applicable", "out_of_force", []
-    status = facts.get(instrument_fact(rule.source.document))
+    # A rule that tests its own document's status is not gated by it (Rule.instrument_gate).
+    status = facts.get(instrument_fact(rule.source.document)) if rule.instrument_gate else "in_force"
     if status == "not_in_force":
         return "not_applicable", "instrument_not_in_force", []
     kind = truth(Atom("action.kind", "in", tuple(rule.actions)), facts) if rule.actions else True
@@ -273,8 +275,9 @@ def test_every_branch_of_every_rule_is_reached(rulebook, all_dicts):
         for facts in all_dicts[rule.id]:
             reached[rule.id] |= reference_branches(rule, facts)
     for rule in rulebook.rules:
-        wanted = {("scope_unknown", None), ("out_of_scope", None), ("breach", None),
-                  ("instrument_not_in_force", None), ("instrument_unknown", None)}
+        wanted = {("scope_unknown", None), ("out_of_scope", None), ("breach", None)}
+        if rule.instrument_gate:
+            wanted |= {("instrument_not_in_force", None), ("instrument_unknown", None)}
         wanted |= {(branch, e.id) for e in rule.exceptions for branch in ("exception", "undetermined")}
         scope_facts = {"action.kind"} | {a.fact for a in atoms(rule.scope)}
         if any(a.fact not in scope_facts for a in atoms(rule.condition)):

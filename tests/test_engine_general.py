@@ -128,7 +128,7 @@ def test_every_fact_used_by_a_rule_definition_or_exception_is_declared_with_a_la
     for name in used:
         spec = book.facts[name]
         assert spec.label and spec.meaning, name
-        assert spec.origin in ("core", "field", "party", "measure"), name
+        assert spec.origin in ("core", "field", "party", "measure", "instrument"), name
 
 
 def facts_of_raw(node) -> set[str]:

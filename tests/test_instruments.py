@@ -271,3 +271,63 @@ def test_position_after_the_plan_says_which_unstated_instruments_its_figures_res
     code, data = run_json("position", "--as-of", "2002-04-03")
     assert data["instruments_in_question"] == []
     assert "Caveat" not in run("position", "--as-of", "2002-04-03").stdout
+
+
+# --- an exercise or conversion of an instrument that has ended (A-exercise-needs-instrument-in-force)
+
+LIBERTY = "Liberty Media Corporation"
+EXERCISE = {"kind": "exercise", "holder": LIBERTY, "quantity": 1000, "method": "cash"}
+CONVERSION = {"kind": "conversion", "holder": LIBERTY, "security": "series_a1", "quantity": 1000}
+GATE_CASES = [("war.2d.exercise-of-a-terminated-warrant", "warrant", EXERCISE, "war.3.delivery"),
+              ("cod.12a.conversion-of-ended-series", "certificate-of-designation", CONVERSION,
+               "cod.12b.conversion-effective-time")]
+
+
+@pytest.mark.parametrize("rule, document, action, gated", GATE_CASES)
+@pytest.mark.parametrize("ended, outcome", [(date(2001, 6, 2), "not_applicable"), (date(2001, 6, 1), "violation")])
+def test_an_exercise_or_conversion_of_an_ended_instrument_is_refused_from_the_day_it_ends(
+        rulebook, make_scenario, rule, document, action, gated, ended, outcome):
+    result = evaluate(rulebook, make_scenario({"as_of": date(2001, 6, 1), "action": dict(action),
+                                               "instruments": {document: {"status": "terminated", "from": ended}}}))
+    finding = result.by_rule(rule)
+    assert finding.outcome == outcome
+    # The instrument's other rules are silenced from the same day; this one is what speaks.
+    assert result.by_rule(gated).outcome == ("not_applicable" if outcome == "violation" else "consequence"
+                                             if gated.startswith("cod") else "obligation")
+    if outcome == "violation":
+        assert result.blocked
+        assert finding.figures[f"{action['kind']}.{'warrant' if document == 'warrant' else 'series'}_status"] \
+            == "not_in_force"
+        assert "no Common is issued" in finding.trace_explanation
+        assert "A-exercise-needs-instrument-in-force" in str(finding.assumptions)
+
+
+@pytest.mark.parametrize("rule, document, action, gated", GATE_CASES)
+def test_an_exercise_or_conversion_after_the_plan_without_the_status_cannot_be_determined(
+        rulebook, make_scenario, rule, document, action, gated):
+    finding = evaluate(rulebook, make_scenario({"as_of": date(2002, 6, 3), "action": dict(action)})).by_rule(rule)
+    assert finding.outcome == "cannot_determine"
+    assert finding.missing == [f"{action['kind']}.{'warrant' if document == 'warrant' else 'series'}_status"]
+
+
+def test_nothing_is_issued_on_an_ended_warrant_so_no_ownership_after_it_is_counted(rulebook, make_scenario):
+    from clausewise.evaluate import scenario_facts
+    ended = make_scenario({"as_of": date(2001, 6, 1), "action": dict(EXERCISE),
+                           "instruments": {"warrant": {"status": "cancelled", "from": date(2001, 1, 2)}}})
+    live = make_scenario({"as_of": date(2001, 6, 1), "action": dict(EXERCISE)})
+    assert scenario_facts(rulebook, live)["exercise.common_issued"] == 1000
+    assert "exercise.common_issued" not in scenario_facts(rulebook, ended)
+
+
+def test_a_rule_may_lift_its_instrument_gate_only_to_test_that_instruments_status(tmp_path):
+    import shutil
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "rules" / "icg-2000", book)
+    path = book / "warrant.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("condition: {fact: exercise.warrant_status, op: \"==\", value: not_in_force}",
+                                 "condition: {fact: as_of, op: \">\", value: {param: warrant_expiry}}", 1))
+    out = run("lint", str(book))
+    assert out.returncode == 2
+    assert "rule war.2d.exercise-of-a-terminated-warrant.instrument_gate: false, but the condition tests no fact" \
+        in out.stderr
