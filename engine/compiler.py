@@ -28,7 +28,7 @@ import durable_rules_engine
 
 from .conditions import NEGATION, All, Atom, Not, TrueCond, atoms
 from .conditions import surely_false as holds_false
-from .errors import EngineError
+from .errors import EngineError, InputError, Problem
 from .facts import CORE_FACTS
 from .instruments import IN_FORCE, NOT_IN_FORCE, STATES, instrument_fact
 from .model import Rule
@@ -431,7 +431,7 @@ class _Partition:
                 actions[f"r{k}_{n}"] = (index, fired)
             names = tuple(sorted(_fields([expr for _, expr in parts])))
             if len(names) + 3 > PROPERTY_BUDGET:
-                raise EngineError(f"rule {rule.id} reads {len(names)} fields (at most {PROPERTY_BUDGET - 3})")
+                raise EngineLimit(rule, f"reads {len(names)} fields (at most {PROPERTY_BUDGET - 3})")
             fields.append(names)
         definition["catch_all"] = {"pri": CATCH_ALL_PRIORITY, "all": [{"m": {"$ex": {"c": 1}}}]}
         digest = hashlib.sha256(json.dumps(
@@ -509,7 +509,7 @@ def _rule_parts(rule: Rule, guard: dict) -> list[tuple[Fired, dict]]:
             parts.append((Fired(rule.id, branch, exc_id), _and([guard, part])))
     if len(parts) > MAX_PARTS:
         # Past this durable_rules 2.0.28 corrupts its own memory instead of reporting an error.
-        raise EngineError(f"rule {rule.id} compiles into {len(parts)} durable rules (at most {MAX_PARTS})")
+        raise EngineLimit(rule, f"compiles into {len(parts)} durable rules (at most {MAX_PARTS})")
     return parts
 
 
@@ -706,6 +706,16 @@ def kind_branch(rule: Rule, facts: dict[str, Any]) -> str:
 _compiled: dict[bytes, CompiledRulebook] = {}
 
 
+class EngineLimit(InputError, EngineError):
+    """A rule past one of durable_rules' limits (its size, the fields it reads): a problem of the
+    rule file, reported at the rule's line with exit code 2 wherever the rule is first compiled
+    (`clausewise lint` compiles each rule alone; `check` compiles lazily), never a crash."""
+
+    def __init__(self, rule: Rule, message: str):
+        super().__init__([Problem(rule.file or rule.id, rule.line or None, "engine-limit",
+                                  f"rule {rule.id} {message}; simplify its conditions or split the rule")])
+
+
 def _fields(expr: Any) -> set[str]:
     """Every fact field a durable expression reads (keys and $m references)."""
     out: set[str] = set()
@@ -751,8 +761,7 @@ def check_compiles(rules: list[Rule]) -> None:
     for rule in rules:
         try:
             compile_rules([rule])
-        except EngineError as exc:
-            problems.append(Problem(rule.file, rule.line, "engine-limit",
-                                    f"rule {rule.id}: {exc}; simplify its conditions or split the rule"))
+        except EngineLimit as exc:
+            problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
