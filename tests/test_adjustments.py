@@ -596,3 +596,68 @@ def test_a_mixed_distribution_is_the_distribution_first_then_the_dividend_in_com
         tmp_path, "{date: 2001-06-01, kind: distribution, fair_market_value_per_share: 2.00, "
                   "current_market_price: 20.00}"), rulebook)
     assert rulebook.deal(date(2001, 6, 2), single.term_events).parameters["conversion_price"] == Decimal("25.20")
+
+
+# --- the Spinoff and the Exchange Offer (CoD 12(d)(vi)-(vii); WAR 4(d)(i)) ------------------------
+
+SPINOFF = {"kind": "spinoff", "fair_market_value_per_share": Decimal("2.00"), "current_market_price": Decimal("20.00")}
+EXCHANGE = {"kind": "exchange_offer", "by": "subsidiary", "for_common_stock": True, "largest_holder_pct_after": 35}
+
+
+def test_a_spinoff_gives_the_series_a_its_exchange_right_and_moves_the_exercise_price_only(rulebook, make_scenario):
+    result = evaluate(rulebook, make_scenario({"as_of": date(2001, 6, 1), "action": dict(SPINOFF)}))
+    exchange = result.by_rule("cod.12d-vi.spinoff-exchange")
+    assert exchange.outcome == "obligation"
+    # LP + accrued on June 1, 2001: the same $10,947.14 a conversion that day divides by the price.
+    assert exchange.figures["spinoff.value_per_share"] == "$10,947.14"
+    assert "A-spinoff-exchange-terms-later" in str(exchange.assumptions)
+    warrant = result.by_rule("war.4d-i.distribution")
+    assert warrant.outcome == "consequence"
+    assert (warrant.figures["adjustment.exercise_price_before"], warrant.figures["adjustment.exercise_price_after"]) \
+        == ("$34.00", "$30.60")
+    # A Spinoff is outside CoD 12(d)(iv): no Conversion Price rule speaks.
+    assert result.by_rule("cod.12d-iv.distribution").outcome == "not_applicable"
+    assert result.by_rule("cod.12d-x.adjustment-notice").outcome == "not_applicable"
+
+
+@pytest.mark.parametrize("value, outcome", [("19.99", "consequence"), ("20.00", "not_applicable")])
+def test_a_spinoff_worth_the_market_price_or_more_does_not_move_the_exercise_price(rulebook, make_scenario, value,
+                                                                                  outcome):
+    action = dict(SPINOFF, fair_market_value_per_share=Decimal(value))
+    assert finding(rulebook, make_scenario, action, "war.4d-i.distribution").outcome == outcome
+
+
+@pytest.mark.parametrize("on, series_a, warrant", [
+    (date(2005, 4, 10), "obligation", "consequence"),
+    (date(2005, 4, 11), "obligation", "not_applicable"),    # the Warrant has expired
+    (date(2015, 6, 29), "obligation", "not_applicable"),
+    (date(2015, 6, 30), "not_applicable", "not_applicable"),  # the conversion right has expired
+])
+def test_the_spinoff_rules_end_with_their_instruments(rulebook, make_scenario, on, series_a, warrant):
+    result = evaluate(rulebook, make_scenario({"as_of": on, "action": dict(SPINOFF), "instruments": dict(IN_FORCE)}))
+    assert result.by_rule("cod.12d-vi.spinoff-exchange").outcome == series_a
+    assert result.by_rule("war.4d-i.distribution").outcome == warrant
+
+
+@pytest.mark.parametrize("change, outcome", [
+    ({}, "obligation"),
+    ({"by": "company"}, "obligation"),
+    ({"by": "third_party"}, "not_applicable"),       # not an issuer tender offer
+    ({"for_common_stock": False}, "not_applicable"),
+    ({"kind": "tender_offer"}, "not_applicable"),    # a cash tender offer adjusts under 12(d)(v) instead
+])
+def test_an_exchange_offer_by_the_company_or_a_subsidiary_owes_the_mirror_offer(rulebook, make_scenario, change,
+                                                                             outcome):
+    f = finding(rulebook, make_scenario, dict(EXCHANGE, **change), "cod.12d-vii.exchange-offer-mirror",
+                on=date(2001, 11, 1))
+    assert f.outcome == outcome
+    if outcome == "obligation":
+        assert f.figures["mirror.value_per_share"] == "$11,316.97"
+        assert "No adjustment to the Conversion Price is made" in f.trace_explanation
+        assert "A-exchange-offer-is-for-securities" in str(f.assumptions)
+
+
+def test_an_exchange_offer_without_who_makes_it_cannot_be_decided(rulebook, make_scenario):
+    action = {k: v for k, v in EXCHANGE.items() if k != "by"}
+    f = finding(rulebook, make_scenario, action, "cod.12d-vii.exchange-offer-mirror", on=date(2001, 11, 1))
+    assert (f.outcome, f.missing) == ("cannot_determine", ["offer.by"])

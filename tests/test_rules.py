@@ -602,6 +602,10 @@ SAMPLE_OUTCOMES = {
                                             "cod.12j.series-split-unanimous": APPROVAL},
     "approval-series-split-even.yaml": {"cod.8c-i.series-split-75": APPROVAL},
     "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},
+    "exchange-offer-by-subsidiary-mirror-2001.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL,
+                                                      "cod.12d-vii.exchange-offer-mirror": ("obligation", None)},
+    "spinoff-2001.yaml": {"cod.12d-vi.spinoff-exchange": ("obligation", None),
+                          "war.4d-i.distribution": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     # Board seats (CoD 8(d)), the special meeting of a series, prong (c) of a Change of Control.
     "liberty-sells-a1-additional-right-kept.yaml": {PA_65: ("permitted", "exempt"), COD_4: ("permitted", "exempt"),
                                                     COD_12I_A1: ("obligation", None)},
