@@ -1044,7 +1044,12 @@ def _crossings(rulebook: Rulebook, at_one: dict[str, Any], hi: int,
                     return trials.blocked(quantity)  # not a whole number: derive it
                 value = int(value)
             facts[name] = value
-        return trials.blocked(quantity, facts)
+        try:
+            return trials.blocked(quantity, facts)
+        except EngineError:
+            # A fitted value too large to compare exactly: the measure is not the ratio it was fitted
+            # as (a conversion rounded per holder), so derive the facts at this quantity instead.
+            return trials.blocked(quantity)
 
     return candidates, blocked
 

@@ -4,6 +4,7 @@ rule in force limits the quantity. JSON keeps numbers as numbers: null plus a re
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from clitools import run, run_json
@@ -172,3 +173,17 @@ def test_a_group_already_over_its_cap_may_buy_nothing_and_is_told_so(tmp_path):
                         "or above the limit of the binding rule, so even one share is over it.")
     assert lines[2] == ("Proof: before any purchase the standstill basis is 17.745221808%; at 1 share it is "
                         "17.745222970%.")
+
+
+def test_the_headroom_of_a_series_a_purchase_whose_conversion_rounds_is_derived_not_fitted(rulebook, make_scenario):
+    # Series A converts per holder with rounding, so the standstill basis is not an exact ratio of the
+    # quantity: at a crossing the fitted value is too large to post, and the search derives the
+    # facts there instead of stopping with an engine error. HMTF Bridge may buy 1,374 of Gleacher's
+    # 2,000 Series A-3 on 2000-04-10 under PA 6.6(b); 1,375 is a violation.
+    from clausewise.evaluate import evaluate, headroom
+    scenario = make_scenario({"as_of": date(2000, 4, 10), "action": {
+        "kind": "purchase", "buyer": "HMTF Bridge ICG, LLC", "seller": "Gleacher/ICG Investors LLC",
+        "security": "series_a3", "quantity": 2000, "basis": "exempt", "permitted_transferee_agreement": True}})
+    room = headroom(rulebook, scenario, upper=2000)  # as check asks it: up to the quantity proposed
+    assert (room.max_quantity, room.binding.rule) == (1374, "pa.6.6b.hmtf-standstill")
+    assert evaluate(rulebook, scenario).by_rule("pa.6.6b.hmtf-standstill").outcome == "violation"
