@@ -57,7 +57,7 @@ MAX_QUANTITY = 100_000_000_000  # as a scenario's quantity (scenario.py): more s
 # --- reading ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Order:
     row: int
     on: date
@@ -69,6 +69,7 @@ class Order:
     counterparty: str
     counterparty_group: str | None
     extra: tuple = ()  # (field, value): further action fields the rulebook declares
+    day: str = ""  # the date as written in the results
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Parser:
         self.at = tuple(at.get(c, -1) for c in COLUMNS)
         self.low, self.high = _date_bounds(rulebook)
         self._dates: dict[str, date | str] = {}
+        self._days: dict[date, str] = {}
         self._quantities: dict[str, int | str] = {}
         self.last: date | None = None
 
@@ -210,8 +212,11 @@ class Parser:
             if self.extra else ()
         if self.as_of is None:
             self.last = on
+        day = self._days.get(on)
+        if day is None:
+            day = self._days[on] = on.isoformat()
         return Order(number, on, account, group or None, side, security, quantity, counterparty or MARKET,
-                     other or None, extra)
+                     other or None, extra, day)
 
 
 def _quantity(text: str) -> int | str:
@@ -261,7 +266,7 @@ def _date_bounds(rulebook) -> tuple[date, date]:
 # --- deciding -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     order: Order | None
     row: int
@@ -279,6 +284,7 @@ class Outcome:
     reasons: str = ""
     decided_by: str = ""
     problem: RowProblem | None = None
+    group: str | None = None  # the group the order was counted in
 
     def compared(self) -> tuple:
         """What two ways of deciding the same order must agree on."""
@@ -386,7 +392,7 @@ class Batch:
         if q > self.floating:
             return self._refused_float(order)
         out = Outcome(order, order.row, "CLEAR", True, d.rule, d.clause, d.title, d.label, "", d.threshold,
-                      decided_by="headroom")
+                      decided_by="headroom", group=group)
         if d.fact is not None:
             out.value = d.shown if d.show is None else d.show(q + bought)
         limit = d.limit
@@ -789,9 +795,9 @@ def _cells(out: Outcome) -> list:
         return [out.row, raw.get("date", ""), raw.get("account", ""), raw.get("group", ""), raw.get("side", ""),
                 raw.get("security", ""), raw.get("quantity", ""), raw.get("counterparty", ""), out.verdict, "no",
                 "", "", "", "", "", "", "", "", out.reasons, ""]
-    return [out.row, o.on.isoformat(), o.account, o.group or "", o.side, o.security, o.quantity, o.counterparty,
-            out.verdict, "yes" if out.accepted else "no", out.clause, out.rule, out.title, out.figure, out.value,
-            out.threshold, room, most, out.reasons, out.decided_by]
+    return [out.row, o.day or o.on.isoformat(), o.account, o.group or "", o.side, o.security, o.quantity,
+            o.counterparty, out.verdict, "yes" if out.accepted else "no", out.clause, out.rule, out.title, out.figure,
+            out.value, out.threshold, room, most, out.reasons, out.decided_by]
 
 
 class Writer:
@@ -916,7 +922,8 @@ def run_blotter(rulebook, cap: CapTable, blotter: Path, out: Path, as_of: date |
         items = (parser.parse(number, values) for number, values in rows)
         for n, outcome in enumerate(batch.run(items), start=1):
             writer.write(outcome)
-            summary.add(outcome, batch._group(outcome.order) if outcome.order else None)
+            summary.add(outcome, outcome.group if outcome.group is not None or outcome.order is None
+                        else batch._group(outcome.order))
             if outcome.problem is not None:
                 problems.append(outcome.problem)
             if progress is not None and n % 1000 == 0:
