@@ -15,12 +15,12 @@ from typing import Any
 from . import adjust, calc
 from .beside import kept_beside
 from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, atoms, facts_of
-from .documents import document_text, quote_found
-from .errors import ProblemList, did_you_mean
+from .documents import ELISION, document_text, quote_found
+from .errors import ProblemList, did_you_mean, shown
 from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
 from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
 from .model import (Assumption, Document, Exception_, Parameter, ParameterValue, RecordedTermEvent, Rule, Source,
-                    StatusEvent, TermEffect, TermEvent, Version)
+                    StatusEvent, TermEffect, TermEvent, Version, COMPANY, NO_GROUP)
 from .instruments import STATES
 from .paths import document_path
 from .yamlio import LineDict, LineList, load_yaml_shared
@@ -78,7 +78,7 @@ OUTCOMES = ("violation", "obligation", "consequence", "approval_required")
 PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must be
     "closing_date": "date", "signing_date": "date", "first_dividend_payment_date": "date",
     "last_accretion_date": "date", "warrant_expiry": "date", "initial_liquidation_preference": "number",
-    "dividend_rate": "number", "conversion_price": "number", "warrant_exercise_price": "number",
+    "dividend_rate": "number", "conversion_price": "price", "warrant_exercise_price": "price",
     "conversion_right_expiry": "date",
     # The conventions of the preferred's accretion and conversion (engine/calc.py), each stated
     # by the rulebook with its citation: the engine assumes none of them.
@@ -90,7 +90,8 @@ PARAMETER_TYPES = {  # the parameters the arithmetic reads, and what each must b
     "warrant_exercise_rounding": "choice:" + "|".join(calc.ROUNDINGS),
 }
 # What each kind of parameter must be, as an error message says it.
-_PARAMETER_KIND_WORDS = {"date": "a date YYYY-MM-DD", "number": "a number >= 0", "months": "a whole number of months, 1 to 12",
+_PARAMETER_KIND_WORDS = {"date": "a date YYYY-MM-DD", "number": "a number >= 0",
+                         "price": "a price per share, more than 0 (the Common issuable is the amount over it)", "months": "a whole number of months, 1 to 12",
                          "day_of_month": "a day of the month, 1 to 31, or last"}
 # Convertible preferred: the terms its conversion and accretion are computed from.
 CONVERTING_PARAMETERS = ("initial_liquidation_preference", "dividend_rate", "first_dividend_payment_date",
@@ -111,6 +112,8 @@ def _parameter_ok(kind: str, value: Any) -> bool:
         return isinstance(value, int) and 1 <= value <= 12
     if kind == "day_of_month":
         return value == "last" or (isinstance(value, int) and 1 <= value <= 31)
+    if kind == "price":
+        return isinstance(value, (int, Decimal)) and value > 0
     return isinstance(value, (int, Decimal)) and value >= 0
 OTHERWISE = ("permitted", "not_applicable")
 PERCENT_PLACES = 4  # thresholds are compared exactly as integers scaled by 10**4 (see compiler.py)
@@ -470,20 +473,47 @@ class _Ctx:
         self.problems = problems
         self.file = file
 
-    def add(self, node: Any, key: str | None, category: str, message: str) -> None:
-        line = None
+    def add(self, node: Any, key: str | None, category: str, message: str, line: int | None = None) -> None:
+        """A problem at `node` (a mapping: at `key`'s line, or its own; a list: its line; a
+        line number itself), else at `line` (where the value that is not a mapping or list sits)."""
+        found = None
         if isinstance(node, LineDict):
-            line = node.line_of(key) if key else node.line
+            found = node.line_of(key) if key is not None else node.line
         elif isinstance(node, LineList):
-            line = node.line
-        elif isinstance(node, int):
-            line = node
-        self.problems.add(self.file, line, category, message)
+            found = node.line
+        elif isinstance(node, int) and not isinstance(node, bool):
+            found = node
+        self.problems.add(self.file, found or line, category, message)
 
 
-def _check_keys(ctx: _Ctx, node: Any, allowed: tuple, what: str, required: tuple = ()) -> bool:
+def _line(node: Any, key: Any = None, fallback: int | None = None) -> int | None:
+    """The line of a YAML node (of one of its keys, for a mapping), else `fallback`: a scalar
+    keeps no line, so a problem with it is reported where its parent put it."""
+    if isinstance(node, LineDict):
+        return node.line_of(key) if key is not None else node.line
+    if isinstance(node, LineList):
+        return node.line
+    return fallback
+
+
+def _item_line(items: Any, index: int, fallback: int | None = None) -> int | None:
+    """The line of the index-th item of a YAML list."""
+    lines = getattr(items, "item_lines", None)
+    return lines[index] if lines and index < len(lines) else _line(items, fallback=fallback)
+
+
+def _is_name(value: Any) -> bool:
+    """Whether a value can name something (an id, a fact, a parameter): text, never a list,
+    a mapping, a number or true/false (which would also be unhashable or silently coerced)."""
+    return isinstance(value, str)
+
+
+def _check_keys(ctx: _Ctx, node: Any, allowed: tuple, what: str, required: tuple = (),
+                line: int | None = None) -> bool:
+    """Whether `node` is a mapping (reported if not, at `line` where it is a scalar); reports
+    each key it has that is not `allowed` and each `required` key it lacks."""
     if not isinstance(node, dict):
-        ctx.add(node, None, "wrong-type", f"{what}: expected a mapping, got {type(node).__name__}")
+        ctx.add(_line(node, fallback=line), None, "wrong-type", f"{what}: expected a mapping, got {shown(node)}")
         return False
     for key in node:
         if key not in allowed:
@@ -494,6 +524,11 @@ def _check_keys(ctx: _Ctx, node: Any, allowed: tuple, what: str, required: tuple
     return True
 
 
+def _has(node: Any, keys: tuple) -> bool:
+    """Whether a mapping has every one of `keys` with a value (a missing one is reported by _check_keys)."""
+    return isinstance(node, dict) and all(node.get(k) not in (None, "") for k in keys)
+
+
 def _string(ctx: _Ctx, node: dict, key: str, what: str, required: bool = True) -> str:
     value = node.get(key)
     if value is None:
@@ -501,9 +536,69 @@ def _string(ctx: _Ctx, node: dict, key: str, what: str, required: bool = True) -
             ctx.add(node, None, "missing-field", f"{what}: missing '{key}'")
         return ""
     if not isinstance(value, (str, int, Decimal)) or isinstance(value, bool):
-        ctx.add(node, key, "wrong-type", f"{what}.{key}: expected text, got {type(value).__name__}")
+        ctx.add(node, key, "wrong-type", f"{what}.{key}: expected text, got {shown(value)}")
         return ""
     return str(value)
+
+
+def _text(ctx: _Ctx, node: Any, key: str, what: str) -> str:
+    """An optional text of a mapping (a title, a label, a note): words, or a number as written;
+    true/false, a date, a list or a mapping is refused. Whitespace is collapsed."""
+    if not isinstance(node, dict):
+        return ""
+    return " ".join(_string(ctx, node, key, what, required=False).split())
+
+
+def _plain(value: Any) -> str:
+    """A text read again where it is checked elsewhere: its words, or "" if it is not text."""
+    if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool):
+        return " ".join(str(value).split())
+    return ""
+
+
+def _names(ctx: _Ctx, node: dict, key: str, what: str, non_empty: bool = False) -> list[str]:
+    """A list of names under `key` (rule assumptions, figures, members): absent is empty; a
+    value that is not a list, or an item that is not text, is refused."""
+    raw = node.get(key)
+    if raw is None:
+        if non_empty:
+            ctx.add(node, None, "missing-field", f"{what}: missing '{key}'")
+        return []
+    if not isinstance(raw, list) or (non_empty and not raw):
+        ctx.add(node, key, "wrong-type", f"{what}.{key}: expected a {'non-empty ' if non_empty else ''}list, "
+                                         f"got {shown(raw) if raw != [] else 'an empty list'}")
+        return []
+    out = []
+    for index, item in enumerate(raw):
+        if not _is_name(item) or not item.strip():
+            ctx.add(_item_line(raw, index, _line(node, key)), None, "wrong-type",
+                    f"{what}.{key}: each item is a name (text), got {shown(item)}")
+            continue
+        out.append(item)
+    return out
+
+
+# A quote must identify the place in the document it is taken from. The shortest quotes of the
+# bundled rulebooks are a six-word date clause ("this 7th day of April, 2000.", 21 letters and
+# digits) and three-word fragments around an elision; a three-word quote with its figure
+# ("exceeds 75,000 shares") still finds one place. Anything shorter than three words, or than
+# fifteen letters and digits, once "[...]" is taken out ("the Company", "Section 3.1", "5",
+# "[...]") occurs all over any agreement and would be "found verbatim" while pinning down no
+# provision at all.
+QUOTE_MIN_WORDS = 3
+QUOTE_MIN_CHARACTERS = 15  # letters and digits
+
+
+def _quote_too_short(quote: str) -> str:
+    """Why a quote is too short to identify its place ("" if it is long enough)."""
+    words = " ".join(quote.replace(ELISION, " ").split())
+    characters = sum(1 for c in words if c.isalnum())
+    count = len([w for w in words.split() if any(c.isalnum() for c in w)])
+    if count < QUOTE_MIN_WORDS or characters < QUOTE_MIN_CHARACTERS:
+        return (f"{count} word{'s' if count != 1 else ''}, {characters} letters or digits once '{ELISION}' is "
+                f"taken out; a quote needs at least {QUOTE_MIN_WORDS} words and {QUOTE_MIN_CHARACTERS} letters or "
+                f"digits to identify its place in the document")
+    return ""
 
 
 def _date_expr(ctx: _Ctx, node: dict, key: str, what: str, params: dict[str, Parameter]) -> date | None:
@@ -546,24 +641,34 @@ def _date_expr(ctx: _Ctx, node: dict, key: str, what: str, params: dict[str, Par
     return base
 
 
-def _source(ctx: _Ctx, node: Any, what: str, book: "_Loading", require_quote: bool = True) -> Source | None:
+def _source(ctx: _Ctx, node: Any, what: str, book: "_Loading", require_quote: bool = True,
+            line: int | None = None) -> Source | None:
+    """A citation {document, section, quote}; `line` is where it sits, for one that is not a mapping."""
     if node is None:
         return None
-    if not _check_keys(ctx, node, SOURCE_KEYS, what, ("document", "section") + (("quote",) if require_quote else ())):
+    if not _check_keys(ctx, node, SOURCE_KEYS, what, ("document", "section") + (("quote",) if require_quote else ()),
+                       line=line):
         return None
     doc_id = _string(ctx, node, "document", what, required=False)  # presence checked just above
     section = _string(ctx, node, "section", what, required=False)
     quote = _string(ctx, node, "quote", what, required=False)
-    _check_cited(ctx, node, what, doc_id, quote, book)
+    _check_cited(ctx, node, what, doc_id, quote, book, quote_required=require_quote)
     return Source(doc_id, section, " ".join(quote.split()))
 
 
-def _check_cited(ctx: _Ctx, node: Any, what: str, doc_id: str | None, quote: str | None, book: "_Loading") -> None:
-    """A citation names a document of documents.yaml, and its quote is in that document verbatim."""
+def _check_cited(ctx: _Ctx, node: Any, what: str, doc_id: str | None, quote: str | None, book: "_Loading",
+                 quote_required: bool = True) -> None:
+    """A citation names a document of documents.yaml, and its quote (where it states one) is
+    long enough to identify its place and is in that document verbatim."""
+    raw = node.get("quote")
+    stated = isinstance(raw, (str, int, Decimal)) and not isinstance(raw, bool) and not (quote_required and raw == "")
+    short = _quote_too_short(quote or "") if stated else ""
+    if short:
+        ctx.add(node, "quote", "bad-value", f"{what}.quote: too short: {short}")
     if doc_id and doc_id not in book.documents:
         ctx.add(node, "document", "dangling-reference",
                 f"{what}.document: no document '{doc_id}' in documents.yaml{did_you_mean(doc_id, book.documents)}")
-    elif doc_id and quote and book.check_quotes:
+    elif doc_id and quote and book.check_quotes and not short:
         text = book.document_text(doc_id)
         if text is not None and not quote_found(quote, text):
             ctx.add(node, "quote", "quote-not-found",
@@ -639,19 +744,57 @@ class _Loading:
             return str(self.path / name)
 
 
-def _load_list(book: _Loading, name: str, required: bool = True) -> tuple[_Ctx, LineList]:
+def _first_line(path: Path) -> int | None:
+    """The first line of a file that holds YAML (not blank, not a comment): where a problem with
+    the file's whole content is reported."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if text.strip() and not text.lstrip().startswith("#"):
+                    return number
+    except OSError:
+        return None
+    return None
+
+
+def _load_file(book: _Loading, name: str, required: bool = True) -> tuple[_Ctx, Any, bool]:
+    """One YAML file of the folder: its context, its content, and whether it exists (a missing
+    required file is reported)."""
     file = book.path / name
     ctx = _Ctx(book.problems, book.display(name))
-    if not file.exists():
+    if not file.is_file():
         if required:
-            ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
-        return ctx, LineList()
-    data = load_yaml_shared(file, ctx.file)
+            ctx.add(None, None, "missing-file", "no such file in the rulebook folder" if not file.exists() else
+                    "not a file")
+        return ctx, None, False
+    return ctx, load_yaml_shared(file, ctx.file), True
+
+
+def _load_list(book: _Loading, name: str, required: bool = True) -> tuple[_Ctx, LineList]:
+    ctx, data, _ = _load_file(book, name, required)
     if data is None:
         return ctx, LineList()
     if not isinstance(data, list):
-        ctx.add(data, None, "wrong-type", f"expected a list at the top of {name}")
+        ctx.add(_line(data, fallback=_first_line(book.path / name)), None, "wrong-type",
+                f"expected a list at the top of {name}, got {shown(data)}")
         return ctx, LineList()
+    return ctx, data
+
+
+def _load_mapping(book: _Loading, name: str, what: str, allowed: tuple, required_keys: tuple,
+                  required: bool = True) -> tuple[_Ctx, Any]:
+    """A file whose top is a mapping (parameters.yaml, facts.yaml): its context and content, or
+    None (reported) when it is missing, empty or not a mapping."""
+    ctx, data, exists = _load_file(book, name, required)
+    if not exists:
+        return ctx, None
+    if data is None:
+        if required:
+            ctx.add(_first_line(book.path / name), None, "missing-field",
+                    f"{name} is empty: expected a mapping with {', '.join(required_keys)}")
+        return ctx, None
+    if not _check_keys(ctx, data, allowed, what, required_keys, line=_first_line(book.path / name)):
+        return ctx, None
     return ctx, data
 
 
@@ -669,88 +812,117 @@ def _ids(ctx: _Ctx, item: dict, seen: dict, what: str) -> str:
 def _load_documents(book: _Loading) -> None:
     ctx, items = _load_list(book, "documents.yaml")
     seen: dict = {}
-    for item in items:
-        if not _check_keys(ctx, item, DOCUMENT_KEYS, "document", ("id", "title", "date", "file")):
+    for index, item in enumerate(items):
+        if not _check_keys(ctx, item, DOCUMENT_KEYS, "document", ("id", "title", "date", "file"),
+                           line=_item_line(items, index)):
             continue
         doc_id = _ids(ctx, item, seen, "document")
         when = item.get("date")
         if not isinstance(when, date):
             ctx.add(item, "date", "bad-date", f"document {doc_id}: date must be YYYY-MM-DD, got {when!r}")
         lines = item.get("lines")
-        if lines is not None and not (isinstance(lines, list) and len(lines) == 2 and all(isinstance(x, int) for x in lines)):
-            ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last]")
+        if lines is not None and not (isinstance(lines, list) and len(lines) == 2 and all(
+                isinstance(x, int) and not isinstance(x, bool) for x in lines) and 1 <= lines[0] <= lines[1]):
+            ctx.add(item, "lines", "wrong-type", f"document {doc_id}: lines must be [first, last], whole numbers "
+                                                 f"from 1, the first not after the last")
             lines = None
         file = _string(ctx, item, "file", f"document {doc_id}", required=False)
-        if file and not document_path(book.path, file).is_file():
+        if file and not _inside(book.path, file):
+            ctx.add(item, "file", "bad-value", f"document {doc_id}: file {file} is outside the rulebook folder "
+                                               f"(name it relative to the folder, e.g. documents/NAME.txt)")
+        elif file and not document_path(book.path, file).is_file():
             ctx.add(item, "file", "dangling-reference", f"document {doc_id}: no file {file} in the rulebook folder")
+        parties = _names(ctx, item, "parties", f"document {doc_id}")
         book.documents[doc_id] = Document(
             id=doc_id, title=_string(ctx, item, "title", "document", required=False),
             date=when if isinstance(when, date) else None,
-            parties=tuple(str(p) for p in item.get("parties") or ()), file=file,
-            lines=tuple(lines) if lines else None, code=str(item.get("code") or ""),
-            name=str(item.get("name") or ""),
+            parties=tuple(parties), file=file,
+            lines=tuple(lines) if lines else None, code=_text(ctx, item, "code", f"document {doc_id}"),
+            name=_text(ctx, item, "name", f"document {doc_id}"),
         )
 
 
+def _inside(folder: Path, name: str) -> bool:
+    """Whether a file named relative to the rulebook folder is inside it (no absolute path, no '..')."""
+    relative = Path(name)
+    return not relative.is_absolute() and ".." not in relative.parts
+
+
 def _load_parameters(book: _Loading) -> None:
-    file = book.path / "parameters.yaml"
-    ctx = _Ctx(book.problems, book.display("parameters.yaml"))
-    if not file.exists():
-        ctx.add(None, None, "missing-file", "no such file in the rulebook folder")
+    ctx, data = _load_mapping(book, "parameters.yaml", "parameters.yaml", PARAMETER_FILE_KEYS,
+                              PARAMETER_FILE_REQUIRED)
+    if data is None:
         return
-    data = load_yaml_shared(file, ctx.file)
-    if not _check_keys(ctx, data, PARAMETER_FILE_KEYS, "parameters.yaml", PARAMETER_FILE_REQUIRED):
-        return
-    stated = data.get("parameters") or {}
+    stated = _named_mapping(ctx, data, "parameters", "parameters: expected a mapping of name: {value, source}")
     if book.overrides:
-        stated = {name: _overridden(item, book.overrides[name]) if name in book.overrides else item
-                  for name, item in stated.items()}
-        data = {**data, "parameters": stated}
+        stated = _line_dict({name: _overridden(item, book.overrides[name]) if name in book.overrides else item
+                             for name, item in stated.items()}, stated)
+        data = _line_dict({**data, "parameters": stated}, data)
     for name, item in stated.items():
         if isinstance(item, dict) and "values" in item:
-            param = _dated_parameter(ctx, name, item, book)
+            param = _dated_parameter(ctx, name, item, book, stated.line_of(name))
             if param is not None:
                 book.parameters[name] = param
             continue
-        if not _check_keys(ctx, item, PARAMETER_KEYS, f"parameter {name}", ("value", "source")):
+        if not _check_keys(ctx, item, PARAMETER_KEYS, f"parameter {name}", ("value", "source"),
+                           line=_line(stated, name)):
             continue
-        source = _source(ctx, item.get("source"), f"parameter {name}.source", book)
-        book.parameters[name] = Parameter(name, item.get("value"), source, str(item.get("note") or ""))
+        source = _source(ctx, item.get("source"), f"parameter {name}.source", book, line=_line(item, "source"))
+        book.parameters[name] = Parameter(name, item.get("value"), source, _text(ctx, item, "note", f"parameter {name}"))
+        _text(ctx, item, "evidence", f"parameter {name}")
     for name, param in list(book.parameters.items()):
         # A date stated relative to another ("closing_date + 5y") is resolved once, here.
-        if isinstance(param.value, str) and "+" in param.value:
-            resolved = _date_expr(ctx, data["parameters"][name], "value", f"parameter {name}", book.parameters)
+        if isinstance(param.value, str) and "+" in param.value and not param.values:
+            resolved = _date_expr(ctx, stated[name], "value", f"parameter {name}", book.parameters)
             book.parameters[name] = Parameter(name, resolved, param.source, param.note)
-    for name, item in (data.get("securities") or {}).items():
-        if not _check_keys(ctx, item, SECURITY_KEYS, f"security {name}", ("name", "class")):
+    securities = _named_mapping(ctx, data, "securities", "securities: expected a mapping of security id: security")
+    for name, item in securities.items():
+        checked = _check_security(ctx, name, item, securities.line_of(name), book)
+        if checked is not None:
+            book.securities[name] = checked
+    groups = _named_mapping(ctx, data, "groups", "groups: expected a mapping of group id: group")
+    for name, item in groups.items():
+        what = f"group {name}"
+        if name in (NO_GROUP, COMPANY):
+            ctx.add(groups, name, "bad-value", f"{what}: '{name}' is reserved by the engine ("
+                    + ("a holder in no group" if name == NO_GROUP else "the Company itself")
+                    + "): name the group otherwise")
             continue
-        if item.get("class") not in ("common", "preferred", "warrant"):
-            ctx.add(item, "class", "bad-value", f"security {name}.class: expected common, preferred or warrant")
-        if item.get("source") is not None:
-            _source(ctx, item["source"], f"security {name}.source", book)
-        _check_exercisable_from(ctx, name, item, book)
-        book.securities[name] = dict(item)
-    for name, item in (data.get("groups") or {}).items():
-        if not _check_keys(ctx, item, GROUP_KEYS, f"group {name}", ("name",)):
+        if not _check_keys(ctx, item, GROUP_KEYS, what, ("name",), line=_line(groups, name)):
             continue
+        _string(ctx, item, "name", what, required=False)
+        _names(ctx, item, "members", what)
+        series = item.get("issued_series")
+        if series is not None and (not _is_name(series) or series not in book.securities):
+            ctx.add(item, "issued_series", "dangling-reference", f"{what}.issued_series: no security {series!r}"
+                    f"{did_you_mean(series, book.securities) if _is_name(series) else ''}")
         if item.get("definition") is not None:
-            _source(ctx, item["definition"], f"group {name}.definition", book)
+            _source(ctx, item["definition"], f"{what}.definition", book, line=_line(item, "definition"))
         book.groups[name] = dict(item)
-    _check_transfer_conversions(ctx, data.get("securities") or {}, book)
-    _load_classes(ctx, data.get("classes"), book)
+    _check_transfer_conversions(ctx, securities, book)
+    _load_classes(ctx, _named_mapping(ctx, data, "classes", "classes: expected a mapping of class id: class"), book)
     for name, kind in PARAMETER_TYPES.items():
         param = book.parameters.get(name)
         if param is None:
             continue
-        stated = [(v.value, v.line) for v in param.values if v.value is not None] or [(param.value, None)]
-        for value, line in stated:
+        for value, line in _stated_values(param):
             if not _parameter_ok(kind, value):
-                node = data["parameters"][name]
+                node = stated[name]
                 expected = _PARAMETER_KIND_WORDS.get(kind) or "one of " + ", ".join(kind[len("choice:"):].split("|"))
                 ctx.add(line or node, "value", "wrong-type",
-                        f"parameter {name}.value: expected {expected}, got {value!r}{_suggest(kind, value)}")
-    _load_events(ctx, data.get("instrument_events"), book)
-    _load_term_events(ctx, data.get("term_events"), book)
+                        f"parameter {name}.value: expected {expected}, got {shown(value)}{_suggest(kind, value)}")
+    for name, param in book.parameters.items():
+        if name in PARAMETER_TYPES:
+            continue
+        for value, line in _stated_values(param):
+            why = _untyped_problem(name, value)
+            if why:
+                ctx.add(line or stated[name], "value", "bad-value" if _is_number(value) else "wrong-type",
+                        f"parameter {name}.value: {why}")
+    _load_events(ctx, _named_mapping(ctx, data, "instrument_events",
+                                     "instrument_events: expected a mapping of event id: event"), book)
+    _load_term_events(ctx, _named_mapping(ctx, data, "term_events",
+                                          "term_events: expected a mapping of event id: event"), book)
     needed_params: tuple = ("closing_date",)
     if _converts(book):
         # Convertible preferred: the terms its conversion and accretion are computed from.
@@ -763,7 +935,88 @@ def _load_parameters(book: _Loading) -> None:
             why = f" ({expected}, with its citation: the convertible preferred are computed under it)" \
                 if needed in CONVERTING_PARAMETERS else ""
             ctx.add(data, "parameters", "missing-field", f"parameters: missing '{needed}'{why}")
-    _check_payment_schedule(ctx, data, book)
+    _check_payment_schedule(ctx, stated, book)
+
+
+def _line_dict(mapping: dict, like: Any) -> LineDict:
+    """A mapping made from another, keeping the other's lines (for what a reading's alternative changes)."""
+    out = LineDict(mapping)
+    out.line = getattr(like, "line", 0)
+    out.key_lines = {k: (like.line_of(k) if isinstance(like, LineDict) else out.line) for k in mapping}
+    return out
+
+
+def _named_mapping(ctx: _Ctx, data: dict, key: str, message: str) -> LineDict:
+    """`data[key]`, a mapping of names to entries (parameters, securities, groups): a value that is
+    not a mapping is reported (and read as empty), and so is each name that is not text."""
+    raw = data.get(key)
+    if raw is None:
+        return _line_dict({}, data)
+    if not isinstance(raw, dict):
+        ctx.add(data, key, "wrong-type", f"{message}, got {shown(raw)}")
+        return _line_dict({}, data)
+    for name in raw:
+        if not _is_name(name) or not name.strip():
+            ctx.add(raw, name, "bad-value", f"{key}: {shown(name)} is not a name (text)")
+    return _line_dict({k: v for k, v in raw.items() if _is_name(k) and k.strip()}, raw)
+
+
+def _stated_values(param: Parameter) -> list[tuple[Any, int | None]]:
+    """Each value a parameter states (a dated one: each of its values, with its line)."""
+    return [(v.value, v.line) for v in param.values if v.value is not None] or [(param.value, None)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+# A parameter named ..._price is a price per share: a price of 0 or less divides by zero
+# (Common issuable on conversion or exercise is the amount over the price) or means nothing.
+PRICE_NAME = re.compile(r"(^|_)price$")
+
+
+def _untyped_problem(name: str, value: Any) -> str:
+    """What is wrong with the value of a parameter the engine does not type (PARAMETER_TYPES):
+    every number a deal's documents state here is a count of shares, an amount, a price, a rate,
+    a percentage or a number of days, none of them negative, and the others are dates; "" if fine."""
+    if isinstance(value, date):
+        return ""
+    if not _is_number(value):
+        return f"expected a number or a date, got {shown(value)}"
+    if PRICE_NAME.search(name) and value <= 0:
+        return f"a price must be more than 0, got {value}"
+    if value < 0:
+        return f"expected a number, 0 or more (a count of shares, an amount, a rate, a percentage or a number of " \
+               f"days), got {value}"
+    return ""
+
+
+def _check_security(ctx: _Ctx, name: str, item: Any, line: int | None, book: _Loading) -> dict | None:
+    """One security of parameters.yaml (its keys, class, the types of its values, its citation),
+    as the measures read it; None if it is not a mapping."""
+    what = f"security {name}"
+    if not _check_keys(ctx, item, SECURITY_KEYS, what, ("name", "class"), line=line):
+        return None
+    if item.get("class") not in ("common", "preferred", "warrant"):
+        ctx.add(item, "class", "bad-value", f"{what}.class: expected common, preferred or warrant")
+    _string(ctx, item, "name", what, required=False)
+    _text(ctx, item, "term", what)
+    for key in ("converts_to_common",):
+        if key in item and not isinstance(item[key], bool):
+            ctx.add(item, key, "wrong-type", f"{what}.{key}: expected true or false, got {shown(item[key])}")
+    issued = item.get("issued_at_closing")
+    if issued is not None and (not isinstance(issued, int) or isinstance(issued, bool) or issued < 0):
+        ctx.add(item, "issued_at_closing", "wrong-type" if not _is_number(issued) else "bad-value",
+                f"{what}.issued_at_closing: expected a whole number of shares, 0 or more, got {shown(issued)}")
+        item = {k: v for k, v in item.items() if k != "issued_at_closing"}
+    instrument = item.get("instrument")
+    if instrument is not None and (not _is_name(instrument) or instrument not in book.documents):
+        ctx.add(item, "instrument", "dangling-reference", f"{what}.instrument: no document {shown(instrument)} in "
+                f"documents.yaml{did_you_mean(instrument, book.documents) if _is_name(instrument) else ''}")
+    if item.get("source") is not None:
+        _source(ctx, item["source"], f"{what}.source", book, line=_line(item, "source"))
+    _check_exercisable_from(ctx, name, item, book)
+    return dict(item)
 
 
 def _converts(book: _Loading) -> bool:
@@ -778,7 +1031,7 @@ def _suggest(kind: str, value: Any) -> str:
         value, str) else ""
 
 
-def _check_payment_schedule(ctx: _Ctx, data: dict, book: _Loading) -> None:
+def _check_payment_schedule(ctx: _Ctx, stated: dict, book: _Loading) -> None:
     """The first payment date must be a date of the schedule the rulebook states (its day of the
     month), before any roll: the schedule is counted from it."""
     first, day = book.parameters.get("first_dividend_payment_date"), book.parameters.get("dividend_payment_day")
@@ -786,7 +1039,7 @@ def _check_payment_schedule(ctx: _Ctx, data: dict, book: _Loading) -> None:
         return
     scheduled = calc.scheduled_payment_date(first.value.year, first.value.month, day.value)
     if scheduled != first.value:
-        ctx.add(data["parameters"]["first_dividend_payment_date"], "value", "bad-value",
+        ctx.add(stated["first_dividend_payment_date"], "value", "bad-value",
                 f"parameter first_dividend_payment_date.value: {first.value} is not on the dividend_payment_day "
                 f"({day.value}) of its month; the schedule puts it on {scheduled}")
 
@@ -814,13 +1067,15 @@ def _check_transfer_conversions(ctx: _Ctx, securities: dict, book: _Loading) -> 
         if spec is None:
             continue
         what = f"security {name}.on_transfer_outside_group"
-        if not _check_keys(ctx, spec, TRANSFER_CONVERSION_KEYS, what, TRANSFER_CONVERSION_KEYS):
+        if not _check_keys(ctx, spec, TRANSFER_CONVERSION_KEYS, what, TRANSFER_CONVERSION_KEYS,
+                           line=_line(item, "on_transfer_outside_group")):
             continue
-        if spec.get("group") not in book.groups:
-            ctx.add(spec, "group", "dangling-reference", f"{what}.group: no group {spec.get('group')!r}"
-                    f"{did_you_mean(spec.get('group'), book.groups)}")
-        into = spec.get("converts_into")
-        if into not in book.securities or into == name or book.securities[into].get("class") != item.get("class"):
+        group, into = spec.get("group"), spec.get("converts_into")
+        if not _is_name(group) or group not in book.groups:
+            ctx.add(spec, "group", "dangling-reference", f"{what}.group: no group {group!r}"
+                    f"{did_you_mean(group, book.groups) if _is_name(group) else ''}")
+        if not _is_name(into) or into not in book.securities or into == name or \
+                book.securities[into].get("class") != item.get("class"):
             ctx.add(spec, "converts_into", "dangling-reference", f"{what}.converts_into: {into!r} is not another "
                     f"security of the same class{did_you_mean(into, book.securities)}")
         _source(ctx, spec.get("source"), f"{what}.source", book)
@@ -835,10 +1090,10 @@ def _overridden(item: Any, value: Any) -> Any:
     if "values" in item and isinstance(item["values"], dict) and item["values"]:
         last = list(item["values"].values())[-1]
         source = last.get("source") if isinstance(last, dict) else source
-    return {"value": value, "source": source, "note": "the other reading's value"}
+    return _line_dict({"value": value, "source": source, "note": "the other reading's value"}, item)
 
 
-def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parameter | None:
+def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading, at: int | None = None) -> Parameter | None:
     """A parameter whose value changes on dates (OpenFisca's form): `values: {DATE: {value, source}}`.
 
     Each value carries its own citation; a value that stops is ended with `null` (or `value:
@@ -846,14 +1101,15 @@ def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parame
     of the document that states it.
     """
     what = f"parameter {name}"
-    if not _check_keys(ctx, item, PARAMETER_KEYS, what, ("values",)):
+    if not _check_keys(ctx, item, PARAMETER_KEYS, what, ("values",), line=at):
         return None
     for key in ("value", "source"):
         if key in item:
             ctx.add(item, key, "unknown-key", f"{what}: a dated parameter states '{key}' inside each of its values")
     raw = item.get("values")
     if not isinstance(raw, dict) or not raw:
-        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a mapping of DATE: {{value, source}}")
+        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a mapping of DATE: {{value, source}}, got "
+                                              f"{shown(raw) if raw != {} else 'an empty mapping'}")
         return None
     values: list[ParameterValue] = []
     previous: date | None = None
@@ -873,9 +1129,10 @@ def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parame
                 ctx.add(line, None, "bad-value", f"{where}: null ends a value, but no value is in force before it")
             values.append(ParameterValue(start, None, None, line))
             continue
-        if not _check_keys(ctx, entry, PARAMETER_VALUE_KEYS, where, ("value", "source")):
+        if not _check_keys(ctx, entry, PARAMETER_VALUE_KEYS, where, ("value", "source"), line=line):
             continue
-        source = _source(ctx, entry.get("source"), f"{where}.source", book)
+        source = _source(ctx, entry.get("source"), f"{where}.source", book, line=_line(entry, "source"))
+        _text(ctx, entry, "note", where)
         if source is not None and source.document in book.documents:
             doc_date = book.documents[source.document].date
             if doc_date is not None and start < doc_date:
@@ -885,19 +1142,14 @@ def _dated_parameter(ctx: _Ctx, name: str, item: dict, book: _Loading) -> Parame
     if not values:
         return None
     latest = next((v for v in reversed(values) if v.value is not None), values[0])
-    return Parameter(name, latest.value, latest.source, " ".join(str(item.get("note") or "").split()), tuple(values))
+    return Parameter(name, latest.value, latest.source, _text(ctx, item, "note", what), tuple(values))
 
 
-def _load_classes(ctx: _Ctx, node: Any, book: _Loading) -> None:
+def _load_classes(ctx: _Ctx, node: LineDict, book: _Loading) -> None:
     """`classes`: securities that vote or are counted together, each a list of securities."""
-    if node is None:
-        return
-    if not isinstance(node, dict):
-        ctx.add(node, None, "wrong-type", "classes: expected a mapping of class id: class")
-        return
     for name, item in node.items():
         what = f"class {name}"
-        if not _check_keys(ctx, item, CLASS_KEYS, what, ("name", "members")):
+        if not _check_keys(ctx, item, CLASS_KEYS, what, ("name", "members"), line=_line(node, name)):
             continue
         if name in book.securities:
             ctx.add(item, None, "duplicate-id", f"{what}: a security already has the id '{name}'")
@@ -906,32 +1158,33 @@ def _load_classes(ctx: _Ctx, node: Any, book: _Loading) -> None:
             ctx.add(item, "members", "wrong-type", f"{what}.members: expected a non-empty list of security ids")
             continue
         for member in members:
-            if member not in book.securities:
-                ctx.add(item, "members", "dangling-reference",
-                        f"{what}.members: no security '{member}'{did_you_mean(member, book.securities)}")
+            if not _is_name(member) or member not in book.securities:
+                ctx.add(item, "members", "dangling-reference", f"{what}.members: no security {shown(member)}"
+                        f"{did_you_mean(member, book.securities) if _is_name(member) else ''}")
         if item.get("source") is not None:
-            _source(ctx, item["source"], f"{what}.source", book)
+            _source(ctx, item["source"], f"{what}.source", book, line=_line(item, "source"))
         held_by = item.get("held_by") or []
-        if not isinstance(held_by, list) or any(g not in book.groups for g in held_by):
-            bad = held_by if not isinstance(held_by, list) else next(g for g in held_by if g not in book.groups)
+        if not isinstance(held_by, list) or any(not _is_name(g) or g not in book.groups for g in held_by):
+            bad = held_by if not isinstance(held_by, list) else next(g for g in held_by
+                                                                     if not _is_name(g) or g not in book.groups)
             ctx.add(item, "held_by", "dangling-reference", f"{what}.held_by: expected a list of groups; no group "
-                    f"{bad!r}{did_you_mean(bad, book.groups)}")
+                    f"{shown(bad)}{did_you_mean(bad, book.groups) if _is_name(bad) else ''}")
             held_by = []
-        book.classes[str(name)] = SecurityClass(str(name), " ".join(str(item.get("name") or "").split()),
-                                                tuple(str(m) for m in members), item.get("as_converted") is True,
+        as_converted = item.get("as_converted", False)
+        if not isinstance(as_converted, bool):
+            ctx.add(item, "as_converted", "wrong-type", f"{what}.as_converted: expected true or false, got "
+                                                        f"{shown(as_converted)}")
+        book.classes[str(name)] = SecurityClass(str(name), _text(ctx, item, "name", what),
+                                                tuple(str(m) for m in members), as_converted is True,
                                                 tuple(str(g) for g in held_by))
 
 
-def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
+def _load_events(ctx: _Ctx, node: LineDict, book: _Loading) -> None:
     """`instrument_events`: each event after which the documents it names are in question unless stated."""
-    if node is None:
-        return
-    if not isinstance(node, dict):
-        ctx.add(node, None, "wrong-type", "instrument_events: expected a mapping of event id: event")
-        return
     for event_id, item in node.items():
         what = f"instrument event {event_id}"
-        if not _check_keys(ctx, item, EVENT_KEYS, what, ("title", "date", "puts_in_question", "source")):
+        if not _check_keys(ctx, item, EVENT_KEYS, what, ("title", "date", "puts_in_question", "source"),
+                           line=_line(node, event_id)):
             continue
         when = _date_expr(ctx, item, "date", what, book.parameters)
         docs = item.get("puts_in_question")
@@ -939,33 +1192,33 @@ def _load_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             ctx.add(item, "puts_in_question", "wrong-type", f"{what}.puts_in_question: expected a list of document ids")
             docs = []
         for doc_id in docs:
-            if doc_id not in book.documents:
+            if not _is_name(doc_id) or doc_id not in book.documents:
                 ctx.add(item, "puts_in_question", "dangling-reference",
-                        f"{what}.puts_in_question: no document '{doc_id}' in documents.yaml"
-                        f"{did_you_mean(doc_id, book.documents)}")
-        source = _source(ctx, item.get("source"), f"{what}.source", book)
+                        f"{what}.puts_in_question: no document {shown(doc_id)} in documents.yaml"
+                        f"{did_you_mean(doc_id, book.documents) if _is_name(doc_id) else ''}")
+        source = _source(ctx, item.get("source"), f"{what}.source", book, line=_line(item, "source"))
+        assumption = item.get("assumption")
+        if assumption is not None and not _is_name(assumption):
+            ctx.add(item, "assumption", "wrong-type", f"{what}.assumption: expected an assumption id, got "
+                                                      f"{shown(assumption)}")
         book.event_nodes[str(event_id)] = (ctx, item)
         if when is not None:
             book.events[str(event_id)] = StatusEvent(
                 id=str(event_id), title=" ".join(_string(ctx, item, "title", what).split()), date=when,
-                documents=tuple(str(d) for d in docs if d in book.documents), source=source,
-                assumption=str(item.get("assumption") or ""))
+                documents=tuple(str(d) for d in docs if _is_name(d) and d in book.documents), source=source,
+                assumption=str(assumption) if _is_name(assumption) else "")
 
 
-def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
+def _load_term_events(ctx: _Ctx, node: LineDict, book: _Loading) -> None:
     """`term_events`: events a cap table's history may record that change the preferred's terms
     from their date (a new dividend rate; the liquidation preference brought to an amount), each
     effect valued by a parameter and cited."""
-    if node is None:
-        return
-    if not isinstance(node, dict):
-        ctx.add(node, None, "wrong-type", "term_events: expected a mapping of event id: event")
-        return
     numbers = {n for n, p in book.parameters.items() if isinstance(p.value, (int, Decimal)) and not isinstance(p.value, bool)}
     dates = {n for n, p in book.parameters.items() if isinstance(p.value, date)}
     for event_id, item in node.items():
         what = f"term event {event_id}"
-        if not _check_keys(ctx, item, TERM_EVENT_KEYS, what, ("title", "effects", "source")):
+        if not _check_keys(ctx, item, TERM_EVENT_KEYS, what, ("title", "effects", "source"),
+                           line=_line(node, event_id)):
             continue
         fields = item.get("fields") or {}
         if not isinstance(fields, dict):
@@ -973,7 +1226,7 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             fields = {}
         formula = item.get("formula")
         if formula is not None:
-            if formula not in adjust.FORMULAS:
+            if not _is_name(formula) or formula not in adjust.FORMULAS:
                 ctx.add(item, "formula", "bad-value", f"{what}.formula: {formula!r} is not one of "
                         f"{', '.join(adjust.FORMULAS)}{did_you_mean(formula, adjust.FORMULAS)}")
                 formula = None
@@ -990,7 +1243,7 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
         read: list[TermEffect] = []
         for index, effect in enumerate(effects):
             where = f"{what}.effects[{index}]"
-            if not _check_keys(ctx, effect, TERM_EFFECT_KEYS, where, ("source",)):
+            if not _check_keys(ctx, effect, TERM_EFFECT_KEYS, where, ("source",), line=_item_line(effects, index)):
                 continue
             changed = [k for k in ("dividend_rate", "preference", "adjust") if k in effect]
             if len(changed) != 1:
@@ -1003,18 +1256,18 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             extra = _adjust_keys(ctx, effect, where, changed[0] == "adjust", numbers)
             if changed[0] == "adjust" and isinstance(value, str):
                 book.adjusted.setdefault(value, str(event_id))
-            if value not in numbers:
+            if not _is_name(value) or value not in numbers:
                 ctx.add(effect, changed[0], "dangling-reference", f"{where}.{changed[0]}: {value!r} is not a number "
                         f"parameter{did_you_mean(value, sorted(numbers)) if isinstance(value, str) else ''}")
             before = effect.get("before")
-            if before is not None and before not in dates:
+            if before is not None and (not _is_name(before) or before not in dates):
                 ctx.add(effect, "before", "dangling-reference", f"{where}.before: {before!r} is not a date parameter"
                         f"{did_you_mean(before, sorted(dates)) if isinstance(before, str) else ''}")
             unless = effect.get("unless")
             unless_field, within = "", None
             if unless is not None:
                 if (not isinstance(unless, dict) or set(unless) != {"field", "within_days"}
-                        or fields.get(unless.get("field")) not in ("date", "date_or_none")
+                        or not _is_name(unless.get("field")) or fields.get(unless.get("field")) not in ("date", "date_or_none")
                         or not isinstance(unless.get("within_days"), int) or isinstance(unless.get("within_days"), bool)):
                     ctx.add(effect, "unless", "bad-value", f"{where}.unless: expected {{field: <a date field of the "
                             f"event>, within_days: <whole days>}}; the event's fields are {', '.join(fields) or 'none'}")
@@ -1023,7 +1276,7 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
             only_raise = effect.get("only_raise", False)
             if not isinstance(only_raise, bool):
                 ctx.add(effect, "only_raise", "wrong-type", f"{where}.only_raise: expected true or false")
-            source = _source(ctx, effect.get("source"), f"{where}.source", book)
+            source = _source(ctx, effect.get("source"), f"{where}.source", book, line=_line(effect, "source"))
             book.term_assumptions.append((ctx, effect, where))
             read.append(TermEffect(
                 dividend_rate=str(value) if changed[0] == "dividend_rate" else "",
@@ -1031,7 +1284,7 @@ def _load_term_events(ctx: _Ctx, node: Any, book: _Loading) -> None:
                 adjust=str(value) if changed[0] == "adjust" else "", **extra, only_raise=only_raise is True,
                 before=str(before or ""), unless_field=unless_field, within_days=within, source=source,
                 assumption=str(effect.get("assumption") or "")))
-        source = _source(ctx, item.get("source"), f"{what}.source", book)
+        source = _source(ctx, item.get("source"), f"{what}.source", book, line=_line(item, "source"))
         book.term_events[str(event_id)] = TermEvent(
             id=str(event_id), title=" ".join(_string(ctx, item, "title", what).split()),
             fields=tuple((str(k), str(v)) for k, v in fields.items()), effects=tuple(read), source=source,
@@ -1061,7 +1314,7 @@ def _adjust_keys(ctx: _Ctx, effect: dict, where: str, adjusting: bool, numbers: 
             else:
                 out[key] = value
         elif key == "de_minimis_pct":
-            if value not in numbers:
+            if not _is_name(value) or value not in numbers:
                 ctx.add(effect, key, "dangling-reference", f"{where}.{key}: {value!r} is not a number parameter"
                         f"{did_you_mean(value, sorted(numbers)) if isinstance(value, str) else ''}")
             else:
@@ -1085,15 +1338,16 @@ def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source |
     if raw is None:
         return []
     if not isinstance(raw, list) or not raw:
-        ctx.add(item, "versions", "wrong-type", f"{what}.versions: expected a list of versions")
+        ctx.add(item, "versions", "wrong-type", f"{what}.versions: expected a list of versions, got "
+                                                f"{shown(raw) if raw != [] else 'an empty list'}")
         return []
     doc = book.documents.get(source.document) if source else None
     if doc is None or doc.date is None:
         return []  # the missing source, unknown document or bad date is reported where it is
-    out: list[tuple[Version, Any]] = [(Version("original", doc.date, source, str(item.get("title") or "")), None)]
+    out: list[tuple[Version, Any]] = [(Version("original", doc.date, source, _plain(item.get("title"))), None)]
     seen: dict = {"original": item.line}
-    for entry in raw:
-        if not _check_keys(ctx, entry, keys, f"{what} version", ("id", "from", "source")):
+    for index, entry in enumerate(raw):
+        if not _check_keys(ctx, entry, keys, f"{what} version", ("id", "from", "source"), line=_item_line(raw, index)):
             continue
         version_id = _ids(ctx, entry, seen, f"{what} version")
         where = f"{what} version {version_id}"
@@ -1104,14 +1358,14 @@ def _versions(ctx: _Ctx, item: dict, what: str, book: _Loading, source: Source |
         if start <= out[-1][0].start:
             ctx.add(entry, "from", "bad-date", f"{where}.from: versions must be in order; {start} is not after "
                                                f"{out[-1][0].start} ({out[-1][0].id})")
-        v_source = _source(ctx, entry.get("source"), f"{where}.source", book)
+        v_source = _source(ctx, entry.get("source"), f"{where}.source", book, line=_line(entry, "source"))
         v_doc = book.documents.get(v_source.document) if v_source else None
         if v_doc is not None and v_doc.date is not None and start < v_doc.date:
             ctx.add(entry, "from", "bad-date", f"{where}.from: {start} is before the date of {v_doc.id} "
                                                f"({v_doc.date}), which states it")
-        out.append((Version(version_id, start, v_source, str(entry.get("title") or ""),
-                            " ".join(str(entry.get("note") or "").split()),
-                            " ".join(str(entry.get("finding") or "").split())), entry.get("condition")))
+        out.append((Version(version_id, start, v_source, _text(ctx, entry, "title", where),
+                            _text(ctx, entry, "note", where), _text(ctx, entry, "finding", where)),
+                    entry.get("condition")))
     return out
 
 
@@ -1130,9 +1384,9 @@ def _load_declined(book: _Loading) -> list:
     ctx, items = _load_list(book, "declined.yaml", required=False)
     out = []
     seen: dict = {}
-    for item in items:
+    for index, item in enumerate(items):
         if not _check_keys(ctx, item, DECLINED_KEYS, "declined provision", ("id", "document", "section", "quote",
-                                                                            "reason")):
+                                                                            "reason"), line=_item_line(items, index)):
             continue
         declined_id = _ids(ctx, item, seen, "declined provision")
         what = f"declined {declined_id}"
@@ -1140,24 +1394,24 @@ def _load_declined(book: _Loading) -> list:
         quote = _string(ctx, item, "quote", what, required=False)
         _check_cited(ctx, item, what, doc_id, quote, book)
         source = Source(doc_id, _string(ctx, item, "section", what, required=False), " ".join(quote.split()))
-        out.append(Declined(declined_id, source, " ".join(str(item.get("reason") or "").split()),
-                            str(item.get("catalogue") or ""), str(item.get("amends") or "")))
+        out.append(Declined(declined_id, source, _text(ctx, item, "reason", what),
+                            _text(ctx, item, "catalogue", what), _text(ctx, item, "amends", what)))
     return out
 
 
 def _load_definitions(book: _Loading) -> None:
     ctx, items = _load_list(book, "definitions.yaml", required=False)
     seen: dict = {}
-    for item in items:
-        if not _check_keys(ctx, item, DEFINITION_KEYS, "definition", ("id", "condition")):
+    for index, item in enumerate(items):
+        if not _check_keys(ctx, item, DEFINITION_KEYS, "definition", ("id", "condition"), line=_item_line(items, index)):
             continue
         def_id = _ids(ctx, item, seen, "definition")
-        source = _source(ctx, item.get("source"), f"definition {def_id}.source", book)
+        source = _source(ctx, item.get("source"), f"definition {def_id}.source", book, line=_line(item, "source"))
         if item.get("condition") is None:
             continue  # reported as missing above
         versions = _versions(ctx, item, f"definition {def_id}", book, source, DEFINITION_VERSION_KEYS)
-        book.definitions[def_id] = Definition(def_id, str(item.get("title") or def_id), source, item["condition"],
-                                              item.line, tuple(v for v, _ in versions))
+        book.definitions[def_id] = Definition(def_id, _text(ctx, item, "title", f"definition {def_id}") or def_id,
+                                              source, item["condition"], item.line, tuple(v for v, _ in versions))
         book.raw_definitions[def_id] = (ctx, item["condition"], item.line_of("condition"))
 
 
@@ -1165,14 +1419,17 @@ def _load_assumptions(book: _Loading) -> dict[str, Assumption]:
     ctx, items = _load_list(book, "assumptions.yaml", required=False)
     out: dict[str, Assumption] = {}
     seen: dict = {}
-    for item in items:
-        if not _check_keys(ctx, item, ASSUMPTION_KEYS, "assumption", ("id", "title", "reading")):
+    for index, item in enumerate(items):
+        if not _check_keys(ctx, item, ASSUMPTION_KEYS, "assumption", ("id", "title", "reading"),
+                           line=_item_line(items, index)):
             continue
         a_id = _ids(ctx, item, seen, "assumption")
-        source = _source(ctx, item.get("source"), f"assumption {a_id}.source", book, require_quote=False)
-        out[a_id] = Assumption(a_id, str(item.get("title") or ""), " ".join(str(item.get("reading") or "").split()),
-                               source, " ".join(str(item.get("alternative") or "").split()),
-                               str(item.get("catalogue") or ""), _alternative_parameters(ctx, item, a_id, book))
+        what = f"assumption {a_id}"
+        source = _source(ctx, item.get("source"), f"{what}.source", book, require_quote=False,
+                         line=_line(item, "source"))
+        out[a_id] = Assumption(a_id, _text(ctx, item, "title", what), _text(ctx, item, "reading", what),
+                               source, _text(ctx, item, "alternative", what),
+                               _text(ctx, item, "catalogue", what), _alternative_parameters(ctx, item, a_id, book))
     return out
 
 
@@ -1192,7 +1449,8 @@ def _alternative_parameters(ctx: _Ctx, item: dict, a_id: str, book: _Loading) ->
     out = []
     for name, value in raw.items():
         param = book.parameters.get(name)
-        if param is None and any(p.category == "missing-field" and name in p.message for p in book.problems.problems):
+        if param is None and any(p.category == "missing-field" and str(name) in p.message
+                                 for p in book.problems.problems):
             continue  # the parameter's absence is reported already, once
         if param is None:
             ctx.add(raw, name, "dangling-reference",
@@ -1202,7 +1460,8 @@ def _alternative_parameters(ctx: _Ctx, item: dict, a_id: str, book: _Loading) ->
         own = param.value if param.value is not None else next((v.value for v in param.values if v.value is not None), None)
         same_kind = (_parameter_ok(kind, value) if kind is not None else
                      isinstance(value, date) == isinstance(own, date) and isinstance(value, bool) == isinstance(own, bool)
-                     and isinstance(value, (int, float, Decimal)) == isinstance(own, (int, float, Decimal)))
+                     and isinstance(value, (int, float, Decimal)) == isinstance(own, (int, float, Decimal))
+                     and not _untyped_problem(str(name), value))
         if not same_kind:
             ctx.add(raw, name, "wrong-type", f"{where}.{name}: expected a value of the parameter's own kind "
                                              f"(it is {own!r}), got {value!r}")
@@ -1226,9 +1485,9 @@ def _value(ctx: _Ctx, node: dict, fact: str, op: str, book: _Loading) -> Any:
             ctx.add(raw, None, "wrong-type", f"condition on {fact}: value must be a literal or {{param: name}}")
             return None
         name = raw["param"]
-        if name not in book.parameters:
-            ctx.add(raw, "param", "dangling-reference",
-                    f"condition on {fact}: no parameter '{name}'{did_you_mean(name, book.parameters)}")
+        if not _is_name(name) or name not in book.parameters:
+            ctx.add(raw, "param", "dangling-reference", f"condition on {fact}: no parameter {shown(name)}"
+                    f"{did_you_mean(name, book.parameters) if _is_name(name) else ''}")
             return None
         if len([v for v in book.parameters[name].values if v.value is not None]) > 1:
             ctx.add(raw, "param", "bad-value", f"condition on {fact}: parameter '{name}' has more than one dated "
@@ -1273,10 +1532,25 @@ def _scalar(ctx: _Ctx, node: dict, spec, raw: Any, where: str, book: _Loading) -
         ctx.add(node, "value", "wrong-type", f"{where}: share counts are whole numbers, got {raw}")
     if kind in ("percent", "money") and isinstance(raw, Decimal) and -raw.as_tuple().exponent > PERCENT_PLACES:
         ctx.add(node, "value", "bad-value", f"{where}: at most {PERCENT_PLACES} decimal places, got {raw}")
+    if kind == "percent" and not 0 <= raw <= (100 if _share_of_whole(spec) else raw):
+        ctx.add(node, "value", "bad-value", f"{where}: a percentage is from 0 to 100, got {raw}"
+                if _share_of_whole(spec) else f"{where}: a percentage is 0 or more, got {raw}")
+        return None
     return Decimal(raw)
 
 
 CONDITION_FORMS = ("all", "any", "not", "ref", "fact")
+
+
+def _share_of_whole(spec: FactSpec) -> bool:
+    """Whether a percent fact is a share of a whole, 0 to 100: one the engine computes (core, a
+    measure: a holding over the outstanding) or one a scenario states (which it takes only from
+    0 to 100); a percentage the rulebook states itself (`implied`, as a price of 101% of the
+    preference) may be more."""
+    return spec.origin in ("core", "measure", "party") or bool(spec.key) or bool(spec.measure)
+# Comparisons of a percentage that decide nothing: it is always 0 to 100.
+_TRIVIAL_PERCENT = {(">=", 0): "always holds", ("<=", 100): "always holds", ("<", 0): "never holds",
+                    (">", 100): "never holds"}
 
 
 OPERATOR_ALIASES = {"=": "==", "=>": ">=", "=<": "<=", "<>": "!=", "eq": "==", "ne": "!=", "gt": ">", "gte": ">=",
@@ -1296,6 +1570,8 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
     """
     if isinstance(node, list):
         if not node:
+            ctx.add(_line(node, fallback=line), None, "bad-value", "condition: an empty list states no condition "
+                                                                  "(it would always hold); state what must be true")
             return TrueCond()
         lines = getattr(node, "item_lines", [line] * len(node))
         return All(tuple(parse_condition(ctx, item, book, stack, lines[i]) for i, item in enumerate(node)))
@@ -1313,9 +1589,9 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
     if "fact" in node:
         _check_keys(ctx, node, ("fact", "op", "value"), "condition", ("fact", "op"))
         fact, op = node.get("fact"), node.get("op")
-        if fact not in book.facts:
-            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact '{fact}' (not declared in facts.yaml)"
-                                                  f"{did_you_mean(fact, book.facts)}")
+        if not _is_name(fact) or fact not in book.facts:
+            ctx.add(node, "fact", "unknown-fact", f"condition: unknown fact {shown(fact)} (not declared in facts.yaml)"
+                                                  f"{did_you_mean(fact, book.facts) if _is_name(fact) else ''}")
             return TrueCond()
         if op not in OPERATORS:
             ctx.add(node, "op", "unknown-operator",
@@ -1334,7 +1610,12 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
         if "value" not in node:
             ctx.add(node, None, "missing-field", f"condition on {fact}: missing 'value'")
             return TrueCond()
-        return Atom(fact, op, _value(ctx, node, fact, op, book), kind, " ".join(limb.split()) if limb else None)
+        value = _value(ctx, node, fact, op, book)
+        if kind == "percent" and isinstance(value, Decimal) and (op, value) in _TRIVIAL_PERCENT and (
+                _share_of_whole(book.facts[fact]) or value == 0):
+            ctx.add(node, "value", "bad-value", f"condition on {fact}: '{op} {value}' {_TRIVIAL_PERCENT[(op, value)]} "
+                                                f"(a percentage is from 0 to 100): it tests nothing")
+        return Atom(fact, op, value, kind, " ".join(limb.split()) if limb else None)
     if len(forms) != 1 or len(node) != 1:
         unknown = [k for k in node if k not in CONDITION_FORMS]
         if unknown:
@@ -1349,7 +1630,7 @@ def parse_condition(ctx: _Ctx, node: Any, book: _Loading, stack: tuple = (), lin
     if form == "ref":
         return _definition(ctx, node, inner, book, stack)
     if form == "not":
-        return Not(parse_condition(ctx, inner, book, stack, node.line_of(form)))
+        return Not(parse_condition(ctx, inner, book, stack, _line(node, form, line)))
     if not isinstance(inner, list) or not inner:
         ctx.add(node, form, "wrong-type", f"condition: '{form}' takes a non-empty list")
         return TrueCond()
@@ -1372,9 +1653,9 @@ def _definition(ctx: _Ctx, node: dict, name: Any, book: _Loading, stack: tuple) 
     if name in stack:
         ctx.add(node, "ref", "dangling-reference", f"condition: definition '{name}' refers to itself")
         return TrueCond()
-    if name not in book.raw_definitions:
-        ctx.add(node, "ref", "dangling-reference",
-                f"condition: no definition '{name}' in definitions.yaml{did_you_mean(name, book.raw_definitions)}")
+    if not _is_name(name) or name not in book.raw_definitions:
+        ctx.add(node, "ref", "dangling-reference", f"condition: no definition {shown(name)} in definitions.yaml"
+                f"{did_you_mean(name, book.raw_definitions) if _is_name(name) else ''}")
         return TrueCond()
     book.def_refs.setdefault(book.owner, []).append(name)
     if name not in book.parsed_definitions:
@@ -1393,18 +1674,24 @@ def _definition(ctx: _Ctx, node: dict, name: Any, book: _Loading, stack: tuple) 
 def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_start: int) -> list[Rule]:
     ctx, items = _load_list(book, name)
     rules: list[Rule] = []
+    if not items and (book.path / name).is_file() and not any(p.file == ctx.file for p in book.problems.problems):
+        ctx.add(_line(items, fallback=_first_line(book.path / name)), None, "missing-field",
+                f"{name} lists no rules: a rule file listed in rulebook.yaml holds one or more")
     for index, item in enumerate(items):
-        if not _check_keys(ctx, item, RULE_KEYS, "rule", ("id", "title", "source", "condition", "outcome", "finding")):
+        if not _check_keys(ctx, item, RULE_KEYS, "rule", ("id", "title", "source", "condition", "outcome", "finding"),
+                           line=_item_line(items, index)):
             continue
         rule_id = _ids(ctx, item, seen, "rule")
         what = f"rule {rule_id}"
-        source = _source(ctx, item.get("source"), f"{what}.source", book) or Source("", "", "")
+        source = _source(ctx, item.get("source"), f"{what}.source", book, line=_line(item, "source")) or \
+            Source("", "", "")
         book.def_refs[""] = []
         book.def_params[""] = []
         start = before = None
         in_force_text = "always"
         window = item.get("in_force")
-        if window is not None and _check_keys(ctx, window, IN_FORCE_KEYS, f"{what}.in_force"):
+        if window is not None and _check_keys(ctx, window, IN_FORCE_KEYS, f"{what}.in_force",
+                                              line=_line(item, "in_force")):
             if "from" in window:
                 start = _date_expr(ctx, window, "from", f"{what}.in_force", book.parameters)
             if "before" in window and "through" in window:
@@ -1431,19 +1718,22 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
         applies = item.get("applies_to")
         if applies is None:
             ctx.add(item, None, "missing-field", f"{what}: missing 'applies_to'")
-        elif _check_keys(ctx, applies, APPLIES_KEYS, f"{what}.applies_to", ("actions",)):
-            raw_actions = applies.get("actions") or []
-            if not isinstance(raw_actions, list):
-                ctx.add(applies, "actions", "wrong-type", f"{what}.applies_to.actions: expected a list")
+        elif _check_keys(ctx, applies, APPLIES_KEYS, f"{what}.applies_to", ("actions",),
+                         line=_line(item, "applies_to")):
+            raw_actions = applies.get("actions")
+            if raw_actions is not None and (not isinstance(raw_actions, list) or not raw_actions):
+                # A rule applying to no action would never apply: a check would report it clear.
+                ctx.add(applies, "actions", "wrong-type", f"{what}.applies_to.actions: expected a non-empty list of "
+                        f"action kinds, got {shown(raw_actions) if raw_actions != [] else 'an empty list'}")
                 raw_actions = []
-            for kind in raw_actions:
-                if kind not in book.action_kinds:
-                    ctx.add(applies, "actions", "bad-value", f"{what}.applies_to.actions: unknown action '{kind}' "
-                            f"(facts.yaml action.kind){did_you_mean(kind, book.action_kinds)}")
-            actions = tuple(raw_actions)
+            for kind in raw_actions or []:
+                if not _is_name(kind) or kind not in book.action_kinds:
+                    ctx.add(applies, "actions", "bad-value", f"{what}.applies_to.actions: unknown action {shown(kind)} "
+                            f"(facts.yaml action.kind){did_you_mean(kind, book.action_kinds) if _is_name(kind) else ''}")
+            actions = tuple(raw_actions or ())
             if applies.get("when") is not None:
-                scope = parse_condition(ctx, applies["when"], book, line=applies.line_of("when"))
-        condition = (parse_condition(ctx, item["condition"], book, line=item.line_of("condition"))
+                scope = parse_condition(ctx, applies["when"], book, line=_line(applies, "when"))
+        condition = (parse_condition(ctx, item["condition"], book, line=_line(item, "condition"))
                      if item.get("condition") is not None else TrueCond())
         versions = _versions(ctx, item, what, book, source, VERSION_KEYS)
         if any(raw is not None for _, raw in versions):
@@ -1451,21 +1741,29 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
             # dates, so durable decides on the text in force on the scenario's date.
             parts = []
             for i, (version, raw) in enumerate(versions):
-                cond = condition if raw is None else parse_condition(ctx, raw, book, line=item.line_of("versions"))
+                cond = condition if raw is None else parse_condition(ctx, raw, book, line=_line(item, "versions"))
                 before = versions[i + 1][0].start if i + 1 < len(versions) else None
                 parts.append(_dated(version.start if i else None, before, cond))
             condition = AnyOf(tuple(parts))
         exceptions = []
         exc_seen: dict = {}
-        for exc in item.get("unless") or []:
-            if not _check_keys(ctx, exc, EXCEPTION_KEYS, f"{what} exception", ("id", "condition", "source")):
+        unless = item.get("unless")
+        if unless is not None and not isinstance(unless, list):
+            ctx.add(item, "unless", "wrong-type", f"{what}.unless: expected a list of exceptions, got {shown(unless)}")
+            unless = []
+        for exc_index, exc in enumerate(unless or []):
+            if not _check_keys(ctx, exc, EXCEPTION_KEYS, f"{what} exception", ("id", "condition", "source"),
+                               line=_item_line(unless, exc_index)):
                 continue
             exc_id = _ids(ctx, exc, exc_seen, f"{what} exception")
-            exc_source = _source(ctx, exc.get("source"), f"{what} exception {exc_id}.source", book)
+            exc_source = _source(ctx, exc.get("source"), f"{what} exception {exc_id}.source", book,
+                                 line=_line(exc, "source"))
+            exc_title = _text(ctx, exc, "title", f"{what} exception {exc_id}")
             if exc.get("condition") is None:
                 continue  # reported as missing above
-            exceptions.append(Exception_(exc_id, str(exc.get("title") or exc_id),
-                                         parse_condition(ctx, exc["condition"], book, line=exc.line), exc_source))
+            exceptions.append(Exception_(exc_id, exc_title or exc_id,
+                                         parse_condition(ctx, exc["condition"], book, line=_line(exc, "condition")),
+                                         exc_source))
         outcome = item.get("outcome")
         if outcome not in OUTCOMES:
             ctx.add(item, "outcome", "bad-value",
@@ -1474,12 +1772,12 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
         if otherwise not in OTHERWISE:
             ctx.add(item, "otherwise", "bad-value",
                     f"{what}.otherwise: expected one of {', '.join(OTHERWISE)}{did_you_mean(otherwise, OTHERWISE)}")
-        rule_assumptions = item.get("assumptions") or []
+        rule_assumptions = _names(ctx, item, "assumptions", what)
         for a_id in rule_assumptions:
             if a_id not in assumptions:
                 ctx.add(item, "assumptions", "dangling-reference",
                         f"{what}.assumptions: no assumption '{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
-        figures = item.get("figures") or []
+        figures = _names(ctx, item, "figures", what)
         for fact in figures:
             if fact not in book.facts:
                 ctx.add(item, "figures", "unknown-fact", f"{what}.figures: unknown fact '{fact}'{did_you_mean(fact, book.facts)}")
@@ -1491,18 +1789,23 @@ def _load_rules(book: _Loading, name: str, seen: dict, assumptions: dict, order_
         approval = item.get("approval")
         if outcome == "approval_required" and approval is None:
             ctx.add(item, None, "missing-field", f"{what}: an approval_required rule needs an 'approval' block")
-        if approval is not None and _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval", APPROVAL_KEYS):
+        if approval is not None and _check_keys(ctx, approval, APPROVAL_KEYS, f"{what}.approval", APPROVAL_KEYS,
+                                                line=_line(item, "approval")):
             voters = list(book.classes) + [s for s, spec in book.securities.items() if spec.get("class") != "warrant"]
             if approval.get("voters") not in voters:
                 ctx.add(approval, "voters", "bad-value", f"{what}.approval.voters: expected a class or security of "
                         f"parameters.yaml ({', '.join(voters)}){did_you_mean(approval.get('voters'), voters)}")
-            if not THRESHOLD.match(str(approval.get("threshold"))):
+            _string(ctx, approval, "body", f"{what}.approval", required=False)
+            threshold = approval.get("threshold")
+            if not isinstance(threshold, str) or not THRESHOLD.match(threshold):
                 ctx.add(approval, "threshold", "bad-value", f"{what}.approval.threshold: expected 'NN%', "
-                        f"majority or unanimous, got {approval.get('threshold')!r}")
-        declared = item.get("parameters") or []
-        if not isinstance(declared, list):
-            ctx.add(item, "parameters", "wrong-type", f"{what}.parameters: expected a list of parameter names")
-            declared = []
+                        f"majority or unanimous, got {threshold!r}")
+            elif threshold.endswith("%") and not 0 < Decimal(threshold[:-1]) <= 100:
+                # "At least NN%" of the votes: 0% is met by no vote at all, and more than 100% by none.
+                ctx.add(approval, "threshold", "bad-value", f"{what}.approval.threshold: {threshold} "
+                        + ("is met without a single vote" if Decimal(threshold[:-1]) == 0 else "can never be met")
+                        + "; a percentage threshold is more than 0% and at most 100% (or majority, unanimous)")
+        declared = _names(ctx, item, "parameters", what)
         for name in declared:
             if name not in book.parameters:
                 ctx.add(item, "parameters", "dangling-reference", f"{what}.parameters: no parameter '{name}' in "
@@ -1542,11 +1845,22 @@ def load_rulebook(path: Path | str, check_quotes: bool = True, parameters: dict[
     problems = ProblemList()
     book = _Loading(path, problems, check_quotes, parameters)
     manifest_ctx = _Ctx(problems, book.display("rulebook.yaml"))
-    if not (path / "rulebook.yaml").exists():
+    if not (path / "rulebook.yaml").is_file():
         manifest_ctx.add(None, None, "missing-file", f"{path} is not a rulebook folder (no rulebook.yaml)")
         problems.raise_if_any()
     manifest = load_yaml_shared(path / "rulebook.yaml", manifest_ctx.file)
-    _check_keys(manifest_ctx, manifest, MANIFEST_KEYS, "rulebook", ("id", "title", "rule_files"))
+    if manifest is None:
+        manifest_ctx.add(_first_line(path / "rulebook.yaml"), None, "missing-field",
+                         "rulebook.yaml is empty: expected a mapping with id, title and rule_files")
+        manifest = _line_dict({}, None)
+    elif not _check_keys(manifest_ctx, manifest, MANIFEST_KEYS, "rulebook", ("id", "title", "rule_files"),
+                         line=_first_line(path / "rulebook.yaml")):
+        manifest = _line_dict({}, None)
+    for key in ("id", "title"):
+        _string(manifest_ctx, manifest, key, "rulebook", required=False)
+    description = _text(manifest_ctx, manifest, "description", "rulebook")
+    approvals_of = _text(manifest_ctx, manifest, "approvals_of", "rulebook")
+    rule_files = _rule_files(manifest_ctx, manifest)
     _load_documents(book)
     _load_parameters(book)
     _load_facts(book)
@@ -1560,27 +1874,32 @@ def load_rulebook(path: Path | str, check_quotes: bool = True, parameters: dict[
     assumptions = _load_assumptions(book)
     for event_id, (ctx, item) in book.event_nodes.items():
         a_id = item.get("assumption")
-        if a_id is not None and a_id not in assumptions:
+        if _is_name(a_id) and a_id not in assumptions:
             ctx.add(item, "assumption", "dangling-reference", f"instrument event {event_id}.assumption: no assumption "
                                                               f"'{a_id}' in assumptions.yaml{did_you_mean(a_id, assumptions)}")
     for ctx, effect, where in book.term_assumptions:
         a_id = effect.get("assumption")
-        if a_id is not None and a_id not in assumptions:
-            ctx.add(effect, "assumption", "dangling-reference", f"{where}.assumption: no assumption '{a_id}' in "
-                                                                f"assumptions.yaml{did_you_mean(a_id, assumptions)}")
+        if a_id is not None and (not _is_name(a_id) or a_id not in assumptions):
+            ctx.add(effect, "assumption", "dangling-reference", f"{where}.assumption: no assumption {shown(a_id)} in "
+                    f"assumptions.yaml{did_you_mean(a_id, assumptions) if _is_name(a_id) else ''}")
     rules: list[Rule] = []
     seen: dict = {}
-    for name in manifest.get("rule_files") or []:
-        rules.extend(_load_rules(book, str(name), seen, assumptions, len(rules)))
+    for name in rule_files:
+        rules.extend(_load_rules(book, name, seen, assumptions, len(rules)))
+    if rule_files and not rules and not problems:
+        # An empty rulebook would find nothing to apply to any action and report it clear.
+        manifest_ctx.add(manifest, "rule_files", "missing-field", "rulebook.rule_files: the rule files hold no rules; "
+                         "a rulebook with no rules would report every action clear")
     for def_id in book.raw_definitions:
         _definition(None, {}, def_id, book, ())  # report problems in unused definitions too
     declined = _load_declined(book)
-    arithmetic = manifest.get("arithmetic_assumptions") or []
+    arithmetic = _names(manifest_ctx, manifest, "arithmetic_assumptions", "rulebook")
     for a_id in arithmetic:
         if a_id not in assumptions:
             manifest_ctx.add(manifest, "arithmetic_assumptions", "dangling-reference",
                              f"rulebook.arithmetic_assumptions: no assumption '{a_id}'{did_you_mean(a_id, assumptions)}")
-    position = _position(manifest_ctx, manifest.get("position"), book)
+    position = _position(manifest_ctx, manifest.get("position"), book, _line(manifest, "position"))
+    _check_examples(manifest_ctx, manifest, book)
     rule_ids = [rule.id for rule in rules]
     for event in position.get("events", []) if not problems else []:  # rules read in full only
         if event["rule"] not in rule_ids:
@@ -1589,14 +1908,61 @@ def load_rulebook(path: Path | str, check_quotes: bool = True, parameters: dict[
     problems.raise_if_any()
     _note_thresholds(book.facts, rules)
     return Rulebook(
-        id=str(manifest["id"]), title=str(manifest["title"]), description=str(manifest.get("description") or ""),
+        id=str(manifest["id"]), title=str(manifest["title"]), description=description,
         path=path, documents=book.documents, parameters=book.parameters, securities=book.securities,
         groups=book.groups, definitions=book.definitions, assumptions=assumptions, rules=rules,
-        arithmetic_assumptions=[str(a) for a in arithmetic], events=book.events, term_events=book.term_events,
+        arithmetic_assumptions=arithmetic, events=book.events, term_events=book.term_events,
         declined=declined,
         facts=book.facts, party_attributes=book.party_attributes, constraints=book.constraints, classes=book.classes,
-        position=position, approvals_of=" ".join(str(manifest.get("approvals_of") or "the holders").split()),
+        position=position, approvals_of=approvals_of or "the holders",
     )
+
+
+def _rule_files(ctx: _Ctx, manifest: dict) -> list[str]:
+    """rulebook.yaml `rule_files`: one or more YAML files of the folder, each named once; a
+    rulebook with none would report every action clear."""
+    raw = manifest.get("rule_files")
+    if raw is None:
+        return []  # reported as missing
+    if not isinstance(raw, list) or not raw:
+        ctx.add(manifest, "rule_files", "wrong-type" if raw != [] else "missing-field",
+                "rulebook.rule_files: expected a non-empty list of rule files"
+                + (f", got {shown(raw)}" if raw != [] else ": a rulebook with no rules would report every action clear"))
+        return []
+    out: list[str] = []
+    for index, name in enumerate(raw):
+        line = _item_line(raw, index, manifest.line_of("rule_files") if isinstance(manifest, LineDict) else None)
+        if not _is_name(name) or not name.strip():
+            ctx.add(line, None, "wrong-type", f"rulebook.rule_files: expected the name of a YAML file, got {shown(name)}")
+        elif not _inside(Path("."), name) or name in _SPECIAL_FILES:
+            ctx.add(line, None, "bad-value", f"rulebook.rule_files: {name!r} is not a rule file of the folder (name a "
+                                             f"file inside it, other than {', '.join(_SPECIAL_FILES)})")
+        elif name in out:
+            ctx.add(line, None, "duplicate-id", f"rulebook.rule_files: {name} is listed twice")
+        else:
+            out.append(name)
+    return out
+
+
+_SPECIAL_FILES = ("rulebook.yaml", "documents.yaml", "parameters.yaml", "facts.yaml", "definitions.yaml",
+                  "assumptions.yaml", "declined.yaml")
+EXAMPLE_KEYS = ("scenario", "vote_scenario", "group", "as_of")
+
+
+def _check_examples(ctx: _Ctx, manifest: dict, book: _Loading) -> None:
+    """rulebook.yaml `examples`: the sample paths, group and date `clausewise --help` shows."""
+    node = manifest.get("examples")
+    if node is None or not _check_keys(ctx, node, EXAMPLE_KEYS, "rulebook.examples", line=_line(manifest, "examples")):
+        return
+    for key in ("scenario", "vote_scenario"):
+        _text(ctx, node, key, "rulebook.examples")
+    group = node.get("group")
+    if group is not None and (not _is_name(group) or group not in book.groups):
+        ctx.add(node, "group", "dangling-reference", f"rulebook.examples.group: no group {shown(group)}"
+                f"{did_you_mean(group, book.groups) if _is_name(group) else ''}")
+    if node.get("as_of") is not None and not isinstance(node.get("as_of"), date):
+        ctx.add(node, "as_of", "bad-date", f"rulebook.examples.as_of: expected a date YYYY-MM-DD, got "
+                                           f"{shown(node.get('as_of'))}")
 
 
 def _note_thresholds(facts: dict[str, FactSpec], rules: list[Rule]) -> None:
@@ -1631,23 +1997,14 @@ def _load_facts(book: _Loading) -> None:
     Conditions inside it (implied values, constraints) are parsed once every fact is known
     (`_parse_fact_conditions`).
     """
-    file = book.path / "facts.yaml"
-    ctx = _Ctx(book.problems, book.display("facts.yaml"))
-    if not file.exists():
-        ctx.add(None, None, "missing-file", "no such file in the rulebook folder (every fact a rule tests is declared there)")
+    ctx, data = _load_mapping(book, "facts.yaml", "facts.yaml", FACTS_FILE_KEYS, ("facts",))
+    if data is None:
         return
-    data = load_yaml_shared(file, ctx.file)
-    if not _check_keys(ctx, data, FACTS_FILE_KEYS, "facts.yaml", ("facts",)):
-        return
-    book.facts_ctx = ctx
-    book.facts_data = data
-    attributes = data.get("party_attributes") or {}
-    if not isinstance(attributes, dict):
-        ctx.add(attributes, None, "wrong-type", "party_attributes: expected a mapping of attribute: declaration")
-        attributes = {}
+    attributes = _named_mapping(ctx, data, "party_attributes",
+                                "party_attributes: expected a mapping of attribute: declaration")
     for name, item in attributes.items():
         what = f"party attribute {name}"
-        if not _check_keys(ctx, item, ATTRIBUTE_KEYS, what, ("type", "label")):
+        if not _check_keys(ctx, item, ATTRIBUTE_KEYS, what, ("type", "label"), line=_line(attributes, name)):
             continue
         kind = item.get("type")
         if kind not in ("bool", "enum", "text"):
@@ -1657,15 +2014,20 @@ def _load_facts(book: _Loading) -> None:
         if kind == "enum" and (not isinstance(values, list) or not values):
             ctx.add(item, "values", "missing-field", f"{what}: an enum needs 'values'")
             continue
-        book.party_attributes[str(name)] = PartyAttribute(str(name), kind, " ".join(str(item["label"]).split()),
-                                                          " ".join(str(item.get("meaning") or "").split()),
+        if values is not None and (kind != "enum" or not all(_is_name(v) for v in values)):
+            ctx.add(item, "values", "bad-value", f"{what}.values: only an enum takes values, each a word")
+            continue
+        label = _string(ctx, item, "label", what, required=False)
+        if not label:
+            continue
+        book.party_attributes[str(name)] = PartyAttribute(str(name), kind, " ".join(label.split()),
+                                                          _text(ctx, item, "meaning", what),
                                                           tuple(values) if values else None, item.line)
-    facts = data.get("facts") or {}
-    if not isinstance(facts, dict):
-        ctx.add(facts, None, "wrong-type", "facts: expected a mapping of fact name: declaration")
-        return
+    facts = _named_mapping(ctx, data, "facts", "facts: expected a mapping of fact name: declaration")
+    book.facts_ctx = ctx
+    book.facts_data = _line_dict({**data, "facts": facts}, data)
     for name, item in facts.items():
-        spec = _fact(ctx, str(name), item, book)
+        spec = _fact(ctx, str(name), item, book, facts.line_of(name))
         if spec is not None:
             book.facts[spec.name] = spec
     for name, spec in book.facts.items():
@@ -1678,7 +2040,7 @@ def _load_facts(book: _Loading) -> None:
             if MEASURES[spec.measure].params.get(key) in ("fact", "value_map"):
                 names = [value] if isinstance(value, str) else list(value)
                 for fact in names:
-                    if fact not in book.facts:
+                    if not _is_name(fact) or fact not in book.facts:
                         ctx.add(facts[name], "from", "unknown-fact", f"fact {name}: from.params.{key}: unknown fact "
                                                                     f"'{fact}'{did_you_mean(fact, book.facts)}")
 
@@ -1686,30 +2048,30 @@ def _load_facts(book: _Loading) -> None:
 FACT_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
 
-def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
+def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading, line: int | None = None) -> FactSpec | None:
     """One declared fact, checked: keys, type, label, values, and where its value comes from."""
     what = f"fact {name}"
     if not FACT_NAME.match(name):
-        ctx.add(item if isinstance(item, LineDict) else None, None, "bad-value",
-                f"{what}: a fact name is lower_case words joined by dots")
-    if not _check_keys(ctx, item, FACT_KEYS, what, ("type", "label", "meaning", "from")):
+        ctx.add(line, None, "bad-value", f"{what}: a fact name is lower_case words joined by dots")
+    if not _check_keys(ctx, item, FACT_KEYS, what, ("type", "label", "meaning", "from"), line=line):
         return None
     kind = item.get("type")
-    if kind not in FACT_TYPES:
+    if not _is_name(kind) or kind not in FACT_TYPES:
         ctx.add(item, "type", "bad-value", f"{what}.type: expected one of {', '.join(FACT_TYPES)}{did_you_mean(kind, FACT_TYPES)}")
         return None
     values = item.get("values")
     values_from = item.get("values_from") or []
-    if values is not None and not isinstance(values, list):
-        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a list")
+    if values is not None and (not isinstance(values, list) or not all(_is_name(v) for v in values)):
+        ctx.add(item, "values", "wrong-type", f"{what}.values: expected a list of words, got {shown(values)}")
         values = None
     if not isinstance(values_from, list):
         ctx.add(item, "values_from", "wrong-type", f"{what}.values_from: expected a list")
         values_from = []
     for source in values_from:
-        if source not in ("securities", "groups", "countries"):
-            ctx.add(item, "values_from", "bad-value", f"{what}.values_from: '{source}' is not one of securities, "
+        if not _is_name(source) or source not in ("securities", "groups", "countries"):
+            ctx.add(item, "values_from", "bad-value", f"{what}.values_from: {shown(source)} is not one of securities, "
                                                       f"groups, countries{did_you_mean(source, ('securities', 'groups', 'countries'))}")
+    values_from = [s for s in values_from if _is_name(s) and s in ("securities", "groups", "countries")]
     if kind in ("enum", "set") and not values and not values_from:
         ctx.add(item, None, "missing-field", f"{what}: an {kind} fact needs 'values' (or 'values_from')")
     if kind not in ("enum", "set") and (values or values_from):
@@ -1717,8 +2079,11 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
     unit = item.get("unit")
     if unit is not None and kind not in ("shares", "percent", "money"):
         ctx.add(item, "unit", "bad-value", f"{what}.unit: a {kind} fact has no unit")
-    spec = dict(name=name, type=kind, label=" ".join(str(item.get("label") or "").split()),
-                meaning=" ".join(str(item.get("meaning") or "").split()), unit=str(unit or ""),
+    elif unit is not None and not _is_name(unit):
+        ctx.add(item, "unit", "wrong-type", f"{what}.unit: expected a word (shares, percent, dollars), got {shown(unit)}")
+        unit = None
+    spec = dict(name=name, type=kind, label=_text(ctx, item, "label", what),
+                meaning=_text(ctx, item, "meaning", what), unit=str(unit or ""),
                 values=tuple(values) if values else None, values_from=tuple(values_from), line=item.line)
     origin = item.get("from")
     if origin == "core":
@@ -1728,14 +2093,14 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
         elif CORE_FACTS[name][0] != kind:
             ctx.add(item, "type", "bad-value", f"{what}.type: the engine computes it as a {CORE_FACTS[name][0]}")
         return FactSpec(origin="core", **spec)
-    if not _check_keys(ctx, origin, FROM_KEYS, f"{what}.from"):
+    if not _check_keys(ctx, origin, FROM_KEYS, f"{what}.from", line=_line(item, "from")):
         return None
     if "instrument" in origin:
         # The status on the date of a document of the rulebook, as the instruments' dates, events
         # and the scenario's statements give it (engine/instruments.py): in_force or not_in_force,
         # unknown when the status is in question.
         document = origin.get("instrument")
-        if document not in book.documents:
+        if not _is_name(document) or document not in book.documents:
             ctx.add(origin, "instrument", "dangling-reference", f"{what}.from.instrument: no document "
                     f"'{document}' in documents.yaml{did_you_mean(document, book.documents)}")
         if len(origin) > 1:
@@ -1766,16 +2131,26 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
                                                   f"company_survives or resulting_entity.form, got {key!r}")
         elif not kinds:
             ctx.add(origin, None, "missing-field", f"{what}.from: a stated field needs 'kinds' (the actions that state it)")
-        spec["key"] = key
-        spec["to_company"] = origin.get("to_company") is True
+        spec["key"] = key if isinstance(key, str) else str(key)  # (a key that is not a field is reported above)
+        to_company = origin.get("to_company", False)
+        if not isinstance(to_company, bool):
+            ctx.add(origin, "to_company", "wrong-type", f"{what}.from.to_company: expected true or false, got "
+                                                        f"{shown(to_company)}")
+        spec["to_company"] = to_company is True
         if origin.get("default") is not None:
-            spec["default"] = origin["default"]
+            default = origin["default"]
+            if not _default_ok(kind, default, values):
+                ctx.add(origin, "default", "wrong-type", f"{what}.from.default: {shown(default)} is not a value of "
+                                                         f"a {kind} fact" + (f" ({', '.join(map(str, values))})"
+                                                                             if kind == "enum" and values else ""))
+            else:
+                spec["default"] = default
     if "party" in origin:
         role, attribute = origin.get("party"), origin.get("attribute")
         if role not in ("transferee", "transferor"):
             ctx.add(origin, "party", "bad-value", f"{what}.from.party: expected transferee or transferor"
                                                   f"{did_you_mean(role, ('transferee', 'transferor'))}")
-        if attribute not in book.party_attributes:
+        if not _is_name(attribute) or attribute not in book.party_attributes:
             ctx.add(origin, "attribute", "dangling-reference",
                     f"{what}.from.attribute: no party attribute '{attribute}' under party_attributes"
                     f"{did_you_mean(attribute, book.party_attributes)}")
@@ -1799,7 +2174,8 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
             # The measure is worked out only while one of the {fact: value} pairs holds (a figure
             # of an event that occurs, or of a party the action involves); otherwise the fact is
             # unknown, and only rules scoped to the event or party read it.
-            if not isinstance(only, dict) or not only:
+            if not isinstance(only, dict) or not only or not all(
+                    isinstance(v, (str, int, Decimal, date)) for v in only.values()):
                 ctx.add(origin, "only_when", "wrong-type",
                         f"{what}.from.only_when: expected {{fact: value}} (one or more; any one holding)")
             else:
@@ -1813,15 +2189,30 @@ def _fact(ctx: _Ctx, name: str, item: Any, book: _Loading) -> FactSpec | None:
                 spec["needs"] = tuple(needs)
         if "field" not in origin:
             spec["origin"] = "measure"
-        spec["contradiction"] = " ".join(str(origin.get("contradiction") or "").split())
+        spec["contradiction"] = _text(ctx, origin, "contradiction", f"{what}.from")
     return FactSpec(**spec)
+
+
+def _default_ok(kind: str, value: Any, values: Any) -> bool:
+    """Whether a stated field's default is a value of its fact's type."""
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "enum":
+        return _is_name(value) and (not values or value in values)
+    if kind == "date":
+        return isinstance(value, date)
+    if kind in ("shares", "percent", "money"):
+        return _is_number(value)
+    if kind == "text":
+        return isinstance(value, str)
+    return False
 
 
 def _measure_params(ctx: _Ctx, origin: dict, what: str, book: _Loading, given: tuple = ()) -> dict | None:
     """A measure's params from facts.yaml (or the position block), checked and resolved: a
     parameter's name stands for its value, a date expression for its date."""
     name = origin.get("measure")
-    if name not in MEASURES:
+    if not _is_name(name) or name not in MEASURES:
         ctx.add(origin, "measure", "bad-value", f"{what}.measure: no measure '{name}' (measures: "
                                                 f"{', '.join(MEASURES)}){did_you_mean(name, MEASURES)}")
         return None
@@ -1898,9 +2289,9 @@ def _param_value(ctx: _Ctx, node: dict, key: str, kind: str, value: Any, where: 
         if not isinstance(value, list) or not value:
             return bad("expected a non-empty list of security ids")
         for item in value:
-            if item not in book.securities:
-                ctx.add(node, key, "dangling-reference", f"{where}: no security '{item}' in parameters.yaml"
-                                                         f"{did_you_mean(item, book.securities)}")
+            if not _is_name(item) or item not in book.securities:
+                ctx.add(node, key, "dangling-reference", f"{where}: no security {shown(item)} in parameters.yaml"
+                                                         f"{did_you_mean(item, book.securities) if _is_name(item) else ''}")
                 return _BAD
         return tuple(value)
     if kind in ("number", "int"):
@@ -1950,32 +2341,34 @@ def _parse_fact_conditions(book: _Loading) -> None:
             ctx.add(origin, "implied", "wrong-type", f"fact {name}.from.implied: expected a list of {{when, value}}")
             continue
         out = []
-        for entry in implied:
-            if not _check_keys(ctx, entry, ("when", "value"), f"fact {name}.from.implied", ("when", "value")):
+        for index, entry in enumerate(implied):
+            if not _check_keys(ctx, entry, ("when", "value"), f"fact {name}.from.implied", ("when", "value"),
+                               line=_item_line(implied, index)) or not _has(entry, ("when", "value")):
                 continue
-            condition = parse_condition(ctx, entry["when"], book, line=entry.line_of("when"))
+            condition = parse_condition(ctx, entry["when"], book, line=_line(entry, "when"))
             value = _scalar(ctx, entry, spec, entry.get("value"), f"fact {name}.from.implied", book)
             out.append((condition, value))
         book.facts[name] = replace(spec, implied=tuple(out))
     constraints = data.get("constraints") or []
     if not isinstance(constraints, list):
-        ctx.add(constraints, None, "wrong-type", "constraints: expected a list")
+        ctx.add(data, "constraints", "wrong-type", f"constraints: expected a list, got {shown(constraints)}")
         return
-    for item in constraints:
-        if not _check_keys(ctx, item, CONSTRAINT_KEYS, "constraint", CONSTRAINT_KEYS):
+    for index, item in enumerate(constraints):
+        if not _check_keys(ctx, item, CONSTRAINT_KEYS, "constraint", CONSTRAINT_KEYS,
+                           line=_item_line(constraints, index)) or not _has(item, CONSTRAINT_KEYS):
             continue
-        fields = item.get("fields")
-        if not isinstance(fields, list) or not fields:
-            ctx.add(item, "fields", "wrong-type", "constraint.fields: expected a non-empty list of action fields")
+        fields = _names(ctx, item, "fields", "constraint", non_empty=True)
+        if not fields:
             continue
         stated = {spec.key.split(".")[0] for spec in book.facts.values() if spec.key} | {
             spec.key for spec in book.facts.values() if spec.key}
+        message = _string(ctx, item, "message", "constraint", required=False)
         for f in fields:
             if f not in stated and f.split(".")[0] not in stated:
                 ctx.add(item, "fields", "bad-value", f"constraint.fields: '{f}' is no action field a fact is stated by"
                                                      f"{did_you_mean(f, stated)}")
-        book.constraints.append(Constraint(parse_condition(ctx, item["when"], book, line=item.line_of("when")),
-                                           tuple(str(f) for f in fields), " ".join(str(item["message"]).split()),
+        book.constraints.append(Constraint(parse_condition(ctx, item["when"], book, line=_line(item, "when")),
+                                           tuple(str(f) for f in fields), " ".join(message.split()),
                                            item.line))
 
 
@@ -1983,29 +2376,39 @@ def _seat_rights(ctx: _Ctx, items: Any, book: _Loading) -> list[dict]:
     """rulebook.yaml `position.seat_rights`: each right to elect or designate directors that
     `clausewise position` shows on or off, with its holdings against its threshold and its seats."""
     out: list[dict] = []
-    if not isinstance(items, list):
-        ctx.add(items, None, "wrong-type", "position.seat_rights: expected a list")
-        return out
-    for item in items:
+    for index, item in enumerate(items):
         if not _check_keys(ctx, item, SEAT_RIGHT_KEYS, "position.seat_rights",
-                           ("key", "label", "group", "cite", "params", "seats")):
+                           ("key", "label", "group", "cite", "params", "seats"), line=_item_line(items, index)) \
+                or not _has(item, ("key", "label", "group", "cite", "params", "seats")):
+            continue
+        if not _is_name(item["key"]):
+            ctx.add(item, "key", "wrong-type", f"position.seat_rights.key: expected a word, got {shown(item['key'])}")
             continue
         what = f"position.seat_rights.{item['key']}"
-        if item["group"] not in book.groups:
-            ctx.add(item, "group", "dangling-reference", f"{what}.group: no group '{item['group']}'"
-                                                         f"{did_you_mean(item['group'], book.groups)}")
+        if not _is_name(item["group"]) or item["group"] not in book.groups:
+            ctx.add(item, "group", "dangling-reference", f"{what}.group: no group {shown(item['group'])}"
+                    f"{did_you_mean(item['group'], book.groups) if _is_name(item['group']) else ''}")
             continue
-        if item.get("instrument") is not None and item["instrument"] not in book.documents:
-            ctx.add(item, "instrument", "dangling-reference", f"{what}.instrument: no document '{item['instrument']}'"
-                                                              f"{did_you_mean(item['instrument'], book.documents)}")
+        instrument = item.get("instrument")
+        if instrument is not None and (not _is_name(instrument) or instrument not in book.documents):
+            ctx.add(item, "instrument", "dangling-reference", f"{what}.instrument: no document {shown(instrument)}"
+                    f"{did_you_mean(instrument, book.documents) if _is_name(instrument) else ''}")
             continue
-        held = _measure_params(ctx, {"measure": "threshold_holding", "params": item["params"]}, what, book, ("party",))
-        seats = _measure_params(ctx, {"measure": "board_seats", "params": item["seats"]}, f"{what}.seats", book)
-        if held is None or seats is None:
+        suspended = item.get("suspended_while")
+        if suspended is not None and not _is_name(suspended):
+            ctx.add(item, "suspended_while", "wrong-type", f"{what}.suspended_while: expected the key of another seat "
+                                                           f"right, got {shown(suspended)}")
             continue
-        out.append({"key": str(item["key"]), "label": str(item["label"]), "group": item["group"],
-                    "cite": str(item["cite"]), "instrument": item.get("instrument"),
-                    "suspended_while": item.get("suspended_while"), "params": held, "seats": seats})
+        label, cite = _string(ctx, item, "label", what, required=False), _string(ctx, item, "cite", what, required=False)
+        held = _measure_params(ctx, _line_dict({"measure": "threshold_holding", "params": item["params"]}, item), what,
+                               book, ("party",))
+        seats = _measure_params(ctx, _line_dict({"measure": "board_seats", "params": item["seats"]}, item),
+                                f"{what}.seats", book)
+        if held is None or seats is None or not label or not cite:
+            continue
+        out.append({"key": str(item["key"]), "label": label, "group": item["group"],
+                    "cite": cite, "instrument": instrument, "suspended_while": suspended, "params": held,
+                    "seats": seats})
     keys = [e["key"] for e in out]
     for entry in out:
         if entry["suspended_while"] is not None and entry["suspended_while"] not in keys:
@@ -2015,24 +2418,52 @@ def _seat_rights(ctx: _Ctx, items: Any, book: _Loading) -> list[dict]:
     return out
 
 
-def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
+def _position_list(ctx: _Ctx, node: dict, key: str) -> list:
+    """A list under `position` (terms, groups, columns, seat_rights, events, notes): absent is
+    empty; anything but a list is reported and read as empty."""
+    raw = node.get(key)
+    if raw is None:
+        return LineList()
+    if not isinstance(raw, list):
+        ctx.add(node, key, "wrong-type", f"position.{key}: expected a list, got {shown(raw)}")
+        return LineList()
+    return raw
+
+
+def _position(ctx: _Ctx, node: Any, book: _Loading, line: int | None = None) -> dict:
     """rulebook.yaml `position`: the deal-wide terms, the per-group figures and the table columns
     that `clausewise position` shows, each a measure, a parameter or a text."""
     if node is None:
         return {}
-    if not _check_keys(ctx, node, POSITION_KEYS, "position", ("groups", "columns")):
+    if not _check_keys(ctx, node, POSITION_KEYS, "position", ("groups", "columns"), line=line):
         return {}
-    out: dict[str, Any] = {"summary": " ".join(str(node.get("summary") or "").split()),
-                           "notes": [" ".join(str(n).split()) for n in node.get("notes") or []]}
+    notes = []
+    for index, note in enumerate(_position_list(ctx, node, "notes")):
+        if not isinstance(note, (str, int, Decimal)) or isinstance(note, bool):
+            ctx.add(_item_line(node["notes"], index), None, "wrong-type", f"position.notes: expected text, got "
+                                                                         f"{shown(note)}")
+            continue
+        notes.append(" ".join(str(note).split()))
+    out: dict[str, Any] = {"summary": _text(ctx, node, "summary", "position"), "notes": notes}
     for section in ("terms", "groups"):
         entries = []
-        for item in node.get(section) or []:
+        items = _position_list(ctx, node, section)
+        for index, item in enumerate(items):
             what = f"position.{section}"
-            if not _check_keys(ctx, item, POSITION_ENTRY_KEYS, what, ("key",)):
+            if not _check_keys(ctx, item, POSITION_ENTRY_KEYS, what, ("key",), line=_item_line(items, index)) \
+                    or not _has(item, ("key",)):
+                continue
+            if not _is_name(item["key"]):
+                ctx.add(item, "key", "wrong-type", f"{what}.key: expected a word, got {shown(item['key'])}")
                 continue
             what = f"{what}.{item['key']}"
-            entry = {"key": str(item["key"]), "label": str(item.get("label") or item["key"]),
-                     "show": item.get("show", "value"), "places": int(item.get("places", 2))}
+            places = item.get("places", 2)
+            if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 12:
+                ctx.add(item, "places", "wrong-type", f"{what}.places: expected a whole number of decimal places, "
+                                                      f"0 to 12, got {shown(places)}")
+                places = 2  # reported; the entry is still read, for what refers to it
+            label = _text(ctx, item, "label", what) or item["key"]
+            entry = {"key": item["key"], "label": label, "show": item.get("show", "value"), "places": places}
             if "measure" in item:
                 params = _measure_params(ctx, item, what, book, ("party",) if section == "groups" else ())
                 if params is None:
@@ -2041,35 +2472,53 @@ def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
                     ctx.add(item, "params", "bad-value", f"{what}.params: the party is each group in turn")
                 entry.update(measure=item["measure"], params=params)
             elif "parameter" in item:
-                if item["parameter"] not in book.parameters:
+                if not _is_name(item["parameter"]) or item["parameter"] not in book.parameters:
                     ctx.add(item, "parameter", "dangling-reference", f"{what}.parameter: no parameter "
-                            f"'{item['parameter']}'{did_you_mean(item['parameter'], book.parameters)}")
+                            f"{shown(item['parameter'])}"
+                            f"{did_you_mean(item['parameter'], book.parameters) if _is_name(item['parameter']) else ''}")
                     continue
                 entry["parameter"] = item["parameter"]
             elif "text" in item:
-                entry["text"] = str(item["text"])
+                text = _string(ctx, item, "text", what, required=False)
+                if not text:
+                    ctx.add(item, "text", "missing-field", f"{what}.text: empty")
+                    continue
+                entry["text"] = text
             else:
                 ctx.add(item, None, "missing-field", f"{what}: give a measure, a parameter or a text")
                 continue
             show = entry["show"]
-            parts = show.values() if isinstance(show, dict) else [show]
-            for part in parts:
-                if part not in SHOW_FIELDS:
-                    ctx.add(item, "show", "bad-value", f"{what}.show: '{part}' is not one of {', '.join(SHOW_FIELDS)}"
-                                                       f"{did_you_mean(part, SHOW_FIELDS)}")
+            parts = list(show.values()) if isinstance(show, dict) else [show]
+            if isinstance(show, dict) and (not show or not all(_is_name(k) for k in show)):
+                ctx.add(item, "show", "bad-value", f"{what}.show: expected one of {', '.join(SHOW_FIELDS)}, or a "
+                                                   f"mapping of names to them")
+                continue
+            bad = [part for part in parts if not _is_name(part) or part not in SHOW_FIELDS]
+            for part in bad:
+                ctx.add(item, "show", "bad-value", f"{what}.show: {shown(part)} is not one of {', '.join(SHOW_FIELDS)}"
+                                                   f"{did_you_mean(part, SHOW_FIELDS) if _is_name(part) else ''}")
+            if bad:
+                continue
             if item.get("cap") is not None:
-                if item["cap"] not in book.facts:
-                    ctx.add(item, "cap", "unknown-fact", f"{what}.cap: unknown fact '{item['cap']}'"
-                                                         f"{did_you_mean(item['cap'], book.facts)}")
+                if not _is_name(item["cap"]) or item["cap"] not in book.facts:
+                    ctx.add(item, "cap", "unknown-fact", f"{what}.cap: unknown fact {shown(item['cap'])}"
+                                                         f"{did_you_mean(item['cap'], book.facts) if _is_name(item['cap']) else ''}")
+                    continue
                 entry["cap"] = item["cap"]
             entries.append(entry)
         out[section] = entries
     keys = [e["key"] for e in out["groups"]]
     columns = []
-    for item in node.get("columns") or []:
-        if not _check_keys(ctx, item, COLUMN_KEYS, "position.columns", ("label", "value")):
+    items = _position_list(ctx, node, "columns")
+    for index, item in enumerate(items):
+        if not _check_keys(ctx, item, COLUMN_KEYS, "position.columns", ("label", "value"),
+                           line=_item_line(items, index)) or not _has(item, ("label", "value")):
             continue
-        head = str(item["value"]).split(".")[0]
+        value = _string(ctx, item, "value", "position.columns", required=False)
+        label = _string(ctx, item, "label", "position.columns", required=False)
+        if not value or not label:
+            continue
+        head = value.split(".")[0]
         if head not in keys:
             ctx.add(item, "value", "dangling-reference", f"position.columns: no group figure '{head}'"
                                                          f"{did_you_mean(head, keys)}")
@@ -2077,20 +2526,29 @@ def _position(ctx: _Ctx, node: Any, book: _Loading) -> dict:
         if fmt not in COLUMN_FORMATS:
             ctx.add(item, "format", "bad-value", f"position.columns.format: expected one of {', '.join(COLUMN_FORMATS)}"
                                                  f"{did_you_mean(fmt, COLUMN_FORMATS)}")
-        columns.append({"label": str(item["label"]), "value": str(item["value"]), "format": fmt})
+        columns.append({"label": label, "value": value, "format": fmt})
     out["columns"] = columns
-    out["seat_rights"] = _seat_rights(ctx, node.get("seat_rights") or [], book)
+    out["seat_rights"] = _seat_rights(ctx, _position_list(ctx, node, "seat_rights"), book)
     room = node.get("headroom")
-    if room is not None and _check_keys(ctx, room, HEADROOM_KEYS, "position.headroom", HEADROOM_KEYS):
-        if room["fact"] not in book.facts:
+    if room is not None and _check_keys(ctx, room, HEADROOM_KEYS, "position.headroom", HEADROOM_KEYS,
+                                        line=_line(node, "headroom")) and _has(room, HEADROOM_KEYS):
+        if not all(_is_name(room[k]) for k in HEADROOM_KEYS):
+            ctx.add(room, None, "wrong-type", f"position.headroom: {', '.join(HEADROOM_KEYS)} are text")
+        elif room["fact"] not in book.facts:
             ctx.add(room, "fact", "unknown-fact", f"position.headroom.fact: unknown fact '{room['fact']}'"
                                                   f"{did_you_mean(room['fact'], book.facts)}")
-        out["headroom"] = {k: str(room[k]) for k in HEADROOM_KEYS}
+        else:
+            out["headroom"] = {k: str(room[k]) for k in HEADROOM_KEYS}
     events = []
-    for item in node.get("events") or []:
+    items = _position_list(ctx, node, "events")
+    for index, item in enumerate(items):
         # A rule whose applying marks an event a purchase may trigger (a change of control):
         # `headroom` also gives the largest purchase before it applies, with `fact` as its proof.
-        if not _check_keys(ctx, item, POSITION_EVENT_KEYS, "position.events", POSITION_EVENT_KEYS):
+        if not _check_keys(ctx, item, POSITION_EVENT_KEYS, "position.events", POSITION_EVENT_KEYS,
+                           line=_item_line(items, index)) or not _has(item, POSITION_EVENT_KEYS):
+            continue
+        if not all(_is_name(item[k]) for k in POSITION_EVENT_KEYS):
+            ctx.add(item, None, "wrong-type", f"position.events: {', '.join(POSITION_EVENT_KEYS)} are text")
             continue
         if item["fact"] not in book.facts:
             ctx.add(item, "fact", "unknown-fact", f"position.events.fact: unknown fact '{item['fact']}'"

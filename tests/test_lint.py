@@ -519,3 +519,221 @@ def test_a_limb_label_must_be_text_on_a_fact_all_or_any(rb):
     assert result.stderr.splitlines() == [
         f"{rb / 'definitions.yaml'}:{line}: wrong-type: condition: 'limb' names a part of the clause (text) and "
         "goes with fact, all or any"]
+
+
+# --- issue 10: what would give wrong answers is refused, one line per problem ---------------------
+
+KESTREL = ROOT / "rules" / "kestrel-2021"
+IA = "investment-agreement.yaml"
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    """A fresh copy of the small bundled rulebook (five rules), for a test to break on purpose."""
+    target = tmp_path / "kestrel-2021"
+    shutil.copytree(KESTREL, target)
+    return target
+
+
+def test_a_rulebook_with_no_rule_files_is_refused(kb):
+    n = edit(kb, "rulebook.yaml", "rule_files:\n  - investment-agreement.yaml\n", "rule_files: []\n")
+    assert lint(kb) == [f"{kb / 'rulebook.yaml'}:{n}: missing-field: rulebook.rule_files: expected a non-empty list of "
+                        "rule files: a rulebook with no rules would report every action clear"]
+
+
+@pytest.mark.parametrize("content", ["", "# the rules will go here\n", "[]\n"])
+def test_a_rule_file_with_no_rules_is_refused(kb, content):
+    (kb / IA).write_text(content, encoding="utf-8")
+    line = ":1" if content == "[]\n" else ""
+    assert lint(kb) == [f"{kb / IA}{line}: missing-field: {IA} lists no rules: a rule file listed in rulebook.yaml "
+                        "holds one or more"]
+
+
+def test_a_rule_file_named_twice_or_outside_the_folder_is_refused(kb):
+    n = edit(kb, "rulebook.yaml", "  - investment-agreement.yaml\n",
+             "  - investment-agreement.yaml\n  - investment-agreement.yaml\n  - ../elsewhere.yaml\n  - facts.yaml\n")
+    lines = lint(kb)
+    assert lines == [f"{kb / 'rulebook.yaml'}:{n + 1}: duplicate-id: rulebook.rule_files: investment-agreement.yaml is "
+                     "listed twice",
+                     f"{kb / 'rulebook.yaml'}:{n + 2}: bad-value: rulebook.rule_files: '../elsewhere.yaml' is not a rule "
+                     "file of the folder (name a file inside it, other than rulebook.yaml, documents.yaml, "
+                     "parameters.yaml, facts.yaml, definitions.yaml, assumptions.yaml, declined.yaml)",
+                     f"{kb / 'rulebook.yaml'}:{n + 3}: bad-value: rulebook.rule_files: 'facts.yaml' is not a rule "
+                     "file of the folder (name a file inside it, other than rulebook.yaml, documents.yaml, "
+                     "parameters.yaml, facts.yaml, definitions.yaml, assumptions.yaml, declined.yaml)"]
+
+
+@pytest.mark.parametrize("threshold, why", [("169%", "can never be met"), ("100.01%", "can never be met"),
+                                            ("0%", "is met without a single vote"),
+                                            ("0.0%", "is met without a single vote")])
+def test_an_approval_threshold_outside_0_to_100_percent_is_refused(kb, threshold, why):
+    n = edit(kb, IA, "    threshold: majority\n", f'    threshold: "{threshold}"\n')
+    assert lint(kb) == [f"{kb / IA}:{n}: bad-value: rule ia.6.1.senior-securities-consent.approval.threshold: "
+                        f"{threshold} {why}; a percentage threshold is more than 0% and at most 100% (or majority, "
+                        "unanimous)"]
+
+
+def test_an_approval_threshold_of_100_percent_is_unanimity_and_loads(kb):
+    edit(kb, IA, "    threshold: majority\n", '    threshold: "100%"\n')
+    assert load_rulebook(kb).rule("ia.6.1.senior-securities-consent").approval["threshold"] == "100%"
+
+
+@pytest.mark.parametrize("condition", ["{not: []}", "[]", "{any: [{not: []}]}"])
+def test_a_condition_that_is_an_empty_list_is_refused(kb, condition):
+    n = edit(kb, IA, '  condition: {fact: board.pct_after, op: "<", value: {param: board_threshold_pct}}',
+             f"  condition: {condition}")
+    assert lint(kb) == [f"{kb / IA}:{n}: bad-value: condition: an empty list states no condition (it would always "
+                        "hold); state what must be true"]
+
+
+@pytest.mark.parametrize("form", ["all", "any"])
+def test_an_empty_all_or_any_is_refused(kb, form):
+    n = edit(kb, IA, '  condition: {fact: board.pct_after, op: "<", value: {param: board_threshold_pct}}',
+             f"  condition: {{{form}: []}}")
+    assert lint(kb) == [f"{kb / IA}:{n}: wrong-type: condition: '{form}' takes a non-empty list"]
+
+
+@pytest.mark.parametrize("value", ["169", "-0.5", "100.0001"])
+def test_a_percentage_outside_0_to_100_is_refused(kb, value):
+    n = edit(kb, IA, '  condition: {fact: board.pct_after, op: "<", value: {param: board_threshold_pct}}',
+             f'  condition: {{fact: board.pct_after, op: "<", value: {value}}}')
+    assert lint(kb) == [f"{kb / IA}:{n}: bad-value: condition on board.pct_after: a percentage is from 0 to 100, "
+                        f"got {value}"]
+
+
+def test_a_percentage_parameter_outside_0_to_100_is_refused_where_a_condition_compares_with_it(kb):
+    edit(kb, "parameters.yaml", "        value: 19.9\n", "        value: 169\n")
+    n = line_of(kb, IA, "condition: {fact: standstill.pct_after")
+    assert lint(kb) == [f"{kb / IA}:{n}: bad-value: condition on standstill.pct_after: a percentage is from 0 to 100, "
+                        "got 169"]
+
+
+@pytest.mark.parametrize("op, value, why", [(">=", 0, "always holds"), ("<", 0, "never holds"),
+                                            ("<=", 100, "always holds"), (">", 100, "never holds")])
+def test_a_percentage_compared_with_0_or_100_so_that_it_tests_nothing_is_refused(kb, op, value, why):
+    n = edit(kb, IA, '  condition: {fact: board.pct_after, op: "<", value: {param: board_threshold_pct}}',
+             f'  condition: {{fact: board.pct_after, op: "{op}", value: {value}}}')
+    assert lint(kb) == [f"{kb / IA}:{n}: bad-value: condition on board.pct_after: '{op} {value}' {why} (a percentage "
+                        "is from 0 to 100): it tests nothing"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("-1", "bad-value: parameter closing_common_outstanding.value: expected a number, 0 or more (a count of shares, "
+           "an amount, a rate, a percentage or a number of days), got -1"),
+    ("lots", "wrong-type: parameter closing_common_outstanding.value: expected a number or a date, got 'lots'"),
+    ('"100,000,000"', "wrong-type: parameter closing_common_outstanding.value: expected a number or a date, got "
+                      "'100,000,000'"),
+    ("true", "wrong-type: parameter closing_common_outstanding.value: expected a number or a date, got true")])
+def test_a_negative_or_non_numeric_share_count_is_refused(kb, value, message):
+    edit(kb, "parameters.yaml", "        value: 100000000\n", f"        value: {value}\n")
+    n = line_of(kb, "parameters.yaml", "      2021-03-15:\n        value: " + value)
+    assert lint(kb) == [f"{kb / 'parameters.yaml'}:{n}: {message}"]
+
+
+@pytest.mark.parametrize("value", ["-5", "1.5", "lots"])
+def test_a_security_issued_in_a_number_that_is_not_a_whole_number_of_shares_is_refused(kb, value):
+    n = edit(kb, "parameters.yaml", "    issued_at_closing: 2000000\n", f"    issued_at_closing: {value}\n")
+    category = "wrong-type" if value == "lots" else "bad-value"
+    shown_value = "'lots'" if value == "lots" else value
+    assert lint(kb) == [f"{kb / 'parameters.yaml'}:{n}: {category}: security warrant.issued_at_closing: expected a "
+                        f"whole number of shares, 0 or more, got {shown_value}"]
+
+
+@pytest.mark.parametrize("value", ["0", "0.00", "-28.00"])
+def test_a_conversion_price_of_zero_or_less_is_refused(rb, value):
+    edit(rb, "parameters.yaml", "        value: 28.00\n", f"        value: {value}\n")
+    n = line_of(rb, "parameters.yaml", "  conversion_price:\n    values:\n      2000-04-07:\n") + 2
+    assert lint(rb) == [f"{rb / 'parameters.yaml'}:{n}: wrong-type: parameter conversion_price.value: expected a price "
+                        f"per share, more than 0 (the Common issuable is the amount over it), got {value}"]
+
+
+@pytest.mark.parametrize("value", ["0", "-8.00"])
+def test_any_price_parameter_of_zero_or_less_is_refused(kb, value):
+    edit(kb, "parameters.yaml", "        value: 8.00\n", f"        value: {value}\n")
+    n = line_of(kb, "parameters.yaml", "  purchase_price:\n    values:\n      2021-03-01:\n") + 2
+    assert lint(kb) == [f"{kb / 'parameters.yaml'}:{n}: bad-value: parameter purchase_price.value: a price must be "
+                        f"more than 0, got {value}"]
+
+
+@pytest.mark.parametrize("name, meaning", [("none", "a holder in no group"), ("company", "the Company itself")])
+def test_a_group_named_as_the_engine_names_no_group_or_the_company_is_refused(kb, name, meaning):
+    n = edit(kb, "parameters.yaml", "groups:\n", f"groups:\n  {name}:\n    name: Another group\n") + 1
+    assert lint(kb) == [f"{kb / 'parameters.yaml'}:{n}: bad-value: group {name}: '{name}' is reserved by the engine "
+                        f"({meaning}): name the group otherwise"]
+
+
+@pytest.mark.parametrize("quote, words, characters", [
+    ("'5'", 1, 1), ('" "', 0, 0), ('"[...]"', 0, 0), ("the Company", 2, 10), ('"All notices [...] [...]"', 2, 10),
+    ("Section 7.1", 2, 9), ('"All of [...] the"', 3, 8)])
+def test_a_quote_too_short_to_identify_its_place_is_refused(kb, quote, words, characters):
+    n = edit(kb, "declined.yaml", "  quote: All notices under this Agreement shall be in writing\n",
+             f"  quote: {quote}\n")
+    assert lint(kb) == [f"{kb / 'declined.yaml'}:{n}: bad-value: declined ia.7.1.notices.quote: too short: {words} "
+                        f"word{'s' if words != 1 else ''}, {characters} letters or digits once '[...]' is taken out; a "
+                        "quote needs at least 3 words and 15 letters or digits to identify its place in the document"]
+
+
+def test_a_short_quote_with_its_figure_is_long_enough(kb):
+    edit(kb, "declined.yaml", "  quote: All notices under this Agreement shall be in writing\n",
+         "  quote: shall be in writing\n")
+    load_rulebook(kb)
+
+
+def test_every_quote_of_the_bundled_rulebooks_is_long_enough():
+    from clausewise.rulebook import _quote_too_short
+
+    for folder in (RULEBOOK, KESTREL):
+        book = load_rulebook(folder, check_quotes=False)
+        quotes = [r.source.quote for r in book.rules] + [d.source.quote for d in book.declined]
+        quotes += [e.source.quote for r in book.rules for e in r.exceptions if e.source]
+        quotes += [p.source.quote for p in book.parameters.values() if p.source]
+        assert quotes and not [q for q in quotes if _quote_too_short(q)]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('  parties: ["Kestrel Optical Networks, Inc.", "Bramblecote Growth Partners, L.P."]\n', "  parties: true\n",
+     "documents.yaml:{n}: wrong-type: document investment-agreement.parties: expected a list, got true"),
+    ("  code: IA\n", "  code: [IA]\n", "documents.yaml:{n}: wrong-type: document investment-agreement.code: expected "
+                                       "text, got a list"),
+    ("- id: investment-agreement\n", "- 5\n- id: investment-agreement\n",
+     "documents.yaml:{n}: wrong-type: document: expected a mapping, got 5"),
+])
+def test_a_wrong_type_in_documents_is_one_line_naming_it(kb, old, new, message):
+    n = edit(kb, "documents.yaml", old, new)
+    assert lint(kb) == [f"{kb}/" + message.format(n=n)]
+
+
+def test_a_wrong_type_in_a_rule_is_one_line_naming_it(kb):
+    edit(kb, IA, "  figures: [action.quantity]\n  finding: >-\n    This Transfer",
+         "  figures: 5\n  finding: >-\n    This Transfer")
+    edit(kb, IA, "  assumptions: [A-sixty-day-window]\n", "  assumptions: {A-sixty-day-window: true}\n")
+    edit(kb, IA, "  outcome: violation\n  otherwise: permitted\n  assumptions: [A-investor-shares-held-by-group]\n"
+                 "  figures: [action.quantity]\n  finding: >-\n    The transferee",
+         "  unless: true\n  outcome: violation\n  otherwise: permitted\n  assumptions: [A-investor-shares-held-by-group]\n"
+         "  figures: [action.quantity]\n  finding: >-\n    The transferee")
+    assert lint(kb) == [
+        f"{kb / IA}:{line_of(kb, IA, '  assumptions: {A-sixty')}: wrong-type: rule ia.3.1.standstill.assumptions: "
+        "expected a list, got a mapping",
+        f"{kb / IA}:{line_of(kb, IA, '  figures: 5')}: wrong-type: rule ia.4.1.lock-up.figures: expected a list, got 5",
+        f"{kb / IA}:{line_of(kb, IA, '  unless: true')}: wrong-type: rule ia.4.2.competitor-ban.unless: expected a list "
+        "of exceptions, got true"]
+
+
+def test_a_wrong_type_in_parameters_is_one_line_naming_it(kb):
+    n = edit(kb, "parameters.yaml", "    converts_to_common: true\n", "    converts_to_common: yes please\n")
+    m = edit(kb, "parameters.yaml", "    members: [common]\n", "    members: [[common]]\n")
+    lines = lint(kb)
+    assert lines == [f"{kb / 'parameters.yaml'}:{n}: wrong-type: security warrant.converts_to_common: expected true "
+                     "or false, got 'yes please'",
+                     f"{kb / 'parameters.yaml'}:{m}: dangling-reference: class investor_shares.members: no security a "
+                     "list"]
+
+
+def test_a_wrong_type_in_the_position_block_is_one_line_naming_it(kb):
+    n = edit(kb, "rulebook.yaml", "      places: 4\n      cap: standstill.pct_after\n",
+             "      places: four\n      cap: standstill.pct_after\n")
+    m = edit(kb, "rulebook.yaml", "    - {label: Common, value: common_shares}\n", "    - {label: Common}\n")
+    lines = lint(kb)
+    assert lines == [f"{kb / 'rulebook.yaml'}:{n}: wrong-type: position.groups.standstill.places: expected a whole "
+                     "number of decimal places, 0 to 12, got 'four'",
+                     f"{kb / 'rulebook.yaml'}:{m}: missing-field: position.columns: missing 'value'"]

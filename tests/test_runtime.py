@@ -163,7 +163,7 @@ def _cloned_rulebook(tmp: Path) -> Path:
                 clone["id"] = f"{rule['id']}.copy{k}"
                 cond = clone.get("condition")
                 if isinstance(cond, dict) and cond.get("fact") == "standstill.pct_after":
-                    cond["value"] = cond["value"] - k
+                    cond["value"] = max(cond["value"] - k, 0)  # a percentage is from 0 to 100 (lint)
                 out.append(clone)
         (folder / name).write_text(yaml.safe_dump(out, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return folder
