@@ -10,6 +10,7 @@ security ids, groups, prices and dates from parameters.yaml and the cap table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from typing import Any
 
 from . import calc
 from .conditions import Atom
-from .errors import did_you_mean
+from .errors import did_you_mean, excerpt
 from .errors import shown as _show
 from .measures import (EXERCISE_METHOD, MARKET_PRICE, MEASURES, Situation, cap_table_after, measure, other_rights,
                        other_votes)
@@ -31,6 +32,7 @@ ACTION_KEYS = {
     "exercise": ("kind", "holder", "security", "quantity", "method", "market_price"),
 }
 CONVERTIBLE_KINDS = ("preferred", "note", "other")
+CONVERTIBLE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")  # an id, as a security of the rulebook is named
 FRACTIONS = ("half_up", "down")
 CONVERTIBLE_KEYS = ("name", "kind", "conversion_ratio", "face_amount", "conversion_price", "fractions",
                     "convertible_from", "convertible_until", "votes_as_converted")
@@ -48,6 +50,11 @@ def _positive(ck, node: dict, key: str, path: str) -> Fraction | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not Decimal(value).is_finite() or value <= 0:
         ck.add(_line(node, key), "bad-value", f"{path}.{key}: expected a number above 0, got {_show(value)}")
+        return None
+    from .scenario import TOO_PRECISE, exact_enough  # scenario imports this module
+
+    if not exact_enough(value):
+        ck.add(_line(node, key), "bad-value", f"{path}.{key}: {_show(value)} {TOO_PRECISE}")
         return None
     return Fraction(value)
 
@@ -101,8 +108,8 @@ def parse_action(ck, node: dict, rulebook, cap: CapTable | None, declared: tuple
     if isinstance(name, str) and cap is not None:
         holder = cap.holder(name)
         if holder is None:
-            ck.add(_line(node, "holder"), "unknown-holder", f"action.holder: '{name}' is not a holder on the cap "
-                   f"table{did_you_mean(name, [h.name for h in cap.holders])}")
+            ck.add(_line(node, "holder"), "unknown-holder", f"action.holder: '{excerpt(name)}' is not a holder on the "
+                   f"cap table{did_you_mean(name, [h.name for h in cap.holders])}")
     elif name is not None and not isinstance(name, str):
         ck.add(_line(node, "holder"), "wrong-type", f"action.holder: expected a holder name, got {_show(name)}")
     if holder is not None and security is not None and quantity is not None:
@@ -131,6 +138,10 @@ def parse_convertibles(ck, node: dict, path: str, rulebook) -> dict[str, Convert
     out: dict[str, ConvertibleTerms] = {}
     for cid, item in raw.items():
         line = _line(raw, cid)
+        if not isinstance(cid, str) or not CONVERTIBLE_ID.fullmatch(cid):
+            ck.add(line, "bad-value", f"{where}: {_show(cid)} is not an id (a letter, then letters, digits, _, . "
+                                      "or -, at most 64 in all)")
+            continue
         item_path = f"{where}.{cid}"
         if cid in rulebook.securities:
             ck.add(line, "duplicate-id", f"{item_path}: '{cid}' is already a security of the rulebook")
@@ -182,6 +193,8 @@ def parse_holding(ck, item: dict, path: str) -> dict[str, int] | None:
         return None
     out = {}
     for cid in raw:
+        if not isinstance(cid, str) or not CONVERTIBLE_ID.fullmatch(cid):
+            continue  # check_holdings reports it: not declared under convertibles
         units = ck.shares(raw, cid, f"{path}.convertibles", 0)
         if units is not None:
             out[str(cid)] = units
@@ -198,8 +211,8 @@ def check_holdings(ck, node: dict, path: str, table: CapTable) -> None:
         for cid in raw:
             if cid not in table.convertibles:
                 ck.add(_line(raw, cid), "unknown-security",
-                       f"{path + '.' if path else ''}holders[{index}].convertibles: '{cid}' is not declared under "
-                       f"convertibles{did_you_mean(cid, table.convertibles)}")
+                       f"{path + '.' if path else ''}holders[{index}].convertibles: {_show(cid)} is not declared "
+                       f"under convertibles{did_you_mean(cid, table.convertibles)}")
 
 
 # --- reference readings with other convertibles (the measures must agree with them) ---------------

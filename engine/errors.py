@@ -17,8 +17,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.category}: {self.message}"
+        file = self.file if len(self.file) <= 4 * EXCERPT_PATH else excerpt(self.file, EXCERPT_PATH)
+        where = f"{file}:{self.line}" if self.line else file
+        return one_line(f"{where}: {self.category}: {self.message}")
 
 
 class ClausewiseError(Exception):
@@ -39,7 +40,10 @@ class EngineError(ClausewiseError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ` (did you mean 'x'?)` for the closest choice, or an empty string."""
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    word = str(word)
+    if len(word) > 4 * EXCERPT:  # no choice is that long: not a misspelling, and slow to compare
+        return ""
+    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
@@ -60,17 +64,45 @@ class ProblemList:
             raise InputError(self.problems)
 
 
+# An error message quotes at most this many characters of a value from an input (a file's text
+# read as a scenario, a name of a megabyte, a command-line argument): enough to recognise it,
+# never the whole of it.
+EXCERPT = 60
+EXCERPT_PATH = 250  # a path named as a problem's file: cut (to this) only when it is four times longer
+
+
+def excerpt(text, most: int = EXCERPT) -> str:
+    """`text` as an error message may quote it: on one line (line breaks, tabs and other control
+    characters written as escapes) and at most `most` characters, a longer one cut with "...".
+    """
+    text = str(text)
+    cut = len(text) > most
+    text = text[:most]
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)[:most]
+    return text + "..." if cut else text
+
+
+def one_line(text: str) -> str:
+    """A message as one line of output: any line break or other control character in it escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def shown(value) -> str:
     """A value from an input file as an error message quotes it: true/false, numbers as written,
-    text quoted, and otherwise what kind of thing it is."""
+    text quoted (at most EXCERPT characters of it), and otherwise what kind of thing it is."""
     from decimal import Decimal
 
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):
-        return str(value)
+        if isinstance(value, int) and abs(value) >= 10**EXCERPT:  # str() of a huge int is slow, or refused
+            return f"a number of more than {EXCERPT} digits"
+        return excerpt(str(value))
     if isinstance(value, str):
-        return repr(value)
+        return repr(value[:EXCERPT]) + ("..." if len(value) > EXCERPT else "")
     if value is None:
         return "nothing"
     if isinstance(value, dict):

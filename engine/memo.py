@@ -6,6 +6,7 @@ makes it reproducible. Everything is worked out here; the template (reports/memo
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -329,6 +330,9 @@ def _pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(reports_dir())).write_pdf()
 
 
+MAX_TEMPLATE_BYTES = 50 * 2**20  # a firm's Word template: far above any, well below what fills the memory
+
+
 def _docx(data: dict[str, Any], template: Path | None) -> bytes:
     """The memo in Word: docxtpl fills the template's Jinja tags (autoescaped for Word's XML,
     undefined names refused) and keeps its styles."""
@@ -342,8 +346,19 @@ def _docx(data: dict[str, Any], template: Path | None) -> bytes:
 
     path = Path(template) if template is not None else reports_dir() / "memo.docx"
     where = str(template) if template is not None else "reports/memo.docx"
-    if not path.is_file():
-        raise InputError([Problem(where, None, "missing-file", "--template: no such file")])
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError([Problem(where, None, "missing-file", "--template: no such file")]) from None
+    except (OSError, ValueError) as error:  # a name too long, a NUL character in it
+        raise InputError([Problem(where, None, "unreadable-file", "--template: cannot be read "
+                                  f"({getattr(error, 'strerror', None) or error})")]) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError([Problem(where, None, "unreadable-file", "--template: not a regular file (a folder, a "
+                                  "device or a pipe): expected a Word .docx document")])
+    if info.st_size > MAX_TEMPLATE_BYTES:
+        raise InputError([Problem(where, None, "too-large", f"--template: {info.st_size:,} bytes; a Word template "
+                                  f"may have at most {MAX_TEMPLATE_BYTES:,}")])
     try:
         document = DocxTemplate(str(path))
         document.render({"memo": data}, jinja_env=Environment(undefined=StrictUndefined), autoescape=True)

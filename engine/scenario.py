@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import adjust, calc, capital
-from .errors import InputError, ProblemList, did_you_mean
+from .beside import kept_beside
+from .errors import InputError, ProblemList, did_you_mean, excerpt
 from .errors import shown as _show
 from .board import Board, Director
 from .conditions import truth
@@ -48,8 +49,55 @@ ROUTE_MOVED = ("action.route: no longer a key: state the Securities Act basis as
                + ", ".join(BASES) + "); whether the transfer goes to a Permitted Transferee follows from "
                "the transferee (`to`) and `permitted_transferee_agreement`")
 THE_COMPANY = Party(name="the Company", group=COMPANY, is_company=True)
-DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
-MAX_SHARES = 10**11  # a share count above this is a typing error, and too large to compare exactly
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# --- the limits of an input -----------------------------------------------------------------------
+#
+# Shares. Each count a scenario or a cap table states (a quantity, a holding, the Common
+# outstanding, a history event's quantity) is at most MAX_SHARES: more is a typing error. What the
+# engine compares is the cap table as a whole, though: every percentage it tests is an exact
+# fraction whose denominator (the Common outstanding plus what converts or is exercised into it)
+# must stay below 2**53 / 10**6, about 9.0 x 10**9 (compiler.py compares percentages exactly as
+# integers scaled by 10**4 and 100). So the Common a cap table accounts for on a fully diluted
+# basis (the outstanding, every Warrant share, every share of preferred as converted, every other
+# convertible as converted), with what the proposed action adds to it, is at most
+# MAX_TOTAL_SHARES: half the engine's limit, so that the day's figures and a quantity tried beside
+# them stay exact. The preferred accretes, so the check is made on the date asked (a scenario's
+# as_of, --as-of, --on), and on reading a cap table on its as_of (or the closing date); the
+# preferred counts as converted on that date or on the rulebook's standstill conversion date,
+# whichever is later (a deemed conversion is measured then).
+MAX_SHARES = 10**11
+MAX_TOTAL_SHARES = 4 * 10**9
+#
+# Money and percentages. The engine compares an amount or a percentage as an exact fraction whose
+# numerator times 10**4 must stay below 2**53: a number stated as one has at most MAX_PLACES
+# decimal places and MAX_DIGITS significant digits in all (99,999,999,999, or 99,999.999999), and
+# is at most 10**MAX_DIGITS - 1.
+MAX_PLACES = 6
+MAX_DIGITS = 11
+#
+# Dates. A date is read only within the span the rulebook can answer for: from MARGIN_YEARS before
+# its earliest document to MARGIN_YEARS after the latest date any of its documents or parameters
+# states (date_span). Far outside it the arithmetic has nothing to say and grows without bound
+# (accretion compounds period by period for centuries; a date past 9999 cannot even be formed), so
+# a date outside it is refused on its line, and a date argument (--as-of, --on) with one line.
+MARGIN_YEARS = 25
+#
+# Names. A name (of a holder, a director, a party, the scenario) is at most MAX_NAME characters:
+# reports and error messages quote it. Descriptions and notes are free text.
+MAX_NAME = 200
+#
+# Histories. A history has at most MAX_EVENTS events, and at most MAX_TERM_EVENTS of them change
+# the terms (parameters.yaml term_events: a change of control, a split, an issuance below market,
+# ...): each such event has the adjustments worked out again over the whole record before it, so
+# the work grows with the square of their number (200 take seconds, 1,000 a minute).
+MAX_EVENTS = 5000
+MAX_TERM_EVENTS = 100
+#
+# Boards. A board history lists at most MAX_DIRECTORS directors (every director who has served,
+# over the years the rulebook covers): the continuing-director arithmetic compares each with every
+# other on every day that matters, and takes seconds past a few hundred.
+MAX_DIRECTORS = 200
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -86,20 +134,24 @@ def instruments_from_options(values: list[str], rulebook: Rulebook) -> dict[str,
     """`--instrument DOC=in_force` or `--instrument DOC=terminated:YYYY-MM-DD` (repeatable), validated
     as a scenario's `instruments` is; raise InputError listing every problem found."""
     problems = ProblemList()
-    ck = _Checker(problems, "--instrument")
+    ck = _Checker(problems, "--instrument", rulebook)
     stated: dict[str, Any] = {}
     for value in values:
         doc_id, sep, rest = value.partition("=")
         status, _, when = rest.partition(":")
         if not sep or not doc_id or not status:
-            ck.add(None, "bad-value", f"expected DOC=in_force or DOC=terminated:YYYY-MM-DD (or cancelled), got {value!r}")
+            ck.add(None, "bad-value", f"expected DOC=in_force or DOC=terminated:YYYY-MM-DD (or cancelled), got "
+                                      f"{_show(value)}")
             continue
         item: dict[str, Any] = {"status": status}
         if when:
             try:
+                if not DATE_TEXT.fullmatch(when):
+                    raise ValueError(when)
                 item["from"] = date.fromisoformat(when)
             except ValueError:
-                ck.add(None, "bad-date", f"{doc_id}: expected a date YYYY-MM-DD after the colon, got {when!r}")
+                ck.add(None, "bad-date", f"{excerpt(doc_id)}: expected a date YYYY-MM-DD after the colon, got "
+                                         f"{_show(when)}")
                 continue
         stated[doc_id] = item
     out = instruments(ck, {"instruments": stated}, "", rulebook)
@@ -108,6 +160,45 @@ def instruments_from_options(values: list[str], rulebook: Rulebook) -> dict[str,
 
 
 # --- validation helpers ---------------------------------------------------------------------------
+
+
+_SPANS: dict[int, tuple] = {}
+
+
+def date_span(rulebook: Rulebook) -> tuple[date, date]:
+    """The first and the last date the rulebook answers for (see MARGIN_YEARS)."""
+    def make() -> tuple[date, date]:
+        documents = [d.date for d in rulebook.documents.values() if isinstance(d.date, date)]
+        stated = list(documents)
+        for param in rulebook.parameters.values():
+            stated += [v for v in (param.value, *(pv.value for pv in param.values)) if isinstance(v, date)]
+            stated += [pv.start for pv in param.values if isinstance(pv.start, date) and pv.start != date.min]
+        first = min(documents or stated or [date(2000, 1, 1)])
+        last = max(stated or [first])
+        return (calc.anniversary(first, -MARGIN_YEARS) if first.year > MARGIN_YEARS else date.min,
+                calc.anniversary(last, MARGIN_YEARS) if last.year < 9999 - MARGIN_YEARS else date.max)
+    return kept_beside(_SPANS, rulebook, make)
+
+
+TOO_PRECISE = (f"has more digits than an amount or a percentage is compared exactly with (at most {MAX_DIGITS} "
+               f"significant digits, {MAX_PLACES} of them after the point)")
+
+
+def exact_enough(value: int | Decimal) -> bool:
+    """Whether a number stated as an amount or a percentage is within MAX_DIGITS and MAX_PLACES."""
+    sign, digits, exponent = Decimal(value).normalize().as_tuple()
+    if not isinstance(exponent, int):
+        return False  # not finite
+    return -exponent <= MAX_PLACES and len(digits) + max(exponent, 0) <= MAX_DIGITS
+
+
+def out_of_span(rulebook: Rulebook, day: date) -> str | None:
+    """Why `day` is outside the dates the rulebook answers for, or None when it is inside them."""
+    first, last = date_span(rulebook)
+    if first <= day <= last:
+        return None
+    return (f"{day} is {'before' if day < first else 'after'} the dates this rulebook answers for, {first} to "
+            f"{last} ({MARGIN_YEARS} years either side of the dates its documents and parameters state)")
 
 
 
@@ -125,9 +216,10 @@ def _join(path: str, key: str) -> str:
 class _Checker:
     """Validation of one file: its display name and the problems found so far."""
 
-    def __init__(self, problems: ProblemList, file: str):
+    def __init__(self, problems: ProblemList, file: str, rulebook: Rulebook | None = None):
         self.problems = problems
         self.file = file
+        self.rulebook = rulebook  # for the dates it answers for (date_span)
 
     def add(self, line: int | None, category: str, message: str) -> None:
         self.problems.add(self.file, line, category, message)
@@ -141,9 +233,10 @@ class _Checker:
         suggested = set()
         for key in node:
             if key not in allowed:
-                suggested.update(difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6))
+                if len(str(key)) <= 200:
+                    suggested.update(difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6))
                 self.add(_line(node, key), "unknown-key",
-                         f"{path or 'top level'}: unknown key '{key}'{what}{did_you_mean(key, allowed)}")
+                         f"{path or 'top level'}: unknown key '{excerpt(key)}'{what}{did_you_mean(key, allowed)}")
         for key in required:
             if key in suggested:
                 continue  # a misspelling already reported as an unknown key
@@ -153,12 +246,21 @@ class _Checker:
                 self.add(_line(node, key), "missing-field", f"{_join(path, key)}: empty")
         return True
 
-    def text(self, node: dict, key: str, path: str) -> str | None:
+    def text(self, node: dict, key: str, path: str, most: int | None = MAX_NAME) -> str | None:
+        """Text, stripped; a name (the default) at most MAX_NAME characters."""
         value = node.get(key)
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
             self.add(_line(node, key), "wrong-type", f"{_join(path, key)}: expected text, got {_show(value)}")
+            return None
+        if most is not None and len(value.strip()) > most:
+            self.add(_line(node, key), "bad-value", f"{_join(path, key)}: {_show(value)} is {len(value.strip()):,} "
+                                                    f"characters long; a name has at most {most}")
+            return None
+        if most is not None and not value.strip().isprintable():
+            self.add(_line(node, key), "bad-value", f"{_join(path, key)}: {_show(value)} has a line break or another "
+                                                    "control character; a name is printed on one line")
             return None
         return value.strip()
 
@@ -196,6 +298,9 @@ class _Checker:
         if value < 0 or (most is not None and value > most):
             self.add(_line(node, key), "bad-value", expected)
             return None
+        if not exact_enough(value):
+            self.add(_line(node, key), "bad-value", f"{_join(path, key)}: {_show(value)} {TOO_PRECISE}")
+            return None
         return Fraction(value)
 
     def boolean(self, node: dict, key: str, path: str) -> bool | None:
@@ -210,17 +315,22 @@ class _Checker:
         if value is None:
             return None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
+            value = value.date()
         if isinstance(value, str) and DATE_TEXT.fullmatch(value.strip()):
             try:  # a date written in quotes ("2001-06-01") is the same date
-                return date.fromisoformat(value.strip())
+                value = date.fromisoformat(value.strip())
             except ValueError:
-                self.add(_line(node, key), "bad-date", f"{_join(path, key)}: {value!r} is not a calendar date")
+                self.add(_line(node, key), "bad-date", f"{_join(path, key)}: {_show(value)} is not a calendar date")
                 return None
-        self.add(_line(node, key), "bad-date", f"{_join(path, key)}: expected a date YYYY-MM-DD, got {_show(value)}")
-        return None
+        if not isinstance(value, date):
+            self.add(_line(node, key), "bad-date",
+                     f"{_join(path, key)}: expected a date YYYY-MM-DD, got {_show(value)}")
+            return None
+        why = out_of_span(self.rulebook, value) if self.rulebook is not None else None
+        if why is not None:
+            self.add(_line(node, key), "bad-date", f"{_join(path, key)}: {why}")
+            return None
+        return value
 
     def group(self, node: dict, key: str, path: str, rulebook: Rulebook) -> str | None:
         value = node.get(key)
@@ -279,20 +389,26 @@ def _read_cap_table(path: Path, display: str, rulebook: Rulebook, problems: Prob
     data = _load(path, display, problems)
     if data is _FAILED:
         return None
-    ck = _Checker(problems, display)
+    ck = _Checker(problems, display, rulebook)
+    start = len(problems.problems)
     if not ck.mapping(data, "", cap_table_keys(rulebook), ("common_outstanding", "holders"), line=1):
         return None
     before = len(problems.problems)
-    table = _apply_cap_table(ck, data, "", CapTable(0, (), None, display), rulebook, inline=True, until=until)
+    table = _apply_cap_table(ck, data, "", CapTable(0, (), None, display), rulebook, inline=True, until=until,
+                             since=start)
     return table if len(problems.problems) == before else None
 
 
 def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebook: Rulebook,
-                     inline: bool, base_name: str = "", until: date | None = None) -> CapTable:
-    """`node`'s figures over `base`: holders merge by name, listed keys override, new names are added."""
-    problems_before = len(ck.problems.problems)
+                     inline: bool, base_name: str = "", until: date | None = None,
+                     since: int | None = None) -> CapTable:
+    """`node`'s figures over `base`: holders merge by name, listed keys override, new names are added.
+    What depends on the whole table (every share accounted for, the fully diluted total) is checked
+    only when the table has no problem of its own (since `since`, when its keys were checked first)."""
+    problems_before = len(ck.problems.problems) if since is None else since
     ck.text(node, "name", path)
     ck.date(node, "as_of", path)
+    _sources(ck, node, path)
     outstanding = ck.shares(node, "common_outstanding", path, 0)
     board_size = ck.shares(node, "board_size", path, 1)
     holders = {h.name: h for h in base.holders}
@@ -310,7 +426,7 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         name, fields = entry
         if name in seen:
             ck.add(_line(item, "name") or line, "duplicate-id",
-                   f"{item_path}.name: '{name}' is already listed at line {seen[name]}")
+                   f"{item_path}.name: '{excerpt(name)}' is already listed at line {seen[name]}")
             continue
         seen[name] = line
         if name in holders:
@@ -319,7 +435,7 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
             holders[name] = _merge_holding(Holding(name=name, group=fields["group"]), fields)
         elif "group" not in item:
             where = "" if inline else f", who is not on {base_name}"
-            ck.add(_line(item) or line, "missing-field", f"{item_path}.group: missing for '{name}'{where}")
+            ck.add(_line(item) or line, "missing-field", f"{item_path}.group: missing for '{excerpt(name)}'{where}")
     converted, retired = dict(base.converted), dict(base.retired)
     for class_id in converted_classes(rulebook):
         count = ck.shares(node, f"{class_id}_converted", path, 0)
@@ -349,7 +465,78 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
         table = _history(ck, node, _join(path, "history"), table, rulebook, until)
     if len(ck.problems.problems) == problems_before:  # an incomplete table is only worth saying once it reads
         _check_accounted(ck, node, path, table, rulebook)
+    if len(ck.problems.problems) == problems_before:
+        stated = node.get("as_of") if isinstance(node.get("as_of"), date) else None
+        _check_total(ck, table, _line(node, "common_outstanding") or _line(node), path or "the cap table",
+                     on=stated if stated is None or not isinstance(stated, datetime) else stated.date())
     return table
+
+
+CITATION_KEYS = ("document", "section", "quote")
+
+
+def _sources(ck: _Checker, node: dict, path: str) -> None:
+    """`sources`: citations of the deal documents the figures come from, each {document, section,
+    quote} as text (the cap-table schema's `citation`). For the reader: the engine does not read
+    them, but a source of the wrong shape is a cap table of the wrong shape."""
+    items = node.get("sources")
+    where = _join(path, "sources")
+    if items is None:
+        return
+    if not isinstance(items, list):
+        ck.add(_line(node, "sources"), "wrong-type", f"{where}: expected a list of citations "
+                                                     f"{{document, section, quote}}, got {_show(items)}")
+        return
+    for index, item in enumerate(items):
+        item_path = f"{where}[{index}]"
+        if not ck.mapping(item, item_path, CITATION_KEYS, line=_item_line(items, index)):
+            continue
+        for key in CITATION_KEYS:
+            ck.text(item, key, item_path, most=None)
+
+
+def fully_diluted(rulebook: Rulebook, table: CapTable, on: date | None = None) -> int:
+    """The Common a cap table accounts for on a fully diluted basis on `on` (see MAX_TOTAL_SHARES):
+    the outstanding, every Warrant share, every share of preferred as converted (on `on` or the
+    standstill conversion date, whichever is later; the record's adjustments and term events
+    count), and every other convertible as converted."""
+    from .measures import common_issuable
+
+    total = table.common_outstanding + sum(h.warrants for h in table.holders)
+    preferred = sum(n for h in table.holders for n in h.preferred.values())
+    if preferred:
+        closing = rulebook.param("closing_date")
+        day = max(on or closing, closing)
+        terms = rulebook.terms(day, tuple(table.term_events))
+        if terms.conversion_price and terms.initial_liquidation_preference is not None and terms.closing_date:
+            day = max(day, terms.standstill_conversion_date or day)
+            exact = calc.conversion_shares_exact(terms, preferred, day)
+            total += -(-exact.numerator // exact.denominator)
+    for h in table.holders:
+        for cid, units in h.convertibles.items():
+            if units and cid in table.convertibles:
+                total += common_issuable(table.convertibles[cid], units)
+    return total
+
+
+def too_many_shares(rulebook: Rulebook, table: CapTable, on: date | None, extra: int = 0) -> str | None:
+    """Why a cap table (with what an action adds, `extra`) is past MAX_TOTAL_SHARES on `on`, or None."""
+    total = fully_diluted(rulebook, table, on) + extra
+    if total <= MAX_TOTAL_SHARES:
+        return None
+    return (f"{total:,} shares of Common on a fully diluted basis{f' on {on}' if on else ''} (the outstanding, the "
+            f"Warrant shares and the preferred as converted{', with the action' if extra else ''}), more than the "
+            f"{MAX_TOTAL_SHARES:,} the engine compares exactly")
+
+
+def _check_total(ck: _Checker, table: CapTable, line: int | None, what: str, on: date | None = None,
+                 extra: int = 0) -> bool:
+    """Report a cap table past MAX_TOTAL_SHARES on `on` (see too_many_shares); True if within."""
+    why = too_many_shares(ck.rulebook, table, on, extra)
+    if why is None:
+        return True
+    ck.add(line, "bad-value", f"{what}: {why}")
+    return False
 
 
 def _check_accounted(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rulebook) -> None:
@@ -418,11 +605,11 @@ def _merge_holding(holding: Holding, fields: dict) -> Holding:
 def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir: str,
            top_line: int | None = None) -> Scenario:
     problems = ProblemList()
-    ck = _Checker(problems, file)
+    ck = _Checker(problems, file, rulebook)
     if not ck.mapping(data, "", SCENARIO_KEYS, ("name", "as_of", "cap_table", "action"), line=top_line):
         _raise(problems, file)
     name = ck.text(data, "name", "")
-    description = ck.text(data, "description", "") or ""
+    description = ck.text(data, "description", "", most=None) or ""
     as_of = ck.date(data, "as_of", "")
     closing = rulebook.param("closing_date")
     if as_of is not None and as_of < closing:
@@ -430,7 +617,10 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
                f"as_of: {as_of} is before the rulebook's closing_date {closing}; the instruments did not exist yet")
     cap = _scenario_cap_table(ck, data, rulebook, base_dir, display_dir)
     if cap is not None and data.get("history") is not None:
+        before = len(problems.problems)
         cap = _history(ck, data, "history", cap, rulebook)
+        if len(problems.problems) == before and not _check_total(ck, cap, _line(data, "history"), "history", on=as_of):
+            cap = None
     if cap is not None and as_of is not None and cap.last_event is not None and cap.last_event[0] > as_of:
         when, where, line = cap.last_event
         ck.add(_line(data, "as_of"), "bad-date",
@@ -438,14 +628,32 @@ def _build(data: Any, rulebook: Rulebook, file: str, base_dir: Path, display_dir
                "a scenario is evaluated after its record")
     stated = instruments(ck, data, "", rulebook)
     action = _action(ck, data.get("action"), _line(data, "action"), rulebook, cap)
+    if action is not None and cap is not None and not problems:
+        _check_total(ck, cap, _line(data, "action"), "action", on=as_of, extra=_added(rulebook, action))
     tally, vote_by = _vote(ck, data.get("vote"), _line(data, "vote"), rulebook, cap)
     board = _board(ck, data, rulebook, as_of) if data.get("board") is not None else None
     together = _acting_as_group(ck, data, rulebook) if data.get("acting_as_group") is not None else ()
+    if not problems and not (name and as_of and cap and action):
+        # Each check that leaves one of them unread says why; should one not, the scenario is
+        # still refused on the key's line, never read half.
+        for key, value in (("name", name), ("as_of", as_of), ("cap_table", cap), ("action", action)):
+            if not value:
+                ck.add(_line(data, key), "bad-value", f"{key}: could not be read")
     _raise(problems, file)
-    assert name and as_of and cap and action
     return Scenario(name=name, as_of=as_of, cap_table=cap, action=action, file=file, description=description,
                     tally=tally, vote_by=vote_by, instruments={**cap.instruments, **stated}, board=board,
                     acting_as_group=together)
+
+
+def _added(rulebook: Rulebook, action: Action) -> int:
+    """The shares a proposed action may add to the cap table (for MAX_TOTAL_SHARES): a purchase
+    from the Company issues its quantity; a corporate action, each number of shares it states."""
+    added = action.quantity or 0 if action.kind == "purchase" and action.seller == "company" else 0
+    for name, value in action.details.items():
+        spec = rulebook.facts.get(name)
+        if spec is not None and spec.type == "shares" and isinstance(value, int) and not isinstance(value, bool):
+            added += value
+    return added
 
 
 def _acting_as_group(ck: _Checker, data: dict, rulebook: Rulebook) -> tuple[frozenset[str], ...]:
@@ -492,6 +700,10 @@ def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):
     if not isinstance(items, list) or not items:
         ck.add(_line(node, "directors"), "wrong-type", "board.directors: expected a list of directors")
         return None
+    if len(items) > MAX_DIRECTORS:
+        ck.add(_line(node, "directors"), "too-large", f"board.directors: {len(items):,} directors; a board history "
+                                                       f"lists at most {MAX_DIRECTORS}")
+        return None
     directors: list[Director] = []
     names: dict[str, int] = {}
     for i, item in enumerate(items):
@@ -502,7 +714,7 @@ def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):
         seated, left = ck.date(item, "seated", path), ck.date(item, "left", path)
         approved_on = ck.date(item, "approved_on", path)
         if name is not None and name in names:
-            ck.add(_line(item, "name"), "duplicate", f"{path}.name: {name!r} is already board.directors[{names[name]}]")
+            ck.add(_line(item, "name"), "duplicate", f"{path}.name: {_show(name)} is already board.directors[{names[name]}]")
             continue
         if name is not None:
             names[name] = i
@@ -523,7 +735,7 @@ def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):
             ck.add(_line(item, "approved_by"), "wrong-type", f"{path}.approved_by: expected a list of directors' names")
             continue
         elected_by = item.get("elected_by")
-        if elected_by is not None and elected_by not in rulebook.securities:
+        if elected_by is not None and (not isinstance(elected_by, str) or elected_by not in rulebook.securities):
             ck.add(_line(item, "elected_by"), "bad-value",
                    f"{path}.elected_by: {_show(elected_by)} is not a security of the rulebook "
                    f"({', '.join(rulebook.securities)}){did_you_mean(elected_by, list(rulebook.securities))}")
@@ -542,11 +754,11 @@ def _board(ck: _Checker, data: dict, rulebook: Rulebook, as_of: date | None):
             path = f"board.directors[{names[d.name]}].approved_by"
             if voter not in known:
                 ck.add(_line(items[names[d.name]], "approved_by"), "dangling-reference",
-                       f"{path}: {voter!r} is not a director of board.directors{did_you_mean(voter, list(known))}")
+                       f"{path}: {_show(voter)} is not a director of board.directors{did_you_mean(voter, list(known))}")
             elif (voter == d.name or not known[voter].in_office(d.approval_day)
                   or known[voter].seated >= d.approval_day):
                 ck.add(_line(items[names[d.name]], "approved_by"), "bad-value",
-                       f"{path}: {voter!r} was not in office before {d.approval_day} to approve {d.name!r}")
+                       f"{path}: {_show(voter)} was not in office before {d.approval_day} to approve {_show(d.name)}")
     return Board(directors=tuple(directors), stated_in=f"{ck.file}:{_line(data, 'board')}")
 
 
@@ -594,7 +806,7 @@ def instruments(ck: _Checker, node: dict, path: str, rulebook: Rulebook) -> dict
         if status != "in_force" and from_date is None:
             continue  # a bad date, already reported
         out[doc_id] = InstrumentStatus(document=doc_id, status=status, from_date=from_date,
-                                       note=ck.text(item, "note", item_path) or "",
+                                       note=ck.text(item, "note", item_path, most=None) or "",
                                        stated_in=ck.file + (f":{_line(item) or line}" if _line(item) or line else ""))
     return out
 
@@ -640,7 +852,7 @@ def _stated_fields(ck: _Checker, node: dict, kind: str, rulebook: Rulebook, top:
         elif spec.type == "shares":
             details[spec.name] = ck.shares(parent, key, "action", 1)
         elif spec.type == "text":
-            details[spec.name] = ck.text(parent, key, "action")
+            details[spec.name] = ck.text(parent, key, "action", most=None)
         elif spec.type in ("percent", "money"):
             where = path.rsplit(".", 1)[0] if "." in spec.key else "action"
             details[spec.name] = ck.number(parent, key, where, 100 if spec.type == "percent" else None)
@@ -761,10 +973,18 @@ def _scenario_cap_table(ck: _Checker, data: dict, rulebook: Rulebook, base_dir: 
     if ref is not None:
         display = os.path.normpath(os.path.join(display_dir, ref))
         target = base_dir / ref
-        if not target.is_file():
+        try:
+            found, there = target.is_file(), target.exists()
+        except (OSError, ValueError):  # a name too long for the system, a NUL character in it
+            found = there = False
+        if not found:
             line = _line(overrides, "file") if overrides is not None else _line(data, "cap_table")
             key = "cap_table.file" if overrides is not None else "cap_table"
-            ck.add(line, "missing-file", f"{key}: no such file {display}")
+            shown = display if len(ref) <= MAX_NAME and display.isprintable() else _show(ref)
+            if there:  # a folder, a device or a pipe: never opened (a pipe would wait for a writer)
+                ck.add(line, "unreadable-file", f"{key}: {shown} is not a regular file (a folder, a device or a pipe)")
+            else:
+                ck.add(line, "missing-file", f"{key}: no such file {shown}")
             return None
         table = _read_cap_table(target, display, rulebook, ck.problems)
         if table is None:
@@ -964,7 +1184,7 @@ def _holder(ck: _Checker, node: dict, key: str, cap: CapTable | None, extra: tup
     if holder is None:
         suggestion = did_you_mean(name, [h.name for h in cap.holders] + list(extra))
         ck.add(_line(node, key), "unknown-holder",
-               f"action.{key}: '{name}' is not a holder on the cap table{suggestion}{hint}")
+               f"action.{key}: '{excerpt(name)}' is not a holder on the cap table{suggestion}{hint}")
     return holder
 
 
@@ -1017,7 +1237,10 @@ def _party(ck: _Checker, node: dict, key: str, rulebook: Rulebook, cap: CapTable
         group = holder.group
     elif group is None:
         if "group" not in value:
-            ck.add(_line(value), "missing-field", f"{path}.group: missing for '{name}', who is not on the cap table")
+            ck.add(_line(value), "missing-field", f"{path}.group: missing for '{excerpt(name)}', who is not on the cap table")
+        elif value.get("group") is None:
+            ck.add(_line(value, "group"), "missing-field", f"{path}.group: empty for '{excerpt(name)}', who is not on "
+                                                           "the cap table")
         return None
     return Party(name=name, group=group, attributes=flags)
 
@@ -1068,6 +1291,7 @@ class _Record:
     converted: dict[str, int]
     last: tuple | None
     term_events: list = field(default_factory=list)  # RecordedTermEvent, in date order
+    adjusted: Any = None  # rulebook.adjustments of term_events, once worked out (the next event's "before")
 
     def table(self, base: CapTable) -> CapTable:
         return replace(base, holders=tuple(self.holders.values()), common_outstanding=self.outstanding,
@@ -1103,6 +1327,14 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
     if not isinstance(items, list):
         ck.add(_line(node, "history"), "wrong-type", f"{path}: expected a list of events, got {_show(items)}")
         return table
+    term_kinds = set(rulebook.term_events)
+    terms_stated = sum(1 for item in items if isinstance(item, dict) and isinstance(item.get("kind"), str)
+                       and item["kind"] in term_kinds)
+    if len(items) > MAX_EVENTS or terms_stated > MAX_TERM_EVENTS:
+        ck.add(_line(node, "history"), "too-large",
+               f"{path}: {len(items):,} events, {terms_stated:,} of them changing the terms; a history has at most "
+               f"{MAX_EVENTS:,} events and {MAX_TERM_EVENTS:,} that change the terms")
+        return table
     closing = rulebook.param("closing_date")
     record = _Record({h.name: h for h in table.holders}, table.common_outstanding, dict(table.converted),
                      table.last_event, list(table.term_events))
@@ -1125,6 +1357,12 @@ def _history(ck: _Checker, node: dict, path: str, table: CapTable, rulebook: Rul
         if until is not None and stood is None and event.when > until:
             stood = record.table(table)  # later events have not happened yet on `until`
         certain = _apply_event(ck, item, where, line, rulebook, event, record)
+        if certain and (record.outstanding > MAX_TOTAL_SHARES
+                        or any(h.common > MAX_TOTAL_SHARES or h.warrants > MAX_TOTAL_SHARES
+                               for h in record.holders.values())):
+            ck.add(_line(item, "date") or line, "bad-value", f"{where}: the event leaves {record.outstanding:,} shares of "
+                   f"Common outstanding, or a holding, past the {MAX_TOTAL_SHARES:,} the engine compares exactly")
+            certain = False
         record.last = (event.when, ck.file, _line(item, "date") or line)
     return stood if stood is not None else record.table(table)
 
@@ -1195,7 +1433,7 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
                    f"{', '.join(EXERCISE_METHODS)}{did_you_mean(method, EXERCISE_METHODS)}")
         elif method == "net_issue" and dated:
             fmv = item.get("fair_market_value")
-            if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or fmv <= 0:
+            if isinstance(fmv, bool) or not isinstance(fmv, (int, Decimal)) or fmv <= 0 or not exact_enough(fmv):
                 ck.add(_line(item, "fair_market_value") or line, "bad-value",
                        f"{where}.fair_market_value: a net issue exercise needs the fair market value of a share, "
                        f"above the Exercise Price ({_cited(rulebook, rulebook.parameters['warrant_exercise_price'])}); "
@@ -1266,6 +1504,7 @@ def _apply_event(ck: _Checker, item: dict, where: str, line: int | None, ruleboo
         spec = rulebook.term_events[kind]
         if not spec.formula:
             record.term_events.append(event.term)
+            record.adjusted = None
             return True
         return _apply_adjustment(ck, item, where, rulebook, spec, event, record)
 
@@ -1350,10 +1589,30 @@ def _apply_adjustment(ck: _Checker, item: dict, where: str, rulebook: Rulebook, 
         ck.add(_line(item, "date"), "bad-value", f"{where}: the event takes {-change:,} shares of Common from "
                f"{outstanding:,} outstanding, leaving less than the holders hold")
         return False
+    if scale is not None and (scale <= 0 or outstanding * scale + change > MAX_TOTAL_SHARES
+                              or any(h.common and h.common * scale < 1 for h in record.holders.values())):
+        past = scale > 0 and outstanding * scale + change > MAX_TOTAL_SHARES
+        ck.add(_line(item, "date"), "bad-value", f"{where}: the event would take the {outstanding:,} shares of Common "
+               f"outstanding to {max(int(outstanding * scale), 0):,}"
+               + (f", past the {MAX_TOTAL_SHARES:,} the engine compares exactly" if past else
+                  ", leaving a holder less than a whole share"))
+        return False
     shares_of = [e.adjust for e in spec.effects if e.adjust and e.warrant_shares]
-    before = {n: a.value for n, a in rulebook.adjustments(tuple(record.term_events)).items()}
+    if record.adjusted is None:
+        record.adjusted = rulebook.adjustments(tuple(record.term_events))
+    before = {n: a.value for n, a in record.adjusted.items()}
     record.term_events.append(recorded)
     after = rulebook.adjustments(tuple(record.term_events))
+    # A price or factor a record moves to nothing, or by more than a million times, is no price
+    # the documents contemplate, and one the arithmetic cannot divide by or compare exactly.
+    gone = [n for n, a in after.items() if not Fraction(1, 10**6) <= a.value <= 10**6]
+    if gone:
+        record.term_events.pop()
+        record.adjusted = None
+        ck.add(_line(item, "date"), "bad-value", f"{where}: the event would bring the {gone[0].replace('_', ' ')} to "
+               f"{float(after[gone[0]].value):,.6g}, outside the 0.000001 to 1,000,000 a price or factor of the "
+               "terms may reach")
+        return False
     for name in shares_of:
         old = before.get(name, Fraction(Decimal(rulebook.param(name, event.when))))
         new = after[name].value if name in after else old
@@ -1367,6 +1626,7 @@ def _apply_adjustment(ck: _Checker, item: dict, where: str, rulebook: Rulebook, 
                 record.holders[h.name] = replace(h, common=int(h.common * scale))
         record.outstanding = int(outstanding * scale)
     record.outstanding += change
+    record.adjusted = after
     return True
 
 
