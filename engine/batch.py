@@ -244,23 +244,14 @@ def _parse_date(text: str, low: date, high: date) -> date | str:
     except ValueError:
         return f"expected a date YYYY-MM-DD, got {_short(text)}"
     if not low <= on <= high:
-        return f"{on} is outside the dates the rulebook's instruments cover ({low} to {high})"
+        return f"{on} is outside the dates this rulebook answers for, {low} to {high}"
     return on
 
 
 def _date_bounds(rulebook) -> tuple[date, date]:
-    """The dates an order may carry: from the earliest document's date to 25 years after the latest
-    date a document or parameter states (the same span the commands accept)."""
-    dates = [d.date for d in rulebook.documents.values() if getattr(d, "date", None)]
-    for name in rulebook.parameters:
-        try:
-            value = rulebook.param(name)
-        except Exception:  # noqa: BLE001 - a parameter without a single value: not a date bound
-            continue
-        if isinstance(value, date):
-            dates.append(value)
-    low, high = min(dates), max(dates)
-    return low, date(min(high.year + 25, 9999), high.month, min(high.day, 28))
+    """The dates an order may carry: the span every command accepts (scenario.date_span)."""
+    from .scenario import date_span
+    return date_span(rulebook)
 
 
 # --- deciding -----------------------------------------------------------------------------------
@@ -996,7 +987,7 @@ def command(args, rulebook, cap: CapTable) -> int:
     import sys
 
     if args.template:
-        on = args.as_of or min(d.date for d in rulebook.documents.values() if getattr(d, "date", None))
+        on = args.as_of or _example_date(rulebook)
         sys.stdout.write(template_text(rulebook, cap, on))
         return 0
     problems = []
@@ -1031,6 +1022,21 @@ def command(args, rulebook, cap: CapTable) -> int:
     else:
         sys.stdout.write(summary_text(summary, args.blotter, args.out))
     return summary.exit_code
+
+
+def _example_date(rulebook) -> date:
+    """A date for the template: the one the rulebook's examples name (rulebook.yaml `examples`), else
+    the first day a rule is in force."""
+    from .yamlio import load_yaml_shared
+    try:
+        manifest = load_yaml_shared(Path(rulebook.path) / "rulebook.yaml", "rulebook.yaml")
+        stated = (manifest.get("examples") or {}).get("as_of") if isinstance(manifest, dict) else None
+        if isinstance(stated, date):
+            return stated
+    except Exception:  # noqa: BLE001 - the template falls back to the rules' own dates
+        pass
+    starts = [r.in_force_from for r in rulebook.rules if r.in_force_from]
+    return min(starts) if starts else min(d.date for d in rulebook.documents.values() if getattr(d, "date", None))
 
 
 def summary_text(summary: Summary, blotter: Path, out: Path) -> str:

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .errors import ClausewiseError, EngineError, InputError, Problem
+from .errors import ClausewiseError, EngineError, InputError, Problem, excerpt
 from .paths import default_cap_table, default_rulebook, rules_dir
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
@@ -29,7 +29,9 @@ commands:
   vote SCENARIO          the approvals a corporate action needs, a tally's result, who can pass or block
   convert --holder H     the Common a conversion of preferred delivers on a date, with the arithmetic
   exercise --holder H    the Common a Warrant exercise delivers on a date, for cash or by net issue
+  batch BLOTTER          pre-clear a whole blotter of orders (CSV or .xlsx), each against those accepted before it
   lint [PATH]            validate a rulebook folder (rules, documents, quotes)
+  serve                  an HTTP API for an order system: check, vote, headroom, position, memo
 
 exit codes: 0 clear (no violation; every required approval shown to pass); 1 a violation,
             a cannot-determine, or an approval that fails or is not shown to pass; 2 bad input;
@@ -57,8 +59,8 @@ def examples() -> str:
     values = dict(PLACEHOLDERS)
     root = default_rulebook()
     try:
-        from .yamlio import load_yaml
-        manifest = load_yaml(root / "rulebook.yaml", "rulebook.yaml")
+        from .yamlio import load_yaml_shared
+        manifest = load_yaml_shared(root / "rulebook.yaml", "rulebook.yaml")
         stated = manifest.get("examples") if isinstance(manifest, dict) else None
     except (ClausewiseError, OSError):
         stated = None
@@ -72,11 +74,34 @@ def examples() -> str:
     return EXAMPLES.format(**values)
 
 
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(text: str) -> date:
+    """A date argument, YYYY-MM-DD and nothing else (date.fromisoformat would also take 20030602
+    and 2003-W23-1). Whether the rulebook answers for it is checked once it is loaded (_in_span)."""
     try:
+        if not _DATE_TEXT.fullmatch(text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {excerpt(text)!r}") from None
+
+
+def _path(text: str) -> Path:
+    """A file or folder argument: any path but an empty one (Path("") would be the working folder)."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got an empty one")
+    return Path(text)
+
+
+def _in_span(rulebook, option: str, day: date) -> None:
+    """A date argument within the dates the rulebook answers for (scenario.date_span)."""
+    from .scenario import out_of_span
+
+    why = out_of_span(rulebook, day)
+    if why is not None:
+        raise InputError([Problem(option, None, "bad-date", why)])
 
 
 class _ArgumentError(Exception):
@@ -91,6 +116,15 @@ class _Parser(argparse.ArgumentParser):
         raise _ArgumentError(self.prog, message)
 
 
+def _short_arguments(message: str, argv: list[str]) -> str:
+    """argparse's message with each long argument it quotes cut to an excerpt, on one line."""
+    from .errors import one_line
+
+    for arg in sorted({a for a in argv if len(a) > 60}, key=len, reverse=True):
+        message = message.replace(repr(arg), repr(excerpt(arg))).replace(arg, excerpt(arg))
+    return one_line(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="clausewise", description=DESCRIPTION, epilog=examples(),
@@ -100,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def rules_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--rules", metavar="DIR", type=Path, default=None,
+        p.add_argument("--rules", metavar="DIR", type=_path, default=None,
                        help="rulebook folder (default: the bundled rulebook)")
 
     def quiet_option(p: argparse.ArgumentParser) -> None:
@@ -113,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def position_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--as-of", type=_date, required=True, metavar="DATE", help="date, YYYY-MM-DD")
-        p.add_argument("--cap-table", type=Path, metavar="FILE",
+        p.add_argument("--cap-table", type=_path, metavar="FILE",
                        help="cap table YAML (default: the rulebook's captables/closing.yaml)")
         p.add_argument("--format", choices=("text", "json"), default="text")
         pretty_option(p)
@@ -130,10 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 no violation; 1 a violation or cannot-determine, or an approval not shown to "
                "pass by a tally; 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    check.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
+    check.add_argument("scenario", type=_path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
     check.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                        help="text: a terminal table (default); markdown: a findings report; json: machine-readable")
-    check.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--out", type=_path, metavar="FILE", help="write the report to FILE instead of standard output")
     check.add_argument("--explain", action="store_true",
                        help="add each finding's full trace: the facts its rule reads (code name, label, value), its "
                             "scope and condition as trees with each test's value and truth, and the exceptions "
@@ -177,9 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 every required approval passes (or none is needed); 1 one fails or cannot be "
                "determined; 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    vote.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file with a corporate action")
+    vote.add_argument("scenario", type=_path, metavar="SCENARIO", help="scenario YAML file with a corporate action")
     vote.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    vote.add_argument("--out", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    vote.add_argument("--out", type=_path, metavar="FILE", help="write the report to FILE instead of standard output")
     quiet_option(vote)
     pretty_option(vote)
     rules_option(vote)
@@ -198,13 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: as check: 0 no violation; 1 a violation or cannot-determine, or an approval not "
                "shown to pass; 2 bad input",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    memo.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
+    memo.add_argument("scenario", type=_path, metavar="SCENARIO", help="scenario YAML file (see samples/scenarios/)")
     memo.add_argument("--format", choices=("md", "html", "pdf", "docx"), default="md",
                       help="md: Markdown (the default); html: HTML with a print stylesheet; pdf: that HTML laid "
                            "out for print; docx: Word, in the styles of its template")
-    memo.add_argument("--out", type=Path, metavar="FILE",
+    memo.add_argument("--out", type=_path, metavar="FILE",
                       help="write the memo to FILE instead of standard output (pdf and docx: needed on a terminal)")
-    memo.add_argument("--template", type=Path, metavar="FILE",
+    memo.add_argument("--template", type=_path, metavar="FILE",
                       help="docx only: a firm's own Word template in place of reports/memo.docx, with the same "
                            "Jinja names (memo.heading, memo.question, memo.analysis, ...)")
     memo.add_argument("--to", default="File", metavar="NAME", help="the memo's addressee (default: File)")
@@ -217,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--shares", required=True, type=_shares, metavar="N",
                        help="the number of shares surrendered together (for a Warrant: the Warrant shares exercised)")
         p.add_argument("--on", type=_date, required=True, metavar="DATE", help="the date of surrender, YYYY-MM-DD")
-        p.add_argument("--cap-table", type=Path, metavar="FILE",
+        p.add_argument("--cap-table", type=_path, metavar="FILE",
                        help="cap table YAML, with its history (default: the rulebook's captables/closing.yaml); "
                             "the adjustments its history records set the prices in force")
         p.add_argument("--instrument", action="append", default=[], metavar="DOC=STATUS",
@@ -266,8 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "scenarios, read as check reads them, and its YAML test cases' rule ids and outcomes. "
                     "One line per problem: "
                     "file:line: category: message. Exit 2 if any.")
-    lint.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
+    lint.add_argument("path", nargs="?", type=_path, default=None, metavar="PATH",
                       help="rulebook folder (default: the bundled rulebook)")
+    batch_parser = sub.add_parser("batch", help="pre-clear a blotter of orders", description=_batch_help(),
+                                  epilog=_batch_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    from .batch import configure as configure_batch
+    configure_batch(batch_parser, _date)
+    rules_option(batch_parser)
+    from .serve import add_parser as add_serve_parser
+    add_serve_parser(sub)
     return parser
 
 
@@ -282,11 +323,30 @@ def write_output(text: str | bytes, out: Path | None) -> None:
             sys.stdout.write(text)
         return
     out = Path(out)
-    if not out.parent.exists():
-        raise InputError([Problem(str(out), None, "missing-file", "--out: the folder does not exist")])
+    name = excerpt(out, 200)
+
+    def refused(category: str, message: str) -> InputError:
+        return InputError([Problem(name, None, category, f"--out: {message}")])
+
+    try:
+        if not out.parent.exists():
+            raise refused("missing-file", "the folder does not exist")
+        if not out.parent.is_dir():
+            raise refused("missing-file", "the folder does not exist (a part of the path is a file)")
+        if out.is_dir():
+            raise refused("unwritable-file", "a folder, not a file: name the file to write")
+        if out.exists() and not out.is_file():
+            raise refused("unwritable-file", "not a regular file (a device, a pipe or a socket): name a file")
+    except (OSError, ValueError) as exc:  # a name too long, a NUL character in it
+        raise refused("unwritable-file",
+                      f"cannot be written ({excerpt(getattr(exc, 'strerror', None) or exc)})") from None
     import tempfile  # only for --out: a check to stdout does not need it
 
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name[:100]}.", suffix=".tmp")
+    except (OSError, ValueError) as exc:  # a read-only folder, a NUL character in the name
+        raise refused("unwritable-file", f"cannot write in its folder "
+                                         f"({excerpt(getattr(exc, 'strerror', None) or exc)})") from None
     try:
         with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as handle:
             handle.write(text)
@@ -294,6 +354,9 @@ def write_output(text: str | bytes, out: Path | None) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, out)
+    except OSError as exc:  # the disk full, the file read-only: the temporary file goes, nothing is left
+        Path(tmp).unlink(missing_ok=True)
+        raise refused("unwritable-file", f"cannot be written ({excerpt(exc.strerror or exc)})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -309,7 +372,22 @@ def _rulebook(path: Path | None):
     (which a rulebook must pass before it is used), not again on every command: reading and
     normalising the filings is most of a cold load."""
     from .rulebook import load_rulebook
-    return load_rulebook(path or default_rulebook(), check_quotes=False)
+    return load_rulebook(_folder(path, "--rules") if path is not None else default_rulebook(), check_quotes=False)
+
+
+def _folder(path: Path, option: str) -> Path:
+    """A rulebook folder named on the command line, as far as the command line can tell: a path
+    the system can look up (not empty, no NUL, not too long for it). Whether it is a rulebook is
+    load_rulebook's to say."""
+    text = str(path)
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        pass  # load_rulebook says the folder is not a rulebook
+    except (OSError, ValueError) as exc:
+        raise InputError([Problem(option, None, "bad-argument", f"{excerpt(text)!r} cannot be looked up "
+                                  f"({excerpt(getattr(exc, 'strerror', None) or exc)})")]) from None
+    return path
 
 
 def _cap_table_path(path: Path | None, rulebook) -> Path:
@@ -358,6 +436,12 @@ def cmd_memo(args: argparse.Namespace) -> int:
     if args.template is not None and args.format != "docx":
         raise InputError([Problem("--template", None, "bad-argument",
                                   f"a template is for --format docx, not --format {args.format}")])
+    from .scenario import MAX_NAME
+
+    for option, name in (("--to", args.to), ("--from", args.sender)):
+        if len(name) > MAX_NAME or not name.isprintable():
+            raise InputError([Problem(option, None, "bad-argument", f"expected a name on one line of at most "
+                                      f"{MAX_NAME} characters, got {excerpt(name)!r}")])
     if args.format in BINARY and args.out is None and sys.stdout.isatty():
         raise InputError([Problem("--out", None, "bad-argument",
                                   f"a {args.format} memo is a binary file: write it with --out FILE")])
@@ -392,7 +476,9 @@ def cmd_position(args: argparse.Namespace) -> int:
     from .scenario import load_cap_table
 
     rulebook = _rulebook(args.rules)
+    _in_span(rulebook, "--as-of", args.as_of)
     cap = _stated(_cap_table_on(args, rulebook), args, rulebook)
+    _within_limits(rulebook, cap, args)
     if args.board_size is not None:
         from dataclasses import replace
         cap = replace(cap, board_size=args.board_size)
@@ -410,9 +496,11 @@ def cmd_headroom(args: argparse.Namespace) -> int:
     if args.holder not in rulebook.groups:
         from .errors import did_you_mean
         raise InputError([Problem("--holder", None, "unknown-holder",
-                                  f"no group '{args.holder}' (expected one of {', '.join(rulebook.groups)})"
+                                  f"no group '{excerpt(args.holder)}' (expected one of {', '.join(rulebook.groups)})"
                                   f"{did_you_mean(args.holder, rulebook.groups)}")])
+    _in_span(rulebook, "--as-of", args.as_of)
     cap = _stated(_cap_table_on(args, rulebook), args, rulebook)
+    _within_limits(rulebook, cap, args)
     _check_date(rulebook, args.as_of, cap)
     data = group_headroom(rulebook, cap, args.holder, args.as_of)
     write_output(headroom_json_text(data, _pretty(args)) if args.format == "json" else headroom_text(rulebook, data), None)
@@ -442,22 +530,48 @@ def _cap_table_on(args: argparse.Namespace, rulebook):
     return cap
 
 
+def _within_limits(rulebook, cap, args: argparse.Namespace) -> None:
+    """The cap table on --as-of within the shares the engine compares exactly (scenario.MAX_TOTAL_SHARES)."""
+    from .scenario import too_many_shares
+
+    why = too_many_shares(rulebook, cap, args.as_of)
+    if why is not None:
+        raise InputError([Problem(str(_cap_table_path(args.cap_table, rulebook)), None, "bad-value", why)])
+
+
 def _shares(text: str) -> int:
-    """--shares: a whole number of shares, at least 1."""
-    if not text.replace(",", "").isdigit() or int(text.replace(",", "")) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of shares >= 1, got {text!r}")
-    return int(text.replace(",", ""))
+    """--shares: a whole number of shares, at least 1 and at most scenario.MAX_SHARES, in ASCII
+    digits (commas allowed between them)."""
+    from .scenario import MAX_SHARES
+
+    digits = text.replace(",", "")
+    if not _COUNT.fullmatch(text) or (len(digits) <= 30 and int(digits) < 1):
+        raise argparse.ArgumentTypeError(f"expected a whole number of shares >= 1, got {excerpt(text)!r}")
+    if len(digits) > 30 or int(digits) > MAX_SHARES:
+        raise argparse.ArgumentTypeError(f"{excerpt(text)!r} is more shares than any issuer has (at most "
+                                         f"{MAX_SHARES:,})")
+    return int(digits)
+
+
+_COUNT = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+")  # 1000000 or 1,000,000
+_AMOUNT = re.compile(r"\$?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]+)?")
 
 
 def _money(text: str):
-    """--fair-market-value: an amount in dollars, more than 0, read exactly."""
-    from decimal import Decimal, InvalidOperation
-    try:
-        value = Decimal(text.lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected an amount in dollars above 0, such as 40.00, got {text!r}")
+    """--fair-market-value: an amount in dollars, more than 0, read exactly, in plain digits
+    ($40.00, 1,250.5), within the digits an amount is compared exactly with (scenario.exact_enough)."""
+    from decimal import Decimal
+
+    from .scenario import TOO_PRECISE, exact_enough
+
+    expected = f"expected an amount in dollars above 0, such as 40.00, got {excerpt(text)!r}"
+    if len(text) > 40 or not _AMOUNT.fullmatch(text) or not any(c.isdigit() for c in text):
+        raise argparse.ArgumentTypeError(expected)
+    value = Decimal(text.lstrip("$").replace(",", ""))
+    if value <= 0:
+        raise argparse.ArgumentTypeError(expected)
+    if not exact_enough(value):
+        raise argparse.ArgumentTypeError(f"{excerpt(text)!r} {TOO_PRECISE}")
     return value
 
 
@@ -468,7 +582,13 @@ def _capital(args: argparse.Namespace, kind: str) -> int:
     from .render import check_json, render_json
     from .scenario import instruments_from_options, scenario_from_dict
 
+    from .scenario import MAX_NAME
+
     rulebook = _rulebook(args.rules)
+    if not args.holder.strip() or len(args.holder) > MAX_NAME or not args.holder.isprintable():
+        raise InputError([Problem("--holder", None, "bad-argument", f"expected the name of a holder on the cap table "
+                                  f"(at most {MAX_NAME} characters, on one line), got {excerpt(args.holder)!r}")])
+    _in_span(rulebook, "--on", args.on)
     method = market = None
     if kind == "exercise":
         if args.fair_market_value is not None and not args.net_issue:
@@ -505,10 +625,16 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     return _capital(args, "exercise")
 
 
+MAX_BOARD = 1000  # directors: far above any board, a bound on the seat arithmetic
+
+
 def _board_size(text: str) -> int:
-    """--board-size: a whole number of directors, at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of directors >= 1, got {text!r}")
+    """--board-size: a whole number of directors, from 1 to MAX_BOARD."""
+    if not (text.isascii() and text.isdigit()) or (len(text) <= 6 and int(text) < 1):
+        raise argparse.ArgumentTypeError(f"expected a whole number of directors >= 1, got {excerpt(text)!r}")
+    if len(text) > 6 or int(text) > MAX_BOARD:
+        raise argparse.ArgumentTypeError(f"{excerpt(text)!r} is more directors than a board has (at most "
+                                         f"{MAX_BOARD})")
     return int(text)
 
 
@@ -524,6 +650,37 @@ def _check_date(rulebook, as_of: date, cap=None) -> None:
                                   "a position is taken after its record")])
 
 
+def _batch_help() -> str:
+    from .batch import HELP
+    return HELP
+
+
+def _batch_epilog() -> str:
+    from .batch import EPILOG
+    return EPILOG
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import command
+
+    rulebook = _rulebook(args.rules)
+    if args.as_of is not None:
+        _in_span(rulebook, "--as-of", args.as_of)
+    cap = _stated(_cap_table_on(args, rulebook) if args.as_of is not None
+                  else _load_cap(_cap_table_path(args.cap_table, rulebook), rulebook), args, rulebook)
+    return command(args, rulebook, cap)
+
+
+def _load_cap(path: Path, rulebook):
+    from .scenario import load_cap_table
+    return load_cap_table(path, rulebook)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import run
+    return run(args)
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     from .rulebook import load_rulebook
 
@@ -532,7 +689,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from .errors import ProblemList
     from .folder import check_folder
 
-    path = args.path or default_rulebook()
+    path = _folder(args.path, "lint PATH") if args.path is not None else default_rulebook()
     book = load_rulebook(path)
     check_compiles(book.rules)
     problems = ProblemList()
@@ -547,7 +704,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"check": cmd_check, "memo": cmd_memo, "vote": cmd_vote, "position": cmd_position, "headroom": cmd_headroom,
-            "convert": cmd_convert, "exercise": cmd_exercise, "lint": cmd_lint}
+            "convert": cmd_convert, "exercise": cmd_exercise, "lint": cmd_lint, "batch": cmd_batch, "serve": cmd_serve}
 
 
 def _wants_json(argv: list[str]) -> bool:
@@ -572,7 +729,7 @@ def _field(problem: Problem) -> str | None:
     found = _FIELD.match(problem.message)
     if found:
         return found.group(1)
-    if problem.line:
+    if problem.line and os.path.isfile(problem.file):  # a regular file: never a pipe, which would wait
         try:
             with open(problem.file, encoding="utf-8") as handle:
                 for number, text in enumerate(handle, 1):
@@ -608,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except _ArgumentError as exc:
         prog, message = exc.args
+        message = _short_arguments(message, argv)
         if as_json:
             sys.stdout.write(error_json([Problem(prog, None, "bad-argument", message)]))
         else:
@@ -638,6 +796,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("clausewise: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug, said in one line rather than a traceback
+        if os.environ.get("CLAUSEWISE_TRACEBACK"):
+            raise
+        print(f"clausewise: engine error: internal error ({type(exc).__name__}: {excerpt(exc, 200)}); "
+              "this is a defect of Clausewise, not of your input: report it with the command, its input "
+              "files and the traceback (rerun with CLAUSEWISE_TRACEBACK=1)", file=sys.stderr)
+        return EXIT_ENGINE
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -140,3 +140,40 @@ def test_an_xlsx_blotter_gives_the_same_results_as_its_csv(rulebook, tmp_path):
     rows = [[("" if v is None else str(v)) for v in r] for r in out["orders"].iter_rows(values_only=True)]
     with open(tmp_path / "a.csv", newline="", encoding="utf-8") as handle:
         assert rows == list(csv.reader(handle))
+
+
+def test_the_command_line_pre_clears_a_blotter_end_to_end(tmp_path):
+    from clitools import run as cli
+
+    template = cli("batch", "--template")
+    assert template.returncode == 0 and template.stdout.startswith(",".join(HEADER) + "\n")
+    source = synthetic(tmp_path / "blotter.csv", 3000)
+    out = tmp_path / "results.xlsx"
+    done = cli("batch", source, "--out", out, "--format", "json", *[a for s in IN_FORCE for a in ("--instrument", s)])
+    assert done.returncode == 1, done.stderr  # some orders are violations
+    import json
+    summary = json.loads(done.stdout)
+    assert summary["orders"] == 3000 and set(summary["by_verdict"]) == {"CLEAR", "VIOLATION"}
+    assert summary["by_clause"] and all(c.startswith("PA 6.6(") for c in summary["by_clause"])
+    import openpyxl
+    sheet = openpyxl.load_workbook(out, read_only=True)["orders"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == batch.OUTPUT_COLUMNS and len(rows) == 3001
+    assert [r[0] for r in rows[1:]] == list(range(2, 3002))  # blotter order
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.csv", "--out", "r.csv"], "missing.csv: missing-file: no such file\n"),
+    (["BLOTTER", "--out", "."], ".: bad-value: --out: expected a .csv or .xlsx file\n"),
+    (["BLOTTER"], "--out: missing-argument: give the results file (.csv or .xlsx)\n"),
+    (["BLOTTER", "--out", "r.csv", "--as-of", "2003-13-01"], None),
+])
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path, args, message):
+    from clitools import run as cli
+
+    source = blotter(tmp_path / "b.csv", [["2003-06-02", "Liberty Media Corporation", "", "buy", "common", 1, "market", ""]])
+    done = cli("batch", *[str(source) if a == "BLOTTER" else a for a in args], cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    if message is not None:
+        assert done.stderr == message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.csv"]  # nothing written
