@@ -69,24 +69,48 @@ def blocs(rulebook: Rulebook, scenario: Scenario, voters: str) -> list[Bloc]:
     return out
 
 
-def _coalitions(blocs_: list[Bloc], needed: int, unanimous: bool) -> tuple[list[list[str]], list[str]]:
-    """Minimal sets of blocs that carry the approval, and blocs that can defeat it alone."""
+COALITIONS_LISTED = 64  # minimal passing coalitions listed at most (40 equal blocs have ~10^11)
+COALITION_STEPS = 200_000  # search steps before the list is cut short
+
+
+def _coalitions(blocs_: list[Bloc], needed: int, unanimous: bool) -> tuple[list[list[str]], list[str], bool]:
+    """Minimal sets of blocs that carry the approval (fewest blocs first, then in the blocs' order),
+    blocs that can defeat it alone, and whether the list is complete.
+
+    A depth-first search over the blocs, largest first, that stops a branch as soon as it carries
+    the approval (a larger set is not minimal) or can no longer reach it: the number of sets
+    examined follows the number of minimal ones, not 2**n. Past COALITIONS_LISTED of them, or
+    COALITION_STEPS steps, the list is cut short and says so."""
     total = sum(b.shares for b in blocs_)
-    if unanimous:
-        return [[b.name for b in blocs_]], [b.name for b in blocs_]
-    winning: list[frozenset] = []
     names = [b.name for b in blocs_]
-    shares = {b.name: b.shares for b in blocs_}
-    for size in range(1, len(names) + 1):
-        for combo in combinations(names, size):
-            group = frozenset(combo)
-            if any(w <= group for w in winning):
-                continue  # not minimal
-            if sum(shares[n] for n in combo) >= needed:
-                winning.append(group)
-    blockers = [n for n in names if total - shares[n] < needed]
-    order = {n: i for i, n in enumerate(names)}
-    return [sorted(w, key=order.get) for w in winning], blockers
+    if unanimous:
+        return [names], list(names), True
+    shares = [b.shares for b in blocs_]
+    order = sorted(range(len(names)), key=lambda i: (-shares[i], i))
+    rest = [0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        rest[k] = rest[k + 1] + shares[order[k]]
+    found: list[tuple[int, ...]] = []
+    steps, complete = 0, True
+    stack = [(0, (), 0)]
+    while stack:
+        k, chosen, held = stack.pop()
+        steps += 1
+        if steps > COALITION_STEPS or len(found) > COALITIONS_LISTED:
+            complete = False
+            break
+        if held >= needed:
+            # Largest first, so the last bloc added is the smallest: minimal iff it is needed.
+            if held - shares[chosen[-1]] < needed:
+                found.append(chosen)
+            continue
+        if k == len(order) or held + rest[k] < needed:
+            continue
+        stack.append((k + 1, chosen, held))  # without it (explored after)
+        stack.append((k + 1, chosen + (order[k],), held + shares[order[k]]))  # with it
+    coalitions = sorted((tuple(sorted(c)) for c in found), key=lambda c: (len(c), c))[:COALITIONS_LISTED]
+    blockers = [n for n, held in zip(names, shares) if total - held < needed]
+    return [[names[i] for i in c] for c in coalitions], blockers, complete
 
 
 def analyse(rulebook: Rulebook, scenario: Scenario, finding: Finding) -> dict:
@@ -96,7 +120,7 @@ def analyse(rulebook: Rulebook, scenario: Scenario, finding: Finding) -> dict:
     groups = blocs(rulebook, scenario, voters)
     outstanding = sum(b.shares for b in groups)
     needed = required_shares(threshold, outstanding)
-    minimal, blockers = _coalitions(groups, needed, threshold == "unanimous")
+    minimal, blockers, complete = _coalitions(groups, needed, threshold == "unanimous")
     out = {
         "body": spec["body"],
         "voters": voters,
@@ -105,7 +129,9 @@ def analyse(rulebook: Rulebook, scenario: Scenario, finding: Finding) -> dict:
         "shares_required": needed,
         "unit": "votes" if _voting_class(voters, rulebook)[1] else "shares",
         "blocs": {b.name: b.shares for b in groups},
-        "coalitions": {"minimal_passing": minimal, "can_block_alone": blockers},
+        # `minimal_passing_complete: false` only where the list is cut short (absent: every one listed).
+        "coalitions": {"minimal_passing": minimal, "can_block_alone": blockers,
+                       **({} if complete else {"minimal_passing_complete": False})},
         "tally": None,
     }
     if scenario.tally is not None:

@@ -91,6 +91,8 @@ class VersionUsed(_Closed):
 class Coalitions(_Closed):
     minimal_passing: list[list[str]]
     can_block_alone: list[str]
+    # False when there are more minimal passing coalitions than are listed (approvals.COALITIONS_LISTED)
+    minimal_passing_complete: bool = True
 
 
 class Tally(_Closed):

@@ -602,7 +602,8 @@ def approval_lines(a: dict, rulebook: Rulebook | None = None) -> list[str]:
                      + f": {t['result'].replace('_', ' ').upper()} (needs {t['shares_required']:,}).")
     c = a["coalitions"]
     lines.append("Can pass it: " + ("; ".join(_names([shown(v) for v in m]) for m in c["minimal_passing"])
-                                     or "no coalition") + ".")
+                                     or "no coalition")
+                 + ("" if c.get("minimal_passing_complete", True) else "; and others not listed") + ".")
     lines.append("Can block it alone: " + (", ".join(shown(v) for v in c["can_block_alone"]) or "no single voter") + ".")
     return lines
 

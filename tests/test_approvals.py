@@ -1100,3 +1100,31 @@ def test_vote_cli_with_no_series_a_outstanding_needs_no_series_a_approval(tmp_pa
     assert (result.returncode, result.stderr) == (0, "")
     assert "No approval of the Series A holders is required." in result.stdout
     assert "1 of 0" not in result.stdout
+
+
+def test_minimal_coalitions_are_exact_and_their_list_is_bounded():
+    # The search agrees with every subset examined by brute force on small sets of blocs, and lists
+    # at most COALITIONS_LISTED of them (saying so) where there are astronomically many.
+    import random
+    from itertools import combinations
+
+    from clausewise.approvals import COALITIONS_LISTED, Bloc, _coalitions
+
+    rng = random.Random(2000)
+    for _ in range(300):
+        n = rng.randint(1, 9)
+        blocs = [Bloc(f"b{i}", rng.randint(1, 50)) for i in range(n)]
+        needed = rng.randint(1, sum(b.shares for b in blocs))
+        names, shares = [b.name for b in blocs], {b.name: b.shares for b in blocs}
+        brute = []
+        for size in range(1, n + 1):
+            for combo in combinations(names, size):
+                if sum(shares[x] for x in combo) >= needed and not any(set(w) <= set(combo) for w in brute):
+                    brute.append(list(combo))
+        minimal, blockers, complete = _coalitions(blocs, needed, False)
+        assert (minimal, complete) == (brute, True)
+        assert blockers == [x for x in names if sum(shares.values()) - shares[x] < needed]
+    forty = [Bloc(f"h{i:02d}", 1) for i in range(40)]
+    minimal, blockers, complete = _coalitions(forty, 21, False)
+    assert complete is False and len(minimal) == COALITIONS_LISTED and all(len(m) == 21 for m in minimal)
+    assert blockers == []

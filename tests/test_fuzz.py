@@ -299,10 +299,6 @@ def test_out_into_a_read_only_folder_is_one_line_and_writes_nothing(tmp_path):
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine/approvals.py _coalitions lists the minimal passing coalitions by "
-                   "enumerating every subset of the voting blocs: 2**n for n blocs. A cap table of 20 holders "
-                   "outside the groups takes 16 s, 40 never ends. The fix belongs in approvals.py (bound the "
-                   "enumeration, or find minimal coalitions by the shares needed); remove this mark then.")
 def test_a_vote_among_forty_holders_outside_the_groups_does_not_hang(tmp_path, rulebooks_loaded_once):
     closing = make_corpus.load(make_corpus.ICG / "captables" / "closing.yaml")
     closing["holders"] += [{"name": f"Holder {i:02d} LLC", "group": "none", "common": 1} for i in range(40)]
