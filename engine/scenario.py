@@ -98,6 +98,11 @@ MAX_TERM_EVENTS = 100
 # over the years the rulebook covers): the continuing-director arithmetic compares each with every
 # other on every day that matters, and takes seconds past a few hundred.
 MAX_DIRECTORS = 200
+#
+# Holders. A cap table lists at most MAX_HOLDERS record holders: each measure walks a group's
+# members once and keeps per-date sums over all holders, so a check stays in milliseconds well past
+# this; a register larger than this is a transfer agent's, not a pre-clearance input.
+MAX_HOLDERS = 10_000
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -415,6 +420,10 @@ def _apply_cap_table(ck: _Checker, node: dict, path: str, base: CapTable, rulebo
     items = node.get("holders")
     if items is not None and not isinstance(items, list):
         ck.add(_line(node, "holders"), "wrong-type", f"{_join(path, 'holders')}: expected a list, got {_show(items)}")
+        items = []
+    if items is not None and len(items) > MAX_HOLDERS:
+        ck.add(_line(node, "holders"), "bad-value", f"{_join(path, 'holders')}: {len(items):,} holders, more than the "
+                                                    f"{MAX_HOLDERS:,} a cap table may list")
         items = []
     seen: dict[str, int | None] = {}
     for index, item in enumerate(items or []):

@@ -411,3 +411,18 @@ def test_the_rest_of_the_series_a_may_be_stated_converted_or_retired(rulebook, t
         with pytest.raises(InputError) as info:
             load_cap_table(table, rulebook)
         assert [p.category for p in info.value.problems] == ["incomplete"]
+
+
+def test_a_cap_table_of_more_holders_than_the_limit_is_one_line(rulebook, tmp_path):
+    import yaml as _yaml
+    from clausewise.scenario import MAX_HOLDERS, load_cap_table
+    from clausewise.errors import InputError as _InputError
+
+    data = {"common_outstanding": 10**9,
+            "holders": [{"name": f"H{i}", "group": "none", "common": 1} for i in range(MAX_HOLDERS + 1)]}
+    path = tmp_path / "big.yaml"
+    path.write_text(_yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(_InputError) as caught:
+        load_cap_table(path, rulebook)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2: bad-value: holders: 10,001 holders, more than the 10,000 a cap table may list"]
