@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -45,9 +46,11 @@ def trading_days(n: int) -> list[date]:
     return days
 
 
-def write_blotter(path: Path, orders: int, days: int, seed: int) -> None:
-    """Market purchases of Common: 30% by Liberty's desks, 15% HMTF's, 5% Gleacher's, 50% by
-    outside funds; a group's desks are its holders on the cap table and accounts new to it."""
+def write_blotter(path: Path, orders: int, days: int, seed: int, sales: float = 0.1) -> None:
+    """Market trades of Common: 30% by Liberty's desks, 15% HMTF's, 5% Gleacher's, 50% by outside
+    funds; a group's desks are its holders on the cap table and accounts new to it. About `sales`
+    of them are sales (transfers into the market) of what the account bought before, the rest
+    purchases."""
     rng = random.Random(seed)
     desks = {
         "liberty": ["Liberty Media Corporation"] + [f"Liberty desk {i}" for i in range(600)],
@@ -59,6 +62,7 @@ def write_blotter(path: Path, orders: int, days: int, seed: int) -> None:
     outside = [f"Outside fund {i}" for i in range(2000)]
     sizes = {"liberty": 60, "hmtf": 40, "gleacher": 10, "none": 40}
     calendar = trading_days(days)
+    held: dict[str, int] = {}
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["date", "account", "group", "side", "security", "quantity", "counterparty"])
@@ -68,28 +72,45 @@ def write_blotter(path: Path, orders: int, days: int, seed: int) -> None:
             group = "liberty" if r < 0.30 else "hmtf" if r < 0.45 else "gleacher" if r < 0.50 else "none"
             account = rng.choice(desks[group]) if group != "none" else rng.choice(outside)
             stated = "" if account in on_cap else group
-            writer.writerow([on, account, stated, "buy", "common", rng.randint(1, sizes[group]), "market"])
+            if held.get(account) and rng.random() < sales:
+                quantity = rng.randint(1, min(held[account], sizes[group]))
+                held[account] -= quantity
+                writer.writerow([on, account, stated, "sell", "common", quantity, "market"])
+            else:
+                quantity = rng.randint(1, sizes[group])
+                held[account] = held.get(account, 0) + quantity
+                writer.writerow([on, account, stated, "buy", "common", quantity, "market"])
 
 
-def batch_once(blotter: Path, out: Path) -> dict:
+def batch_once(blotter: Path, out: Path, workers: int = 1) -> dict:
     from clausewise import batch
+    from clausewise.partition import run_partitioned
     from clausewise.rulebook import load_rulebook
     from clausewise.scenario import instruments_from_options, load_cap_table
 
     rulebook = load_rulebook(ROOT / "rules" / "icg-2000")
     cap = load_cap_table(ROOT / "rules" / "icg-2000" / "captables" / "closing.yaml", rulebook)
     started = time.perf_counter()
-    summary, _ = batch.run_blotter(rulebook, cap, blotter, out, instruments=instruments_from_options(IN_FORCE, rulebook))
+    instruments = instruments_from_options(IN_FORCE, rulebook)
+    if workers > 1:
+        summary, _ = run_partitioned(rulebook, cap, blotter, out, instruments=instruments, workers=workers)
+    else:
+        summary, _ = batch.run_blotter(rulebook, cap, blotter, out, instruments=instruments)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "orders": summary.orders, "summary": summary.as_json(), "peak_rss_mb": peak_mb()}
+    return {"seconds": seconds, "orders": summary.orders, "summary": summary.as_json(),
+            "peak_rss_mb": peak_mb(summary.counts.get("parts", 1))}
 
 
-def peak_mb() -> float:
-    """This process's peak resident memory (VmHWM: ru_maxrss would carry the parent's over exec)."""
+def peak_mb(workers: int = 1) -> float:
+    """The run's peak resident memory: this process's (VmHWM: ru_maxrss would carry the parent's
+    over exec) plus, for a run in parts, each worker's at the largest worker's peak."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            own = int(line.split()[1]) / 1024
+    if workers > 1:
+        own += workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own
 
 
 def check_per_order(blotter: Path, sample: int) -> float:
@@ -106,7 +127,8 @@ def check_per_order(blotter: Path, sample: int) -> float:
     members = {h.name for h in cap.holders}
     with open(blotter, newline="", encoding="utf-8") as handle:
         rng, picked = random.Random(1), []
-        for n, row in enumerate(csv.DictReader(handle)):  # a reservoir sample: the blotter is not held
+        purchases = (row for row in csv.DictReader(handle) if row["side"] == "buy")
+        for n, row in enumerate(purchases):  # a reservoir sample: the blotter is not held
             if n < sample:
                 picked.append(row)
             elif (k := rng.randrange(n + 1)) < sample:
@@ -127,10 +149,10 @@ def check_per_order(blotter: Path, sample: int) -> float:
     return (time.perf_counter() - started) / len(scenarios)
 
 
-def in_fresh_process(blotter: Path, out: Path) -> dict:
+def in_fresh_process(blotter: Path, out: Path, workers: int) -> dict:
     code = ("import json, sys; sys.path.insert(0, %r); from bench_batch import batch_once; "
-            "print(json.dumps(batch_once(__import__('pathlib').Path(%r), __import__('pathlib').Path(%r))))"
-            % (str(Path(__file__).parent), str(blotter), str(out)))
+            "print(json.dumps(batch_once(__import__('pathlib').Path(%r), __import__('pathlib').Path(%r), %d)))"
+            % (str(Path(__file__).parent), str(blotter), str(out), workers))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -141,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=250)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=int, default=300, help="orders checked one at a time")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="worker processes, one part of the blotter each (default: every core)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         print("checking a sample one order at a time", file=sys.stderr)
         per_check = check_per_order(full, args.sample)
         print("pre-clearing the blotter, and a tenth of it, each in a fresh process", file=sys.stderr)
-        big = in_fresh_process(full, folder / "results.csv")
-        small = in_fresh_process(tenth, folder / "results-tenth.csv")
+        big = in_fresh_process(full, folder / "results.csv", args.workers)
+        small = in_fresh_process(tenth, folder / "results-tenth.csv", args.workers)
     per_order = big["seconds"] / big["orders"]
     rate = big["orders"] / big["seconds"]
     memory = big["peak_rss_mb"] / small["peak_rss_mb"]

@@ -51,6 +51,8 @@ REQUIRED = ("account", "side", "security", "quantity")
 OUTPUT_COLUMNS = ("row", "date", "account", "group", "side", "security", "quantity", "counterparty", "verdict",
                   "accepted", "clause", "rule", "title", "figure", "value", "threshold", "room_after",
                   "max_quantity", "reasons", "decided_by")
+PARALLEL_FROM = 20_000  # orders: below this a second process costs more than it saves
+MAX_WORKERS = 256
 MAX_QUANTITY = 100_000_000_000  # as a scenario's quantity (scenario.py): more shares than any issuer has
 
 
@@ -315,8 +317,11 @@ class Batch:
         self.cap = cap  # the position the decisions are worked out from
         self.common = {s for s, spec in rulebook.securities.items() if spec.get("class") == "common"}
         self.members = {h.name: h.group for h in cap.holders}
+        self.baseline = tuple(self.members)  # the baseline cap table's holders
         self.bought: dict[str, int] = {}  # bucket -> market purchases accepted since self.cap
-        self.pending: dict[str, tuple[str, int]] = {}  # account -> (group, Common bought since self.cap)
+        self.pending: dict[str, tuple[str, int]] = {}  # account -> (group, Common bought less sold since self.cap)
+        self.base_common: dict[str, int] = {}  # account -> its Common on self.cap
+        self.float_refusals = 0  # purchases larger than the market's float at the time (partition.py)
         self.floating = cap.common_outstanding - sum(h.common for h in cap.holders)
         self.decisions: dict[tuple, _Decision | None] = {}
         self.signatures: dict[tuple, tuple] = {}
@@ -331,6 +336,7 @@ class Batch:
         blocking = [rule for rule in rulebook.rules if rule.outcome in ("violation", "approval_required")]
         # Per blocking rule: each fact it reads, with the (op, threshold) it tests the fact against.
         self.tests: dict[str, dict[str, set]] = {}
+        self.scope_facts = sorted({a.fact for rule in blocking for a in atoms(rule.scope)} - {"as_of"})
         for rule in blocking:
             tested = self.tests.setdefault(rule.id, {})
             for cond in [rule.scope, rule.condition] + [e.condition for e in rule.exceptions]:
@@ -354,7 +360,13 @@ class Batch:
             yield self.decide(item)
 
     def decide(self, order: Order) -> Outcome:
-        if self.mode == "fast" and order.side == BUY and order.counterparty == MARKET and not order.extra \
+        if self.mode == "fast" and order.side == SELL and order.counterparty == MARKET and not order.extra \
+                and order.security in self.common:
+            out = self._sale(order)
+            if out is not None:
+                self.counts["fast"] += 1
+                return out
+        elif self.mode == "fast" and order.side == BUY and order.counterparty == MARKET and not order.extra \
                 and order.security in self.common:
             account = order.account
             group = self.members.get(account) or order.group or "none"
@@ -405,6 +417,63 @@ class Batch:
         self.pending[order.account] = (group, q) if pending is None else (group, pending[1] + q)
         self.floating -= q
         return out
+
+    def _held(self, account: str) -> int:
+        """The account's Common: on the position the decisions are worked out from, and bought or
+        sold since."""
+        base = self.base_common.get(account)
+        if base is None:
+            holding = self.cap.holder(account)
+            base = self.base_common[account] = holding.common if holding is not None else 0
+        pending = self.pending.get(account)
+        return base + (pending[1] if pending is not None else 0)
+
+    def _sale(self, order: Order) -> Outcome | None:
+        """A sale of Common into the market, decided by the engine once per date and group (None:
+        evaluate it in full)."""
+        group = self._group(order)
+        q = order.quantity
+        held = self._held(order.account)
+        if q > held:  # more than the account holds: refused as the scenario refuses it, changing nothing
+            pending = self.pending.get(order.account)
+            if pending is None and order.account not in self.members:
+                return None  # not a holder at all: the full way names the holders it might mean
+            refused = self._scenario(order, q, self.cap if pending is None
+                                     else _apply_common(self.cap, {order.account: pending}))
+            return refused if isinstance(refused, Outcome) else None
+        key = ("sell", order.on, group, order.account if group == "none" and order.account in self.members else None)
+        clear = self.by_key.get(key)
+        if clear is None:
+            clear = self.by_key[key] = self._sale_is_clear(order, group, held)
+        if not clear:
+            return None
+        bucket = group if group != "none" else "account:" + order.account
+        self.bought[bucket] = self.bought.get(bucket, 0) - q
+        pending = self.pending.get(order.account)
+        self.pending[order.account] = (group, -q if pending is None else pending[1] - q)
+        self.floating += q
+        return Outcome(order, order.row, "CLEAR", True, decided_by="engine", group=group)
+
+    def _sale_is_clear(self, order: Order, group: str, held: int) -> bool:
+        """Whether the engine clears a sale of Common into the market by the group at every quantity
+        up to the seller's holding: at one share and at the whole holding, no rule that can stop an
+        order applies (each is out of scope or out of force), no other rule is undetermined, and
+        what the stopping rules' scopes read is the same at both (a figure of the quantity is a
+        ratio, monotone in it, so a scope test that holds at both ends holds between them)."""
+        from .evaluate import scenario_facts, with_quantity
+
+        pending = self.pending.get(order.account)
+        cap = self.cap if pending is None else _apply_common(self.cap, {order.account: pending})
+        scenario = self._scenario(order, 1, on_cap=cap)
+        if isinstance(scenario, Outcome):
+            return False
+        ends = [scenario_facts(self.rulebook, scenario), scenario_facts(self.rulebook, with_quantity(scenario, held))]
+        for facts in ends:
+            undetermined, applying = self._looked_at(facts)
+            if undetermined or applying:
+                return False
+        self.counts["decisions"] += 1
+        return all(ends[0].get(f) == ends[1].get(f) for f in self.scope_facts)
 
     def _key(self, order: Order) -> tuple:
         group = self._group(order)
@@ -579,7 +648,7 @@ class Batch:
         if self.pending:
             self.cap = _apply_common(self.cap, self.pending)
             self.members.update({name: group for name, (group, _) in self.pending.items()})
-            self.pending, self.bought = {}, {}
+            self.pending, self.bought, self.base_common = {}, {}, {}
             self.signatures, self.decisions, self.by_key, self._last = {}, {}, {}, {}  # from the position before
         return self.cap
 
@@ -588,7 +657,9 @@ class Batch:
         from .measures import cap_table_after
         from .render import verdict
 
-        cap = self._position()
+        # The position with every accepted purchase applied; kept (and the decisions worked out from
+        # the position before dropped) only when this order is accepted and so changes it.
+        cap = _apply_common(self.cap, self.pending) if self.pending else self.cap
         scenario = self._scenario(order, order.quantity, on_cap=cap)
         if isinstance(scenario, Outcome):
             return scenario
@@ -619,6 +690,7 @@ class Batch:
                 out.max_quantity = room.max_quantity
                 out.room_after = room.max_quantity - order.quantity if out.accepted else room.max_quantity
         if out.accepted:
+            cap = self._position()
             after = cap_table_after(self.rulebook.deal(scenario.as_of, cap.term_events), scenario)
             if after is not None and order.side == SELL and order.counterparty == MARKET:
                 # Shares sold into the market return to its float: no holder keeps them.
@@ -627,6 +699,7 @@ class Batch:
                 self.cap = after
                 self.members = {h.name: h.group for h in after.holders}
                 self.floating = after.common_outstanding - sum(h.common for h in after.holders)
+                self.base_common = {}
                 self.signatures, self.decisions, self.by_key, self._last = {}, {}, {}, {}  # from the position before
         return out
 
@@ -635,6 +708,13 @@ class Batch:
         from .scenario import scenario_from_dict
 
         on_it = order.account in self.members or on_cap.holder(order.account) is not None
+        if order.side == SELL and not on_it:
+            # The holders it might mean are the baseline cap table's, the same whichever orders
+            # (or part of the blotter, partition.py) came before.
+            from .errors import did_you_mean, excerpt
+            return Outcome(order, order.row, "REFUSED", False, decided_by="check", reasons=(
+                f"account: '{excerpt(order.account)}' holds nothing to sell: not on the cap table, and no "
+                f"purchase of it accepted before this order{did_you_mean(order.account, self.baseline)}"))
         buyer_or_seller: Any = order.account if on_it else {"name": order.account, "group": order.group or "none"}
         if order.side == BUY:
             action = {"kind": "purchase", "buyer": buyer_or_seller, "security": order.security,
@@ -655,7 +735,9 @@ class Batch:
             return Outcome(order, order.row, "REFUSED", False, reasons=message, decided_by="check")
 
     def _refused_float(self, order: Order) -> Outcome:
-        refused = self._scenario(order, order.quantity, on_cap=self._position())
+        self.float_refusals += 1
+        refused = self._scenario(order, order.quantity, on_cap=_apply_common(self.cap, self.pending)
+                                 if self.pending else self.cap)
         return refused if isinstance(refused, Outcome) else self._full(order)
 
 
@@ -673,6 +755,8 @@ class _Shown:
     rulebook compares it with (calc.pct_display_against), without building a Fraction per order.
     Anything else, or a figure that is not linear in x (e != 0), goes through `slow`."""
 
+    PLACES = tuple((places, 10 ** places) for places in range(4, 11))
+
     def __init__(self, fit: tuple, spec, slow):
         a, b, e = fit
         self.slow, self.fit = slow, fit
@@ -680,7 +764,7 @@ class _Shown:
         if self.linear:
             d = a.denominator * b.denominator // _gcd(a.denominator, b.denominator)
             self.p, self.r, self.d = a.numerator * (d // a.denominator), b.numerator * (d // b.denominator), d
-            self.bounds = [Fraction(t) for t in (spec.thresholds or ())]
+            self.bounds = tuple((t.numerator, t.denominator) for t in (Fraction(v) for v in (spec.thresholds or ())))
 
     def __call__(self, x: int) -> str:
         if not self.linear:
@@ -688,14 +772,15 @@ class _Shown:
         n, d = self.p + self.r * x, self.d
         if n < 0:
             return self.slow(_at(self.fit, x))
-        sides = [(n * t.denominator > t.numerator * d) - (n * t.denominator < t.numerator * d) for t in self.bounds]
-        for places in range(4, 11):
-            scale = 10 ** places
+        for places, scale in self.PLACES:
             whole, rest = divmod(n * scale, d)
             if 2 * rest >= d:
                 whole += 1
-            if all(((whole * t.denominator > t.numerator * scale) - (whole * t.denominator < t.numerator * scale))
-                   == side for t, side in zip(self.bounds, sides)):
+            for tn, td in self.bounds:  # the shown figure on the same side of t as the exact one
+                exact, shown = n * td - tn * d, whole * td - tn * scale
+                if (exact > 0) != (shown > 0) or (exact < 0) != (shown < 0):
+                    break
+            else:
                 return f"{whole // scale}.{whole % scale:0{places}d}%"
         return self.slow(_at(self.fit, x))
 
@@ -818,10 +903,13 @@ class Writer:
             self.csv.writerow(OUTPUT_COLUMNS)
 
     def write(self, outcome: Outcome) -> None:
+        self.write_cells(_cells(outcome))
+
+    def write_cells(self, cells: list) -> None:
         if self.xlsx:
-            self.sheet.append(_cells(outcome))
+            self.sheet.append(cells)
         else:
-            self.csv.writerow(_cells(outcome))
+            self.csv.writerow(cells)
 
     def close(self, summary_rows: list[list] | None = None) -> None:
         if self.xlsx:
@@ -977,6 +1065,14 @@ def configure(parser, date_type) -> None:
     parser.add_argument("--mode", choices=("fast", "full"), default="fast",
                         help="fast: the engine's headroom per set of facts (default); full: every order "
                              "evaluated as check evaluates it")
+    parser.add_argument("--workers", type=_workers, default=None, metavar="N",
+                        help="processes (or Dask workers) pre-clearing the blotter's parts, one part per "
+                             "group; default: every core for a blotter of 20,000 orders or more, else 1")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="local: worker processes on this machine (default); dask: a Dask cluster")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                             "local cluster of --workers processes)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="the summary's form")
     parser.add_argument("--template", action="store_true", help="print a blotter template and stop")
 
@@ -1003,14 +1099,27 @@ def command(args, rulebook, cap: CapTable) -> int:
         problems.append(Problem(str(args.out), None, "bad-value", "--out: expected a .csv or .xlsx file"))
     if problems:
         raise InputError(problems)
+    if args.scheduler is not None and args.engine != "dask":
+        raise InputError([Problem("--scheduler", None, "bad-value", "only with --engine dask (the address of "
+                                                                   "a Dask scheduler)")])
     total = count_rows(args.blotter)
+    workers = args.workers
+    if workers is None:
+        workers = (os.cpu_count() or 1) if args.engine == "dask" or (total or 0) >= PARALLEL_FROM else 1
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
         bar = tqdm(total=total, unit=" orders", unit_scale=True, file=sys.stderr, leave=False)
     try:
-        summary, row_problems = run_blotter(rulebook, cap, args.blotter, args.out, as_of=args.as_of, mode=args.mode,
-                                            progress=bar.update if bar is not None else None)
+        if workers > 1 or args.engine == "dask":
+            from .partition import run_partitioned
+            summary, row_problems = run_partitioned(
+                rulebook, cap, args.blotter, args.out, as_of=args.as_of, mode=args.mode,
+                progress=bar.update if bar is not None else None, workers=max(workers, 1), engine=args.engine,
+                scheduler=args.scheduler)
+        else:
+            summary, row_problems = run_blotter(rulebook, cap, args.blotter, args.out, as_of=args.as_of,
+                                                mode=args.mode, progress=bar.update if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()
@@ -1022,6 +1131,13 @@ def command(args, rulebook, cap: CapTable) -> int:
     else:
         sys.stdout.write(summary_text(summary, args.blotter, args.out))
     return summary.exit_code
+
+
+def _workers(text: str) -> int:
+    import argparse
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers from 1 to {MAX_WORKERS}, got {_short(text)}")
+    return int(text)
 
 
 def _example_date(rulebook) -> date:

@@ -32,9 +32,11 @@ def blotter(path: Path, rows: list[list]) -> Path:
     return path
 
 
-def synthetic(path: Path, n: int, seed: int = 20030602, days: int = 5) -> Path:
-    """Market purchases of Common over a week by the three groups' desks and outside funds, small
-    enough that the groups reach their caps within it."""
+def synthetic(path: Path, n: int, seed: int = 20030602, days: int = 5, sales: float = 0.0,
+              first: tuple = ()) -> Path:
+    """Market trades of Common over a week by the three groups' desks and outside funds, small
+    enough that the groups reach their caps within it: purchases, and with `sales` that share of
+    orders a sale of what the account bought before (now and then a share more than it holds)."""
     rng = random.Random(seed)
     accounts = ([("Liberty Media Corporation", ""), *((f"Liberty Desk {i}", "liberty") for i in range(8))],
                 [("HMTF Bridge ICG, LLC", ""), *((f"HMTF Desk {i}", "hmtf") for i in range(4))],
@@ -42,12 +44,19 @@ def synthetic(path: Path, n: int, seed: int = 20030602, days: int = 5) -> Path:
                 [(f"Outside Fund {i}", "none") for i in range(40)])
     sizes = (6_000, 6_000, 500, 2_000)
     start = date(2003, 6, 2)
-    rows = []
+    rows, held = [list(r) for r in first], {}
     for i in range(n):
         pick = rng.choices(range(4), weights=(30, 15, 5, 50))[0]
         account, group = rng.choice(accounts[pick])
         on = start + timedelta(days=i * days // n)
-        rows.append([on.isoformat(), account, group, "buy", "common", rng.randint(1, sizes[pick]), "market", ""])
+        if sales and rng.random() < sales:
+            quantity = rng.randint(1, max(1, min(held.get(account, 0), sizes[pick]) + (rng.random() < 0.05)))
+            held[account] = max(0, held.get(account, 0) - quantity)
+            rows.append([on.isoformat(), account, group, "sell", "common", quantity, "market", ""])
+        else:
+            quantity = rng.randint(1, sizes[pick])
+            held[account] = held.get(account, 0) + quantity
+            rows.append([on.isoformat(), account, group, "buy", "common", quantity, "market", ""])
     return blotter(path, rows)
 
 
@@ -63,16 +72,37 @@ def results(path: Path) -> list[dict]:
 
 
 def test_the_fast_way_agrees_with_a_full_check_of_every_order(rulebook, tmp_path):
-    source = synthetic(tmp_path / "blotter.csv", 3000)
+    # 10,000 purchases and sales: each row of the fast way equals a full check of the same order
+    # on the same accumulated position (verdict, binding rule, the figure and its threshold, what
+    # is missing).
+    source = synthetic(tmp_path / "blotter.csv", 10_000, sales=0.1)
     fast, _ = run(rulebook, source, tmp_path / "fast.csv", "fast")
     full, _ = run(rulebook, source, tmp_path / "full.csv", "full", headroom_in_full=False)
     a, b = results(tmp_path / "fast.csv"), results(tmp_path / "full.csv")
-    assert len(a) == len(b) == 3000
+    assert len(a) == len(b) == 10_000
     assert [[r[c] for c in COMPARED] for r in a] == [[r[c] for c in COMPARED] for r in b]
-    # The test can fail: both verdicts occur, and the fast way decided every order itself.
-    assert set(fast.by_verdict) == {"CLEAR", "VIOLATION"}
-    assert fast.counts["fast"] == 3000 and fast.counts["full"] == 0 and full.counts["full"] == 3000
+    # The test can fail: every verdict occurs, sales among them, and the fast way decided almost
+    # every order itself (a sale by an account that never held anything is checked in full).
+    assert set(fast.by_verdict) == {"CLEAR", "VIOLATION", "REFUSED"}
+    assert {(r["side"], r["verdict"]) for r in a} >= {("sell", "CLEAR"), ("sell", "REFUSED"), ("buy", "VIOLATION")}
+    assert fast.counts["fast"] >= 9_950 and full.counts["full"] == 10_000
     assert fast.by_verdict == full.by_verdict
+
+
+def test_the_room_left_and_the_largest_quantity_agree_with_the_engines_headroom(rulebook, tmp_path):
+    # The full way asks the engine the headroom of every purchase (evaluate.headroom, N passes and
+    # N + 1 does not); the fast way's room after each order and largest quantity equal it.
+    near_caps = (["2003-06-02", "Liberty Media Corporation", "", "buy", "common", 1_900_000, "market", ""],
+                 ["2003-06-02", "HMTF Bridge ICG, LLC", "", "buy", "common", 1_000_000, "market", ""])
+    source = synthetic(tmp_path / "blotter.csv", 600, seed=7, days=2, sales=0.1, first=near_caps)
+    run(rulebook, source, tmp_path / "fast.csv", "fast")
+    run(rulebook, source, tmp_path / "full.csv", "full")
+    a, b = results(tmp_path / "fast.csv"), results(tmp_path / "full.csv")
+    shown = ("row", "verdict", "rule", "value", "threshold", "room_after", "max_quantity")
+    assert [[r[c] for c in shown] for r in a] == [[r[c] for c in shown] for r in b]
+    assert {r["verdict"] for r in a} >= {"CLEAR", "VIOLATION"}
+    assert any(r["verdict"] == "VIOLATION" and int(r["max_quantity"]) < int(r["quantity"]) for r in a)
+    assert any(r["room_after"] == "no limit" for r in a)
 
 
 def test_the_headroom_is_consumed_exactly_and_n_passes_where_n_plus_1_does_not(rulebook, tmp_path):

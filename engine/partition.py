@@ -1,0 +1,340 @@
+"""A blotter pre-cleared in independent parts, one worker each, and merged in blotter order.
+
+The accumulation a blotter needs is per group: an order is checked against its own group's
+position (for an account outside the groups, its own holding) as the orders accepted before it
+leave it. So the blotter is partitioned by what must stay ordered, the group, and each part keeps
+blotter (date) order inside it. Each worker runs `batch.Batch` over its part, from the same baseline
+cap table, with the rulebook compiled once in the worker; the results are merged by row number.
+
+That gives the one-process answer, row for row, on three conditions, each checked:
+
+- No order joins two parts. A market purchase or sale of Common moves only its own group's
+  holding and the market's float; a transfer to a holder, a trade with the Company or in another
+  security may move two groups' positions or the Common outstanding, so a blotter with one is run in
+  one part. (That no rule that can stop an order reads another group's holding is asked of the
+  engine over the rulebook by tests/test_partition.py.)
+- The blotter is in date order, so no row is refused for its date in one way and not the other.
+- The market's float is shared: each part starts with all of it. A part refuses a purchase for the
+  float only when the whole blotter would, and when none did and the parts' purchases together fit
+  in the float, every purchase fitted when it was made. Otherwise the blotter is run again in one
+  part.
+
+Where a condition does not hold the run says why (`Summary.counts["parts"]`, `["one_part"]`).
+The same plan runs on a Dask cluster (`engine="dask"`): the client reads the blotter and sends each
+worker its part's rows, and the rulebook once (scattered to every worker).
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from . import batch as _batch
+from .errors import InputError, Problem, excerpt
+from .model import CapTable
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+@dataclass
+class Plan:
+    """Which part each group (or outside account) goes to, or why the blotter runs in one part."""
+
+    parts: list[frozenset] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    one_part: str = ""  # the reason the blotter runs in one part
+    orders: int = 0
+
+
+@dataclass
+class PartResult:
+    summary: Any
+    problems: list
+    counts: dict
+    float_refusals: int
+    bought: int  # Common bought in the market by the part's accepted orders
+    rows_file: str | None = None  # CSV rows, each led by its row number (local workers)
+    cells: list | None = None  # the rows themselves (Dask workers, or an .xlsx result)
+    multiline: bool = False  # a cell of rows_file holds a line break: read it as CSV, not by lines
+
+
+class _Keys:
+    """The part key of a blotter row, read from its cells as the parser reads them."""
+
+    def __init__(self, rulebook, cap: CapTable, names: list[str]):
+        self.at = {c: names.index(c) if c in names else -1 for c in _batch.COLUMNS}
+        self.members = {h.name: h.group for h in cap.holders}
+        self.common = {s for s, spec in rulebook.securities.items() if spec.get("class") == "common"}
+
+    def cell(self, values: list[str], column: str) -> str:
+        i = self.at[column]
+        return values[i].strip() if 0 <= i < len(values) else ""
+
+    def key(self, values: list[str]) -> str:
+        account = self.cell(values, "account")
+        group = self.members.get(account) or self.cell(values, "group") or "none"
+        return group if group != "none" else "none:" + account
+
+    def joins_parts(self, values: list[str]) -> bool:
+        """Whether the order can move a position other than its own group's."""
+        counterparty = self.cell(values, "counterparty")
+        return counterparty not in ("", _batch.MARKET) or self.cell(values, "security") not in self.common
+
+
+def plan(rulebook, cap: CapTable, blotter: Path, as_of: date | None, workers: int) -> Plan:
+    """Read the blotter once: the parts, balanced by their orders, or why it runs in one part."""
+    names, rows = _batch.read_rows(blotter)
+    keys = _Keys(rulebook, cap, names)
+    counts: dict[str, int] = {}
+    result = Plan()
+    last = ""
+    date_at = keys.at["date"]
+    for _, values in rows:
+        result.orders += 1
+        if result.one_part:
+            continue
+        if keys.joins_parts(values):
+            result.one_part = "an order trades with a holder or the Company, or a security other than Common"
+            continue
+        if as_of is None and 0 <= date_at < len(values):
+            day = values[date_at].strip()
+            if _ISO.match(day):
+                if day < last:
+                    result.one_part = "the blotter is not in date order"
+                    continue
+                last = day
+        k = keys.key(values)
+        counts[k] = counts.get(k, 0) + 1
+    if result.one_part:
+        return result
+    if workers < 2 or len(counts) < 2:
+        result.one_part = "one worker" if workers < 2 else "every order is in one group"
+        return result
+    bins: list[tuple[int, int]] = [(0, i) for i in range(workers)]  # (orders, part)
+    members: list[set] = [set() for _ in range(workers)]
+    for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        size, i = heapq.heappop(bins)
+        members[i].add(k)
+        heapq.heappush(bins, (size + n, i))
+    sizes = {i: size for size, i in bins}
+    result.parts = [frozenset(m) for i, m in enumerate(members) if m]
+    result.sizes = [sizes[i] for i, m in enumerate(members) if m]
+    return result
+
+
+def run_part(rulebook, cap: CapTable, names: list[str], rows: Iterable[tuple[int, list[str]]], keys: frozenset | None,
+             as_of: date | None, instruments: dict | None, mode: str, headroom_in_full: bool,
+             rows_file: str | None = None, progress: Any = None) -> PartResult:
+    """Pre-clear the rows of one part (those whose key is in `keys`; every row when None)."""
+    parser = _batch.Parser(rulebook, names, as_of, _batch.extra_fields(rulebook))
+    work = _batch.Batch(rulebook, cap, instruments, mode, headroom_in_full)
+    part_keys = _Keys(rulebook, cap, names)
+    mine = rows if keys is None else ((n, v) for n, v in rows if part_keys.key(v) in keys)
+    summary, problems = _batch.Summary(), []
+    bought = 0
+    handle = open(rows_file, "w", newline="", encoding="utf-8") if rows_file else None
+    cells: list | None = None if handle else []
+    writer = csv.writer(handle, lineterminator="\n") if handle else None
+    common = work.common
+    multiline = False
+    try:
+        items = (parser.parse(number, values) for number, values in mine)
+        for n, outcome in enumerate(work.run(items), start=1):
+            row = _batch._cells(outcome)
+            if writer is not None:
+                writer.writerow(row)
+                if outcome.problem is not None and any("\n" in str(c) or "\r" in str(c) for c in row):
+                    multiline = True
+            else:
+                cells.append(row)
+            summary.add(outcome, outcome.group if outcome.group is not None or outcome.order is None
+                        else work._group(outcome.order))
+            if outcome.problem is not None:
+                problems.append(outcome.problem)
+            o = outcome.order
+            if outcome.accepted and o is not None and o.side == _batch.BUY and o.counterparty == _batch.MARKET \
+                    and o.security in common:
+                bought += o.quantity
+            if progress is not None and n % 1000 == 0:
+                progress(1000)
+    finally:
+        if handle is not None:
+            handle.close()
+    return PartResult(summary, problems, dict(work.counts), work.float_refusals, bought, rows_file, cells, multiline)
+
+
+# --- local worker processes ---------------------------------------------------------------------
+
+_WORKER: dict = {}  # in a worker process only: what the pool's initializer hands it
+
+
+def _init_worker(rulebook, cap, counter) -> None:
+    _WORKER.update(rulebook=rulebook, cap=cap, counter=counter)
+
+
+def _count(n: int) -> None:
+    counter = _WORKER.get("counter")
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += n
+
+
+def _local_part(blotter: str, keys: frozenset, as_of, instruments, mode, headroom_in_full, rows_file) -> PartResult:
+    names, rows = _batch.read_rows(Path(blotter))
+    return run_part(_WORKER["rulebook"], _WORKER["cap"], names, rows, keys, as_of, instruments, mode,
+                    headroom_in_full, rows_file=rows_file, progress=_count)
+
+
+def _dask_part(rulebook, cap, names, rows, as_of, instruments, mode, headroom_in_full) -> PartResult:
+    return run_part(rulebook, cap, names, rows, None, as_of, instruments, mode, headroom_in_full)
+
+
+# --- the whole run ------------------------------------------------------------------------------
+
+
+def run_partitioned(rulebook, cap: CapTable, blotter: Path, out: Path, as_of: date | None = None,
+                    instruments: dict | None = None, mode: str = "fast", progress: Any = None,
+                    headroom_in_full: bool = True, workers: int = 2, engine: str = "local",
+                    scheduler: str | None = None) -> tuple[Any, list]:
+    """`batch.run_blotter`, with the blotter's parts pre-cleared by `workers` processes (local) or
+    by a Dask cluster, and merged in blotter order; one part when the plan says so."""
+    started = time.perf_counter()
+    layout = plan(rulebook, cap, blotter, as_of, workers)
+    if layout.one_part:
+        return _one_part(rulebook, cap, blotter, out, as_of, instruments, mode, progress, headroom_in_full,
+                         layout.one_part, started)
+    writer = _batch.Writer(out)
+    folder = tempfile.mkdtemp(prefix=f".{out.name}.parts.", dir=out.parent)
+    try:
+        if engine == "dask":
+            results = _run_dask(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom_in_full, scheduler)
+        else:
+            results = _run_local(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom_in_full,
+                                 folder, out.suffix.lower() == ".xlsx", progress)
+        floating = cap.common_outstanding - sum(h.common for h in cap.holders)
+        if any(r.float_refusals for r in results) or sum(r.bought for r in results) > floating:
+            writer.abort()
+            return _one_part(rulebook, cap, blotter, out, as_of, instruments, mode, progress, headroom_in_full,
+                             "the parts' purchases together need more than the market's float", started)
+        summary, problems = _merge(results, writer)
+        summary.seconds = time.perf_counter() - started
+        summary.counts["parts"] = len(results)
+        writer.close(summary.rows())
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return summary, problems
+
+
+def _one_part(rulebook, cap, blotter, out, as_of, instruments, mode, progress, headroom_in_full, reason, started):
+    summary, problems = _batch.run_blotter(rulebook, cap, blotter, out, as_of=as_of, instruments=instruments,
+                                           mode=mode, progress=progress, headroom_in_full=headroom_in_full)
+    summary.seconds = time.perf_counter() - started
+    summary.counts.update(parts=1, one_part=reason)
+    return summary, problems
+
+
+def _run_local(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom_in_full, folder, xlsx, progress):
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    counter = context.Value("q", 0)
+    files = [None if xlsx else os.path.join(folder, f"part-{i}.csv") for i in range(len(layout.parts))]
+    with ProcessPoolExecutor(max_workers=len(layout.parts), mp_context=context, initializer=_init_worker,
+                             initargs=(rulebook, cap, counter)) as pool:
+        futures = [pool.submit(_local_part, str(blotter), keys, as_of, instruments, mode, headroom_in_full, f)
+                   for keys, f in zip(layout.parts, files)]
+        shown = 0
+        while True:
+            done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+            if progress is not None and counter.value > shown:
+                progress(counter.value - shown)
+                shown = counter.value
+            if not pending or any(f.exception() is not None for f in done):
+                break
+        return [f.result() for f in futures]
+
+
+def _run_dask(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom_in_full, scheduler):
+    from distributed import Client, LocalCluster
+
+    names, rows = _batch.read_rows(blotter)
+    keys = _Keys(rulebook, cap, names)
+    part_of = {k: i for i, part in enumerate(layout.parts) for k in part}
+    parts: list[list] = [[] for _ in layout.parts]
+    for number, values in rows:
+        parts[part_of[keys.key(values)]].append((number, values))
+    cluster = None
+    if scheduler is None:
+        import logging
+        cluster = LocalCluster(n_workers=len(parts), threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
+    try:
+        try:
+            client = Client(cluster if cluster is not None else scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError([Problem("--scheduler", None, "bad-value", f"no Dask scheduler answers at "
+                                      f"{excerpt(str(scheduler))} ({type(exc).__name__})")]) from None
+        with client:
+            book = client.scatter(rulebook, broadcast=True)  # one copy per worker, compiled there once
+            futures = [client.submit(_dask_part, book, cap, names, part, as_of, instruments, mode, headroom_in_full,
+                                     pure=False) for part in parts]
+            return client.gather(futures)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _merge(results: list[PartResult], writer) -> tuple[Any, list]:
+    summary = _batch.Summary()
+    problems: list = []
+    for r in results:
+        s = r.summary
+        summary.orders += s.orders
+        summary.refused += s.refused
+        for k, v in s.by_verdict.items():
+            summary.by_verdict[k] = summary.by_verdict.get(k, 0) + v
+        for k, v in s.by_clause.items():
+            summary.by_clause[k] = summary.by_clause.get(k, 0) + v
+        summary.nearest.update(s.nearest)  # a group is in one part only
+        for k, v in r.counts.items():
+            summary.counts[k] = summary.counts.get(k, 0) + v
+        problems += r.problems
+    problems.sort(key=lambda p: p.row)
+    if all(r.rows_file and not r.multiline for r in results) and not writer.xlsx:
+        streams = [_numbered_lines(r.rows_file) for r in results]
+        handle = writer.handle
+        for _, line in heapq.merge(*streams):
+            handle.write(line)
+    else:
+        streams = [((int(cells[0]), cells) for cells in (r.cells if r.cells is not None else _read_cells(r.rows_file)))
+                   for r in results]
+        for _, cells in heapq.merge(*streams, key=lambda item: item[0]):
+            writer.write_cells(cells)
+    return summary, problems
+
+
+def _numbered_lines(path: str) -> Iterator[tuple[int, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        for line in handle:
+            yield int(line[:line.index(",")]), line
+
+
+def _read_cells(path: str) -> Iterator[list]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        yield from csv.reader(handle)
+
+
