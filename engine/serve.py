@@ -354,22 +354,22 @@ def entries(problems: list[Problem], text: str | None) -> list[dict]:
     """contract.Error entries, as cli.error_json makes them: the field named at the head of the
     message, or else the one key on the problem's line of the request body (of a file, cli's
     reading); the suggestion from "(did you mean 'x'?)"."""
-    from .cli import _FIELD, _SUGGESTION, _field
+    from .errors import FIELD, SUGGESTION, problem_field
 
     lines = text.split("\n") if text is not None else []
     out = []
     for p in problems:
         field = getattr(p, "field", None)
         if field is None and p.file == REQUEST:
-            head = _FIELD.match(p.message)
+            head = FIELD.match(p.message)
             if head:
                 field = head.group(1)
             elif p.line and p.line <= len(lines):
                 keys = _JSON_KEY.findall(lines[p.line - 1])
                 field = json.loads(f'"{keys[0]}"') if len(keys) == 1 else None
         elif field is None and p.file != QUERY:
-            field = _field(p)
-        suggestion = _SUGGESTION.search(p.message)
+            field = problem_field(p)
+        suggestion = SUGGESTION.search(p.message)
         out.append(_entry(p.file, p.line, field, p.category, p.message, suggestion.group(1) if suggestion else None))
     return out
 
@@ -555,9 +555,8 @@ def _on_date(book: _Book, data: Any, verb: str):
     scenario states them, `board_size`): (the cap table as it stood on the date, the date, the group)."""
     from dataclasses import replace
 
-    from .cli import MAX_BOARD
     from .paths import default_cap_table
-    from .scenario import DATE_TEXT, instruments_from_options, load_cap_table, out_of_span
+    from .scenario import DATE_TEXT, MAX_BOARD, instruments_from_options, load_cap_table, out_of_span
     from .yamlio import line_of
 
     rulebook = book.rulebook
