@@ -1024,6 +1024,28 @@ def count_rows(path: Path) -> int | None:
         return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
 
 
+def run_rows(rulebook, cap: CapTable, names: list[str], rows: Iterable[tuple[int, list[str]]],
+             as_of: date | None = None, instruments: dict | None = None, mode: str = "fast",
+             headroom_in_full: bool = True) -> tuple[list[dict], Summary, list[RowProblem]]:
+    """run_blotter without files, for orders that come as data (`clausewise serve`'s POST /v1/batch):
+    `names` the columns and `rows` (row number, cells) as read_rows gives them; one result per order
+    in blotter order (OUTPUT_COLUMNS -> the cell the results file holds), the summary, and the rows
+    that could not be read."""
+    summary, problems, results = Summary(), [], []
+    started = time.perf_counter()
+    parser = Parser(rulebook, names, as_of, extra_fields(rulebook))
+    batch = Batch(rulebook, cap, instruments, mode, headroom_in_full)
+    for outcome in batch.run(parser.parse(number, values) for number, values in rows):
+        results.append(dict(zip(OUTPUT_COLUMNS, _cells(outcome))))
+        summary.add(outcome, outcome.group if outcome.group is not None or outcome.order is None
+                    else batch._group(outcome.order))
+        if outcome.problem is not None:
+            problems.append(outcome.problem)
+    summary.seconds = time.perf_counter() - started
+    summary.counts = dict(batch.counts)
+    return results, summary, problems
+
+
 # --- the command --------------------------------------------------------------------------------
 
 HELP = """Pre-clear a blotter: one order per row (CSV or .xlsx), each checked against the cap table plus

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .errors import ClausewiseError, EngineError, InputError, Problem, excerpt
+from .errors import SUGGESTION, ClausewiseError, EngineError, InputError, Problem, excerpt, problem_field
 from .paths import default_cap_table, default_rulebook, rules_dir
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT, EXIT_ENGINE = 0, 1, 2, 3
@@ -625,11 +625,10 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     return _capital(args, "exercise")
 
 
-MAX_BOARD = 1000  # directors: far above any board, a bound on the seat arithmetic
-
-
 def _board_size(text: str) -> int:
-    """--board-size: a whole number of directors, from 1 to MAX_BOARD."""
+    """--board-size: a whole number of directors, from 1 to scenario.MAX_BOARD."""
+    from .scenario import MAX_BOARD
+
     if not (text.isascii() and text.isdigit()) or (len(text) <= 6 and int(text) < 1):
         raise argparse.ArgumentTypeError(f"expected a whole number of directors >= 1, got {excerpt(text)!r}")
     if len(text) > 6 or int(text) > MAX_BOARD:
@@ -713,35 +712,6 @@ def _wants_json(argv: list[str]) -> bool:
                for i, a in enumerate(argv))
 
 
-_FIELD = re.compile(r"^(?:[a-z]+ )?(--?[a-z][\w-]*|[A-Za-z_][\w\-\[\]]*(?:\.[\w\-\[\]]+)+|[a-z]+_[\w]+):\s")
-_ARGUMENT = re.compile(r"argument (--?[\w-]+|[A-Z]+)")
-_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
-
-
-def _field(problem: Problem) -> str | None:
-    """The key or argument a problem is about: named at the head of its message ("cap_table.file:
-    ..."), named by argparse ("argument --format: ..."), or the key on the problem's line."""
-    if problem.file.startswith("-"):  # a problem with an argument's value: the argument is the field
-        return problem.file
-    if problem.category == "bad-argument":
-        found = _ARGUMENT.search(problem.message) or _FIELD.match(problem.message)
-        return found.group(1) if found else None
-    found = _FIELD.match(problem.message)
-    if found:
-        return found.group(1)
-    if problem.line and os.path.isfile(problem.file):  # a regular file: never a pipe, which would wait
-        try:
-            with open(problem.file, encoding="utf-8") as handle:
-                for number, text in enumerate(handle, 1):
-                    if number == problem.line:
-                        key = _YAML_KEY.match(text)
-                        return key.group(1) if key else None
-        except (OSError, UnicodeDecodeError):
-            return None
-    return None
-_SUGGESTION = re.compile(r"\(did you mean '([^']+)'\?\)")
-
-
 def error_json(problems: list[Problem]) -> str:
     """Bad input as the JSON contract states it (contract.ErrorReport): one entry per problem,
     with the key or argument at fault and the likely intended value where the message names them."""
@@ -750,8 +720,8 @@ def error_json(problems: list[Problem]) -> str:
 
     errors = []
     for p in problems:
-        suggestion = _SUGGESTION.search(p.message)
-        errors.append({"file": p.file, "line": p.line, "field": _field(p),
+        suggestion = SUGGESTION.search(p.message)
+        errors.append({"file": p.file, "line": p.line, "field": problem_field(p),
                        "category": p.category, "message": p.message,
                        "suggestion": suggestion.group(1) if suggestion else None})
     return render_json({"schema_version": SCHEMA_VERSION, "errors": errors}, pretty=sys.stdout.isatty())

@@ -316,6 +316,82 @@ class PositionReport(_Closed):
     term_events: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class BatchResult(_Closed):
+    """One order's result: the row `clausewise batch` writes to its results file, column for
+    column, with its numbers as numbers and `accepted` as true or false."""
+
+    row: int = Field(description="the order's number in the blotter, counting from 1 (a CSV blotter's rows count "
+                                 "its header as row 1, so its first order is row 2)")
+    date: str = Field(description="YYYY-MM-DD; for a row that could not be read, as sent")
+    account: str
+    group: str = Field(description="the group column as sent (empty for an account on the cap table)")
+    side: str
+    security: str
+    quantity: Union[int, str] = Field(description="whole shares; for a row that could not be read, as sent")
+    counterparty: str
+    verdict: Literal["CLEAR", "VIOLATION", "CANNOT DETERMINE", "APPROVAL REQUIRED", "REFUSED"] = Field(
+        description="check's verdict for the order; REFUSED: the row could not be read (see `reasons`)")
+    accepted: bool = Field(description="the order is clear and counts in the position of the orders after it")
+    clause: str = Field(description="the binding clause: its document's code and section; empty when none binds")
+    rule: str
+    title: str
+    figure: str = Field(description="the label of the binding figure, in the documents' terms")
+    value: str = Field(description="the figure after the order, as displayed")
+    threshold: str = Field(description="the line the figure is compared with, as displayed")
+    room_after: Union[int, Literal["no limit"], None] = Field(
+        description="shares the group may still buy after the order (all its room when the order is rejected); "
+                    "null when size does not decide")
+    max_quantity: Union[int, Literal["no limit"], None] = Field(
+        description="the largest quantity of the order that would have passed; null when size does not decide")
+    reasons: str = Field(description="what a verdict that cannot be determined needs established; for a REFUSED "
+                                     "row, the column and what was wrong with it")
+    decided_by: str = Field(description="headroom (the engine's headroom for the order's set of facts) or check "
+                                        "(the order evaluated in full); empty for a row that could not be read")
+
+
+class BatchProblem(_Closed):
+    """A row that could not be read: reported, written as REFUSED, and the rest still runs."""
+
+    row: int
+    column: str
+    message: str
+
+
+class NearCap(_Closed):
+    group: str
+    room_after: int
+    date: str
+    row: int
+
+
+class BatchSummary(_Closed):
+    """`clausewise batch --format json` (which adds the paths of its `blotter` and `results`), and a
+    batch request's `summary`."""
+
+    orders: int
+    by_verdict: dict[str, int]
+    by_clause: dict[str, int] = Field(description="orders not clear, by the clause that stopped them, most first")
+    nearest_their_caps: list[NearCap] = Field(description="each group's room left after its last order, least first")
+    seconds: float
+    orders_per_second: Optional[int]
+    decided: dict[str, int] = Field(description="how the orders were decided (fast, full) and the engine's headroom "
+                                                "searches")
+
+
+class BatchReport(_Closed):
+    """POST /v1/batch: `clausewise batch` on a blotter sent as JSON. One result per order, in blotter
+    order, each checked against the cap table with the orders accepted before it."""
+
+    schema_version: Literal["1.0"]
+    rulebook: str
+    as_of: Optional[str] = Field(description="the date of every order, when the request states one")
+    cap_table: str = Field(description="the rulebook's cap table the orders start from")
+    mode: Literal["fast", "full"]
+    results: list[BatchResult]
+    problems: list[BatchProblem] = Field(description="the rows that could not be read, in blotter order")
+    summary: BatchSummary
+
+
 class Error(_Closed):
     file: str = Field(description="the file (or the argument) the problem is in")
     line: Optional[int] = Field(description="1-based line, when the problem is in a file")
@@ -334,7 +410,7 @@ class ErrorReport(_Closed):
 
 
 MODELS: dict[str, type[BaseModel]] = {"check": CheckReport, "vote": VoteReport, "headroom": HeadroomReport,
-                                      "position": PositionReport, "error": ErrorReport}
+                                      "position": PositionReport, "batch": BatchReport, "error": ErrorReport}
 
 
 def schema(name: str) -> dict[str, Any]:

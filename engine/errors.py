@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -110,3 +112,37 @@ def shown(value) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+# --- what a problem is about, read from its message: the command line's JSON and the server's ---------
+
+# The key or argument named at the head of a message: "cap_table.file: ...", "as_of: ...",
+# "argument --format: ...".
+FIELD = re.compile(r"^(?:[a-z]+ )?(--?[a-z][\w-]*|[A-Za-z_][\w\-\[\]]*(?:\.[\w\-\[\]]+)+|[a-z]+_[\w]+):\s")
+# The likely intended value a message offers (did_you_mean's words).
+SUGGESTION = re.compile(r"\(did you mean '([^']+)'\?\)")
+_ARGUMENT = re.compile(r"argument (--?[\w-]+|[A-Z]+)")
+_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
+
+
+def problem_field(problem: Problem) -> str | None:
+    """The key or argument a problem is about: named at the head of its message ("cap_table.file:
+    ..."), named by argparse ("argument --format: ..."), or the key on the problem's line."""
+    if problem.file.startswith("-"):  # a problem with an argument's value: the argument is the field
+        return problem.file
+    if problem.category == "bad-argument":
+        found = _ARGUMENT.search(problem.message) or FIELD.match(problem.message)
+        return found.group(1) if found else None
+    found = FIELD.match(problem.message)
+    if found:
+        return found.group(1)
+    if problem.line and os.path.isfile(problem.file):  # a regular file: never a pipe, which would wait
+        try:
+            with open(problem.file, encoding="utf-8") as handle:
+                for number, text in enumerate(handle, 1):
+                    if number == problem.line:
+                        key = _YAML_KEY.match(text)
+                        return key.group(1) if key else None
+        except (OSError, UnicodeDecodeError):
+            return None
+    return None

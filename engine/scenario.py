@@ -98,6 +98,9 @@ MAX_TERM_EVENTS = 100
 # over the years the rulebook covers): the continuing-director arithmetic compares each with every
 # other on every day that matters, and takes seconds past a few hundred.
 MAX_DIRECTORS = 200
+# A board has at most MAX_BOARD seats where its size is stated as an option (--board-size, a
+# position request's board_size): far above any board, a bound on the seat arithmetic.
+MAX_BOARD = 1000
 #
 # Holders. A cap table lists at most MAX_HOLDERS record holders: each measure walks a group's
 # members once and keeps per-date sums over all holders, so a check stays in milliseconds well past

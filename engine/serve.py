@@ -6,6 +6,8 @@ a pool of worker processes with the bytes the command line writes under `--forma
     POST /v1/memo       a scenario document           -> the memo (?format=md|html|pdf|docx, ?to=, ?from=)
     POST /v1/headroom   {holder, as_of, cap_table, instruments} -> contract.HeadroomReport
     POST /v1/position   {as_of, cap_table, instruments, board_size} -> contract.PositionReport
+    POST /v1/batch      {orders, as_of, cap_table, instruments, mode} -> contract.BatchReport: the rows
+                        of the results file `clausewise batch` writes, with its `--format json` summary
     GET  /v1/rulebooks  the rulebooks served, each with its content sha256 (the memo appendix's)
     GET  /healthz       the server answers;  GET /readyz  its workers have loaded the rulebooks
 
@@ -23,8 +25,9 @@ Limits: a body of at most MAX_BODY bytes (1 MiB; --max-body), refused from its C
 as soon as more arrives, before any of it is parsed; an answer within TIMEOUT_S seconds (10;
 --timeout) of the request's arrival, else 504 (work not begun by then is never begun; a worker
 still busy STUCK_AFTER timeouts after the request arrived is stopped with its pool, and a fresh
-pool takes the requests that follow); JSON within a YAML file's limits (yamlio: 40 levels deep,
-200,000 values, numbers of at most 30 digits).
+pool takes the requests that follow; a batch still at work at its timeout stops there); JSON within a
+YAML file's limits (yamlio: 40 levels deep, 200,000 values, numbers of at most 30 digits); at most
+MAX_ORDERS (5,000) orders in a batch, else 422.
 
 The decision log (--decision-log FILE; off by default) has one JSON line per answer given (200),
 each written with one os.write on an O_APPEND descriptor, with these keys in this order:
@@ -35,7 +38,11 @@ rulebook's cap table the request named: {name, sha256}; null for one written out
 number by its value; also the X-Input-Sha256 header), `verdict` (check's verdict for check, vote
 and memo; headroom's `limit`; null for position), `binding` (the rule id and cite of the first
 blocking finding, of headroom's binding provision, or null) and, for check, memo and headroom,
-`max_quantity`. Sending the same body again gives the same input_sha256 and verdict.
+`max_quantity`. A batch is one line, with `verdict`, `binding` and `max_quantity` null and
+`orders`: for each order in blotter order its `row`, `verdict`, `accepted`, `binding` (the rule
+and clause of its results row) and `max_quantity`. One line, not one per order: an order's verdict
+turns on the orders accepted before it in the same request, so the request is what replays, and
+its input_sha256 names it. Sending the same body again gives the same input_sha256 and verdicts.
 
 This module imports only the standard library at the top: the command line imports it to build
 its parser, and each worker imports it without FastAPI.
@@ -71,7 +78,12 @@ QUERY = "query"  # ... and a problem with a query parameter
 JSON_TYPE = "application/json"
 MEMO_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-VERBS = ("check", "vote", "memo", "headroom", "position")
+VERBS = ("check", "vote", "memo", "headroom", "position", "batch")
+# Orders in one POST /v1/batch. A fast batch of 5,000 market purchases (some 750 KB of JSON) is
+# answered in under a second, half of it reading the JSON; a full one (every order evaluated as
+# check evaluates it) takes about 4 ms an order, so about 2,000 of them within the default
+# timeout. A larger blotter is `clausewise batch`'s.
+MAX_ORDERS = 5_000
 
 
 # The classes below are plain ones, not dataclasses: the command line imports this module to
@@ -153,8 +165,11 @@ def _answer(task: _Task) -> _Answer:
     try:
         data, text = parse_body(task.body)
         digest = hashlib.sha256(json_text(data, sort=True).encode("utf-8")).hexdigest()
-        content, media_type, decision = _VERB_WORK[task.verb](book, data, task.options, digest)
+        content, media_type, decision = _VERB_WORK[task.verb](book, data, dict(task.options, deadline=task.deadline),
+                                                               digest)
         return _Answer(200, content, media_type, digest, dict(decision, rulebook_sha256=book.sha256))
+    except _Late:
+        return _Answer(504, b"")  # still at work at the deadline: abandoned, as the server has answered 504
     except InputError as exc:
         return _Answer(422, error_body(entries(exc.problems, text)))
     except EngineError as exc:
@@ -354,22 +369,22 @@ def entries(problems: list[Problem], text: str | None) -> list[dict]:
     """contract.Error entries, as cli.error_json makes them: the field named at the head of the
     message, or else the one key on the problem's line of the request body (of a file, cli's
     reading); the suggestion from "(did you mean 'x'?)"."""
-    from .cli import _FIELD, _SUGGESTION, _field
+    from .errors import FIELD, SUGGESTION, problem_field
 
     lines = text.split("\n") if text is not None else []
     out = []
     for p in problems:
         field = getattr(p, "field", None)
         if field is None and p.file == REQUEST:
-            head = _FIELD.match(p.message)
+            head = FIELD.match(p.message)
             if head:
                 field = head.group(1)
             elif p.line and p.line <= len(lines):
                 keys = _JSON_KEY.findall(lines[p.line - 1])
                 field = json.loads(f'"{keys[0]}"') if len(keys) == 1 else None
         elif field is None and p.file != QUERY:
-            field = _field(p)
-        suggestion = _SUGGESTION.search(p.message)
+            field = problem_field(p)
+        suggestion = SUGGESTION.search(p.message)
         out.append(_entry(p.file, p.line, field, p.category, p.message, suggestion.group(1) if suggestion else None))
     return out
 
@@ -555,9 +570,8 @@ def _on_date(book: _Book, data: Any, verb: str):
     scenario states them, `board_size`): (the cap table as it stood on the date, the date, the group)."""
     from dataclasses import replace
 
-    from .cli import MAX_BOARD
     from .paths import default_cap_table
-    from .scenario import DATE_TEXT, instruments_from_options, load_cap_table, out_of_span
+    from .scenario import DATE_TEXT, MAX_BOARD, instruments_from_options, load_cap_table, out_of_span
     from .yamlio import line_of
 
     rulebook = book.rulebook
@@ -691,7 +705,157 @@ def _position(book: _Book, data: Any, options: dict, digest: str):
     return text.encode("utf-8"), JSON_TYPE, {"verdict": None, "binding": None, "cap_table": _cap_table_entry(path)}
 
 
-_VERB_WORK = {"check": _check, "vote": _vote, "memo": _memo, "headroom": _headroom, "position": _position}
+BATCH_KEYS = ("orders", "as_of", "cap_table", "instruments", "mode")
+BATCH_MODES = ("fast", "full")
+
+
+class _Late(Exception):
+    """A request's work still running at its deadline (the server has answered 504)."""
+
+
+def _blotter(book: _Book, data: Any):
+    """A batch request, validated as the command line validates `clausewise batch`'s options and its
+    blotter (the request's keys are the options: `as_of`, `cap_table` by name, `instruments` as a
+    scenario states them, `mode`; `orders` the blotter's rows, each a mapping of column: value):
+    (the column names, the orders, the date of every order or None, the cap table file, the
+    instrument statuses, the mode). A problem with the request as a whole (a key, a type, a
+    column no blotter has, a list or mapping where a cell's value belongs) refuses it; a cell that
+    is not the date, side, security or quantity its column asks for is its row's problem, read later
+    as a blotter file's row is."""
+    from .batch import COLUMNS, extra_fields
+    from .paths import default_cap_table
+    from .scenario import DATE_TEXT, instruments_from_options, out_of_span
+    from .yamlio import LineList, line_of
+
+    rulebook = book.rulebook
+    if not isinstance(data, dict):
+        raise InputError([Problem(REQUEST, line_of(data), "wrong-type", f"top level: expected a mapping with the "
+                                                                       f"orders, got {shown(data)}")])
+    problems: list[Problem] = []
+
+    def refuse(key: str, category: str, message: str, line: int | None = None, field: str | None = None) -> None:
+        problems.append(_Named(REQUEST, line if line is not None else line_of(data, key), category, message,
+                               field or key))
+
+    for key in data:
+        if key not in BATCH_KEYS:
+            refuse(str(key), "unknown-key", f"top level: unknown key '{excerpt(key)}' for batch"
+                                            f"{did_you_mean(key, BATCH_KEYS)}")
+    as_of = None
+    value = data.get("as_of")
+    if value is not None:
+        if isinstance(value, str) and DATE_TEXT.fullmatch(value) and _is_date(value):
+            as_of = date.fromisoformat(value)
+            why = out_of_span(rulebook, as_of)
+            if why is not None:
+                refuse("as_of", "bad-date", f"as_of: {why}")
+        else:
+            refuse("as_of", "bad-date", f"as_of: expected a date YYYY-MM-DD (the date of every order), got "
+                                        f"{shown(value)}")
+    mode = data.get("mode", "fast")
+    if mode not in BATCH_MODES:
+        refuse("mode", "bad-value", f"mode: expected fast or full, got {shown(mode)}"
+                                    f"{did_you_mean(mode, BATCH_MODES) if isinstance(mode, str) else ''}")
+    path = default_cap_table(rulebook.path)
+    if data.get("cap_table") is not None:
+        if not isinstance(data["cap_table"], str):
+            refuse("cap_table", "wrong-type", f"cap_table: expected the name of one of the rulebook's cap tables "
+                                              f"({', '.join(cap_table_names(rulebook.path))}), got {shown(data['cap_table'])}")
+        else:
+            try:
+                path = _cap_table_file(data["cap_table"], rulebook, "cap_table", line_of(data, "cap_table"))
+            except InputError as exc:
+                problems.extend(exc.problems)
+    stated = _instrument_options(data, refuse)
+    names = [*COLUMNS, *extra_fields(rulebook)]
+    orders = data.get("orders")
+    if orders is None:
+        refuse("orders", "missing-field", f"orders: missing (the blotter: a list of orders, each a mapping of its "
+                                          f"columns: {', '.join(COLUMNS)})")
+    elif not isinstance(orders, list):
+        refuse("orders", "wrong-type", f"orders: expected a list of orders, got {shown(orders)}")
+    elif len(orders) > MAX_ORDERS:
+        refuse("orders", "too-large", f"orders: {len(orders):,} orders, more than the {MAX_ORDERS:,} one request "
+                                      "may carry (send them in turn, or run `clausewise batch` on the blotter)")
+    else:
+        lines = orders.item_lines if isinstance(orders, LineList) else []
+        for i, order in enumerate(orders):
+            where, line = f"orders[{i}]", lines[i] if i < len(lines) else line_of(orders)
+            if not isinstance(order, dict):
+                refuse("orders", "wrong-type", f"{where}: expected an order, a mapping of column: value, got "
+                                               f"{shown(order)}", line, where)
+                continue
+            for key, cell in order.items():
+                if key not in names:
+                    refuse("orders", "unknown-key", f"{where}: unknown column '{excerpt(key)}' (the columns: "
+                                                    f"{', '.join(names)}){did_you_mean(key, names)}",
+                           line_of(order, key), f"{where}.{key}")
+                elif isinstance(cell, (dict, list)):
+                    refuse("orders", "wrong-type", f"{where}.{key}: expected text, a number or true/false, got "
+                                                   f"{shown(cell)}", line_of(order, key), f"{where}.{key}")
+    if problems:
+        raise InputError(problems)
+    try:
+        statuses = instruments_from_options(stated, rulebook) if stated else {}
+    except InputError as exc:  # reported under the request's `instruments`, not an option
+        raise InputError([_Named(REQUEST, line_of(data, "instruments"), p.category, p.message, "instruments")
+                          for p in exc.problems]) from None
+    return names, orders, as_of, path, statuses, mode
+
+
+def _cell(value: Any) -> str:
+    """An order's value as a blotter's cell holds it: text as sent, a number by its value (1000 and
+    1000.0 alike, as the input hash has them), true or false, nothing as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return json_text(value)
+    return value
+
+
+def _batch(book: _Book, data: Any, options: dict, digest: str):
+    """`clausewise batch` on the request's orders (batch.run_rows, as run_blotter runs a file's rows):
+    one result per order in blotter order, each the results file's row with its numbers as numbers;
+    the rows that could not be read; the summary `--format json` prints."""
+    from .batch import run_rows
+    from .render import render_json
+    from .scenario import load_cap_table
+
+    names, orders, as_of, path, statuses, mode = _blotter(book, data)
+    rulebook = book.rulebook
+    cap = _cap_table(path, rulebook)
+    if as_of is not None and cap.last_event is not None and cap.last_event[0] > as_of:  # as cli._cap_table_on
+        cap = load_cap_table(path, rulebook, until=as_of)
+    deadline = options["deadline"]
+
+    def rows():
+        for i, order in enumerate(orders):
+            if i % 16 == 0 and time.time() > deadline:
+                raise _Late
+            yield i + 1, [_cell(order.get(name)) for name in names]
+
+    results, summary, problems = run_rows(rulebook, cap, names, rows(), as_of=as_of, instruments=statuses, mode=mode)
+    for row in results:
+        row["accepted"] = row["accepted"] == "yes"
+        for key in ("room_after", "max_quantity"):
+            if row[key] == "":
+                row[key] = None
+    report = {"schema_version": SCHEMA_VERSION, "rulebook": rulebook.id,
+              "as_of": as_of.isoformat() if as_of is not None else None, "cap_table": path.stem, "mode": mode,
+              "results": results, "problems": [{"row": p.row, "column": p.column, "message": p.message} for p in problems],
+              "summary": summary.as_json()}
+    decided = [{"row": r["row"], "verdict": r["verdict"], "accepted": r["accepted"],
+                "binding": {"rule": r["rule"], "cite": r["clause"]} if r["rule"] else None,
+                "max_quantity": r["max_quantity"]} for r in results]
+    decision = {"verdict": None, "binding": None, "max_quantity": None, "cap_table": _cap_table_entry(path),
+                "orders": decided}
+    return render_json(report).encode("utf-8"), JSON_TYPE, decision
+
+
+_VERB_WORK = {"check": _check, "vote": _vote, "memo": _memo, "headroom": _headroom, "position": _position,
+              "batch": _batch}
 
 
 # --- in the server's process: the pool of workers -----------------------------------------------------
@@ -992,7 +1156,7 @@ async def _answered(service: _Service, request, verb: str, rulebook: str | None,
 
 # One decision log line's keys, in this order (see the module's docstring).
 _LOG_KEYS = ("decision", "time", "verb", "rulebook", "rulebook_sha256", "cap_table", "input_sha256", "verdict",
-             "binding", "max_quantity")
+             "binding", "max_quantity", "orders")
 
 
 def _request_schemas(max_body: int) -> dict[str, dict]:
@@ -1036,6 +1200,44 @@ def _request_schemas(max_body: int) -> dict[str, dict]:
             "required": ["holder", "as_of"],
             "properties": {"holder": {"type": "string", "description": "a group id of the rulebook"},
                            "as_of": date_text, "cap_table": cap_table, "instruments": instruments},
+            "additionalProperties": False,
+        },
+        "BatchRequest": {
+            "type": "object", "title": "BatchRequest",
+            "description": "`clausewise batch`'s blotter and options as keys: `orders` (the blotter's rows in blotter "
+                           "order, which must be date order, each a mapping of its columns), --as-of, --cap-table (a "
+                           "name), --instrument (as a scenario's `instruments`), --mode. A cell is text, a number "
+                           "or true/false; a value a cell cannot hold refuses its row alone (REFUSED, in `problems`), "
+                           f"a key no blotter has the request. At most {MAX_ORDERS:,} orders.",
+            "required": ["orders"],
+            "properties": {
+                "orders": {"type": "array", "maxItems": MAX_ORDERS, "items": {
+                    "type": "object",
+                    "properties": {
+                        "date": dict(date_text, description="the order's date (else `as_of`)"),
+                        "account": {"type": "string", "description": "the holder placing the order: a holder on "
+                                                                     "the cap table, or a new account with `group`"},
+                        "group": {"type": "string", "description": "for an account not on the cap table: a group "
+                                                                   "of the rulebook, or none"},
+                        "side": {"type": "string", "enum": ["buy", "sell"]},
+                        "security": {"type": "string", "examples": ["common"]},
+                        "quantity": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}],
+                                     "description": "whole shares"},
+                        "counterparty": {"type": "string", "description": "market (default), company, or a "
+                                                                          "holder's name"},
+                        "counterparty_group": {"type": "string", "description": "for a counterparty not on the "
+                                                                                "cap table"},
+                    },
+                    "required": ["account", "side", "security", "quantity"],
+                    "additionalProperties": {"type": ["string", "number", "boolean", "null"],
+                                             "description": "a further field a purchase or transfer states (the "
+                                                            "rulebook's facts.yaml)"}}},
+                "as_of": dict(date_text, description="the date of every order (else each order's `date`)"),
+                "cap_table": cap_table, "instruments": instruments,
+                "mode": {"type": "string", "enum": ["fast", "full"], "default": "fast",
+                         "description": "fast: the engine's headroom per set of facts; full: every order evaluated "
+                                        "as check evaluates it (about 4 ms an order)"},
+            },
             "additionalProperties": False,
         },
         "PositionRequest": {
@@ -1119,7 +1321,7 @@ def create_app(rulebook_dirs: list[Path], workers: int = DEFAULT_WORKERS, timeou
     errors = {
         413: {"model": contract.ErrorReport, "description": f"the body is larger than {service.max_body:,} bytes"},
         422: {"model": contract.ErrorReport, "description": "bad input: one entry per problem, as the command line's "
-                                                            "JSON"},
+                                                            f"JSON; a batch of more than {MAX_ORDERS:,} orders"},
         503: {"model": contract.ErrorReport, "description": "the workers are starting or restarting"},
         504: {"model": contract.ErrorReport, "description": f"no answer within {service.timeout_s:g} seconds"},
     }
@@ -1163,8 +1365,10 @@ def create_app(rulebook_dirs: list[Path], workers: int = DEFAULT_WORKERS, timeou
                    sender: str = Query("Clausewise", alias="from", description="the memo's author")) -> Response:
         return await _answered(service, request, "memo", rulebook, {"format": format, "to": to, "from": sender})
 
-    # POST /v1/batch belongs here: a blotter answered row by row through the batch module, which does
-    # not exist yet. It is added with that module, through the same _answered path and limits.
+    @app.post("/v1/batch", response_model=contract.BatchReport, responses=errors, openapi_extra=body("BatchRequest"),
+              summary="Pre-clear a blotter of orders, each against those accepted before it (`clausewise batch`)")
+    async def batch(request: Request, rulebook: str | None = rulebook_query) -> Response:
+        return await _answered(service, request, "batch", rulebook, {})
 
     @app.get("/v1/rulebooks", response_model=RulebooksReport, summary="The rulebooks served, with their content sha256")
     async def rulebooks() -> dict:
@@ -1250,13 +1454,14 @@ def _options(parser: argparse.ArgumentParser) -> None:
                              "rulebook and content sha256, cap table, input sha256, verdict and binding clause")
 
 
-SERVE_HELP = "an HTTP API for an order system: check, vote, headroom, position and memo"
+SERVE_HELP = "an HTTP API for an order system: check, vote, headroom, position, batch and memo"
 SERVE_DESCRIPTION = """\
 Serve the verbs over HTTP on a pool of worker processes, each with the rulebooks loaded and
-compiled once: POST /v1/check, /v1/vote, /v1/memo (a scenario document as JSON), /v1/headroom and
-/v1/position (their options as JSON keys); GET /v1/rulebooks, /healthz, /readyz; the OpenAPI
-document at /openapi.json (/docs to try it). Each answer is the JSON `clausewise VERB --format
-json` writes for the same input; bad input is 422 with the problems it prints."""
+compiled once: POST /v1/check, /v1/vote, /v1/memo (a scenario document as JSON), /v1/headroom,
+/v1/position and /v1/batch (their options as JSON keys, a blotter's orders as `orders`); GET
+/v1/rulebooks, /healthz, /readyz; the OpenAPI document at /openapi.json (/docs to try it). Each
+answer is the JSON `clausewise VERB --format json` writes for the same input (for a batch, the
+rows of the results file with the summary); bad input is 422 with the problems it prints."""
 SERVE_EPILOG = ("example: clausewise serve --port 8000 --decision-log decisions.jsonl\n"
                 "exit codes: 0 stopped (SIGINT or SIGTERM, after the requests in progress); 2 bad input (an option, "
                 "a rulebook, the port taken)")

@@ -12,6 +12,7 @@ Figures (README): Liberty's 2,000,000-share purchase of 2 June 2003 is a violati
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
 import json
@@ -21,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +34,7 @@ import httpx
 import pytest
 from clitools import run, run_json
 
-from clausewise import cli, contract
+from clausewise import cli, contract, serve
 from clausewise.memo import rulebook_digest
 from clausewise.rulebook import load_rulebook
 from clausewise.yamlio import load_yaml
@@ -321,7 +323,7 @@ def test_the_openapi_document_lists_every_endpoint_and_the_output_models(server)
     schema = server.client.get("/openapi.json").json()
     paths = schema["paths"]
     for verb, model in [("check", "CheckReport"), ("vote", "VoteReport"), ("headroom", "HeadroomReport"),
-                        ("position", "PositionReport")]:
+                        ("position", "PositionReport"), ("batch", "BatchReport")]:
         post = paths[f"/v1/{verb}"]["post"]
         assert post["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] == \
             f"#/components/schemas/{model}"
@@ -333,8 +335,11 @@ def test_the_openapi_document_lists_every_endpoint_and_the_output_models(server)
     assert set(paths["/v1/memo"]["post"]["responses"]["200"]["content"]) >= {"text/markdown; charset=utf-8",
                                                                             "application/pdf"}
     assert {"/v1/rulebooks", "/healthz", "/readyz"} <= set(paths)
-    for name in ("ScenarioDocument", "HeadroomRequest", "PositionRequest", "ErrorReport"):
+    for name in ("ScenarioDocument", "HeadroomRequest", "PositionRequest", "BatchRequest", "ErrorReport"):
         assert name in schema["components"]["schemas"]
+    assert paths["/v1/batch"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"] == \
+        "#/components/schemas/BatchRequest"
+    assert schema["components"]["schemas"]["BatchRequest"]["properties"]["orders"]["maxItems"] == serve.MAX_ORDERS
 
 
 def test_rulebooks_are_listed_with_their_content_hash(server):
@@ -444,6 +449,200 @@ def test_an_oversized_body_is_413_unread(server):
                                                        "(the server's --max-body)")
 
 
+# --- a blotter: POST /v1/batch against `clausewise batch` --------------------------------------------------
+
+BLOTTER_COLUMNS = ["date", "account", "group", "side", "security", "quantity", "counterparty", "counterparty_group"]
+IN_FORCE = {"purchase-agreement": "in_force", "certificate-of-designation": "in_force", "warrant": "in_force"}
+
+
+def blotter_rows(n: int, seed: int = 20030602) -> list[list[str]]:
+    """Market purchases of Common over three days by the groups' desks and outside funds (enough for
+    Liberty to pass its cap, whose room is 1,964,341 shares), with a sale, a purchase from the Company and from a
+    holder, and rows that cannot be read (a bad date, side, security, quantity, group, a date out
+    of order), as a CSV blotter's cells."""
+    rng = random.Random(seed)
+    accounts = ([("Liberty Media Corporation", ""), *((f"Liberty Desk {i}", "liberty") for i in range(4))],
+                [("HMTF Bridge ICG, LLC", ""), *((f"HMTF Desk {i}", "hmtf") for i in range(3))],
+                [("Gleacher/ICG Investors LLC", "")],
+                [(f"Outside Fund {i}", "none") for i in range(10)])
+    sizes = [size * 400 // n for size in (60_000, 60_000, 5_000, 20_000)]  # some 3,600,000 shares for Liberty
+    rows = []
+    for i in range(n):
+        pick = rng.choices(range(4), weights=(30, 15, 5, 50))[0]
+        account, group = rng.choice(accounts[pick])
+        day = date(2003, 6, 2 + i * 3 // n).isoformat()
+        rows.append([day, account, group, "buy", "common", str(rng.randint(1, sizes[pick])), "market", ""])
+    rows[n // 2:n // 2] = [
+        [rows[n // 2][0], "Liberty Media Corporation", "", "sell", "common", "250,000", "market", ""],
+        [rows[n // 2][0], "Outside Fund 1", "none", "buy", "common", "1000", "company", ""],
+        [rows[n // 2][0], "Outside Fund 2", "none", "buy", "common", "1000", "HMTF Bridge ICG, LLC", ""],
+        ["2003-02-30", "Outside Fund 3", "none", "buy", "common", "1000", "market", ""],
+        [rows[n // 2][0], "Outside Fund 3", "none", "hold", "common", "1000", "market", ""],
+        [rows[n // 2][0], "Outside Fund 3", "none", "buy", "comon", "1000", "market", ""],
+        [rows[n // 2][0], "Outside Fund 3", "none", "buy", "common", "-5", "market", ""],
+        [rows[n // 2][0], "Outside Fund 3", "libery", "buy", "common", "1000", "market", ""],
+        ["2003-06-01", "Outside Fund 3", "none", "buy", "common", "1000", "market", ""],
+    ]
+    return rows
+
+
+def as_orders(rows: list[list[str]]) -> list[dict]:
+    """The blotter's rows as a request's orders: an empty cell left out, a quantity in plain digits
+    sent as a JSON number."""
+    orders = []
+    for cells in rows:
+        order = {name: cell for name, cell in zip(BLOTTER_COLUMNS, cells) if cell != ""}
+        if order.get("quantity", "").isdigit():
+            order["quantity"] = int(order["quantity"])
+        orders.append(order)
+    return orders
+
+
+def as_cells(result: dict) -> dict:
+    """A /v1/batch result as the results file holds it: the row counted as the CSV counts it (its
+    header is row 1), yes/no, an empty cell for null, numbers as text."""
+    out = {key: ("yes" if value else "no") if key == "accepted" else "" if value is None else str(value)
+           for key, value in result.items()}
+    out["row"] = str(result["row"] + 1)
+    return out
+
+
+def untimed(summary: dict) -> dict:
+    return {key: value for key, value in summary.items()
+            if key not in ("seconds", "orders_per_second", "blotter", "results")}
+
+
+@pytest.mark.parametrize("mode, as_of, n", [("fast", None, 400), ("full", None, 120), ("fast", "2003-06-03", 200)])
+def test_batch_is_the_cli_results_file_row_for_row(server, tmp_path, mode, as_of, n):
+    """The same blotter to `clausewise batch` (a subprocess writing results.csv) and to POST /v1/batch:
+    every row alike, cell for cell; the same rows refused, for the same column and reason; the same
+    summary, the timing aside. The blotter has violations, orders accepted after them, every kind
+    of row problem, and orders decided in full (a sale, from the Company, from a holder)."""
+    rows = blotter_rows(n)
+    source = tmp_path / "blotter.csv"
+    with open(source, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([BLOTTER_COLUMNS, *rows])
+    out = tmp_path / "results.csv"
+    options = ["--mode", mode, *(["--as-of", as_of] if as_of else []),
+               *[a for doc, status in IN_FORCE.items() for a in ("--instrument", f"{doc}={status}")]]
+    done = run("batch", source, "--out", out, "--format", "json", *options)
+    assert done.returncode == 1, done.stderr
+    with open(out, newline="", encoding="utf-8") as handle:
+        expected = list(csv.DictReader(handle))
+
+    body = {"orders": as_orders(rows), "mode": mode, "instruments": IN_FORCE, **({"as_of": as_of} if as_of else {})}
+    response = server.client.post("/v1/batch", json=body)
+    assert response.status_code == 200, response.text[:500]
+    report = response.json()
+    contract.BatchReport.model_validate(report)
+    assert (report["rulebook"], report["as_of"], report["cap_table"], report["mode"]) == ("icg-2000", as_of,
+                                                                                        "closing", mode)
+    assert len(report["results"]) == len(rows) == len(expected)
+    assert [as_cells(r) for r in report["results"]] == expected
+    # The blotter is one that can fail: both verdicts, rows refused, orders decided each way.
+    verdicts = {r["verdict"] for r in report["results"]}
+    assert {"CLEAR", "VIOLATION", "REFUSED"} <= verdicts
+    assert {r["decided_by"] for r in report["results"]} == ({"headroom", "check", ""} if mode == "fast" else {"check", ""})
+    blocked = [r for r in report["results"] if r["verdict"] == "VIOLATION"]
+    assert blocked and all(not r["accepted"] and r["clause"].startswith("PA 6.6(") for r in blocked)
+
+    printed = [line.split(": ", 2) for line in done.stderr.splitlines()]
+    assert [(f"{source}:{p['row'] + 1}", p["column"], p["message"]) for p in report["problems"]] == \
+        [tuple(line) for line in printed]
+    columns = [p["column"] for p in report["problems"]]
+    assert columns == (["date", "side", "security", "quantity", "group", "date"] if as_of is None
+                       else ["side", "security", "quantity", "group"])
+
+    cli_summary = json.loads(done.stdout)
+    contract.BatchSummary.model_validate({k: v for k, v in cli_summary.items() if k not in ("blotter", "results")})
+    summary = untimed(report["summary"])
+    summary["nearest_their_caps"] = [dict(n, row=n["row"] + 1) for n in summary["nearest_their_caps"]]
+    assert summary == untimed(cli_summary)
+
+
+def test_a_batch_accumulates_and_numbers_are_read_by_their_value(server):
+    """Liberty's room on 2 June 2003 is 1,964,341 shares: two orders that fill it pass, one more
+    share is a violation of PA 6.6(a) and changes nothing; 1000.0 is 1000, 1000.5 is no quantity."""
+    orders = [
+        {"date": "2003-06-02", "account": "Liberty Media Corporation", "side": "buy", "security": "common",
+         "quantity": Decimal("1000000.0")},
+        {"date": "2003-06-02", "account": "Liberty Desk 1", "group": "liberty", "side": "buy", "security": "common",
+         "quantity": 964341},
+        {"date": "2003-06-02", "account": "Liberty Desk 2", "group": "liberty", "side": "buy", "security": "common",
+         "quantity": "1"},
+        {"date": "2003-06-02", "account": "Liberty Desk 3", "group": "liberty", "side": "buy", "security": "common",
+         "quantity": Decimal("0.5")},
+        {"date": "2003-06-03", "account": "Outside Fund 1", "group": "none", "side": "buy", "security": "common",
+         "quantity": 5000000},
+    ]
+    response = server.client.post("/v1/batch", content=dumps({"orders": orders, "instruments": IN_FORCE}))
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["row"], r["verdict"], r["accepted"]) for r in results] == [
+        (1, "CLEAR", True), (2, "CLEAR", True), (3, "VIOLATION", False), (4, "REFUSED", False), (5, "CLEAR", True)]
+    assert [r["quantity"] for r in results] == [1000000, 964341, 1, "0.5", 5000000]
+    assert [(r["room_after"], r["max_quantity"]) for r in results] == [
+        (964341, 1964341), (0, 964341), (0, 0), (None, None), ("no limit", "no limit")]
+    assert (results[1]["value"], results[2]["value"], results[2]["threshold"]) == ("36.999999%", "37.0000001%",
+                                                                                   "37.0000%")
+    assert results[2]["clause"] == "PA 6.6(a)" and results[2]["rule"] == "pa.6.6a.liberty-standstill"
+    assert response.json()["problems"] == [{"row": 4, "column": "quantity", "message": results[3]["reasons"][10:]}]
+    assert results[3]["reasons"] == "quantity: expected a whole number of shares, 1 or more, got '0.5'"
+    assert response.json()["summary"]["by_verdict"] == {"CLEAR": 3, "REFUSED": 1, "VIOLATION": 1}
+
+
+def test_a_batch_is_one_decision_with_every_order_verdict(server, decisions):
+    orders = [{"date": "2003-06-02", "account": "Liberty Media Corporation", "side": "buy", "security": "common",
+               "quantity": q} for q in (1964341, 1)]
+    body = {"orders": orders, "cap_table": "closing", "instruments": {"purchase-agreement": "in_force"}}
+    first = server.client.post("/v1/batch", json=body)
+    assert first.status_code == 200, first.text
+    entry = logged(decisions, first.headers["x-decision-id"])
+    assert list(entry) == ["decision", "time", "verb", "rulebook", "rulebook_sha256", "cap_table", "input_sha256",
+                           "verdict", "binding", "max_quantity", "orders"]
+    assert entry["verb"] == "batch" and entry["cap_table"]["name"] == "closing"
+    assert entry["input_sha256"] == canonical_sha256(body) == first.headers["x-input-sha256"]
+    assert (entry["verdict"], entry["binding"], entry["max_quantity"]) == (None, None, None)
+    standstill = {"rule": "pa.6.6a.liberty-standstill", "cite": "PA 6.6(a)"}
+    assert entry["orders"] == [
+        {"row": 1, "verdict": "CLEAR", "accepted": True, "binding": standstill, "max_quantity": 1964341},
+        {"row": 2, "verdict": "VIOLATION", "accepted": False, "binding": standstill, "max_quantity": 0}]
+    replay = server.client.post("/v1/batch", content=json.dumps(body, indent=3))
+    again = logged(decisions, replay.headers["x-decision-id"])
+    assert (again["input_sha256"], again["orders"]) == (entry["input_sha256"], entry["orders"])
+
+
+def test_a_batch_request_malformed_as_a_whole_is_422(server):
+    order = {"date": "2003-06-02", "account": "Outside Fund 1", "group": "none", "side": "buy", "security": "common",
+             "quantity": 1000}
+    text = json.dumps({"orders": [order, dict(order, quantiy=5), 7, dict(order, side={"buy": 1})], "mode": "fst",
+                       "as_of": "2003-13-01", "cap_table": "../captables/closing.yaml", "extra": 1}, indent=2)
+    response = server.client.post("/v1/batch", content=text)
+    assert response.status_code == 422
+    contract.ErrorReport.model_validate(response.json())
+    by_field = {e["field"]: e for e in response.json()["errors"]}
+    assert set(by_field) == {"extra", "as_of", "mode", "cap_table", "orders[1].quantiy", "orders[2]", "orders[3].side"}
+    lines = text.split("\n")
+    assert lines[by_field["orders[1].quantiy"]["line"] - 1].strip().startswith('"quantiy"')
+    assert lines[by_field["orders[2]"]["line"] - 1].strip() == "7,"
+    assert (by_field["orders[1].quantiy"]["category"], by_field["orders[1].quantiy"]["suggestion"]) == (
+        "unknown-key", "quantity")
+    assert (by_field["mode"]["suggestion"], by_field["as_of"]["category"]) == ("fast", "bad-date")
+    assert (by_field["cap_table"]["category"], by_field["orders[3].side"]["category"]) == ("bad-value", "wrong-type")
+    for body, field, category in [([order], None, "wrong-type"), ({}, "orders", "missing-field"),
+                                  ({"orders": order}, "orders", "wrong-type"),
+                                  ({"orders": [{}] * (serve.MAX_ORDERS + 1)}, "orders", "too-large"),
+                                  ({"orders": [order], "instruments": {"nope": "in_force"}}, "instruments", None)]:
+        response = server.client.post("/v1/batch", json=body)
+        assert response.status_code == 422, body
+        (error,) = response.json()["errors"]
+        assert error["field"] == field and (category is None or error["category"] == category), error
+    assert "more than the 5,000 one request may carry" in server.client.post(
+        "/v1/batch", json={"orders": [{}] * 5001}).json()["errors"][0]["message"]
+    at_most = server.client.post("/v1/batch", json={"orders": [{}] * serve.MAX_ORDERS})
+    assert at_most.status_code == 200 and at_most.json()["summary"]["by_verdict"] == {"REFUSED": serve.MAX_ORDERS}
+
+
 # --- the decision log, concurrency -------------------------------------------------------------------------
 
 
@@ -510,6 +709,17 @@ def test_a_slow_request_is_504_and_does_not_hold_the_others(tmp_path):
         data = document(SAMPLE)
         with ThreadPoolExecutor(4) as pool:  # each worker's first check fills its caches (not timed)
             list(pool.map(lambda _: slow.client.post("/v1/check", json=data), range(4)))
+        # A batch evaluated in full past the timeout (3,000 orders at about 4 ms each): 504, and its
+        # worker stops at the deadline, not when the watchdog restarts the pool two timeouts on.
+        orders = [{"date": "2001-06-01", "account": f"Outside Fund {i % 40}", "group": "none", "side": "buy",
+                   "security": "common", "quantity": 1000 + i} for i in range(3000)]
+        started = time.monotonic()
+        late = slow.client.post("/v1/batch", json={"orders": orders, "mode": "full"})
+        assert late.status_code == 504 and late.json()["errors"][0]["category"] == "timeout", late.text[:300]
+        assert time.monotonic() - started < 2
+        time.sleep(2.5)
+        assert "the workers are restarted" not in slow.log()
+        assert slow.client.post("/v1/batch", json={"orders": orders[:2]}).status_code == 200
         with ThreadPoolExecutor(2) as pool:
             memo = pool.submit(slow.client.post, "/v1/memo", params={"format": "pdf"}, json=data)
             time.sleep(0.2)
