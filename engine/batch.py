@@ -452,7 +452,7 @@ class Batch:
         pending = self.pending.get(order.account)
         self.pending[order.account] = (group, -q if pending is None else pending[1] - q)
         self.floating += q
-        return Outcome(order, order.row, "CLEAR", True, decided_by="engine", group=group)
+        return Outcome(order, order.row, "CLEAR", True, decided_by="sale", group=group)
 
     def _sale_is_clear(self, order: Order, group: str, held: int) -> bool:
         """Whether the engine clears a sale of Common into the market by the group at every quantity
@@ -943,6 +943,8 @@ class Summary:
     nearest: dict = field(default_factory=dict)  # group -> (room after its last order, date, row)
     seconds: float = 0.0
     counts: dict = field(default_factory=dict)
+    parts: int = 1  # the parts the blotter was pre-cleared in (partition.py)
+    one_part: str | None = None  # why a run asked for parts ran in one
 
     def add(self, out: Outcome, group: str | None) -> None:
         self.orders += 1
@@ -968,6 +970,8 @@ class Summary:
             "seconds": round(self.seconds, 3),
             "orders_per_second": round(self.orders / self.seconds) if self.seconds else None,
             "decided": self.counts,
+            "parts": self.parts,
+            "one_part": self.one_part,
         }
 
     def rows(self) -> list[list]:
@@ -1070,6 +1074,8 @@ examples:
   clausewise batch --template > blotter.csv
   clausewise batch blotter.csv --instrument purchase-agreement=in_force --out results.csv
   clausewise batch blotter.xlsx --as-of 2003-06-02 --out results.xlsx --format json
+  clausewise batch blotter.csv --out results.csv --workers 2          (one part per group, on two cores)
+  clausewise batch blotter.csv --out results.csv --engine dask --scheduler tcp://10.0.0.5:8786
 exit codes: 0 every order clear; 1 an order blocked, undetermined or unreadable; 2 bad input"""
 
 

@@ -31,7 +31,7 @@ commands:
   exercise --holder H    the Common a Warrant exercise delivers on a date, for cash or by net issue
   batch BLOTTER          pre-clear a whole blotter of orders (CSV or .xlsx), each against those accepted before it
   lint [PATH]            validate a rulebook folder (rules, documents, quotes)
-  serve                  an HTTP API for an order system: check, vote, headroom, position, memo
+  serve                  an HTTP API for an order system: check, vote, headroom, position, batch, memo
 
 exit codes: 0 clear (no violation; every required approval shown to pass); 1 a violation,
             a cannot-determine, or an approval that fails or is not shown to pass; 2 bad input;

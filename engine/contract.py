@@ -345,8 +345,9 @@ class BatchResult(_Closed):
         description="the largest quantity of the order that would have passed; null when size does not decide")
     reasons: str = Field(description="what a verdict that cannot be determined needs established; for a REFUSED "
                                      "row, the column and what was wrong with it")
-    decided_by: str = Field(description="headroom (the engine's headroom for the order's set of facts) or check "
-                                        "(the order evaluated in full); empty for a row that could not be read")
+    decided_by: str = Field(description="headroom (the engine's headroom for the order's set of facts), sale (the "
+                                        "engine's decision for a market sale by the group on the date) or check (the "
+                                        "order evaluated in full); empty for a row that could not be read")
 
 
 class BatchProblem(_Closed):
@@ -376,6 +377,10 @@ class BatchSummary(_Closed):
     orders_per_second: Optional[int]
     decided: dict[str, int] = Field(description="how the orders were decided (fast, full) and the engine's headroom "
                                                 "searches")
+    parts: int = Field(description="the parts the blotter was pre-cleared in, one per group or set of groups "
+                                   "(--workers, --engine dask)")
+    one_part: Optional[str] = Field(description="why a run asked for parts ran in one (an order joining two groups, "
+                                                "dates out of order, the market's float), else null")
 
 
 class BatchReport(_Closed):

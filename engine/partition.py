@@ -19,7 +19,7 @@ That gives the one-process answer, row for row, on three conditions, each checke
   in the float, every purchase fitted when it was made. Otherwise the blotter is run again in one
   part.
 
-Where a condition does not hold the run says why (`Summary.counts["parts"]`, `["one_part"]`).
+Where a condition does not hold the run says why (`Summary.parts`, `Summary.one_part`).
 The same plan runs on a Dask cluster (`engine="dask"`): the client reads the blotter and sends each
 worker its part's rows, and the rulebook once (scattered to every worker).
 """
@@ -227,7 +227,7 @@ def run_partitioned(rulebook, cap: CapTable, blotter: Path, out: Path, as_of: da
                              "the parts' purchases together need more than the market's float", started)
         summary, problems = _merge(results, writer)
         summary.seconds = time.perf_counter() - started
-        summary.counts["parts"] = len(results)
+        summary.parts = len(results)
         writer.close(summary.rows())
     except BaseException:
         writer.abort()
@@ -241,7 +241,7 @@ def _one_part(rulebook, cap, blotter, out, as_of, instruments, mode, progress, h
     summary, problems = _batch.run_blotter(rulebook, cap, blotter, out, as_of=as_of, instruments=instruments,
                                            mode=mode, progress=progress, headroom_in_full=headroom_in_full)
     summary.seconds = time.perf_counter() - started
-    summary.counts.update(parts=1, one_part=reason)
+    summary.parts, summary.one_part = 1, reason
     return summary, problems
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from clausewise import batch, partition
+from clausewise.contract import BatchSummary
 from clausewise.evaluate import scenario_facts
 from clausewise.scenario import date_span, instruments_from_options, load_cap_table, scenario_from_dict
 
@@ -70,7 +71,7 @@ def test_parts_give_the_one_process_answer_byte_for_byte(rulebook, tmp_path):
     one, _ = run(rulebook, source, tmp_path / "one.csv", "fast")
     parts, _ = in_parts(rulebook, source, tmp_path / "parts.csv", workers=2)
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
-    assert parts.counts["parts"] == 2 and "one_part" not in parts.counts
+    assert parts.parts == 2 and parts.one_part is None
     assert (parts.orders, parts.by_verdict, parts.by_clause, parts.nearest) == \
         (one.orders, one.by_verdict, one.by_clause, one.nearest)
     assert set(one.by_verdict) == {"CLEAR", "VIOLATION", "REFUSED"}  # the comparison can fail
@@ -106,7 +107,7 @@ def test_a_blotter_whose_orders_join_parts_runs_in_one_part(rulebook, tmp_path, 
         csv.writer(handle, lineterminator="\n").writerows(rows)
     one, _ = run(rulebook, source, tmp_path / "one.csv", "fast")
     parts, _ = in_parts(rulebook, source, tmp_path / "parts.csv", workers=2)
-    assert parts.counts["parts"] == 1 and reason in parts.counts["one_part"]
+    assert parts.parts == 1 and reason in parts.one_part
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
@@ -120,7 +121,7 @@ def test_parts_that_together_need_more_than_the_float_are_run_again_in_one_part(
     ])
     one, _ = run(rulebook, source, tmp_path / "one.csv", "fast")
     parts, _ = in_parts(rulebook, source, tmp_path / "parts.csv", workers=2)
-    assert parts.counts["one_part"] == "the parts' purchases together need more than the market's float"
+    assert parts.one_part == "the parts' purchases together need more than the market's float"
     assert [r["verdict"] for r in results(tmp_path / "parts.csv")] == ["CLEAR", "REFUSED"]
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
@@ -130,7 +131,7 @@ def test_a_dask_cluster_of_two_workers_gives_the_local_answer(rulebook, tmp_path
     source = synthetic(tmp_path / "blotter.csv", 3_000, seed=13, sales=0.1)
     run(rulebook, source, tmp_path / "local.csv", "fast")
     summary, _ = in_parts(rulebook, source, tmp_path / "dask.csv", workers=2, engine="dask")
-    assert summary.counts["parts"] == 2
+    assert summary.parts == 2
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
 
 
@@ -146,8 +147,9 @@ def test_the_command_line_runs_a_blotter_in_parts_and_on_dask(tmp_path):
         assert done.returncode == 1, done.stderr  # some orders are blocked
         outs[name] = json.loads(done.stdout)
         assert outs[name]["orders"] == 2_000
-    assert outs["one"]["decided"].get("parts", 1) == 1
-    assert outs["parts"]["decided"]["parts"] == outs["dask"]["decided"]["parts"] == 2
+        BatchSummary.model_validate({k: v for k, v in outs[name].items() if k not in ("blotter", "results")})
+    assert (outs["one"]["parts"], outs["one"]["one_part"]) == (1, None)
+    assert outs["parts"]["parts"] == outs["dask"]["parts"] == 2
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "one.csv").read_bytes() \
         == (tmp_path / "dask.csv").read_bytes()
 

@@ -542,7 +542,7 @@ def test_batch_is_the_cli_results_file_row_for_row(server, tmp_path, mode, as_of
     # The blotter is one that can fail: both verdicts, rows refused, orders decided each way.
     verdicts = {r["verdict"] for r in report["results"]}
     assert {"CLEAR", "VIOLATION", "REFUSED"} <= verdicts
-    assert {r["decided_by"] for r in report["results"]} == ({"headroom", "check", ""} if mode == "fast" else {"check", ""})
+    assert {r["decided_by"] for r in report["results"]} == ({"headroom", "sale", "check", ""} if mode == "fast" else {"check", ""})
     blocked = [r for r in report["results"] if r["verdict"] == "VIOLATION"]
     assert blocked and all(not r["accepted"] and r["clause"].startswith("PA 6.6(") for r in blocked)
 
