@@ -98,7 +98,7 @@ def batch_once(blotter: Path, out: Path, workers: int = 1) -> dict:
         summary, _ = batch.run_blotter(rulebook, cap, blotter, out, instruments=instruments)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "orders": summary.orders, "summary": summary.as_json(),
-            "peak_rss_mb": peak_mb(summary.counts.get("parts", 1))}
+            "peak_rss_mb": peak_mb(summary.parts)}
 
 
 def peak_mb(workers: int = 1) -> float:

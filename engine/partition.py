@@ -33,6 +33,7 @@ import re
 import shutil
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,12 +48,21 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 @dataclass
 class Plan:
-    """Which part each group (or outside account) goes to, or why the blotter runs in one part."""
+    """Which part each group (or outside account) goes to, or why the blotter runs in one part. The
+    parts are balanced on the blotter's first SAMPLE orders; a key first seen after them (a new
+    outside account, say) goes to the part its hash names."""
 
-    parts: list[frozenset] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)
+    assigned: dict = field(default_factory=dict)  # key -> part
+    parts: int = 0
+    sizes: list[int] = field(default_factory=list)  # orders of each part, in the sample
     one_part: str = ""  # the reason the blotter runs in one part
-    orders: int = 0
+
+
+SAMPLE = 50_000
+
+
+class _Joined(Exception):
+    """An order that joins two parts, or a row out of date order: the blotter runs in one part."""
 
 
 @dataclass
@@ -65,6 +75,7 @@ class PartResult:
     rows_file: str | None = None  # CSV rows, each led by its row number (local workers)
     cells: list | None = None  # the rows themselves (Dask workers, or an .xlsx result)
     multiline: bool = False  # a cell of rows_file holds a line break: read it as CSV, not by lines
+    one_part: str = ""  # the part stopped: the blotter must run in one part, for this reason
 
 
 class _Keys:
@@ -80,8 +91,12 @@ class _Keys:
         return values[i].strip() if 0 <= i < len(values) else ""
 
     def key(self, values: list[str]) -> str:
-        account = self.cell(values, "account")
-        group = self.members.get(account) or self.cell(values, "group") or "none"
+        i, n = self.at["account"], len(values)
+        account = values[i].strip() if 0 <= i < n else ""
+        group = self.members.get(account)
+        if group is None:
+            j = self.at["group"]
+            group = (values[j].strip() if 0 <= j < n else "") or "none"
         return group if group != "none" else "none:" + account
 
     def joins_parts(self, values: list[str]) -> bool:
@@ -89,56 +104,80 @@ class _Keys:
         counterparty = self.cell(values, "counterparty")
         return counterparty not in ("", _batch.MARKET) or self.cell(values, "security") not in self.common
 
+    def checked(self, rows: Iterable[tuple[int, list[str]]], as_of: date | None) -> Iterator[tuple[int, list[str]]]:
+        """The rows, raising _Joined at the first that joins two parts or is out of date order."""
+        last = ""
+        date_at = self.at["date"]
+        for number, values in rows:
+            if self.joins_parts(values):
+                raise _Joined("an order trades with a holder or the Company, or a security other than Common "
+                              f"(row {number})")
+            if as_of is None and 0 <= date_at < len(values):
+                day = values[date_at].strip()
+                if _ISO.match(day):
+                    if day < last:
+                        raise _Joined(f"the blotter is not in date order (row {number})")
+                    last = day
+            yield number, values
+
+
+def part_of(key: str, layout: Plan) -> int:
+    found = layout.assigned.get(key)
+    return found if found is not None else zlib.crc32(key.encode("utf-8")) % layout.parts
+
 
 def plan(rulebook, cap: CapTable, blotter: Path, as_of: date | None, workers: int) -> Plan:
-    """Read the blotter once: the parts, balanced by their orders, or why it runs in one part."""
+    """The parts, balanced on the blotter's first SAMPLE orders, or why it runs in one part."""
     names, rows = _batch.read_rows(blotter)
     keys = _Keys(rulebook, cap, names)
     counts: dict[str, int] = {}
     result = Plan()
-    last = ""
-    date_at = keys.at["date"]
-    for _, values in rows:
-        result.orders += 1
-        if result.one_part:
-            continue
-        if keys.joins_parts(values):
-            result.one_part = "an order trades with a holder or the Company, or a security other than Common"
-            continue
-        if as_of is None and 0 <= date_at < len(values):
-            day = values[date_at].strip()
-            if _ISO.match(day):
-                if day < last:
-                    result.one_part = "the blotter is not in date order"
-                    continue
-                last = day
-        k = keys.key(values)
-        counts[k] = counts.get(k, 0) + 1
-    if result.one_part:
+    try:
+        for n, (_, values) in enumerate(keys.checked(rows, as_of)):
+            if n == SAMPLE:
+                break
+            k = keys.key(values)
+            counts[k] = counts.get(k, 0) + 1
+    except _Joined as exc:
+        result.one_part = str(exc)
         return result
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
     if workers < 2 or len(counts) < 2:
         result.one_part = "one worker" if workers < 2 else "every order is in one group"
         return result
-    bins: list[tuple[int, int]] = [(0, i) for i in range(workers)]  # (orders, part)
-    members: list[set] = [set() for _ in range(workers)]
+    result.parts = min(workers, len(counts))
+    bins: list[tuple[int, int]] = [(0, i) for i in range(result.parts)]  # (orders, part)
     for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         size, i = heapq.heappop(bins)
-        members[i].add(k)
+        result.assigned[k] = i
         heapq.heappush(bins, (size + n, i))
-    sizes = {i: size for size, i in bins}
-    result.parts = [frozenset(m) for i, m in enumerate(members) if m]
-    result.sizes = [sizes[i] for i, m in enumerate(members) if m]
+    result.sizes = [size for size, _ in sorted(bins, key=lambda b: b[1])]
     return result
 
 
-def run_part(rulebook, cap: CapTable, names: list[str], rows: Iterable[tuple[int, list[str]]], keys: frozenset | None,
-             as_of: date | None, instruments: dict | None, mode: str, headroom_in_full: bool,
-             rows_file: str | None = None, progress: Any = None) -> PartResult:
-    """Pre-clear the rows of one part (those whose key is in `keys`; every row when None)."""
+def run_part(rulebook, cap: CapTable, names: list[str], rows: Iterable[tuple[int, list[str]]],
+             part: tuple[Plan, int] | None, as_of: date | None, instruments: dict | None, mode: str,
+             headroom_in_full: bool, rows_file: str | None = None, progress: Any = None) -> PartResult:
+    """Pre-clear the rows of one part (`part`: the plan and the part's number; every row when None).
+    Every row of the blotter is looked at: one that joins two parts stops the part, to be run again
+    in one."""
     parser = _batch.Parser(rulebook, names, as_of, _batch.extra_fields(rulebook))
     work = _batch.Batch(rulebook, cap, instruments, mode, headroom_in_full)
-    part_keys = _Keys(rulebook, cap, names)
-    mine = rows if keys is None else ((n, v) for n, v in rows if part_keys.key(v) in keys)
+    if part is None:
+        mine = rows
+    else:
+        layout, index = part
+        keys = _Keys(rulebook, cap, names)
+        key, assigned, parts = keys.key, layout.assigned, layout.parts
+        crc = zlib.crc32
+
+        def ours(k: str) -> bool:
+            found = assigned.get(k)
+            return (found if found is not None else crc(k.encode("utf-8")) % parts) == index
+        mine = ((n, v) for n, v in keys.checked(rows, as_of) if ours(key(v)))
     summary, problems = _batch.Summary(), []
     bought = 0
     handle = open(rows_file, "w", newline="", encoding="utf-8") if rows_file else None
@@ -166,6 +205,8 @@ def run_part(rulebook, cap: CapTable, names: list[str], rows: Iterable[tuple[int
                 bought += o.quantity
             if progress is not None and n % 1000 == 0:
                 progress(1000)
+    except _Joined as exc:
+        return PartResult(summary, problems, {}, 0, 0, one_part=str(exc))
     finally:
         if handle is not None:
             handle.close()
@@ -188,9 +229,10 @@ def _count(n: int) -> None:
             counter.value += n
 
 
-def _local_part(blotter: str, keys: frozenset, as_of, instruments, mode, headroom_in_full, rows_file) -> PartResult:
+def _local_part(blotter: str, layout: Plan, index: int, as_of, instruments, mode, headroom_in_full,
+                rows_file) -> PartResult:
     names, rows = _batch.read_rows(Path(blotter))
-    return run_part(_WORKER["rulebook"], _WORKER["cap"], names, rows, keys, as_of, instruments, mode,
+    return run_part(_WORKER["rulebook"], _WORKER["cap"], names, rows, (layout, index), as_of, instruments, mode,
                     headroom_in_full, rows_file=rows_file, progress=_count)
 
 
@@ -221,10 +263,11 @@ def run_partitioned(rulebook, cap: CapTable, blotter: Path, out: Path, as_of: da
             results = _run_local(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom_in_full,
                                  folder, out.suffix.lower() == ".xlsx", progress)
         floating = cap.common_outstanding - sum(h.common for h in cap.holders)
-        if any(r.float_refusals for r in results) or sum(r.bought for r in results) > floating:
+        joined = next((r.one_part for r in results if r.one_part), "")
+        if joined or any(r.float_refusals for r in results) or sum(r.bought for r in results) > floating:
             writer.abort()
             return _one_part(rulebook, cap, blotter, out, as_of, instruments, mode, progress, headroom_in_full,
-                             "the parts' purchases together need more than the market's float", started)
+                             joined or "the parts' purchases together need more than the market's float", started)
         summary, problems = _merge(results, writer)
         summary.seconds = time.perf_counter() - started
         summary.parts = len(results)
@@ -252,11 +295,11 @@ def _run_local(rulebook, cap, blotter, layout, as_of, instruments, mode, headroo
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     counter = context.Value("q", 0)
-    files = [None if xlsx else os.path.join(folder, f"part-{i}.csv") for i in range(len(layout.parts))]
-    with ProcessPoolExecutor(max_workers=len(layout.parts), mp_context=context, initializer=_init_worker,
+    files = [None if xlsx else os.path.join(folder, f"part-{i}.csv") for i in range(layout.parts)]
+    with ProcessPoolExecutor(max_workers=layout.parts, mp_context=context, initializer=_init_worker,
                              initargs=(rulebook, cap, counter)) as pool:
-        futures = [pool.submit(_local_part, str(blotter), keys, as_of, instruments, mode, headroom_in_full, f)
-                   for keys, f in zip(layout.parts, files)]
+        futures = [pool.submit(_local_part, str(blotter), layout, i, as_of, instruments, mode, headroom_in_full, f)
+                   for i, f in enumerate(files)]
         shown = 0
         while True:
             done, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
@@ -273,10 +316,12 @@ def _run_dask(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom
 
     names, rows = _batch.read_rows(blotter)
     keys = _Keys(rulebook, cap, names)
-    part_of = {k: i for i, part in enumerate(layout.parts) for k in part}
-    parts: list[list] = [[] for _ in layout.parts]
-    for number, values in rows:
-        parts[part_of[keys.key(values)]].append((number, values))
+    parts: list[list] = [[] for _ in range(layout.parts)]
+    try:
+        for number, values in keys.checked(rows, as_of):
+            parts[part_of(keys.key(values), layout)].append((number, values))
+    except _Joined as exc:
+        return [PartResult(_batch.Summary(), [], {}, 0, 0, one_part=str(exc))]
     cluster = None
     if scheduler is None:
         import logging

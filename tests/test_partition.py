@@ -66,7 +66,9 @@ def test_no_rule_that_can_stop_an_order_reads_another_groups_holding(rulebook):
     assert moved == []
 
 
-def test_parts_give_the_one_process_answer_byte_for_byte(rulebook, tmp_path):
+@pytest.mark.parametrize("sample", [50_000, 200])
+def test_parts_give_the_one_process_answer_byte_for_byte(rulebook, tmp_path, monkeypatch, sample):
+    monkeypatch.setattr(partition, "SAMPLE", sample)
     source = synthetic(tmp_path / "blotter.csv", 6_000, seed=11, sales=0.1)
     one, _ = run(rulebook, source, tmp_path / "one.csv", "fast")
     parts, _ = in_parts(rulebook, source, tmp_path / "parts.csv", workers=2)
@@ -101,13 +103,17 @@ def test_an_xlsx_result_in_parts_equals_the_one_process_result(rulebook, tmp_pat
      "a security other than Common"),
     ([["2003-06-01", "Outside Fund 1", "none", "buy", "common", 10, "market", ""]], "not in date order"),
 ])
-def test_a_blotter_whose_orders_join_parts_runs_in_one_part(rulebook, tmp_path, rows, reason):
+@pytest.mark.parametrize("sample", [50_000, 100])
+def test_a_blotter_whose_orders_join_parts_runs_in_one_part(rulebook, tmp_path, monkeypatch, rows, reason, sample):
+    # Found by the plan among the first orders, or by the workers (which look at every row) after
+    # them.
+    monkeypatch.setattr(partition, "SAMPLE", sample)
     source = synthetic(tmp_path / "b.csv", 300, seed=5, days=2)
     with open(source, "a", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     one, _ = run(rulebook, source, tmp_path / "one.csv", "fast")
     parts, _ = in_parts(rulebook, source, tmp_path / "parts.csv", workers=2)
-    assert parts.parts == 1 and reason in parts.one_part
+    assert parts.parts == 1 and reason in parts.one_part and "(row 302)" in parts.one_part
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
@@ -126,8 +132,8 @@ def test_parts_that_together_need_more_than_the_float_are_run_again_in_one_part(
     assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
-def test_a_dask_cluster_of_two_workers_gives_the_local_answer(rulebook, tmp_path):
-    pytest.importorskip("distributed")
+def test_a_dask_cluster_of_two_workers_gives_the_local_answer(rulebook, tmp_path, monkeypatch):
+    monkeypatch.setattr(partition, "SAMPLE", 500)  # the outside accounts first seen later go by their hash
     source = synthetic(tmp_path / "blotter.csv", 3_000, seed=13, sales=0.1)
     run(rulebook, source, tmp_path / "local.csv", "fast")
     summary, _ = in_parts(rulebook, source, tmp_path / "dask.csv", workers=2, engine="dask")
