@@ -1137,6 +1137,7 @@ def command(args, rulebook, cap: CapTable) -> int:
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
+        tqdm.monitor_interval = 0  # no monitor thread: the worker processes are forked from this one
         bar = tqdm(total=total, unit=" orders", unit_scale=True, file=sys.stderr, leave=False)
     try:
         if workers > 1 or args.engine == "dask":
