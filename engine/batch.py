@@ -662,6 +662,8 @@ class Batch:
         cap = _apply_common(self.cap, self.pending) if self.pending else self.cap
         scenario = self._scenario(order, order.quantity, on_cap=cap)
         if isinstance(scenario, Outcome):
+            if order.side == BUY and order.counterparty == MARKET and order.quantity > self.floating:
+                self.float_refusals += 1
             return scenario
         result = evaluate(self.rulebook, scenario)
         out = Outcome(order, order.row, verdict(result), not result.blocked, decided_by="check")
