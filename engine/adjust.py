@@ -9,6 +9,10 @@ outstanding immediately before it (O), and gives:
   subdivision, combination or dividend in Common), or None;
 - `outstanding_change`: the Common the event adds to (or takes from) the outstanding otherwise.
 
+A formula whose trigger counts earlier events (`aggregate`: a field and a number of months)
+also reads `earlier_<field>`: that field summed over the events of the same formula in the
+record within those months before, that did not adjust the same price (unadjusted_earlier).
+
 The formulas are those of a conventional anti-dilution clause; the rulebook cites the words
 that state each one for its instrument. Everything here is exact (Fraction).
 """
@@ -16,6 +20,7 @@ that state each one for its instrument. Everything here is exact (Fraction).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -32,6 +37,12 @@ class Formula:
     common_scale: Callable[[int, dict], Fraction | None] = lambda o, f: None
     outstanding_change: Callable[[int, dict], int] = lambda o, f: 0
     trigger: str = ""  # when the formula adjusts at all, in words
+    # Each part of the trigger by name (all must hold for an adjustment): (name, test(o, f)).
+    limbs: tuple[tuple[str, Callable[[int, dict], bool]], ...] = ()
+    # Figures the formula works out from its fields, by name, for a report: (name, figure(o, f)).
+    figures: tuple[tuple[str, Callable[[int, dict], Fraction]], ...] = ()
+    aggregate: tuple[str, int] | None = None  # (field, months): earlier unadjusted events counted
+    why: Callable[[int, dict], str] | None = None  # why it does not adjust, with the figures
 
 
 def _subdivision(o: int, f: dict) -> Fraction | None:
@@ -59,13 +70,44 @@ def _distribution(o: int, f: dict) -> Fraction | None:
     return (market - value) / market
 
 
-def _tender_offer(o: int, f: dict) -> Fraction | None:
+def _tender_paid(o: int, f: dict) -> Fraction:
+    """The consideration of the offer with that of earlier offers not adjusted for."""
+    return Fraction(f["consideration"]) + Fraction(f.get("earlier_consideration", 0))
+
+
+def _tender_limit(o: int, f: dict) -> Fraction:
+    """5% of the 12 Month Net Income (a loss entered as 0)."""
+    return Fraction(f["net_income_12_months"]) * Fraction(5, 100)
+
+
+def _tender_raw(o: int, f: dict) -> Fraction:
     market, paid, bought = Fraction(f["current_market_price"]), Fraction(f["consideration"]), f["purchased"]
-    income = Fraction(f["net_income_12_months"])
-    if paid <= income * Fraction(5, 100):
+    return o * market / (paid + (o - bought) * market)
+
+
+def _tender_offer(o: int, f: dict) -> Fraction | None:
+    if _tender_paid(o, f) <= _tender_limit(o, f):
         return None  # not more than 5% of the 12 Month Net Income
-    factor = o * market / (paid + (o - bought) * market)
+    factor = _tender_raw(o, f)
     return factor if factor < 1 else None  # never an increase
+
+
+def _tender_why(o: int, f: dict) -> str:
+    paid, limit = _tender_paid(o, f), _tender_limit(o, f)
+    if paid <= limit:
+        earlier = Fraction(f.get("earlier_consideration", 0))
+        with_earlier = f" with {_dollars(earlier)} of other tender offers not adjusted for" if earlier else ""
+        return (f"the consideration, {_dollars(paid)}{with_earlier}, does not exceed 5% of the 12 Month Net "
+                f"Income, {_dollars(limit)}")
+    return f"the fraction, {_fraction(_tender_raw(o, f))}, would increase the price, and no adjustment is made"
+
+
+def _dollars(value: Fraction) -> str:
+    return f"${calc._round_half_up(value, 2):,}"
+
+
+def _fraction(value: Fraction) -> str:
+    return f"{value.numerator:,}/{value.denominator:,}"
 
 
 FORMULAS: dict[str, Formula] = {
@@ -94,8 +136,55 @@ FORMULAS: dict[str, Formula] = {
          ("net_income_12_months", "money")),
         "P x (O x CMP) / (C + (O - S) x CMP)", _tender_offer,
         outstanding_change=lambda o, f: -f["purchased"],
-        trigger="the consideration exceeds 5% of the 12 Month Net Income, and the price would fall"),
+        trigger="the consideration exceeds 5% of the 12 Month Net Income, and the price would fall",
+        limbs=(("exceeds_limit", lambda o, f: _tender_paid(o, f) > _tender_limit(o, f)),
+               ("no_increase", lambda o, f: _tender_raw(o, f) < 1)),
+        figures=(("aggregate_consideration", _tender_paid), ("net_income_limit", _tender_limit)),
+        aggregate=("consideration", 12), why=_tender_why),
 }
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day where it has no such day)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def unadjusted_earlier(name: str, record: tuple, specs: dict, parameter: str, on: date, stop: int | None = None) -> Fraction:
+    """For a formula with an `aggregate` (field, months): the field summed over the events of the
+    record (RecordedTermEvent, in order; the first `stop` only) whose term event uses the same
+    formula, dated within the months before `on` (from the same day that many months earlier),
+    that did not adjust `parameter`: its term event has no effect on it, or the formula's trigger
+    was not met (each with its own earlier events counted)."""
+    formula = FORMULAS[name]
+    if formula.aggregate is None:
+        return Fraction(0)
+    key, months = formula.aggregate
+    seen: list[tuple[date, Fraction]] = []  # (date, field) of each earlier event not adjusted for
+
+    def within(day: date) -> Fraction:
+        start = months_before(day, months)
+        return sum((value for when, value in seen if start <= when <= day), Fraction(0))
+
+    for recorded in (record[:stop] if stop is not None else record):
+        spec = specs.get(recorded.event)
+        if spec is None or spec.formula != name or recorded.outstanding is None:
+            continue
+        inputs = formula_inputs(name, dict(recorded.fields))
+        if inputs is None:
+            continue
+        if any(e.adjust == parameter for e in spec.effects):
+            inputs["earlier_" + key] = within(recorded.on)
+            if formula.factor(recorded.outstanding, inputs) is not None:
+                continue  # adjusted for (or carried forward into a later adjustment)
+        seen.append((recorded.on, inputs[key]))
+    return within(on)
 
 
 def formula_inputs(name: str, fields: dict) -> dict | None:

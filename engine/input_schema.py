@@ -404,7 +404,8 @@ def captable_schema(book: Rulebook) -> dict:
         for field, field_type in spec.fields:
             props[field] = FIELD_SCHEMAS[field_type](field)
         defs[f"event.{event_id}"] = {"type": "object", "description": text, "properties": props,
-                                     "required": ["date", "kind", *(field for field, _ in spec.fields)],
+                                     "required": ["date", "kind", *(field for field, kind in spec.fields
+                                                                    if kind != "optional_date")],
                                      "additionalProperties": False}
     defs.pop("termEvent", None)
     history_event = defs["historyEvent"]
@@ -433,6 +434,8 @@ FIELD_SCHEMAS = {
     "date": lambda f: {"$ref": "#/$defs/date", "description": f"{f}: a date, not before the event."},
     "date_or_none": lambda f: {"anyOf": [{"$ref": "#/$defs/date"}, {"const": "none"}, {"type": "null"}],
                                "description": f"{f}: a date, not before the event, or `none`."},
+    "optional_date": lambda f: {"$ref": "#/$defs/date", "description": f"{f}: a date, not before the event; may be "
+                                                                      "left out (then unknown)."},
     "count": lambda f: {"type": "integer", "minimum": 1, "description": f"{f}: a whole number of shares, 1 or more."},
     "money": lambda f: {"type": "number", "minimum": 0, "description": f"{f}: an amount in dollars (e.g. 20.00)."},
 }

@@ -47,6 +47,19 @@ class SecurityClass:
 
 
 @dataclass(frozen=True)
+class Deferral:
+    """Adjustments of one parameter in force on a date that the issuer may defer for a conversion or
+    exercise then (parameters.yaml `defer_until`): the value before them, the events (a history's
+    RecordedTermEvent), the effect of the first, and whether an event's date is unstated."""
+
+    parameter: str
+    before: Any  # the value in force before the deferrable adjustments (Decimal, or Fraction)
+    events: tuple
+    effect: Any  # TermEffect
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
 class Deal:
     """What the measures need from a rulebook: its terms, securities, classes and parameters."""
 
@@ -56,6 +69,7 @@ class Deal:
     parameters: dict[str, Any]
     term_events: dict = field(default_factory=dict)  # the rulebook's term events (TermEvent), by id
     carried: dict = field(default_factory=dict)  # parameter -> factor carried forward (de minimis) on the date
+    deferrals: dict = field(default_factory=dict)  # parameter -> Deferral: adjustments whose shares may be deferred
 
     def of_class(self, kind: str) -> list[str]:
         """Security ids whose declared class (common, preferred, warrant) is `kind`."""
@@ -832,7 +846,7 @@ def amount(sit: Situation, value: Any = None, parameter: str | None = None, time
 
 def price_adjustment(sit: Situation, parameter: str, events: dict | None = None, inputs: dict | None = None,
                      prefix: str = "adjustment", times: Any = None, notice_days: int | None = None,
-                     output: str = "after") -> Any:
+                     limb: str | None = None, figure: str | None = None, output: str = "after") -> Any:
     """What the proposed event on the Common does to `parameter` (a price, or a share threshold
     factor, that a term event of the rulebook adjusts: the one `events` names for the action's
     kind, else the one with the kind's id): the formula of engine/adjust.py on the fields the
@@ -844,8 +858,11 @@ def price_adjustment(sit: Situation, parameter: str, events: dict | None = None,
     (whether the formula's condition is met at all), `exact` (before rounding), `outstanding`
     (O), `factor` (the fraction, as text), `words` (what happens, as a sentence part), `scaled`
     (the number `times` multiplied by the value after, to the whole share above), `effective` (the
-    date the adjustment is in force from), `notice_by` (`notice_days` after that). Unknown while a
-    field the formula reads is not stated."""
+    date the adjustment is in force from), `notice_by` (`notice_days` after that), `limb` (whether
+    the part of the formula's trigger named `limb` holds), `figure` (the figure the formula works
+    out under the name `figure`). A formula that counts earlier events (adjust.py `aggregate`)
+    counts those of the cap table's record up to the date. Unknown while a field the formula reads
+    is not stated."""
     action = sit.action
     kind = action.kind if action is not None else ""
     spec = sit.deal.term_events.get((events or {}).get(kind, kind))
@@ -862,6 +879,16 @@ def price_adjustment(sit: Situation, parameter: str, events: dict | None = None,
     outstanding = sit.cap.common_outstanding
     if output == "outstanding":
         return outstanding
+    if formula.aggregate is not None:
+        record = tuple(e for e in sit.cap.term_events if e.on <= sit.as_of)
+        inputs["earlier_" + formula.aggregate[0]] = adjust.unadjusted_earlier(
+            spec.formula, record, sit.deal.term_events, parameter, sit.as_of)
+    if output == "limb":
+        test = dict(formula.limbs).get(limb or "")
+        return None if test is None else test(outstanding, inputs)
+    if output == "figure":
+        work = dict(formula.figures).get(figure or "")
+        return None if work is None else work(outstanding, inputs)
     before = Fraction(sit.deal.parameters[parameter])
     factor = formula.factor(outstanding, inputs)
     if factor is None:
@@ -890,6 +917,8 @@ def price_adjustment(sit: Situation, parameter: str, events: dict | None = None,
         return f"{step.factor.numerator:,}/{step.factor.denominator:,}"
     # words
     if factor is None:
+        if formula.why is not None:
+            return f"not adjusted: {formula.why(outstanding, inputs)}"
         return f"not adjusted: the formula's condition ({formula.trigger}) is not met"
     if not step.made:
         change = abs(step.exact / before - 1) * 100
@@ -897,6 +926,52 @@ def price_adjustment(sit: Situation, parameter: str, events: dict | None = None,
                 f"{sit.deal.parameters.get(effect.de_minimis_pct)}% and is carried forward into the next adjustment")
     effective = sit.as_of + timedelta(days=effect.effective_days_after)
     return f"adjusted from {_money(before, effect.places)} to {_money(step.after, effect.places)} effective {effective}"
+
+
+def deferred_issue(sit: Situation, parameter: str, output: str = "pending") -> Any:
+    """A proposed conversion or exercise after the record date of an adjustment of `parameter` and
+    before its event occurs (Deal.deferrals): the Common issuable now at the value in force
+    before that adjustment and the additional Common it gives, which the issuer may defer until
+    the event. Outputs: `pending` (whether such an adjustment is in force), `now` (the Common at
+    the value before), `total` (the Common as adjusted), `deferred` (the difference), `before` (the
+    value before), `record_date` (the latest such event's date), `occurs` (the earliest date its
+    event occurs). A Warrant whose share number moves with the price (`warrant_shares`) is
+    exercised before the adjustment for the shares it then covered (times after / before, to the
+    nearest whole share, half up). Unknown while an event's date is not stated."""
+    action = sit.action
+    if action is None or not action.is_capital_event:
+        return None
+    deferral = sit.deal.deferrals.get(parameter)
+    if deferral is None:
+        return False if output == "pending" else None
+    if deferral.unknown:
+        return None
+    if output == "pending":
+        return True
+    if output == "before":
+        return deferral.before
+    if output == "record_date":
+        return max(e.on for e in deferral.events)
+    if output == "occurs":
+        return min(e.field(deferral.effect.defer_until) for e in deferral.events)
+    if not _holds_for_event(sit.cap, _index(sit.cap), sit.deal, action):
+        return None
+    total = event_common(sit.deal, action, sit.as_of)
+    if output == "total" or total is None:
+        return total
+    before, after = Fraction(deferral.before), Fraction(sit.deal.parameters[parameter])
+    terms = sit.deal.terms
+    if parameter == "conversion_price":
+        terms = replace(terms, conversion_price=Decimal(before.numerator) / before.denominator)
+    earlier = Deal(terms, sit.deal.securities, sit.deal.classes, {**sit.deal.parameters, parameter: deferral.before},
+                   sit.deal.term_events, sit.deal.carried)
+    quantity = action.quantity
+    if deferral.effect.warrant_shares:
+        quantity = int(calc._round_half_up(quantity * after / before, 0))
+    now = event_common(earlier, replace(action, quantity=quantity), sit.as_of)
+    if now is None:
+        return None
+    return now if output == "now" else max(total - now, 0)
 
 
 def _money(value: Fraction, places: int | None) -> str:
@@ -1088,11 +1163,16 @@ MEASURES: dict[str, Measure] = {
                       (), {"": "money"}),
     "price_adjustment": Measure(price_adjustment, {
         "parameter": "parameter", "events": "term_events", "inputs": "fact_map", "prefix": "word", "times": "number",
-        "notice_days": "int",
-        "output": "choice:before|after|changes|triggered|exact|factor|words|outstanding|scaled|effective|notice_by"},
+        "notice_days": "int", "limb": "word", "figure": "word",
+        "output": "choice:before|after|changes|triggered|exact|factor|words|outstanding|scaled|effective|notice_by"
+                  "|limb|figure"},
         ("parameter",), {"before": "money", "after": "money", "exact": "money", "changes": "bool", "triggered": "bool",
                          "factor": "text", "words": "text", "outstanding": "shares", "scaled": "shares",
-                         "effective": "date", "notice_by": "date", "": "money"}),
+                         "effective": "date", "notice_by": "date", "limb": "bool", "figure": "money", "": "money"}),
+    "deferred_issue": Measure(deferred_issue, {
+        "parameter": "parameter", "output": "choice:pending|now|total|deferred|before|record_date|occurs"},
+        ("parameter",), {"pending": "bool", "now": "shares", "total": "shares", "deferred": "shares",
+                         "before": "money", "record_date": "date", "occurs": "date", "": "bool"}),
     "exceeds": Measure(exceeds, {"fact": "fact", "parameter": "parameter"}, ("fact", "parameter"), {"": "bool"}),
     "accreted_after_reset": Measure(accreted_after_reset, {
         "reset_fact": "fact", "rate": "number", "on": "date", "on_fact": "fact", "reset_on": "date",

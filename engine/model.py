@@ -224,6 +224,10 @@ class TermEffect:
     de_minimis_pct: str = ""  # a number parameter: a smaller adjustment is carried forward
     places: int | None = None  # an adjusted price is rounded to these decimals (half up)
     warrant_shares: bool = False  # the warrant's share number moves inversely with this price
+    # A date field of the event: the adjustment is effective after the event's date (a record date),
+    # and the additional shares it gives a conversion or exercise made after that date and before
+    # the date the field states (the event itself) may be deferred until then.
+    defer_until: str = ""
     only_raise: bool = False
     before: str = ""  # a date parameter
     unless_field: str = ""

@@ -18,7 +18,7 @@ from .conditions import OPERATORS, All, AnyOf, Atom, Not, TrueCond, atoms, facts
 from .documents import ELISION, document_text, quote_found
 from .errors import ProblemList, did_you_mean, shown
 from .facts import CORE_FACTS, FACT_TYPES, Constraint, FactSpec, PartyAttribute, allowed_values
-from .measures import MEASURES, PARTIES, WHEN, Deal, SecurityClass
+from .measures import MEASURES, PARTIES, WHEN, Deal, Deferral, SecurityClass
 from .model import (Assumption, Document, Exception_, Parameter, ParameterValue, RecordedTermEvent, Rule, Source,
                     StatusEvent, TermEffect, TermEvent, Version, COMPANY, NO_GROUP)
 from .instruments import STATES
@@ -44,8 +44,8 @@ MANIFEST_KEYS = ("id", "title", "description", "rule_files", "arithmetic_assumpt
 PARAMETER_FILE_KEYS = ("parameters", "securities", "classes", "groups", "instrument_events", "term_events")
 TERM_EVENT_KEYS = ("title", "fields", "formula", "effects", "source")
 TERM_EFFECT_KEYS = ("dividend_rate", "preference", "adjust", "label", "inverse", "effective_days_after", "de_minimis_pct",
-                    "places", "warrant_shares", "only_raise", "before", "unless", "source", "assumption")
-TERM_FIELD_TYPES = ("date", "date_or_none", "count", "money")
+                    "places", "warrant_shares", "only_raise", "before", "unless", "defer_until", "source", "assumption")
+TERM_FIELD_TYPES = ("date", "date_or_none", "optional_date", "count", "money")
 PARAMETER_FILE_REQUIRED = ("parameters", "securities", "groups")
 EVENT_KEYS = ("title", "date", "puts_in_question", "source", "assumption")
 PARAMETER_KEYS = ("value", "values", "source", "note", "evidence")
@@ -203,11 +203,14 @@ class Rulebook:
         starts = kept_beside(_STARTS, self, lambda: tuple(sorted({v.start for p in self.parameters.values()
                                                                   for v in p.values})))
         adjusted = self.adjustments(record, on) if any(r.outstanding is not None for r in record) else {}
+        deferring = self.deferring(record, on) if on is not None and adjusted else ()
+        asked = on
         if not starts or on is None:
             on, span = None, None
         else:
             span = bisect_right(starts, on)
-        key = (span, record, tuple((a.name, len(a.steps)) for a in adjusted.values()))
+        key = (span, record, tuple((a.name, len(a.steps)) for a in adjusted.values()),
+               tuple((d[0], d[2], d[3]) for d in deferring))
         deals = kept_beside(_DEALS, self, dict)
         found = deals.get(key)
         if found is None:
@@ -216,8 +219,44 @@ class Rulebook:
             parameters = {name: _value_on(p, on) for name, p in self.parameters.items()}
             parameters.update({name: _number(a.value) for name, a in adjusted.items()})
             found = deals[key] = Deal(self.terms(on, record, adjusted), self.securities, self.classes, parameters,
-                                      self.term_events, {name: a.carried for name, a in adjusted.items()})
+                                      self.term_events, {name: a.carried for name, a in adjusted.items()},
+                                      self._deferrals(record, asked, deferring))
         return found
+
+    def deferring(self, record: tuple[RecordedTermEvent, ...], on: date) -> tuple:
+        """The adjustments of the record in force on `on` whose effect may be deferred (`defer_until`:
+        effective after the event's date, a record date, and deferrable until the date its field
+        states) and whose event has not occurred by `on`: (parameter, effect, index of the event in
+        the record, whether the field is unstated), each a conversion or exercise on `on` is
+        after the record date of and before the event itself, or may be."""
+        out = []
+        for index, recorded in enumerate(record):
+            spec = self.term_events.get(recorded.event)
+            if spec is None or recorded.outstanding is None:
+                continue
+            for effect in spec.effects:
+                if not (effect.adjust and effect.defer_until):
+                    continue
+                if not recorded.on + timedelta(days=effect.effective_days_after) <= on:
+                    continue  # the adjustment is not in force yet: nothing additional to defer
+                occurs = recorded.field(effect.defer_until)
+                if occurs is None or on < occurs:
+                    out.append((effect.adjust, effect, index, occurs is None))
+        return tuple(out)
+
+    def _deferrals(self, record: tuple[RecordedTermEvent, ...], on: date | None, deferring: tuple) -> dict:
+        """Per parameter with a deferrable adjustment on `on` (see deferring): the value in force
+        before those adjustments (the record without their events: later events keep the Common
+        outstanding recorded with them), the events, and whether any leaves its date unstated."""
+        out: dict = {}
+        for name in dict.fromkeys(d[0] for d in deferring):
+            mine = [d for d in deferring if d[0] == name]
+            left = tuple(r for i, r in enumerate(record) if i not in {d[2] for d in mine})
+            before = self.adjustments(left, on).get(name)
+            value = before.value if before is not None else Fraction(Decimal(self.param(name, on)))
+            out[name] = Deferral(parameter=name, before=_number(value), events=tuple(record[d[2]] for d in mine),
+                                 effect=mine[0][1], unknown=any(d[3] for d in mine))
+        return out
 
     def _dated_terms(self) -> bool:
         """Whether any parameter has dated values (else every date reads the same terms)."""
@@ -262,15 +301,20 @@ class Rulebook:
         parameter has on the step's date, so a value the rulebook dates later replaces the
         adjusted one from its own date."""
         pending = []
-        for recorded in record:
+        for index, recorded in enumerate(record):
             spec = self.term_events.get(recorded.event)
             if spec is None or not spec.formula or recorded.outstanding is None:
                 continue
             inputs = adjust.formula_inputs(spec.formula, dict(recorded.fields))
             formula = adjust.FORMULAS[spec.formula]
-            factor = formula.factor(recorded.outstanding, inputs) if inputs is not None else None
             for effect in spec.effects:
                 if effect.adjust:
+                    factor = None
+                    if inputs is not None:
+                        if formula.aggregate is not None:  # earlier events not adjusted for count too
+                            inputs["earlier_" + formula.aggregate[0]] = adjust.unadjusted_earlier(
+                                spec.formula, record, self.term_events, effect.adjust, recorded.on, index)
+                        factor = formula.factor(recorded.outstanding, inputs)
                     takes = recorded.on + timedelta(days=effect.effective_days_after)
                     if on is None or takes <= on:
                         pending.append((takes, recorded, effect, factor))
@@ -1254,6 +1298,16 @@ def _load_term_events(ctx: _Ctx, node: LineDict, book: _Loading) -> None:
                 ctx.add(effect, "adjust", "bad-value", f"{where}.adjust: the event names no formula "
                         f"(one of {', '.join(adjust.FORMULAS)}) to adjust {value!r} by")
             extra = _adjust_keys(ctx, effect, where, changed[0] == "adjust", numbers)
+            defer = effect.get("defer_until")
+            if defer is not None:
+                if changed[0] != "adjust":
+                    ctx.add(effect, "defer_until", "unknown-key", f"{where}.defer_until: only an `adjust` effect takes "
+                            "defer_until")
+                elif not _is_name(defer) or fields.get(defer) not in ("date", "date_or_none", "optional_date"):
+                    ctx.add(effect, "defer_until", "bad-value", f"{where}.defer_until: expected a date field of the "
+                            f"event; the event's fields are {', '.join(fields) or 'none'}")
+                else:
+                    extra["defer_until"] = str(defer)
             if changed[0] == "adjust" and isinstance(value, str):
                 book.adjusted.setdefault(value, str(event_id))
             if not _is_name(value) or value not in numbers:

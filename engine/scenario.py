@@ -1389,9 +1389,11 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
     kinds = {**EVENT_KEYS, **{event_id: ("date", "kind", *(name for name, _ in spec.fields))
                               for event_id, spec in rulebook.term_events.items()}}
     known = isinstance(kind, str) and kind in kinds
+    optional = {**EVENT_OPTIONAL, **{event_id: tuple(name for name, kind in spec.fields if kind == "optional_date")
+                                     for event_id, spec in rulebook.term_events.items()}}
     if known:
         ck.mapping(item, where, kinds[kind],
-                   tuple(k for k in kinds[kind] if k not in EVENT_OPTIONAL.get(kind, ())), line=line)
+                   tuple(k for k in kinds[kind] if k not in optional.get(kind, ())), line=line)
     else:
         ck.add(_line(item, "kind") or line, "bad-value",
                f"{where}.kind: {_show(kind)} is not one of {', '.join(kinds)}{did_you_mean(kind, kinds)}")
@@ -1477,11 +1479,12 @@ def _check_event(ck: _Checker, item: Any, where: str, line: int | None, rulebook
 def _term_event(ck: _Checker, item: dict, where: str, spec: Any, when: date | None) -> Any:
     """A term event of the history (parameters.yaml `term_events`) with each of its fields stated:
     a date, or `none` for a date_or_none field (a field left out is missing: what the event does
-    to the terms may turn on it)."""
+    to the terms may turn on it), except an optional_date field, which may be left out (unknown)."""
     fields = []
+    required = sum(1 for _, kind in spec.fields if kind != "optional_date")
     for name, kind in spec.fields:
         if name not in item:
-            continue  # reported missing by the key check
+            continue  # reported missing by the key check, unless optional
         value = item.get(name)
         if kind == "date_or_none" and (value is None or value == "none"):
             fields.append((name, None))
@@ -1502,7 +1505,7 @@ def _term_event(ck: _Checker, item: dict, where: str, spec: Any, when: date | No
             ck.add(_line(item, name), "bad-date", f"{where}.{name}: {stated} is before the event ({when})")
             return None
         fields.append((name, stated))
-    if when is None or len(fields) != len(spec.fields):
+    if when is None or sum(1 for name, _ in fields if dict(spec.fields)[name] != "optional_date") != required:
         return None
     return RecordedTermEvent(event=spec.id, on=when, fields=tuple(fields), file=ck.file, line=_line(item, "date"))
 

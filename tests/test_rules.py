@@ -601,7 +601,33 @@ SAMPLE_OUTCOMES = {
     "approval-series-split-a1-alone.yaml": {"cod.8c-i.series-split-75": APPROVAL,
                                             "cod.12j.series-split-unanimous": APPROVAL},
     "approval-series-split-even.yaml": {"cod.8c-i.series-split-75": APPROVAL},
-    "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},
+    # The 2,000,000 bought at $13.00 move the prices 0.3419%: 12(d)(v) and 4(e) apply, carried forward.
+    "approval-tender-offer-by-company.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL,
+                                              "cod.12d-v.tender-offer": ("consequence", None),
+                                              "war.4e.tender-offer": ("consequence", None)},
+    # An issuer tender offer (CoD 12(d)(v), WAR 4(e)): adjusted, under the 5% threshold, a figure missing.
+    "adjustment-tender-offer-by-subsidiary-2001.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL,
+                                                        "cod.12d-v.tender-offer": ("consequence", None),
+                                                        "cod.12d-x.adjustment-notice": ("obligation", None),
+                                                        "war.4e.tender-offer": ("consequence", None),
+                                                        "war.4h.adjustment-notice": ("obligation", None)},
+    "adjustment-tender-offer-under-net-income-threshold-2001.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL},
+    "adjustment-tender-offer-consideration-not-stated-2001.yaml": {
+        "cod.8c-v.tender-offer-majority": APPROVAL, "cod.12d-v.tender-offer": ("cannot_determine", None),
+        "cod.12d-x.adjustment-notice": ("cannot_determine", None), "war.4e.tender-offer": ("cannot_determine", None),
+        "war.4h.adjustment-notice": ("cannot_determine", None)},
+    # The deferral of CoD 12(d)(xi) and WAR 4(i): a dividend in Common of record June 1, paid June 15, 2001.
+    **{f"deferral-conversion-{when}-2001.yaml": {
+        LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None), **deferral}
+       for when, deferral in (("after-record-date", {"cod.12d-xi.deferral": ("consequence", None)}),
+                              ("day-before-payment-date", {"cod.12d-xi.deferral": ("consequence", None)}),
+                              ("on-record-date", {}), ("on-payment-date", {}),
+                              ("payment-date-not-stated", {"cod.12d-xi.deferral": ("cannot_determine", None)}))},
+    "deferral-exercise-after-record-date-2001.yaml": {LIBERTY_RULE: ("permitted", None),
+                                                      "war.3.delivery": ("obligation", None),
+                                                      "war.4i.deferral": ("consequence", None),
+                                                      "war.10.exercise-before-expiry": ("permitted", None)},
     "exchange-offer-by-subsidiary-mirror-2001.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL,
                                                       "cod.12d-vii.exchange-offer-mirror": ("obligation", None)},
     "spinoff-2001.yaml": {"cod.12d-vi.spinoff-exchange": ("obligation", None),
