@@ -672,6 +672,84 @@ def as_converted_shares(sit: Situation, party: str | None = None, securities: li
     return sum(conversion(deal, _preferred_in(h, listed), day, rounding) for h in sit.holdings(group, when))
 
 
+def _every_holding(sit: Situation, when: str) -> list[Holding]:
+    """Every holding outside the Company, before or after the action (None: after is unknown)."""
+    holders = list(sit.cap.holders)
+    if when == "after" and sit._changes():
+        changes = sit.changed()[0]
+        names = {h.name for h in holders}
+        holders = [changes.get(h.name, h) for h in holders] + [h for n, h in changes.items() if n not in names]
+    return [h for h in holders if h.group != COMPANY]
+
+
+def _issuable_total(sit: Situation, listed: tuple[str, ...], when: str) -> int:
+    """Common issuable on converting every Outstanding share of the listed preferred (each holder's
+    shares one conversion, at the date's rate) and exercising every listed warrant exercisable on
+    the date."""
+    deal = sit.deal
+    preferred = _convertible(deal, listed)
+    warrants = any(deal.securities.get(s, {}).get("class") == "warrant" for s in listed)
+    total = 0
+    for h in _every_holding(sit, when):
+        if preferred:
+            total += conversion(deal, _preferred_in(h, preferred), sit.as_of)
+        if warrants:
+            total += exercisable(deal, h.warrants, sit.as_of, sit.as_of)
+    return total
+
+
+def issuable(sit: Situation, securities: list[str], output: str = "shares", when: str = "before",
+             value_fact: str | None = None, places: int = 2) -> Any:
+    """The Common issuable on the listed securities on the date: `shares`, on converting every
+    Outstanding share of the listed preferred (each holder's shares together, one conversion,
+    rounded as the terms state) and exercising every listed warrant exercisable on the date;
+    `per_share`, the Common one share of the preferred converts into, to `places` decimals, as
+    text ("calculated as to each conversion to the nearest 1/100 of a share"). With `value_fact`
+    (an amount per share of Common, the cash receivable for it, say): `value`, that amount times
+    `shares`, and `value_per_share`, times the `per_share` figure, each rounded half up to the
+    cent. Unknown when that fact, or the cap table after the action, is unknown."""
+    if not sit.known(when):
+        return None
+    if output in ("per_share", "value_per_share"):
+        per_share = calc._round_half_up(calc.conversion_shares_exact(sit.deal.terms, 1, sit.as_of), int(places))
+        if output == "per_share":
+            return f"{per_share:,}"
+        quantity = Fraction(per_share)
+    else:
+        listed = tuple(securities)
+        quantity = sit.counted(("issuable", listed, when), lambda: (_issuable_total(sit, listed, when),))[0]
+        if output == "shares":
+            return quantity
+    value = sit.facts.get(value_fact) if value_fact else None
+    if value is None:
+        return None
+    return calc._round_half_up(quantity * Fraction(value), 2)
+
+
+def reserve(sit: Situation, authorized_fact: str, securities: list[str], when: str = "after",
+            output: str = "margin") -> Any:
+    """A covenant to reserve and keep available, out of the authorized but unissued Common, the
+    Common issuable on the listed securities: `outstanding`, the Common outstanding `when` (after
+    an issuance of Common, with it); `unissued`, the Common authorized (the value of
+    `authorized_fact`) less that; `issuable`, as the `issuable` measure's `shares`; `margin`,
+    unissued less issuable (0 or more: the covenant is met). Unknown when the authorized Common,
+    or the cap table after the action, is unknown."""
+    if not sit.known(when):
+        return None
+    outstanding = sit.common_outstanding(when)
+    if output == "outstanding":
+        return outstanding
+    listed = tuple(securities)
+    needed = sit.counted(("issuable", listed, when), lambda: (_issuable_total(sit, listed, when),))[0]
+    if output == "issuable":
+        return needed
+    authorized = sit.facts.get(authorized_fact)
+    if authorized is None:
+        return None
+    unissued = int(authorized) - outstanding
+    return unissued if output == "unissued" else unissued - needed
+
+
 def accreted_value(sit: Situation, on: Any = "as_of", include: str = "accreted",
                    day_count: str | None = None, places: int | None = None) -> Any:
     """A liquidation preference accreted on its payment dates under the terms the rulebook
@@ -1140,6 +1218,15 @@ MEASURES: dict[str, Measure] = {
     "as_converted_shares": Measure(as_converted_shares, {
         "party": "party", "securities": "securities", "when": "when", "on": "date", "per_share": "bool",
         "rounding": _ROUNDING}, (), {"": "shares"}, _CONVERTING),
+    "issuable": Measure(issuable, {
+        "securities": "securities", "output": "choice:shares|per_share|value|value_per_share", "when": "when",
+        "value_fact": "fact", "places": "int"}, ("securities",),
+        {"shares": "shares", "per_share": "text", "value": "money", "value_per_share": "money", "": "shares"},
+        _CONVERTING),
+    "reserve": Measure(reserve, {
+        "authorized_fact": "fact", "securities": "securities", "when": "when",
+        "output": "choice:outstanding|unissued|issuable|margin"}, ("authorized_fact", "securities"),
+        {"": "shares"}, _CONVERTING),
     "accreted_value": Measure(accreted_value, {"on": "date", "include": "choice:accreted|accrued|total",
                                                "day_count": "choice:" + "|".join(calc.DAY_COUNTS), "places": "int"}, (),
                               {"": "money"}, _CONVERTING),

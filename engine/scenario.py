@@ -826,7 +826,7 @@ def instruments(ck: _Checker, node: dict, path: str, rulebook: Rulebook) -> dict
 def _corporate(ck: _Checker, node: dict, kind: str, rulebook: Rulebook) -> Action:
     """A corporate action: each field states one fact the rulebook declares (facts.yaml)."""
     details = _stated_fields(ck, node, kind, rulebook, top=("kind",))
-    _contradictions(ck, node, details, rulebook)
+    _contradictions(ck, node, details, rulebook, kind)
     return Action(kind=kind, details={k: v for k, v in details.items() if v is not None})
 
 
@@ -892,12 +892,14 @@ def _stated(node: dict, path: str) -> bool:
     return value is not None
 
 
-def _contradictions(ck: _Checker, node: dict, details: dict, rulebook: Rulebook) -> None:
-    """Stated facts that cannot hold together (facts.yaml `constraints`), and a stated value that a
-    measure of another stated fact contradicts (a jurisdiction's kind against its name)."""
+def _contradictions(ck: _Checker, node: dict, details: dict, rulebook: Rulebook, kind: str) -> None:
+    """Stated facts that cannot hold together (facts.yaml `constraints`, which may also name the
+    action's kind), and a stated value that a measure of another stated fact contradicts (a
+    jurisdiction's kind against its name)."""
+    known = {**details, "action.kind": kind}
     for constraint in rulebook.constraints:
         stated = [f for f in constraint.fields if _stated(node, f)]
-        if stated and truth(constraint.when, details) is True:
+        if stated and truth(constraint.when, known) is True:
             head, _, tail = stated[0].partition(".")
             line = _line(node[head], tail) if tail else _line(node, head)
             ck.add(line, "contradiction", f"action.{stated[0]}: {constraint.message}")

@@ -66,7 +66,8 @@ SEVENTY_FIVE = (CLASS, "75%", 56_250, 75_000)
 # Corporate-action building blocks.
 NO_AMENDMENT = {"instrument": "none", "adversely_affects": [], "changes_authorized_series_a": False,
                 "alters_relative_rights": False}
-SURVIVOR_MERGER = {"kind": "merger", "common_stock_votes": True, "company_survives": True, "series_a_remains_outstanding": True,
+SURVIVOR_MERGER = {"kind": "merger", "common_stock_votes": True, "company_survives": True, "common_changed": False,
+                   "series_a_remains_outstanding": True,
                    "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True,
                    "amendment": NO_AMENDMENT}
 

@@ -135,9 +135,16 @@ def run(rulebook, make_scenario, data: dict):
     return evaluate(rulebook, make_scenario(data))
 
 
+# What a merger leaves the Series A and the Warrants to convert into (CoD 12(e), WAR 4(k)): an
+# obligation beside the approvals, tested in test_merger_reservation.py.
+MERGER_RIGHTS = ("cod.12e.merger-conversion-rights", "war.4k.merger-exercise-rights")
+
+
 def decided(result) -> dict[str, str]:
-    """rule id -> outcome for every finding that is not simply not applicable."""
-    return {f.rule: f.outcome for f in result.findings if f.outcome != "not_applicable" or f.exception}
+    """rule id -> outcome for every finding that is not simply not applicable (nor the merger
+    rights' obligation)."""
+    return {f.rule: f.outcome for f in result.findings if (f.outcome != "not_applicable" or f.exception)
+            and not (f.rule in MERGER_RIGHTS and f.outcome == "obligation")}
 
 
 def figures(result) -> list[tuple]:

@@ -61,7 +61,7 @@ def test_a_conversion_shows_the_common_issued_and_the_position_after(tmp_path):
     code, data = run_json("check", write(tmp_path, conversion(date(2002, 6, 1))))
     assert code == 0 and data["verdict"] == "clear"
     assert outcomes(data) == {LIBERTY_RULE: "permitted", COD_12A: "permitted",
-                              "cod.12b.conversion-effective-time": "consequence"}
+                              "cod.12b.conversion-effective-time": "consequence", "cod.12h.issue-taxes": "obligation"}
     figures = finding(data, COD_12A)["figures"]
     # CoD 6(a): $11,693.62 accreted to 2002-06-01 plus $158.51 accrued; 50,000 x $11,852.13 / $28.00.
     assert (figures["conversion.liquidation_preference"], figures["conversion.accrued_dividends"],

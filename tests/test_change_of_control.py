@@ -440,7 +440,9 @@ def test_vote_cli_shows_the_change_of_control_beside_the_approvals():
     code, data = run_json("vote", SCENARIOS / "coc-b-asset-sale-cayman.yaml")
     assert code == 1  # no tally for the 69% class vote
     assert [a["rule"] for a in data["approvals"]] == ["cod.8b.general-vote-as-converted", NON_QT]
-    assert [f["rule"] for f in data["obligations"]] == [SPECIAL, NOTICE, COC_B]
+    # Beside them, what the Series A and the Warrants then convert into (CoD 12(e), WAR 4(k)).
+    assert [f["rule"] for f in data["obligations"]] == [SPECIAL, "cod.12e.merger-conversion-rights", NOTICE, COC_B,
+                                                        "war.4k.merger-exercise-rights"]
     text = run("vote", SCENARIOS / "coc-b-asset-sale-cayman.yaml").stdout
     assert ("OBLIGATION: Change of Control (b) - a merger, consolidation or sale of substantially all assets in"
             in text)

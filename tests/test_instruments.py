@@ -18,6 +18,7 @@ from clausewise.evaluate import evaluate
 
 PA_STATUS = "instrument.purchase-agreement.status"
 COD_STATUS = "instrument.certificate-of-designation.status"
+WARRANT_STATUS = "instrument.warrant.status"
 HMTF_2M = 2_000_000  # over HMTF's 17.5% cap on any date in 2002
 PLAN_QUOTE = ('in connection with the financial restructuring of the Company pursuant to the Second Amended Joint '
               'Plan of Reorganization filed by the Company with the Bankruptcy Court, dated as of April 3, 2002, as '
@@ -111,7 +112,7 @@ def test_the_cap_table_may_state_the_status_and_the_scenario_overrides_it(rulebo
 
 
 def test_a_corporate_action_after_the_plan_needs_the_certificate_of_designation_status(rulebook, make_scenario):
-    merger = {"kind": "merger", "company_survives": True, "series_a_remains_outstanding": True,
+    merger = {"kind": "merger", "company_survives": True, "common_changed": False, "series_a_remains_outstanding": True,
               "counterparty": "other", "prior_holders_pct": {"survivor": 100}, "survivor_has_parent": False,
               "largest_holder_pct": {"survivor": 35},
               "common_stock_votes": True, "officers_certificate_delivered": True, "opinion_of_counsel_delivered": True,
@@ -179,9 +180,12 @@ def test_vote_after_the_plan_without_the_status_cannot_be_determined(tmp_path):
     code, data = run_json("vote", path)
     assert code == 1 and data["all_pass"] is False and data["approvals"] == []
     assert {f["rule"] for f in data["undetermined"]} >= {"cod.8c-ii.non-qualifying-69", "cod.8b.general-vote-as-converted"}
-    assert all(f["missing"] == [COD_STATUS] for f in data["undetermined"])
-    path.write_text(path.read_text(encoding="utf-8") + "instruments: {certificate-of-designation: in_force}\n",
-                    encoding="utf-8")
+    # The Certificate of Designation's rules need its status; WAR 4(k), which the merger also
+    # reaches, needs the Warrant's.
+    assert all(f["missing"] == [COD_STATUS] for f in data["undetermined"] if f["document"] == "certificate-of-designation")
+    assert [f["missing"] for f in data["undetermined"] if f["document"] == "warrant"] == [[WARRANT_STATUS]]
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "instruments: {certificate-of-designation: in_force, warrant: in_force}\n", encoding="utf-8")
     code, data = run_json("vote", path)
     assert code == 1 and data["undetermined"] == []
     assert [a["rule"] for a in data["approvals"]][:1] == ["cod.8b.general-vote-as-converted"]

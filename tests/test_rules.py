@@ -563,7 +563,7 @@ SAMPLE_OUTCOMES = {
                                           COD_4: ("permitted", "exempt"), COD_12I_A1: ("obligation", None)},
     "transfer-missing-rule144-fact.yaml": {PA_65: ("violation", None), COD_4: ("cannot_determine", None)},
     # Capital events: conversion, exercise, another convertible, an issuance of Common.
-    "liberty-converts-a1-2002.yaml": {LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
+    "liberty-converts-a1-2002.yaml": {"cod.12h.issue-taxes": OBLIGATION, LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
         "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
                                                        "war.10.exercise-before-expiry": ("permitted", None),
@@ -571,7 +571,8 @@ SAMPLE_OUTCOMES = {
                                                        LIBERTY_RULE: ("permitted", None)},
     "liberty-exercises-warrants-after-expiry.yaml": {"war.10.exercise-before-expiry": ("violation", None)},
     "hmtf-buys-convertible-notes-2001.yaml": {HMTF_RULE: ("violation", None)},
-    "issuance-of-common-after-liberty-conversion.yaml": {},
+    "issuance-of-common-after-liberty-conversion.yaml": {"cod.12g.reservation": ("permitted", None),
+                                                         "war.11.reservation": ("permitted", None)},
     # Corporate actions: the approvals each name and description claims.
     "approval-acquisition-with-series-director.yaml": {COD_15: ("permitted", "board-route")},
     "approval-acquisition-without-series-director.yaml": {COD_15: APPROVAL},
@@ -579,7 +580,8 @@ SAMPLE_OUTCOMES = {
     "approval-amendment-adverse-a3.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL,
                                            "cod.8c.series-a3-adverse-majority": APPROVAL},
     "approval-bylaws-amended-by-board.yaml": {COD_8CI: APPROVAL, "cod.8c.series-a3-adverse-majority": APPROVAL},
-    "approval-consolidation-non-qt-partnership.yaml": {COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "approval-consolidation-non-qt-partnership.yaml": {"cod.12e.merger-conversion-rights": OBLIGATION, "war.4k.merger-exercise-rights": OBLIGATION,
+        COD_8B: APPROVAL, NON_QT: APPROVAL},
     "approval-credit-agreement-restricts-series-a.yaml": {"cod.8c-iii.restrictive-agreement-75": APPROVAL},
     "approval-issuance-junior-preferred.yaml": {},
     "approval-issuance-parity-preferred.yaml": {"cod.8c-iv.parity-issuance-69": APPROVAL},
@@ -593,10 +595,13 @@ SAMPLE_OUTCOMES = {
     "approval-liquidation-plan.yaml": {COD_8B: APPROVAL, "cod.8c-ii.liquidation-plan-69": APPROVAL},
     "approval-merger-amends-cod-adverse-a2.yaml": {COD_8B: APPROVAL, COD_8CI: APPROVAL, NON_QT: APPROVAL,
                                                    "cod.8c.series-a2-adverse-majority": APPROVAL},
-    "approval-merger-non-qt-cayman.yaml": {COD_8B: APPROVAL, NON_QT: APPROVAL},
+    "approval-merger-non-qt-cayman.yaml": {"cod.12e.merger-conversion-rights": OBLIGATION, "war.4k.merger-exercise-rights": OBLIGATION,
+        COD_8B: APPROVAL, NON_QT: APPROVAL},
     "approval-merger-non-qt-no-opinion.yaml": {COD_8B: APPROVAL, NON_QT: APPROVAL},
-    "approval-merger-qt-delaware-llc.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
-    "approval-merger-qt-state-of-delaware.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
+    "approval-merger-qt-delaware-llc.yaml": {"cod.12e.merger-conversion-rights": OBLIGATION, "war.4k.merger-exercise-rights": OBLIGATION,
+        COD_8B: APPROVAL, QT: APPROVAL},
+    "approval-merger-qt-state-of-delaware.yaml": {"cod.12e.merger-conversion-rights": OBLIGATION, "war.4k.merger-exercise-rights": OBLIGATION,
+        COD_8B: APPROVAL, QT: APPROVAL},
     "approval-merger-qt-survivor.yaml": {COD_8B: APPROVAL, QT: APPROVAL},
     "approval-series-split-a1-alone.yaml": {"cod.8c-i.series-split-75": APPROVAL,
                                             "cod.12j.series-split-unanimous": APPROVAL},
@@ -619,7 +624,7 @@ SAMPLE_OUTCOMES = {
     # The deferral of CoD 12(d)(xi) and WAR 4(i): a dividend in Common of record June 1, paid June 15, 2001.
     **{f"deferral-conversion-{when}-2001.yaml": {
         LIBERTY_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
-        "cod.12b.conversion-effective-time": ("consequence", None), **deferral}
+        "cod.12b.conversion-effective-time": ("consequence", None), "cod.12h.issue-taxes": OBLIGATION, **deferral}
        for when, deferral in (("after-record-date", {"cod.12d-xi.deferral": ("consequence", None)}),
                               ("day-before-payment-date", {"cod.12d-xi.deferral": ("consequence", None)}),
                               ("on-record-date", {}), ("on-payment-date", {}),
@@ -671,9 +676,11 @@ SAMPLE_OUTCOMES = {
     "coc-a-liberty-buys-over-50pct-july-2005.yaml": {
         "cod.17.coc-a": OBLIGATION, "cod.13a.coc-notice": OBLIGATION, "cod.13a.coc-offer": ("permitted", None)},
     "coc-b-asset-sale-cayman.yaml": {
+        "cod.12e.merger-conversion-rights": OBLIGATION, "war.4k.merger-exercise-rights": OBLIGATION,
         "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
         "cod.13a.coc-offer": ("permitted", None), COD_8B: APPROVAL, NON_QT: APPROVAL},
     "coc-b-merger-parent-limb.yaml": {
+        "cod.12e.merger-conversion-rights": OBLIGATION, "war.4k.merger-exercise-rights": OBLIGATION,
         "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
         "cod.13a.coc-step-up": OBLIGATION, COD_8B: APPROVAL, QT: APPROVAL},
     "coc-b-teligent-inside-window.yaml": {"cod.17.coc-b": ("not_applicable", "teligent"), COD_8B: APPROVAL,
@@ -734,10 +741,10 @@ SAMPLE_OUTCOMES = {
     # Conversion, exercise and anti-dilution (issue 9): fractions both ways, the Warrant's last day,
     # net issue at and below the Exercise Price, a split, a below-market issuance, a carve-out, and a
     # conversion at the price a recorded split set.
-    "hm-4-eq-converts-a2-fraction-down-2001.yaml": {HMTF_RULE: ("permitted", None),
+    "hm-4-eq-converts-a2-fraction-down-2001.yaml": {"cod.12h.issue-taxes": OBLIGATION, HMTF_RULE: ("permitted", None),
                                                     "cod.12a.conversion-right": ("permitted", None),
         "cod.12b.conversion-effective-time": ("consequence", None)},
-    "hm-pg-iv-converts-a2-fraction-up-2001.yaml": {HMTF_RULE: ("permitted", None),
+    "hm-pg-iv-converts-a2-fraction-up-2001.yaml": {"cod.12h.issue-taxes": OBLIGATION, HMTF_RULE: ("permitted", None),
                                                    "cod.12a.conversion-right": ("permitted", None),
         "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-exercises-warrants-last-day-2005.yaml": {"war.10.exercise-before-expiry": ("permitted", None),
@@ -753,16 +760,49 @@ SAMPLE_OUTCOMES = {
         "cod.12d-iii.subdivision-combination": ("consequence", None), "cod.12d-x.adjustment-notice": ("obligation", None),
         "war.4c.subdivision-combination": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     "adjustment-issuance-below-market-2001.yaml": {
+        "cod.12g.reservation": ("permitted", None), "war.11.reservation": ("permitted", None),
         "cod.12d-ii-a.below-market-issuance": ("consequence", None), "cod.12d-x.adjustment-notice": ("obligation", None),
         "war.4b-i.below-market-issuance": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     "adjustment-issuance-option-plan-carve-out-2001.yaml": {
+        "cod.12g.reservation": ("permitted", None), "war.11.reservation": ("permitted", None),
         "cod.12d-ii-a.below-market-issuance": ("not_applicable", "compensation-plan"),
         "war.4b-i.below-market-issuance": ("not_applicable", "compensation-plan")},
-    "liberty-converts-a1-after-split-2001.yaml": {LIBERTY_RULE: ("permitted", None),
+    "liberty-converts-a1-after-split-2001.yaml": {"cod.12h.issue-taxes": OBLIGATION, LIBERTY_RULE: ("permitted", None),
                                                   "cod.12a.conversion-right": ("permitted", None),
         "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-converts-called-a1-after-cutoff-2010.yaml": {"cod.12a.conversion-right": ("permitted", None),
                                                           "cod.12a.conversion-right-called-shares": ("violation", None)},
+    # CoD 12(e), 12(g), 12(h); WAR 4(k), 11 (formerly declined): a merger's conversion and exercise
+    # rights, the reserves of Common, the taxes on a conversion. Adding them added their findings
+    # (obligations, or permitted) to the mergers, issuances of Common and conversions above; no
+    # outcome that was there changed.
+    "merger-cash-out-rights-carried-over-2001.yaml": {
+        "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL,
+        "cod.12e.merger-conversion-rights": OBLIGATION, "cod.12e.merger-conversion-rights-not-provided": ("permitted", None),
+        "war.4k.merger-exercise-rights": OBLIGATION, "war.4k.merger-exercise-rights-not-provided": ("permitted", None)},
+    "merger-cash-out-rights-not-carried-over-2001.yaml": {
+        "cod.17.coc-b": OBLIGATION, "cod.6b.special-dividend": OBLIGATION, "cod.13a.coc-notice": OBLIGATION,
+        "cod.13a.coc-step-up": OBLIGATION, COD_8B: APPROVAL, NON_QT: APPROVAL,
+        "cod.12e.merger-conversion-rights": OBLIGATION, "cod.12e.merger-conversion-rights-not-provided": ("violation", None),
+        "war.4k.merger-exercise-rights": OBLIGATION, "war.4k.merger-exercise-rights-not-provided": ("violation", None)},
+    "merger-into-company-common-change-not-stated-2001.yaml": {
+        COD_8B: APPROVAL, QT: APPROVAL, "cod.12e.merger-conversion-rights": ("cannot_determine", None),
+        "war.4k.merger-exercise-rights": ("cannot_determine", None)},
+    "issuance-of-common-beyond-the-reserve-2001.yaml": {"cod.12g.reservation": ("violation", None),
+                                                        "war.11.reservation": ("violation", None)},
+    "issuance-of-common-authorized-not-stated-2001.yaml": {"cod.12g.reservation": ("cannot_determine", None),
+                                                           "war.11.reservation": ("cannot_determine", None)},
+    "charter-amendment-decreases-authorized-common-2001.yaml": {COD_8B: APPROVAL, "cod.12g.reservation": ("violation", None),
+                                                                "war.11.reservation": ("violation", None)},
+    "conversion-common-in-another-name-tax-unpaid-2001.yaml": {
+        HMTF_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None), "cod.12h.issue-taxes": OBLIGATION,
+        "cod.12h.delivery-in-another-name": ("violation", None)},
+    "conversion-common-in-another-name-tax-paid-2001.yaml": {
+        HMTF_RULE: ("permitted", None), "cod.12a.conversion-right": ("permitted", None),
+        "cod.12b.conversion-effective-time": ("consequence", None), "cod.12h.issue-taxes": OBLIGATION,
+        "cod.12h.delivery-in-another-name": ("permitted", None)},
 }
 
 

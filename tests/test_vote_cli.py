@@ -254,7 +254,8 @@ def test_vote_json_without_tally_and_with_no_approval():
 
 def test_vote_json_undetermined_fact_is_named_and_exits_1(tmp_path):
     path = write_scenario(tmp_path, "merger-no-opinion-fact.yaml",
-                          "action:\n  kind: merger\n  common_stock_votes: true\n  company_survives: true\n  series_a_remains_outstanding: true\n"
+                          "action:\n  kind: merger\n  common_stock_votes: true\n  company_survives: true\n  common_changed: false\n"
+                          "  series_a_remains_outstanding: true\n"
                           "  counterparty: other\n  prior_holders_pct: {survivor: 100}\n  survivor_has_parent: false\n"
                           "  largest_holder_pct: {survivor: 35}\n"
                           "  officers_certificate_delivered: true\n  amendment: {instrument: none, "
