@@ -26,6 +26,7 @@ Liberty 19,548,462; HMTF 4,496,146 + 4,091,102 + 28,932 + 217,770 + 98,133 + 60,
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from datetime import date
 
 import pytest
@@ -105,7 +106,11 @@ def issuance(dividends: str, redemption: str, liquidation: str, exempt_basis: st
 SENIOR_ISSUANCE = issuance("senior", "parity", "junior")
 PARITY_ISSUANCE = issuance("parity", "parity", "parity")
 JUNIOR_ISSUANCE = issuance("junior", "junior", "junior")
-COMPANY_TENDER = {"kind": "tender_offer", "by": "company", "for_common_stock": True}
+# The offer's figures (CoD 12(d)(v), WAR 4(e)): 2,000,000 Common at $13.00 against $12.00, a change
+# under 1%, carried forward (approval-tender-offer-by-company.yaml).
+COMPANY_TENDER = {"kind": "tender_offer", "by": "company", "for_common_stock": True, "purchased": 2_000_000,
+                  "consideration": Decimal("26000000.00"), "current_market_price": Decimal("12.00"),
+                  "net_income_12_months": 0}
 
 
 def acquisition(material: bool = True, director: bool | None = None) -> dict:
@@ -1101,7 +1106,9 @@ def test_vote_cli_with_no_series_a_outstanding_needs_no_series_a_approval(tmp_pa
     holders = "\n".join(f"    - {{name: \"{h}\", group: company}}" for h in HOLDERS)
     path.write_text(f"name: Tender offer after the Company bought back every Series A share\nas_of: 2001-11-01\n"
                     f"cap_table:\n  file: {CLOSING_FILE}\n  holders:\n{holders}\n"
-                    "action: {kind: tender_offer, by: company, for_common_stock: true, largest_holder_pct_after: 35}\n",
+                    "action: {kind: tender_offer, by: company, for_common_stock: true, largest_holder_pct_after: 35,\n"
+                    "         purchased: 2000000, consideration: 26000000.00, current_market_price: 12.00,\n"
+                    "         net_income_12_months: 0}\n",
                     encoding="utf-8")
     result = cli("vote", path)
     assert (result.returncode, result.stderr) == (0, "")
