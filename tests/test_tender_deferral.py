@@ -225,6 +225,20 @@ def test_twelve_months_before_the_end_of_a_month():
     assert adjust.months_before(date(2000, 2, 29), 12) == date(1999, 2, 28)
 
 
+@pytest.mark.parametrize("kind, by, shown", [
+    ("tender_offer", "company", "the Company"), ("exchange_offer", "subsidiary", "subsidiary")])
+def test_the_series_a_approval_names_who_makes_the_offer_once(rulebook, make_scenario, kind, by, shown):
+    bare = {k: v for k, v in TENDER.items() if k not in ("purchased", "consideration", "current_market_price",
+                                                          "net_income_12_months")}
+    f = check(rulebook, make_scenario, dict(bare, kind=kind, by=by)).by_rule("cod.8c-v.tender-offer-majority")
+    offer = kind.replace("_", " ")
+    assert f.explanation.startswith(
+        f"The {offer} for Common Stock made by the Company or a subsidiary (here: {shown}) needs, under CoD "
+        "8(c)(v), the approval of a majority of the 75,000 Outstanding shares of Series A voting as one class "
+        "(37,501 shares if all 75,000 are Outstanding).")
+    assert "the the" not in f.explanation
+
+
 # --- 4. the deferral of CoD 12(d)(xi) and WAR 4(i) --------------------------------------------------
 
 DIVIDEND = {"date": date(2001, 6, 1), "kind": "common_stock_dividend", "shares_distributed": 4858204,
