@@ -633,8 +633,13 @@ SAMPLE_OUTCOMES = {
                                                       "war.3.delivery": ("obligation", None),
                                                       "war.4i.deferral": ("consequence", None),
                                                       "war.10.exercise-before-expiry": ("permitted", None)},
+    # An Exchange Offer: the mirror offer of CoD 12(d)(vii), the Conversion Price unmoved; to the Warrant a
+    # tender offer (WAR 4(e)): under the 5% threshold, and above it (A-adj-spinoff-exchange-offer).
     "exchange-offer-by-subsidiary-mirror-2001.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL,
                                                       "cod.12d-vii.exchange-offer-mirror": ("obligation", None)},
+    "exchange-offer-by-company-lowers-exercise-price-2001.yaml": {
+        "cod.8c-v.tender-offer-majority": APPROVAL, "cod.12d-vii.exchange-offer-mirror": ("obligation", None),
+        "war.4e.exchange-offer": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     "spinoff-2001.yaml": {"cod.12d-vi.spinoff-exchange": ("obligation", None),
                           "war.4d-i.distribution": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     # Board seats (CoD 8(d)), the special meeting of a series, prong (c) of a Change of Control.
