@@ -568,6 +568,7 @@ SAMPLE_OUTCOMES = {
     "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
                                                        "war.10.exercise-before-expiry": ("permitted", None),
                                                        "war.3.delivery": ("obligation", None),
+                                                       "war.11.issue-taxes": OBLIGATION,
                                                        LIBERTY_RULE: ("permitted", None)},
     "liberty-exercises-warrants-after-expiry.yaml": {"war.10.exercise-before-expiry": ("violation", None)},
     "hmtf-buys-convertible-notes-2001.yaml": {HMTF_RULE: ("violation", None)},
@@ -632,6 +633,7 @@ SAMPLE_OUTCOMES = {
     "deferral-exercise-after-record-date-2001.yaml": {LIBERTY_RULE: ("permitted", None),
                                                       "war.3.delivery": ("obligation", None),
                                                       "war.4i.deferral": ("consequence", None),
+                                                      "war.11.issue-taxes": OBLIGATION,
                                                       "war.10.exercise-before-expiry": ("permitted", None)},
     # An Exchange Offer: the mirror offer of CoD 12(d)(vii), the Conversion Price unmoved; to the Warrant a
     # tender offer (WAR 4(e)): under the 5% threshold, and above it (A-adj-spinoff-exchange-offer).
@@ -753,7 +755,8 @@ SAMPLE_OUTCOMES = {
                                                    "cod.12a.conversion-right": ("permitted", None),
         "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-exercises-warrants-last-day-2005.yaml": {"war.10.exercise-before-expiry": ("permitted", None),
-                                                      "war.3.delivery": ("obligation", None)},
+                                                      "war.3.delivery": ("obligation", None),
+                                                      "war.11.issue-taxes": OBLIGATION},
     "liberty-exercises-warrants-net-issue-at-price-2003.yaml": {
         LIBERTY_RULE: ("permitted", "upon-conversion-or-exercise"), "war.2c.net-issue-exercise": ("violation", None),
         "war.10.exercise-before-expiry": ("permitted", None)},
