@@ -939,13 +939,18 @@ def price_adjustment(sit: Situation, parameter: str, events: dict | None = None,
     date the adjustment is in force from), `notice_by` (`notice_days` after that), `limb` (whether
     the part of the formula's trigger named `limb` holds), `figure` (the figure the formula works
     out under the name `figure`). A formula that counts earlier events (adjust.py `aggregate`)
-    counts those of the cap table's record up to the date. Unknown while a field the formula reads
-    is not stated."""
+    counts those of the cap table's record up to the date (those that did not adjust `parameter`).
+    `outstanding`, `limb` and `figure` are the event's own: given also where its term event does
+    not adjust `parameter`. Unknown while a field the formula reads is not stated."""
     action = sit.action
     kind = action.kind if action is not None else ""
     spec = sit.deal.term_events.get((events or {}).get(kind, kind))
     effect = next((e for e in spec.effects if e.adjust == parameter), None) if spec is not None else None
-    if effect is None or not spec.formula or sit.deal.parameters.get(parameter) is None:
+    # O, and the parts of the trigger and the figures the formula works out, are the event's own,
+    # whether or not it adjusts `parameter` (an event that moves one price and not the other).
+    own = output in ("outstanding", "limb", "figure")
+    if (effect is None and not own) or spec is None or not spec.formula \
+            or sit.deal.parameters.get(parameter) is None:
         return None
     formula = adjust.FORMULAS[spec.formula]
     named = inputs or {}

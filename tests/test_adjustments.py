@@ -615,6 +615,8 @@ def test_a_spinoff_gives_the_series_a_its_exchange_right_and_moves_the_exercise_
     assert warrant.outcome == "consequence"
     assert (warrant.figures["adjustment.exercise_price_before"], warrant.figures["adjustment.exercise_price_after"]) \
         == ("$34.00", "$30.60")
+    # O is the Spinoff's own, though the Spinoff does not move the Conversion Price.
+    assert "O being the 48,582,035 shares of Common Stock outstanding immediately before" in warrant.explanation
     # A Spinoff is outside CoD 12(d)(iv): no Conversion Price rule speaks.
     assert result.by_rule("cod.12d-iv.distribution").outcome == "not_applicable"
     assert result.by_rule("cod.12d-x.adjustment-notice").outcome == "not_applicable"

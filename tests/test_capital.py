@@ -130,7 +130,7 @@ def test_a_warrant_exercise_is_excepted_too(rulebook, make_scenario):
 def test_a_cash_exercise_issues_one_common_per_warrant_share_at_34(tmp_path):
     code, data = run_json("check", write(tmp_path, exercise(date(2001, 3, 1))))
     assert code == 0 and outcomes(data) == {LIBERTY_RULE: "permitted", WAR_10: "permitted",
-                                            "war.3.delivery": "obligation"}
+                                            "war.3.delivery": "obligation", "war.11.issue-taxes": "obligation"}
     figures = finding(data, WAR_10)["figures"]
     assert (figures["exercise.exercise_price"], figures["exercise.aggregate_price"],
             figures["exercise.common_issued"]) == ("$34.00", "$34,000,000.00", "1,000,000")
@@ -163,6 +163,38 @@ def test_a_net_issue_exercise_needs_a_value_above_the_exercise_price(rulebook, m
     result = evaluate(rulebook, make_scenario(data))
     assert result.by_rule(WAR_2C).outcome == outcome
     assert result.facts.get("exercise.common_issued") == issued
+
+
+# --- WAR 11: the Common issued free from all taxes in respect of the issue ------------------------
+
+
+@pytest.mark.parametrize("as_of, stated, outcome, issued", [
+    (date(2001, 3, 1), {}, "obligation", "1,000,000"),                                   # for cash
+    (date(2001, 3, 1), {"method": "net_issue", "market_price": "40.00"}, "obligation", "150,000"),
+    (date(2001, 3, 1), {"method": "net_issue", "market_price": "34.00"}, "not_applicable", None),  # refused: 2(c)
+    (date(2005, 4, 10), {}, "obligation", "1,000,000"),                                  # the last day
+    (date(2005, 4, 11), {}, "not_applicable", None),                                     # void: nothing issued
+])
+def test_the_common_issued_on_an_exercise_is_free_from_taxes_in_respect_of_its_issue(rulebook, make_scenario,
+                                                                                     as_of, stated, outcome, issued):
+    """A-exercise-issue-taxes: WAR 11's covenant, for a cash and a net issue exercise alike, no exception."""
+    from decimal import Decimal
+
+    stated = {k: Decimal(v) if k == "market_price" else v for k, v in stated.items()}
+    result = evaluate(rulebook, make_scenario(exercise(as_of, **stated)))
+    war = result.by_rule("war.11.issue-taxes")
+    assert war.outcome == outcome
+    if outcome == "obligation":
+        assert war.figures["exercise.common_issued"] == issued
+        assert war.section == "11" and "A-exercise-issue-taxes" in war.assumptions
+        assert war.explanation.startswith(
+            f"The Company covenants that the {issued} shares of Common Stock issued upon the exercise of 1,000,000 "
+            "Warrant shares will be fully paid and non-assessable and free from all taxes, liens and charges in "
+            "respect of their issue (WAR 11)")
+        assert "the Warrant states no exception for Common issued in a name other than the holder's" in \
+            war.explanation
+        # No counterpart of CoD 12(h)'s proviso: the conversion rules stay out of an exercise.
+        assert result.by_rule("cod.12h.delivery-in-another-name").outcome == "not_applicable"
 
 
 def test_a_net_issue_exercise_without_a_market_price_cannot_be_determined(rulebook, make_scenario):

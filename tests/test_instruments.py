@@ -283,6 +283,7 @@ LIBERTY = "Liberty Media Corporation"
 EXERCISE = {"kind": "exercise", "holder": LIBERTY, "quantity": 1000, "method": "cash"}
 CONVERSION = {"kind": "conversion", "holder": LIBERTY, "security": "series_a1", "quantity": 1000}
 GATE_CASES = [("war.2d.exercise-of-a-terminated-warrant", "warrant", EXERCISE, "war.3.delivery"),
+              ("war.2d.exercise-of-a-terminated-warrant", "warrant", EXERCISE, "war.11.issue-taxes"),
               ("cod.12a.conversion-of-ended-series", "certificate-of-designation", CONVERSION,
                "cod.12b.conversion-effective-time")]
 

@@ -568,6 +568,7 @@ SAMPLE_OUTCOMES = {
     "liberty-exercises-warrants-net-issue-2003.yaml": {"war.2c.net-issue-exercise": ("permitted", None),
                                                        "war.10.exercise-before-expiry": ("permitted", None),
                                                        "war.3.delivery": ("obligation", None),
+                                                       "war.11.issue-taxes": OBLIGATION,
                                                        LIBERTY_RULE: ("permitted", None)},
     "liberty-exercises-warrants-after-expiry.yaml": {"war.10.exercise-before-expiry": ("violation", None)},
     "hmtf-buys-convertible-notes-2001.yaml": {HMTF_RULE: ("violation", None)},
@@ -632,9 +633,15 @@ SAMPLE_OUTCOMES = {
     "deferral-exercise-after-record-date-2001.yaml": {LIBERTY_RULE: ("permitted", None),
                                                       "war.3.delivery": ("obligation", None),
                                                       "war.4i.deferral": ("consequence", None),
+                                                      "war.11.issue-taxes": OBLIGATION,
                                                       "war.10.exercise-before-expiry": ("permitted", None)},
+    # An Exchange Offer: the mirror offer of CoD 12(d)(vii), the Conversion Price unmoved; to the Warrant a
+    # tender offer (WAR 4(e)): under the 5% threshold, and above it (A-adj-spinoff-exchange-offer).
     "exchange-offer-by-subsidiary-mirror-2001.yaml": {"cod.8c-v.tender-offer-majority": APPROVAL,
                                                       "cod.12d-vii.exchange-offer-mirror": ("obligation", None)},
+    "exchange-offer-by-company-lowers-exercise-price-2001.yaml": {
+        "cod.8c-v.tender-offer-majority": APPROVAL, "cod.12d-vii.exchange-offer-mirror": ("obligation", None),
+        "war.4e.exchange-offer": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     "spinoff-2001.yaml": {"cod.12d-vi.spinoff-exchange": ("obligation", None),
                           "war.4d-i.distribution": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     # Board seats (CoD 8(d)), the special meeting of a series, prong (c) of a Change of Control.
@@ -748,7 +755,8 @@ SAMPLE_OUTCOMES = {
                                                    "cod.12a.conversion-right": ("permitted", None),
         "cod.12b.conversion-effective-time": ("consequence", None)},
     "liberty-exercises-warrants-last-day-2005.yaml": {"war.10.exercise-before-expiry": ("permitted", None),
-                                                      "war.3.delivery": ("obligation", None)},
+                                                      "war.3.delivery": ("obligation", None),
+                                                      "war.11.issue-taxes": OBLIGATION},
     "liberty-exercises-warrants-net-issue-at-price-2003.yaml": {
         LIBERTY_RULE: ("permitted", "upon-conversion-or-exercise"), "war.2c.net-issue-exercise": ("violation", None),
         "war.10.exercise-before-expiry": ("permitted", None)},

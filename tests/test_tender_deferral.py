@@ -225,6 +225,122 @@ def test_twelve_months_before_the_end_of_a_month():
     assert adjust.months_before(date(2000, 2, 29), 12) == date(1999, 2, 28)
 
 
+# --- 3a. an Exchange Offer: the Exercise Price moves under WAR 4(e), the Conversion Price does not -----
+
+EXCHANGE = dict(TENDER, kind="exchange_offer")
+EXCHANGE_RULES = ("war.4e.exchange-offer", "war.4h.adjustment-notice", "cod.12d-vii.exchange-offer-mirror",
+                  "cod.12d-x.adjustment-notice")
+ON_NET_INCOME = {"net_income_12_months": Decimal("1500000000")}  # 5% of it: $75,000,000
+
+
+def recorded_exchange(tmp_path, rulebook, consideration: str, net_income: str):
+    """The same Exchange Offer recorded on its Expiration Time: the prices in force the day after."""
+    cap = load_cap_table(table(tmp_path, (
+        f"{{date: 2001-11-01, kind: issuer_exchange_offer, purchased: 5000000, consideration: {consideration}, "
+        f"current_market_price: 12.00, net_income_12_months: {net_income}}}")), rulebook)
+    after = rulebook.deal(date(2001, 11, 2), cap.term_events).parameters
+    return f"${after['conversion_price']:.2f}", f"${after['warrant_exercise_price']:.2f}"
+
+
+@pytest.mark.parametrize("by", ["company", "subsidiary"])
+def test_an_exchange_offer_lowers_the_exercise_price_alone(rulebook, make_scenario, by):
+    result = check(rulebook, make_scenario, dict(EXCHANGE, by=by))
+    assert outcomes(result, EXCHANGE_RULES) == ("consequence", "obligation", "obligation", "not_applicable")
+    war = result.by_rule("war.4e.exchange-offer")
+    assert {k: war.figures[k] for k in ("adjustment.common_outstanding", "adjustment.exercise_price_before",
+                                        "adjustment.exercise_price_factor", "adjustment.exercise_price_after",
+                                        "adjustment.tender_consideration_for_warrant")} == {
+        "adjustment.common_outstanding": "48,582,035", "adjustment.exercise_price_before": "$34.00",
+        "adjustment.exercise_price_factor": "9,716,407/9,966,407", "adjustment.exercise_price_after": "$33.15",
+        "adjustment.tender_consideration_for_warrant": "$75,000,000.00"}
+    assert "adjusted from $34.00 to $33.15 effective 2001-11-02" in war.explanation
+    # CoD 12(d)(vii): no adjustment to the Conversion Price; the report says so, and works out none.
+    assert "The Conversion Price of the Series A is not adjusted: CoD 12(d)(vii) provides" in war.explanation
+    assert not any(k.startswith("adjustment.conversion_price") for k in war.figures)
+    assert "No adjustment to the Conversion Price is made in connection with the Exchange Offer" in \
+        result.by_rule("cod.12d-vii.exchange-offer-mirror").explanation
+    assert "cod.12d-v.tender-offer" not in [f.rule for f in result.findings if f.outcome != "not_applicable"]
+    notice = result.by_rule("war.4h.adjustment-notice")
+    assert (notice.figures["adjustment.exercise_price_after"], notice.figures["adjustment.exercise_price_notice_by"]) \
+        == ("$33.15", "2001-11-22")
+    assert "A-adj-spinoff-exchange-offer" in war.assumptions
+
+
+# 5% of $1,500,000,000 is $75,000,000: "exceeds 5%" needs more than that; a loss year (0) is exceeded.
+@pytest.mark.parametrize("paid, net_income, outcome, exercise_price", [
+    ("75000000.00", "1500000000", "not_applicable", "$34.00"),
+    ("75000000.01", "1500000000", "consequence", "$33.15"),
+    ("75000000.00", "0", "consequence", "$33.15"),
+    ("60000000.00", "0", "not_applicable", "$34.00"),   # $12.00 a share, the market: the fraction is 1
+])
+def test_a_proposed_exchange_offer_gives_the_exercise_price_the_history_gives(rulebook, make_scenario, tmp_path,
+                                                                              paid, net_income, outcome,
+                                                                              exercise_price):
+    result = check(rulebook, make_scenario, dict(EXCHANGE, consideration=Decimal(paid),
+                                                 net_income_12_months=Decimal(net_income)))
+    war = result.by_rule("war.4e.exchange-offer")
+    assert war.outcome == outcome
+    assert result.by_rule("war.4h.adjustment-notice").outcome == \
+        ("obligation" if outcome == "consequence" else "not_applicable")
+    assert war.figures["adjustment.exercise_price_after"] == exercise_price
+    # Recorded as an issuer_exchange_offer on the same day: the same Exercise Price from the day after,
+    # and the Conversion Price where it was.
+    assert recorded_exchange(tmp_path, rulebook, paid, net_income) == ("$28.00", exercise_price)
+
+
+@pytest.mark.parametrize("field", ["purchased", "consideration", "current_market_price", "net_income_12_months"])
+def test_an_exchange_offer_missing_a_figure_cannot_be_decided_and_names_it(rulebook, make_scenario, field):
+    result = check(rulebook, make_scenario, {k: v for k, v in EXCHANGE.items() if k != field})
+    assert outcomes(result, EXCHANGE_RULES) == ("cannot_determine", "cannot_determine", "obligation",
+                                                "not_applicable")
+    named = f"adjustment.{field}"
+    for rule in EXCHANGE_RULES[:2]:
+        assert result.by_rule(rule).missing == [named], rule
+
+
+@pytest.mark.parametrize("change", [{"by": "third_party"}, {"for_common_stock": False}])
+def test_a_third_party_exchange_offer_or_one_not_for_common_adjusts_nothing(rulebook, make_scenario, change):
+    bare = {k: v for k, v in EXCHANGE.items() if k not in ("purchased", "consideration", "current_market_price",
+                                                            "net_income_12_months")}
+    assert outcomes(check(rulebook, make_scenario, dict(bare, **change)), EXCHANGE_RULES) == ("not_applicable",) * 4
+
+
+def test_an_earlier_tender_offer_not_adjusted_for_counts_toward_an_exchange_offer(rulebook, make_scenario, tmp_path):
+    # $12.5m on 2001-06-01, under 5% of $1bn: not adjusted for; with the exchange offer's $40m, $52.5m exceeds $50m.
+    history = [{"date": date(2001, 6, 1), "kind": "issuer_tender_offer", "purchased": 1000000,
+                "consideration": Decimal("12500000.00"), "current_market_price": Decimal("12.00"),
+                "net_income_12_months": Decimal("1000000000.00")}]
+    war = check(rulebook, make_scenario, dict(UNDER, kind="exchange_offer"), history=history) \
+        .by_rule("war.4e.exchange-offer")
+    assert (war.outcome, war.figures["adjustment.tender_consideration_for_warrant"]) == \
+        ("consequence", "$52,500,000.00")
+    second = ("{date: 2001-11-01, kind: issuer_exchange_offer, purchased: 2500000, consideration: 40000000.00, "
+              "current_market_price: 12.00, net_income_12_months: 1000000000.00}")
+    cap = load_cap_table(table(tmp_path, SMALL % "2001-06-01", second), rulebook)
+    after = rulebook.deal(date(2001, 11, 2), cap.term_events).parameters
+    assert f"${after['warrant_exercise_price']:.2f}" == war.figures["adjustment.exercise_price_after"]
+    assert after["warrant_exercise_price"] < Decimal("34.00") and after["conversion_price"] == Decimal("28.00")
+
+
+@pytest.mark.parametrize("on, outcome", [(date(2005, 4, 10), "consequence"), (date(2005, 4, 11), "not_applicable")])
+def test_the_exchange_offer_rule_ends_with_the_warrant(rulebook, make_scenario, on, outcome):
+    assert check(rulebook, make_scenario, EXCHANGE, on=on).by_rule("war.4e.exchange-offer").outcome == outcome
+
+
+@pytest.mark.parametrize("kind, by, shown", [
+    ("tender_offer", "company", "the Company"), ("exchange_offer", "subsidiary", "subsidiary")])
+def test_the_series_a_approval_names_who_makes_the_offer_once(rulebook, make_scenario, kind, by, shown):
+    bare = {k: v for k, v in TENDER.items() if k not in ("purchased", "consideration", "current_market_price",
+                                                          "net_income_12_months")}
+    f = check(rulebook, make_scenario, dict(bare, kind=kind, by=by)).by_rule("cod.8c-v.tender-offer-majority")
+    offer = kind.replace("_", " ")
+    assert f.explanation.startswith(
+        f"The {offer} for Common Stock made by the Company or a subsidiary (here: {shown}) needs, under CoD "
+        "8(c)(v), the approval of a majority of the 75,000 Outstanding shares of Series A voting as one class "
+        "(37,501 shares if all 75,000 are Outstanding).")
+    assert "the the" not in f.explanation
+
+
 # --- 4. the deferral of CoD 12(d)(xi) and WAR 4(i) --------------------------------------------------
 
 DIVIDEND = {"date": date(2001, 6, 1), "kind": "common_stock_dividend", "shares_distributed": 4858204,
@@ -315,6 +431,8 @@ def test_the_event_cannot_occur_before_its_record_date(rulebook, tmp_path):
     ("adjustment-tender-offer-by-subsidiary-2001.yaml", 0, "cod.12d-v.tender-offer", "consequence"),
     ("adjustment-tender-offer-under-net-income-threshold-2001.yaml", 0, "cod.12d-v.tender-offer", "not_applicable"),
     ("adjustment-tender-offer-consideration-not-stated-2001.yaml", 1, "cod.12d-v.tender-offer", "cannot_determine"),
+    ("exchange-offer-by-company-lowers-exercise-price-2001.yaml", 1, "war.4e.exchange-offer", "consequence"),
+    ("exchange-offer-by-subsidiary-mirror-2001.yaml", 1, "war.4e.exchange-offer", "not_applicable"),
     ("deferral-conversion-after-record-date-2001.yaml", 0, "cod.12d-xi.deferral", "consequence"),
     ("deferral-conversion-on-payment-date-2001.yaml", 0, "cod.12d-xi.deferral", "not_applicable"),
     ("deferral-exercise-after-record-date-2001.yaml", 0, "war.4i.deferral", "consequence"),
