@@ -158,6 +158,9 @@ def parse_convertibles(ck, node: dict, path: str, rulebook) -> dict[str, Convert
         if fractions is not None and fractions not in FRACTIONS:
             ck.add(_line(item, "fractions"), "bad-value", f"{item_path}.fractions: {_show(fractions)} is not one of "
                    f"{', '.join(FRACTIONS)} (how a fraction of a share issuable to one holder is settled)")
+        for key in ("conversion_ratio", "face_amount", "conversion_price"):
+            if key in item and item[key] is None:  # stated empty: not a term
+                ck.add(_line(item, key), "bad-value", f"{item_path}.{key}: expected a number above 0, got null")
         ratio = _positive(ck, item, "conversion_ratio", item_path)
         face = _positive(ck, item, "face_amount", item_path)
         price = _positive(ck, item, "conversion_price", item_path)

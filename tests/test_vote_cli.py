@@ -63,7 +63,10 @@ def write_scenario(tmp_path: Path, name: str, body: str) -> Path:
     return path
 
 
-TENDER_ACTION = "action: {kind: tender_offer, by: company, for_common_stock: true, largest_holder_pct_after: 35}\n"
+# On one line (the tests below name the lines after it); the offer's figures as the sample states them.
+TENDER_ACTION = ("action: {kind: tender_offer, by: company, for_common_stock: true, largest_holder_pct_after: 35, "
+                 "purchased: 2000000, consideration: 26000000.00, current_market_price: 12.00, "
+                 "net_income_12_months: 0}\n")
 
 
 def tender_with_vote(tmp_path: Path, vote: str, name: str = "tender.yaml") -> Path:
