@@ -551,6 +551,38 @@ def test_a_distribution_adjusts_only_when_worth_less_than_the_market_price(ruleb
             ("$25.20", "$30.60")
 
 
+@pytest.mark.parametrize("value, adjusts, in_kind", [
+    ("19.99", "consequence", "not_applicable"),  # a cent under the Current Market Price: the formula
+    ("20.00", "not_applicable", "obligation"),  # equal to it: the proviso, provision in kind instead
+    ("35.00", "not_applicable", "obligation"),
+])
+def test_a_distribution_worth_the_market_price_or_more_is_provided_for_in_kind(rulebook, make_scenario, value,
+                                                                                adjusts, in_kind):
+    # CoD 12(d)(iv) and WAR 4(d)(i), proviso: "is equal to or greater than the Current Market Price
+    # [...] in lieu of the foregoing adjustment, adequate provision shall be made".
+    action = {"kind": "distribution", "fair_market_value_per_share": Decimal(value),
+              "current_market_price": Decimal("20.00")}
+    outcomes = {rule: finding(rulebook, make_scenario, action, rule).outcome for rule in (
+        "cod.12d-iv.distribution", "war.4d-i.distribution", "cod.12d-iv.distribution-in-kind",
+        "war.4d-i.distribution-in-kind")}
+    assert outcomes == {"cod.12d-iv.distribution": adjusts, "war.4d-i.distribution": adjusts,
+                        "cod.12d-iv.distribution-in-kind": in_kind, "war.4d-i.distribution-in-kind": in_kind}
+    if in_kind == "obligation":
+        f = finding(rulebook, make_scenario, action, "cod.12d-iv.distribution-in-kind")
+        assert f.explanation.startswith(f"The distribution is worth ${value} per share of Common Stock, not less "
+                                        "than the Current Market Price of $20.00 on the Common Stock Record Date: "
+                                        "the Conversion Price does not move")
+        w = finding(rulebook, make_scenario, action, "war.4d-i.distribution-in-kind")
+        assert "the Exercise Price does not move" in w.explanation and w.section == "4(d)(i)"
+
+
+def test_a_distribution_whose_value_is_not_stated_cannot_be_provided_for_or_adjusted(rulebook, make_scenario):
+    action = {"kind": "distribution", "current_market_price": Decimal("20.00")}
+    for rule in ("cod.12d-iv.distribution", "cod.12d-iv.distribution-in-kind", "war.4d-i.distribution-in-kind"):
+        f = finding(rulebook, make_scenario, action, rule)
+        assert f.outcome == "cannot_determine" and "adjustment.fair_market_value_per_share" in f.missing, rule
+
+
 def test_a_split_that_changes_nothing_adjusts_nothing(rulebook, make_scenario):
     action = {"kind": "common_subdivision", "new_shares": 3, "old_shares": 3}
     for rule in ("cod.12d-iii.subdivision-combination", "cod.8d.thresholds-adjusted-for-splits",

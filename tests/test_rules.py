@@ -642,6 +642,8 @@ SAMPLE_OUTCOMES = {
     "exchange-offer-by-company-lowers-exercise-price-2001.yaml": {
         "cod.8c-v.tender-offer-majority": APPROVAL, "cod.12d-vii.exchange-offer-mirror": ("obligation", None),
         "war.4e.exchange-offer": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
+    "distribution-worth-the-market-price-in-kind-2001.yaml": {"cod.12d-iv.distribution-in-kind": ("obligation", None),
+                                                              "war.4d-i.distribution-in-kind": ("obligation", None)},
     "spinoff-2001.yaml": {"cod.12d-vi.spinoff-exchange": ("obligation", None),
                           "war.4d-i.distribution": ("consequence", None), "war.4h.adjustment-notice": ("obligation", None)},
     # Board seats (CoD 8(d)), the special meeting of a series, prong (c) of a Change of Control.
