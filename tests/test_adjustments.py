@@ -695,3 +695,22 @@ def test_an_exchange_offer_without_who_makes_it_cannot_be_decided(rulebook, make
     action = {k: v for k, v in EXCHANGE.items() if k != "by"}
     f = finding(rulebook, make_scenario, action, "cod.12d-vii.exchange-offer-mirror", on=date(2001, 11, 1))
     assert (f.outcome, f.missing) == ("cannot_determine", ["offer.by"])
+
+
+def test_a_rights_plan_is_a_distribution_from_its_dilution_trigger_event_only(rulebook, tmp_path):
+    # A-adj-rights-plan-on-trigger (CoD 12(d)(iv) second paragraph, WAR 4(d)(ii)): a plan adopted
+    # on 2001-03-01 is not entered; its rights become distributable on the Dilution Trigger Event
+    # of 2002-03-01, entered then as a distribution worth $2.00 a share against $20.00. The prices
+    # hold until the day after the trigger ($28.00, $34.00) and are 18/20 of them from then.
+    cap = load_cap_table(table(tmp_path, "{date: 2002-03-01, kind: distribution, fair_market_value_per_share: 2.00, "
+                                         "current_market_price: 20.00}"), rulebook)
+    prices = {on: (rulebook.deal(on, cap.term_events).parameters["conversion_price"],
+                   rulebook.deal(on, cap.term_events).parameters["warrant_exercise_price"])
+              for on in (date(2001, 3, 2), date(2002, 3, 1), date(2002, 3, 2))}
+    assert prices == {date(2001, 3, 2): (Decimal("28.00"), Decimal("34.00")),
+                      date(2002, 3, 1): (Decimal("28.00"), Decimal("34.00")),
+                      date(2002, 3, 2): (Decimal("25.20"), Decimal("30.60"))}
+    for rule in ("cod.12d-iv.distribution", "war.4d-i.distribution"):
+        assert "A-adj-rights-plan-on-trigger" in rulebook.rule(rule).assumptions
+    reading = rulebook.assumptions["A-adj-rights-plan-on-trigger"]
+    assert "deemed not to have been distributed" in reading.source.quote and reading.alternative
