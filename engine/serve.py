@@ -406,6 +406,25 @@ def cap_table_names(rulebook_dir: Path) -> list[str]:
     return sorted(p.stem for p in captables_dir(rulebook_dir).glob("*.yaml") if p.is_file())
 
 
+def _requested_cap_table(data: dict, rulebook, refuse, problems: list) -> Path:
+    """The cap table a request names (`cap_table`, one of the rulebook's), else the rulebook's
+    default; a name that is not one is refused, its problems added to `problems`."""
+    from .paths import default_cap_table
+    from .yamlio import line_of
+
+    path = default_cap_table(rulebook.path)
+    if data.get("cap_table") is not None:
+        if not isinstance(data["cap_table"], str):
+            refuse("cap_table", "wrong-type", f"cap_table: expected the name of one of the rulebook's cap tables "
+                                              f"({', '.join(cap_table_names(rulebook.path))}), got {shown(data['cap_table'])}")
+        else:
+            try:
+                path = _cap_table_file(data["cap_table"], rulebook, "cap_table", line_of(data, "cap_table"))
+            except InputError as exc:
+                problems.extend(exc.problems)
+    return path
+
+
 def _cap_table_file(value: Any, rulebook, key: str, line: int | None) -> Path:
     """The rulebook's cap table a request names (`closing` or `closing.yaml`); a path is refused."""
     from .paths import captables_dir
@@ -615,16 +634,7 @@ def _on_date(book: _Book, data: Any, verb: str):
                                    or not 1 <= board_size <= MAX_BOARD):
         refuse("board_size", "bad-value", f"board_size: expected a whole number of directors from 1 to {MAX_BOARD}, "
                                           f"got {shown(board_size)}")
-    path = default_cap_table(rulebook.path)
-    if data.get("cap_table") is not None:
-        if not isinstance(data["cap_table"], str):
-            refuse("cap_table", "wrong-type", f"cap_table: expected the name of one of the rulebook's cap tables "
-                                              f"({', '.join(cap_table_names(rulebook.path))}), got {shown(data['cap_table'])}")
-        else:
-            try:
-                path = _cap_table_file(data["cap_table"], rulebook, "cap_table", line_of(data, "cap_table"))
-            except InputError as exc:
-                problems.extend(exc.problems)
+    path = _requested_cap_table(data, rulebook, refuse, problems)
     stated = _instrument_options(data, refuse)
     if problems:
         raise InputError(problems)
@@ -756,16 +766,7 @@ def _blotter(book: _Book, data: Any):
     if mode not in BATCH_MODES:
         refuse("mode", "bad-value", f"mode: expected fast or full, got {shown(mode)}"
                                     f"{did_you_mean(mode, BATCH_MODES) if isinstance(mode, str) else ''}")
-    path = default_cap_table(rulebook.path)
-    if data.get("cap_table") is not None:
-        if not isinstance(data["cap_table"], str):
-            refuse("cap_table", "wrong-type", f"cap_table: expected the name of one of the rulebook's cap tables "
-                                              f"({', '.join(cap_table_names(rulebook.path))}), got {shown(data['cap_table'])}")
-        else:
-            try:
-                path = _cap_table_file(data["cap_table"], rulebook, "cap_table", line_of(data, "cap_table"))
-            except InputError as exc:
-                problems.extend(exc.problems)
+    path = _requested_cap_table(data, rulebook, refuse, problems)
     stated = _instrument_options(data, refuse)
     names = [*COLUMNS, *extra_fields(rulebook)]
     orders = data.get("orders")
