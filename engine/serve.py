@@ -406,6 +406,18 @@ def cap_table_names(rulebook_dir: Path) -> list[str]:
     return sorted(p.stem for p in captables_dir(rulebook_dir).glob("*.yaml") if p.is_file())
 
 
+def _requested_instruments(data: dict, stated: list, rulebook) -> dict:
+    """The instrument statuses a request states, its problems reported under `instruments`."""
+    from .scenario import instruments_from_options
+    from .yamlio import line_of
+
+    try:
+        return instruments_from_options(stated, rulebook) if stated else {}
+    except InputError as exc:  # reported under the request's `instruments`, not an option
+        raise InputError([_Named(REQUEST, line_of(data, "instruments"), p.category, p.message, "instruments")
+                          for p in exc.problems]) from None
+
+
 def _requested_cap_table(data: dict, rulebook, refuse, problems: list) -> Path:
     """The cap table a request names (`cap_table`, one of the rulebook's), else the rulebook's
     default; a name that is not one is refused, its problems added to `problems`."""
@@ -589,8 +601,7 @@ def _on_date(book: _Book, data: Any, verb: str):
     scenario states them, `board_size`): (the cap table as it stood on the date, the date, the group)."""
     from dataclasses import replace
 
-    from .paths import default_cap_table
-    from .scenario import DATE_TEXT, MAX_BOARD, instruments_from_options, load_cap_table, out_of_span
+    from .scenario import DATE_TEXT, MAX_BOARD, load_cap_table, out_of_span
     from .yamlio import line_of
 
     rulebook = book.rulebook
@@ -638,11 +649,7 @@ def _on_date(book: _Book, data: Any, verb: str):
     stated = _instrument_options(data, refuse)
     if problems:
         raise InputError(problems)
-    try:
-        statuses = instruments_from_options(stated, rulebook) if stated else {}
-    except InputError as exc:  # reported under the request's `instruments`, not an option
-        raise InputError([_Named(REQUEST, line_of(data, "instruments"), p.category, p.message, "instruments")
-                          for p in exc.problems]) from None
+    statuses = _requested_instruments(data, stated, rulebook)
     cap = _cap_table(path, rulebook)
     if cap.last_event is not None and cap.last_event[0] > as_of:  # as cli._cap_table_on
         cap = load_cap_table(path, rulebook, until=as_of)
@@ -733,8 +740,7 @@ def _blotter(book: _Book, data: Any):
     is not the date, side, security or quantity its column asks for is its row's problem, read later
     as a blotter file's row is."""
     from .batch import COLUMNS, extra_fields
-    from .paths import default_cap_table
-    from .scenario import DATE_TEXT, instruments_from_options, out_of_span
+    from .scenario import DATE_TEXT, out_of_span
     from .yamlio import LineList, line_of
 
     rulebook = book.rulebook
@@ -796,11 +802,7 @@ def _blotter(book: _Book, data: Any):
                                                    f"{shown(cell)}", line_of(order, key), f"{where}.{key}")
     if problems:
         raise InputError(problems)
-    try:
-        statuses = instruments_from_options(stated, rulebook) if stated else {}
-    except InputError as exc:  # reported under the request's `instruments`, not an option
-        raise InputError([_Named(REQUEST, line_of(data, "instruments"), p.category, p.message, "instruments")
-                          for p in exc.problems]) from None
+    statuses = _requested_instruments(data, stated, rulebook)
     return names, orders, as_of, path, statuses, mode
 
 
