@@ -321,6 +321,7 @@ class Batch:
         self.bought: dict[str, int] = {}  # bucket -> market purchases accepted since self.cap
         self.pending: dict[str, tuple[str, int]] = {}  # account -> (group, Common bought less sold since self.cap)
         self.base_common: dict[str, int] = {}  # account -> its Common on self.cap
+        self.group_common: dict[str, int] = {}  # group -> its Common on self.cap
         self.float_refusals = 0  # purchases larger than the market's float at the time (partition.py)
         self.floating = cap.common_outstanding - sum(h.common for h in cap.holders)
         self.decisions: dict[tuple, _Decision | None] = {}
@@ -442,38 +443,63 @@ class Batch:
                                      else _apply_common(self.cap, {order.account: pending}))
             return refused if isinstance(refused, Outcome) else None
         key = ("sell", order.on, group, order.account if group == "none" and order.account in self.members else None)
-        clear = self.by_key.get(key)
-        if clear is None:
-            clear = self.by_key[key] = self._sale_is_clear(order, group, held)
-        if not clear:
-            return None
         bucket = group if group != "none" else "account:" + order.account
+        total = self._base_total(group, order.account) + self.bought.get(bucket, 0)  # the group's Common now
+        decided = self.by_key.get(key)
+        if decided is None or (decided[0] and total > decided[1]):
+            decided = self.by_key[key] = self._sale_is_clear(order, group, total)
+        if not decided[0]:
+            return None
         self.bought[bucket] = self.bought.get(bucket, 0) - q
         pending = self.pending.get(order.account)
         self.pending[order.account] = (group, -q if pending is None else pending[1] - q)
         self.floating += q
         return Outcome(order, order.row, "CLEAR", True, decided_by="sale", group=group)
 
-    def _sale_is_clear(self, order: Order, group: str, held: int) -> bool:
-        """Whether the engine clears a sale of Common into the market by the group at every quantity
-        up to the seller's holding: at one share and at the whole holding, no rule that can stop an
-        order applies (each is out of scope or out of force), no other rule is undetermined, and
-        what the stopping rules' scopes read is the same at both (a figure of the quantity is a
-        ratio, monotone in it, so a scope test that holds at both ends holds between them)."""
+    def _base_total(self, group: str, account: str) -> int:
+        """The Common the group (an outside account: the account itself) holds on self.cap."""
+        if group == "none":
+            holding = self.cap.holder(account) if account in self.members else None
+            return holding.common if holding is not None else 0
+        total = self.group_common.get(group)
+        if total is None:
+            total = self.group_common[group] = sum(h.common for h in self.cap.holders if h.group == group)
+        return total
+
+    def _sale_is_clear(self, order: Order, group: str, total: int) -> tuple[bool, int]:
+        """Whether the engine clears every sale of Common into the market by the group on the date
+        while the group holds at most G shares, and G: the decision is reused for each seller of the
+        group that day as the group's holding moves, and asked again once it holds more than G.
+        The engine is asked at the two ends of what such a sale can do, on a probe of the position
+        where the seller holds G = a quarter more than the group now holds (its group's other
+        accounts none; an outside account is its own group): a sale of one share leaves the group
+        G - 1, a sale of G leaves it nothing. At both, no rule that can stop an order applies (each
+        is out of scope or out of force), no other rule is undetermined, and what the stopping
+        rules' scopes read is the same (each figure is a ratio of the holding and the quantity,
+        monotone in them, so a test that holds at both ends holds between them)."""
         from .evaluate import scenario_facts, with_quantity
 
-        pending = self.pending.get(order.account)
-        cap = self.cap if pending is None else _apply_common(self.cap, {order.account: pending})
-        scenario = self._scenario(order, 1, on_cap=cap)
+        # On the position the decisions are worked out from: the group's accounts bought since are
+        # in its G, and no other group's holding moves a stopping rule (tests/test_partition.py).
+        cap = self.cap
+        ours = (lambda h: h.name == order.account) if group == "none" else (lambda h: h.group == group)
+        top = min(cap.common_outstanding - sum(h.common for h in cap.holders if not ours(h)),
+                  total + total // 4 + 1_000)
+        if top < 1:
+            return False, 0
+        holders = [replace(h, common=top if h.name == order.account else 0) if ours(h) else h for h in cap.holders]
+        if not any(h.name == order.account for h in holders):
+            holders.append(Holding(name=order.account, group=group, common=top))
+        scenario = self._scenario(order, 1, on_cap=replace(cap, holders=tuple(holders)))
         if isinstance(scenario, Outcome):
-            return False
-        ends = [scenario_facts(self.rulebook, scenario), scenario_facts(self.rulebook, with_quantity(scenario, held))]
+            return False, top
+        ends = [scenario_facts(self.rulebook, scenario), scenario_facts(self.rulebook, with_quantity(scenario, top))]
+        self.counts["decisions"] += 1
         for facts in ends:
             undetermined, applying = self._looked_at(facts)
             if undetermined or applying:
-                return False
-        self.counts["decisions"] += 1
-        return all(ends[0].get(f) == ends[1].get(f) for f in self.scope_facts)
+                return False, top
+        return all(ends[0].get(f) == ends[1].get(f) for f in self.scope_facts), top
 
     def _key(self, order: Order) -> tuple:
         group = self._group(order)
@@ -648,7 +674,7 @@ class Batch:
         if self.pending:
             self.cap = _apply_common(self.cap, self.pending)
             self.members.update({name: group for name, (group, _) in self.pending.items()})
-            self.pending, self.bought, self.base_common = {}, {}, {}
+            self.pending, self.bought, self.base_common, self.group_common = {}, {}, {}, {}
             self.signatures, self.decisions, self.by_key, self._last = {}, {}, {}, {}  # from the position before
         return self.cap
 
@@ -701,7 +727,7 @@ class Batch:
                 self.cap = after
                 self.members = {h.name: h.group for h in after.holders}
                 self.floating = after.common_outstanding - sum(h.common for h in after.holders)
-                self.base_common = {}
+                self.base_common, self.group_common = {}, {}
                 self.signatures, self.decisions, self.by_key, self._last = {}, {}, {}, {}  # from the position before
         return out
 

@@ -89,6 +89,21 @@ def test_the_fast_way_agrees_with_a_full_check_of_every_order(rulebook, tmp_path
     assert fast.by_verdict == full.by_verdict
 
 
+@pytest.mark.parametrize("stated", [[], ["purchase-agreement=in_force"]])
+def test_with_instruments_not_stated_the_fast_way_still_agrees_and_never_clears_more(rulebook, tmp_path, stated):
+    # Without the Certificate of Designation's status a sale by a group can end a director right
+    # that cannot then be determined: the fast way must not clear what a full check does not.
+    source = synthetic(tmp_path / "blotter.csv", 800, seed=23, days=3, sales=0.2)
+    cap = load_cap_table(CLOSING, rulebook)
+    statuses = instruments_from_options(stated, rulebook) if stated else None
+    fast, _ = batch.run_blotter(rulebook, cap, source, tmp_path / "fast.csv", instruments=statuses, mode="fast")
+    full, _ = batch.run_blotter(rulebook, cap, source, tmp_path / "full.csv", instruments=statuses, mode="full")
+    a, b = results(tmp_path / "fast.csv"), results(tmp_path / "full.csv")
+    assert [[r[c] for c in COMPARED] for r in a] == [[r[c] for c in COMPARED] for r in b]
+    assert "CANNOT DETERMINE" in fast.by_verdict and fast.by_verdict == full.by_verdict
+    assert any(r["side"] == "sell" and r["decided_by"] == "sale" for r in a)  # the fast way decided sales too
+
+
 def test_the_room_left_and_the_largest_quantity_agree_with_the_engines_headroom(rulebook, tmp_path):
     # The full way asks the engine the headroom of every purchase (evaluate.headroom, N passes and
     # N + 1 does not); the fast way's room after each order and largest quantity equal it.
