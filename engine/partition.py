@@ -57,6 +57,10 @@ class Plan:
     sizes: list[int] = field(default_factory=list)  # orders of each part, in the sample
     one_part: str = ""  # the reason the blotter runs in one part
 
+    def part_of(self, key: str) -> int:
+        found = self.assigned.get(key)
+        return found if found is not None else zlib.crc32(key.encode("utf-8")) % self.parts
+
 
 SAMPLE = 50_000
 
@@ -86,48 +90,16 @@ class _Keys:
         self.members = {h.name: h.group for h in cap.holders}
         self.common = {s for s, spec in rulebook.securities.items() if spec.get("class") == "common"}
 
-    def cell(self, values: list[str], column: str) -> str:
-        i = self.at[column]
-        return values[i].strip() if 0 <= i < len(values) else ""
-
-    def key(self, values: list[str]) -> str:
-        i, n = self.at["account"], len(values)
-        account = values[i].strip() if 0 <= i < n else ""
-        group = self.members.get(account)
-        if group is None:
-            j = self.at["group"]
-            group = (values[j].strip() if 0 <= j < n else "") or "none"
-        return group if group != "none" else "none:" + account
-
-    def joins_parts(self, values: list[str]) -> bool:
-        """Whether the order can move a position other than its own group's."""
-        counterparty = self.cell(values, "counterparty")
-        return counterparty not in ("", _batch.MARKET) or self.cell(values, "security") not in self.common
-
-    def checked(self, rows: Iterable[tuple[int, list[str]]], as_of: date | None) -> Iterator[tuple[int, list[str]]]:
-        """The rows, raising _Joined at the first that joins two parts or is out of date order."""
-        last = ""
-        date_at = self.at["date"]
-        for number, values in rows:
-            if self.joins_parts(values):
-                raise _Joined("an order trades with a holder or the Company, or a security other than Common "
-                              f"(row {number})")
-            if as_of is None and 0 <= date_at < len(values):
-                day = values[date_at].strip()
-                if _ISO.match(day):
-                    if day < last:
-                        raise _Joined(f"the blotter is not in date order (row {number})")
-                    last = day
-            yield number, values
-
-
-    def ours(self, rows: Iterable[tuple[int, list[str]]], as_of: date | None, layout: Plan,
-             index: int) -> Iterator[tuple[int, list[str]]]:
-        """`checked`, keeping the rows of part `index` only: the same tests, inlined (every worker
-        looks at every row of the blotter)."""
+    def checked(self, rows: Iterable[tuple[int, list[str]]], as_of: date | None, layout: Plan | None = None,
+                index: int = 0) -> Iterator[tuple[int, list[str], str]]:
+        """The rows with their part keys (with a plan, those of part `index` only; a key the plan
+        did not see goes to the part its crc32 names), raising _Joined at the first that
+        joins two parts or is out of date order. Every worker looks at every row of the blotter,
+        so the tests are inlined."""
         at = self.at
         a, g, c, sec, d = at["account"], at["group"], at["counterparty"], at["security"], at["date"]
-        members, common, assigned, parts, crc = self.members, self.common, layout.assigned, layout.parts, zlib.crc32
+        members, common = self.members, self.common
+        part_of = layout.part_of if layout is not None else None
         market, dated = _batch.MARKET, as_of is None and d >= 0
         last = ""
         for number, values in rows:
@@ -147,14 +119,8 @@ class _Keys:
             if group is None:
                 group = (values[g].strip() if 0 <= g < n else "") or "none"
             k = group if group != "none" else "none:" + account
-            found = assigned.get(k)
-            if (found if found is not None else crc(k.encode("utf-8")) % parts) == index:
-                yield number, values
-
-
-def part_of(key: str, layout: Plan) -> int:
-    found = layout.assigned.get(key)
-    return found if found is not None else zlib.crc32(key.encode("utf-8")) % layout.parts
+            if layout is None or part_of(k) == index:
+                yield number, values, k
 
 
 def plan(rulebook, cap: CapTable, blotter: Path, as_of: date | None, workers: int) -> Plan:
@@ -164,10 +130,9 @@ def plan(rulebook, cap: CapTable, blotter: Path, as_of: date | None, workers: in
     counts: dict[str, int] = {}
     result = Plan()
     try:
-        for n, (_, values) in enumerate(keys.checked(rows, as_of)):
+        for n, (_, _, k) in enumerate(keys.checked(rows, as_of)):
             if n == SAMPLE:
                 break
-            k = keys.key(values)
             counts[k] = counts.get(k, 0) + 1
     except _Joined as exc:
         result.one_part = str(exc)
@@ -201,7 +166,7 @@ def run_part(rulebook, cap: CapTable, names: list[str], rows: Iterable[tuple[int
         mine = rows
     else:
         layout, index = part
-        mine = _Keys(rulebook, cap, names).ours(rows, as_of, layout, index)
+        mine = ((n, v) for n, v, _ in _Keys(rulebook, cap, names).checked(rows, as_of, layout, index))
     summary, problems = _batch.Summary(), []
     bought = 0
     handle = open(rows_file, "w", newline="", encoding="utf-8") if rows_file else None
@@ -342,8 +307,8 @@ def _run_dask(rulebook, cap, blotter, layout, as_of, instruments, mode, headroom
     keys = _Keys(rulebook, cap, names)
     parts: list[list] = [[] for _ in range(layout.parts)]
     try:
-        for number, values in keys.checked(rows, as_of):
-            parts[part_of(keys.key(values), layout)].append((number, values))
+        for number, values, k in keys.checked(rows, as_of):
+            parts[layout.part_of(k)].append((number, values))
     except _Joined as exc:
         return [PartResult(_batch.Summary(), [], {}, 0, 0, one_part=str(exc))]
     cluster = None
